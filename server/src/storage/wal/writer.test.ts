@@ -1,0 +1,276 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DiskFullError, EngineClosedError, StorageIoError } from "../errors.js";
+import { NodeVfs, type VfsFile } from "../vfs.js";
+import { replayWal } from "./reader.js";
+import { WalWriter, type WalTimers } from "./writer.js";
+
+/** An in-memory file whose syncs complete only when the test says so, and whose failures are scripted. */
+class ScriptedFile implements VfsFile {
+  readonly path = "/mem/wal.log";
+  data = Buffer.alloc(0);
+  appendSizes: number[] = [];
+  pendingSyncs: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  syncCalls = 0;
+  closed = false;
+  failNextAppend: Error | null = null;
+  autoSync = false;
+
+  readInto(): number {
+    throw new Error("not used");
+  }
+  read(): Buffer {
+    throw new Error("not used");
+  }
+  append(data: Uint8Array): void {
+    if (this.failNextAppend !== null) {
+      const err = this.failNextAppend;
+      this.failNextAppend = null;
+      throw err;
+    }
+    this.data = Buffer.concat([this.data, data]);
+    this.appendSizes.push(data.length);
+  }
+  sync(): Promise<void> {
+    this.syncCalls++;
+    if (this.autoSync) return Promise.resolve();
+    return new Promise((resolve, reject) => this.pendingSyncs.push({ resolve, reject }));
+  }
+  syncSync(): void {}
+  truncate(): void {}
+  sizeBytes(): number {
+    return this.data.length;
+  }
+  close(): void {
+    this.closed = true;
+  }
+  completeSync(err?: Error): void {
+    const next = this.pendingSyncs.shift();
+    if (next === undefined) throw new Error("no sync pending");
+    if (err) next.reject(err);
+    else next.resolve();
+  }
+}
+
+function nodeError(code: string): Error {
+  return Object.assign(new Error(`${code}: injected`), { code });
+}
+
+/** Lets every queued microtask and promise callback run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+class ManualTimers implements WalTimers {
+  private nextId = 1;
+  readonly armed = new Map<number, { callback: () => void; delayMs: number }>();
+  setTimeout(callback: () => void, delayMs: number): unknown {
+    const id = this.nextId++;
+    this.armed.set(id, { callback, delayMs });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.armed.delete(handle as number);
+  }
+  now(): number {
+    return 0;
+  }
+  fireAll(): void {
+    const due = [...this.armed.values()];
+    this.armed.clear();
+    for (const t of due) t.callback();
+  }
+}
+
+const bytes = (s: string) => Buffer.from(s);
+
+describe("WalWriter with a scripted file", () => {
+  it("starts writing in the same tick when idle, not after a timer", async () => {
+    const file = new ScriptedFile();
+    const timers = new ManualTimers();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 1000, timers });
+    void w.append(bytes("a"));
+    expect(file.appendSizes).toHaveLength(0);
+    await Promise.resolve();
+    expect(file.appendSizes).toHaveLength(1);
+    expect(file.syncCalls).toBe(1);
+    expect(timers.armed.size).toBe(0);
+  });
+
+  it("groups every append made during an fsync into one append and one fsync", async () => {
+    const file = new ScriptedFile();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0 });
+    const resolved: number[] = [];
+    const first = w.append(bytes("first")).then(() => resolved.push(0));
+    await settle();
+    const rest = Array.from({ length: 99 }, (_, i) => w.append(bytes(`p${i + 1}`)).then(() => resolved.push(i + 1)));
+    await settle();
+    // Nothing is acknowledged before its fsync completes.
+    expect(resolved).toEqual([]);
+    file.completeSync();
+    await settle();
+    expect(resolved).toEqual([0]);
+    expect(file.appendSizes).toHaveLength(2);
+    expect(file.syncCalls).toBe(2);
+    file.completeSync();
+    await Promise.all([first, ...rest]);
+    expect(resolved).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(w.stats).toMatchObject({ records: 100, groups: 2, syncs: 2, bytes: file.data.length });
+  });
+
+  it("bounds the queue in bytes: appenders beyond it wait, keep FIFO order, and groups stay bounded", async () => {
+    const file = new ScriptedFile();
+    file.autoSync = true;
+    const queueMaxBytes = 1000;
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0, queueMaxBytes });
+    const order: number[] = [];
+    const all = Array.from({ length: 200 }, (_, i) => w.append(Buffer.alloc(99, i)).then(() => order.push(i)));
+    await Promise.all(all);
+    expect(order).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(w.stats.appendsWaited).toBeGreaterThan(0);
+    for (const size of file.appendSizes) expect(size).toBeLessThanOrEqual(queueMaxBytes + 9 + 5);
+    expect(w.stats.records).toBe(200);
+  });
+
+  it("rejects appends beyond the waiting bound with a typed error", async () => {
+    const file = new ScriptedFile();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0, queueMaxBytes: 10, waitingAppendsMax: 2 });
+    const a = w.append(Buffer.alloc(9)); // admitted, goes out first
+    await settle();
+    const b = w.append(Buffer.alloc(9)); // admitted behind the fsync
+    const c = w.append(Buffer.alloc(9)); // waits
+    const d = w.append(Buffer.alloc(9)); // waits
+    await expect(w.append(Buffer.alloc(9))).rejects.toMatchObject({ sqlstate: "53000" });
+    file.autoSync = true;
+    file.completeSync();
+    await Promise.all([a, b, c, d]);
+  });
+
+  it("in interval mode acknowledges after the write and fsyncs from one bounded timer", async () => {
+    const file = new ScriptedFile();
+    const timers = new ManualTimers();
+    const w = new WalWriter(file, { syncMode: "interval", syncIntervalMs: 50, timers });
+    await Promise.all([w.append(bytes("a")), w.append(bytes("b"))]);
+    expect(file.syncCalls).toBe(0);
+    await w.append(bytes("c"));
+    expect(timers.armed.size).toBe(1);
+    expect([...timers.armed.values()][0]!.delayMs).toBe(50);
+    timers.fireAll();
+    expect(file.syncCalls).toBe(1);
+    await w.append(bytes("d")); // lands during the sync: re-armed after it
+    file.completeSync();
+    await settle();
+    expect(timers.armed.size).toBe(1);
+    const closing = w.close();
+    await settle();
+    expect(timers.armed.size).toBe(0); // cleared on close
+    file.completeSync(); // close's final sync
+    await closing;
+    expect(file.closed).toBe(true);
+    expect(w.stats.syncs).toBe(2);
+  });
+
+  it("in none mode never fsyncs until close", async () => {
+    const file = new ScriptedFile();
+    file.autoSync = true;
+    const w = new WalWriter(file, { syncMode: "none", syncIntervalMs: 0 });
+    for (let i = 0; i < 10; i++) await w.append(bytes(`x${i}`));
+    expect(file.syncCalls).toBe(0);
+    await w.close();
+    expect(file.syncCalls).toBe(1);
+    await expect(w.append(bytes("late"))).rejects.toBeInstanceOf(EngineClosedError);
+  });
+
+  it("close writes and syncs what is queued", async () => {
+    const file = new ScriptedFile();
+    file.autoSync = true;
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0 });
+    const appends = [w.append(bytes("a")), w.append(bytes("b"))];
+    await w.close();
+    await Promise.all(appends);
+    expect(w.stats.records).toBe(2);
+    expect(file.closed).toBe(true);
+  });
+
+  it("ENOSPC on append fails the group, the queue and every later append with DiskFullError", async () => {
+    const file = new ScriptedFile();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0 });
+    const ok = w.append(bytes("ok"));
+    await settle();
+    file.failNextAppend = nodeError("ENOSPC");
+    const doomed = [w.append(bytes("x")), w.append(bytes("y"))];
+    file.completeSync();
+    await ok;
+    for (const p of doomed) await expect(p).rejects.toBeInstanceOf(DiskFullError);
+    await expect(w.append(bytes("z"))).rejects.toBeInstanceOf(DiskFullError);
+    await expect(w.close()).rejects.toBeInstanceOf(DiskFullError);
+    expect(file.closed).toBe(true);
+  });
+
+  it("EIO on fsync rejects the unsynced group and everything after, and is never retried", async () => {
+    const file = new ScriptedFile();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0 });
+    const first = w.append(bytes("a"));
+    await settle();
+    const queued = w.append(bytes("b"));
+    file.completeSync(nodeError("EIO"));
+    await expect(first).rejects.toBeInstanceOf(StorageIoError);
+    await expect(queued).rejects.toBeInstanceOf(StorageIoError);
+    await expect(w.append(bytes("c"))).rejects.toBeInstanceOf(StorageIoError);
+    expect(file.syncCalls).toBe(1);
+    expect(file.appendSizes).toHaveLength(1);
+  });
+
+  it("a failed interval fsync fails later appends", async () => {
+    const file = new ScriptedFile();
+    const timers = new ManualTimers();
+    const w = new WalWriter(file, { syncMode: "interval", syncIntervalMs: 10, timers });
+    await w.append(bytes("a"));
+    timers.fireAll();
+    file.completeSync(nodeError("EIO"));
+    await settle();
+    await expect(w.append(bytes("b"))).rejects.toBeInstanceOf(StorageIoError);
+    await expect(w.close()).rejects.toBeInstanceOf(StorageIoError);
+  });
+});
+
+describe("WalWriter on the real file system", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "alopex-wal-"));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("shares fsyncs among concurrent appends, resolves all, and replays exactly what was appended", async () => {
+    const vfs = new NodeVfs();
+    const walPath = path.join(dir, "000001.log");
+    const w = new WalWriter(vfs.create(walPath), { syncMode: "always", syncIntervalMs: 0 });
+    const n = 500;
+    const payloads = Array.from({ length: n }, (_, i) => Buffer.from(`batch-${i}-${"v".repeat(i % 37)}`));
+    await Promise.all(payloads.map((p) => w.append(p)));
+    expect(w.stats.records).toBe(n);
+    expect(w.stats.syncs).toBeLessThan(n / 10);
+    expect(w.sizeBytes()).toBe(vfs.sizeOf(walPath));
+    await w.close();
+    const replayed: Buffer[] = [];
+    const result = replayWal(vfs, walPath, (p) => replayed.push(Buffer.from(p)));
+    expect(replayed).toEqual(payloads);
+    expect(result).toEqual({ payloads: n, validBytes: vfs.sizeOf(walPath), truncatedBytes: 0 });
+  });
+
+  it("appends after what an existing log already holds", async () => {
+    const vfs = new NodeVfs();
+    const walPath = path.join(dir, "000002.log");
+    const w1 = new WalWriter(vfs.create(walPath), { syncMode: "always", syncIntervalMs: 0 });
+    await w1.append(bytes("one"));
+    await w1.close();
+    const w2 = new WalWriter(vfs.openAppend(walPath), { syncMode: "always", syncIntervalMs: 0 });
+    await w2.append(bytes("two"));
+    await w2.close();
+    const replayed: string[] = [];
+    replayWal(vfs, walPath, (p) => replayed.push(p.toString()));
+    expect(replayed).toEqual(["one", "two"]);
+  });
+});
