@@ -1,0 +1,2 @@
+/** The block cache shared by every SSTable reader. */
+export { BlockCache } from "./block-cache.js";
