@@ -1,0 +1,671 @@
+import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from "../config/storage-config.js";
+import { BlockCache } from "./cache/block-cache.js";
+import type { CompactionFilterFactory } from "./compaction/filter.js";
+import { pickCompaction, pickForLevel, type CompactionPick, type CompactionShape } from "./compaction/picker.js";
+import { runCompaction } from "./compaction/run-compaction.js";
+import { DirLock } from "./dir-lock.js";
+import { EngineClosedError, toStorageError, StorageError } from "./errors.js";
+import { TRAILER_BYTES, ValueKind } from "./internal-key.js";
+import type { InternalIterator } from "./iterator.js";
+import { LevelIterator } from "./level-iterator.js";
+import { Memtable } from "./memtable/memtable.js";
+import { XorShift32 } from "./memtable/prng.js";
+import { MergingIterator } from "./merging-iterator.js";
+import { visibleEntries, type KeyValue, type ScanOptions } from "./scan.js";
+import type { SstWriterOptions } from "./sstable/writer.js";
+import { TableCache } from "./table-cache.js";
+import { TableOutput } from "./table-output.js";
+import { NodeVfs, joinPath, type Vfs } from "./vfs.js";
+import { largestUserKey, parseFileName, totalBytes, walFileName, type FileMetadata } from "./version/file-metadata.js";
+import type { VersionEdit } from "./version/version-edit.js";
+import { VersionSet } from "./version/version-set.js";
+import type { Version } from "./version/version.js";
+import { replayWal } from "./wal/reader.js";
+import { WalWriter } from "./wal/writer.js";
+import { decodeBatch, encodeBatch, WriteBatch } from "./write-batch.js";
+
+export interface EngineOptions {
+  /** Storage settings; validated, with defaults from ARCHITECTURE.md. */
+  readonly config?: StorageConfigInput;
+  /** The file layer; tests pass a fault-injecting one. */
+  readonly vfs?: Vfs;
+  /** The MVCC layer's say over which old versions compaction may drop. */
+  readonly compactionFilter?: CompactionFilterFactory;
+  /** Seed for the memtable's skiplist heights (deterministic tests). */
+  readonly seed?: number;
+  /** Run flushes and compactions in the background (default true). Tests may drive them by hand. */
+  readonly backgroundWork?: boolean;
+}
+
+/** A consistent point-in-time view: reads through it see exactly the writes before it was taken. */
+export interface Snapshot {
+  readonly seq: number;
+  release(): void;
+}
+
+export interface ReadOptions {
+  readonly snapshot?: Snapshot;
+}
+
+export interface LevelStats {
+  readonly level: number;
+  readonly files: number;
+  readonly bytes: number;
+}
+
+export interface EngineStats {
+  readonly levels: LevelStats[];
+  readonly memtableBytes: number;
+  readonly immutableMemtables: number;
+  readonly lastSequence: number;
+  readonly liveSnapshots: number;
+  readonly openTables: number;
+  readonly blockCache: { readonly capacityBytes: number; readonly sizeBytes: number; readonly hits: number; readonly misses: number; readonly hitRatio: number };
+  /** Bytes of keys and values that callers wrote. */
+  readonly userBytesWritten: number;
+  readonly walBytesWritten: number;
+  readonly flushBytesWritten: number;
+  readonly compactionBytesRead: number;
+  readonly compactionBytesWritten: number;
+  /** (flushed + compacted bytes) / user bytes: how many times each byte was rewritten into tables. */
+  readonly writeAmplification: number;
+  /** Bytes in all tables / bytes in the last non-empty level (1.0 after a full compaction). */
+  readonly spaceAmplification: number;
+  /** Bytes above their level's target, waiting for compaction. */
+  readonly pendingCompactionBytes: number;
+  readonly flushes: number;
+  readonly compactions: number;
+  readonly trivialMoves: number;
+  readonly writeSlowdowns: number;
+  readonly writeStalls: number;
+  /** Set once a background write failed; the engine then refuses writes. */
+  readonly failure?: string;
+}
+
+interface ImmutableMemtable {
+  readonly mem: Memtable;
+  readonly wal: WalWriter;
+}
+
+const FLUSH_ENTRIES_PER_YIELD = 4096;
+const COMPACTION_ENTRIES_PER_YIELD = 2048;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The LSM storage engine: a WAL-backed memtable over leveled SSTables.
+ *
+ * Writes: sequence numbers → WAL (group commit; acknowledged per `wal_sync`) → memtable. A full
+ * memtable becomes immutable and is flushed to L0 while a new one takes writes. Reads consult the
+ * memtables, then L0 newest first, then one file per deeper level. Reads are synchronous: every
+ * source is in memory or a positional read away.
+ */
+export class StorageEngine {
+  private mem: Memtable;
+  private wal: WalWriter;
+  /** Newest first. */
+  private imm: ImmutableMemtable[] = [];
+  private nextSeq: number;
+  /** Every write with seq <= this is applied; reads without a snapshot use it. */
+  private visibleSeq: number;
+  private readonly snapshots = new Set<{ seq: number }>();
+  private readonly random: XorShift32;
+  private readonly shape: CompactionShape;
+  private readonly sstOptions: SstWriterOptions;
+
+  /** Writers wait on this while a memtable switch drains the old memtable's writes. */
+  private rotating: Promise<void> | undefined;
+  private flushing: Promise<void> | undefined;
+  private compacting: Promise<void> | undefined;
+  private progressWaiters: (() => void)[] = [];
+  private failure: StorageError | undefined;
+  private closed = false;
+  private manualCompaction = false;
+  private readonly obsoleteFiles = new Set<number>();
+  private readonly counters = {
+    userBytes: 0,
+    walBytes: 0,
+    flushBytes: 0,
+    compactionRead: 0,
+    compactionWritten: 0,
+    flushes: 0,
+    compactions: 0,
+    trivialMoves: 0,
+    slowdowns: 0,
+    stalls: 0,
+  };
+
+  private constructor(
+    readonly dir: string,
+    readonly config: StorageConfig,
+    private readonly vfs: Vfs,
+    private readonly versions: VersionSet,
+    private readonly tables: TableCache,
+    private readonly lock: DirLock,
+    private readonly options: EngineOptions,
+    recovered: { mem: Memtable; wal: WalWriter; lastSeq: number; random: XorShift32 },
+  ) {
+    this.mem = recovered.mem;
+    this.wal = recovered.wal;
+    this.nextSeq = recovered.lastSeq + 1;
+    this.visibleSeq = recovered.lastSeq;
+    this.random = recovered.random;
+    this.shape = {
+      l0CompactionTrigger: config.l0_compaction_trigger,
+      l1TargetBytes: config.l1_target_size,
+      levelSizeRatio: config.level_size_ratio,
+    };
+    this.sstOptions = sstWriterOptions(config);
+  }
+
+  /**
+   * Opens (creating if needed) the engine in `dir`: takes the directory lock, reloads the last
+   * manifest, replays WAL files newer than it (truncating a torn tail), flushes what they held.
+   */
+  static async open(dir: string, options: EngineOptions = {}): Promise<StorageEngine> {
+    const config = parseStorageConfig(options.config);
+    const vfs = options.vfs ?? new NodeVfs();
+    vfs.mkdirp(dir);
+    const lock = DirLock.acquire(dir);
+    try {
+      return await StorageEngine.recover(dir, config, vfs, lock, options);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private static async recover(dir: string, config: StorageConfig, vfs: Vfs, lock: DirLock, options: EngineOptions): Promise<StorageEngine> {
+    const versions = await VersionSet.open(vfs, dir, { numLevels: config.num_levels, maxManifestBytes: config.max_manifest_size });
+    const random = new XorShift32(options.seed ?? 0x2545f491);
+    const names = vfs.list(dir).map((name) => ({ name, parsed: parseFileName(name) }));
+    const wals: number[] = [];
+    for (const { parsed } of names) {
+      if (parsed.kind === "wal" || parsed.kind === "sst" || parsed.kind === "manifest") {
+        versions.nextFileNumber = Math.max(versions.nextFileNumber, parsed.fileNumber + 1);
+      }
+      if (parsed.kind === "wal" && parsed.fileNumber >= versions.logNumber) wals.push(parsed.fileNumber);
+    }
+    wals.sort((a, b) => a - b);
+
+    // Replay the unflushed WALs into one memtable.
+    const replayed = new Memtable(random, 0);
+    let lastSeq = versions.lastSeq;
+    for (const n of wals) {
+      replayWal(vfs, joinPath(dir, walFileName(n)), (payload) => {
+        const batch = decodeBatch(payload);
+        let seq = batch.firstSeq;
+        for (const e of batch.entries) replayed.add(seq++, e.kind, e.key, e.value);
+        lastSeq = Math.max(lastSeq, seq - 1);
+      });
+    }
+
+    // A fresh WAL for new writes; then make the replayed writes an L0 table, so the old WALs can go.
+    const walNumber = versions.newFileNumber();
+    const wal = new WalWriter(vfs.create(joinPath(dir, walFileName(walNumber))), walOptions(config));
+    vfs.syncDir(dir);
+    const tables = new TableCache(vfs, dir, new BlockCache(config.block_cache_size));
+    const edit: { logNumber: number; lastSeq: number; added?: [number, FileMetadata][] } = { logNumber: walNumber, lastSeq };
+    if (!replayed.isEmpty()) {
+      const out = new TableOutput(vfs, dir, sstWriterOptions(config), () => versions.newFileNumber());
+      await writeMemtable(replayed, out);
+      edit.added = out.finish().map((f) => [0, f]);
+    }
+    await versions.logAndApply(edit);
+
+    const engine = new StorageEngine(dir, config, vfs, versions, tables, lock, options, {
+      mem: new Memtable(random, walNumber),
+      wal,
+      lastSeq,
+      random,
+    });
+    engine.counters.flushBytes += totalBytes((edit.added ?? []).map(([, f]) => f));
+    engine.deleteObsoleteFiles(true);
+    engine.maybeScheduleCompaction();
+    return engine;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The value of `key`, or undefined. Sees every acknowledged write (or the snapshot's view). */
+  get(key: Uint8Array, options?: ReadOptions): Buffer | undefined {
+    this.checkOpen();
+    const seq = options?.snapshot?.seq ?? this.visibleSeq;
+    let r: { kind: ValueKind; value: Buffer } | undefined = this.mem.get(key, seq);
+    for (let i = 0; r === undefined && i < this.imm.length; i++) r = this.imm[i]!.mem.get(key, seq);
+    if (r === undefined) r = this.getFromTables(this.versions.current, key, seq);
+    return r !== undefined && r.kind === ValueKind.Put ? Buffer.from(r.value) : undefined;
+  }
+
+  private getFromTables(version: Version, key: Uint8Array, seq: number): { kind: ValueKind; value: Buffer } | undefined {
+    for (const f of version.levels[0]!) {
+      if (compareUserKey(f.smallest, key) <= 0 && compareUserKey(f.largest, key) >= 0) {
+        const r = this.tables.get(f.fileNumber).get(key, seq);
+        if (r !== undefined) return r;
+      }
+    }
+    for (let level = 1; level < version.levels.length; level++) {
+      const files = version.levels[level]!;
+      if (files.length === 0) continue;
+      const i = version.findFile(level, key);
+      const f = files[i];
+      if (f !== undefined && compareUserKey(f.smallest, key) <= 0) {
+        const r = this.tables.get(f.fileNumber).get(key, seq);
+        if (r !== undefined) return r;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Iterates live keys in [start, end), forward or reverse, as of the snapshot (or now).
+   * NB: the scan pins the files it reads until the generator finishes or is returned; always
+   * consume it to the end or break out of the loop (which returns it).
+   */
+  *scan(options: ScanOptions & ReadOptions = {}): Generator<KeyValue> {
+    this.checkOpen();
+    const seq = options.snapshot?.seq ?? this.visibleSeq;
+    const version = this.versions.pin(this.versions.current);
+    const iter = new MergingIterator(this.iterators(version));
+    try {
+      yield* visibleEntries(iter, seq, options);
+    } finally {
+      iter.close();
+      this.versions.unpin(version);
+      this.deleteObsoleteFiles();
+    }
+  }
+
+  private iterators(version: Version): InternalIterator[] {
+    const children: InternalIterator[] = [this.mem.iterator(), ...this.imm.map((m) => m.mem.iterator())];
+    for (const f of version.levels[0]!) children.push(this.tables.get(f.fileNumber).iterator());
+    for (let level = 1; level < version.levels.length; level++) {
+      if (version.levels[level]!.length > 0) children.push(new LevelIterator(version.levels[level]!, this.tables));
+    }
+    return children;
+  }
+
+  /** Pins the current state for reads; release it when done so compaction can drop old versions. */
+  snapshot(): Snapshot {
+    this.checkOpen();
+    const entry = { seq: this.visibleSeq };
+    this.snapshots.add(entry);
+    return { seq: entry.seq, release: () => void this.snapshots.delete(entry) };
+  }
+
+  /** The sequence number of the newest applied write. */
+  get lastSequence(): number {
+    return this.visibleSeq;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  put(key: Uint8Array, value: Uint8Array): Promise<void> {
+    return this.write(new WriteBatch().put(key, value));
+  }
+
+  delete(key: Uint8Array): Promise<void> {
+    return this.write(new WriteBatch().delete(key));
+  }
+
+  /** Applies the batch atomically; resolves once it is durable per `wal_sync` and visible to reads. */
+  write(batch: WriteBatch): Promise<void> {
+    if (this.closed) return Promise.reject(new EngineClosedError("the storage engine is closed"));
+    if (this.failure) return Promise.reject(this.failure);
+    if (batch.count === 0) return Promise.resolve();
+    const wait = this.makeRoomForWrite();
+    if (wait !== undefined) return wait.then(() => this.write(batch));
+    return this.commit(batch);
+  }
+
+  private async commit(batch: WriteBatch): Promise<void> {
+    const mem = this.mem;
+    const firstSeq = this.nextSeq;
+    this.nextSeq += batch.count;
+    const payload = encodeBatch(batch.entries, firstSeq);
+    mem.pendingWrites++;
+    try {
+      await this.wal.append(payload);
+    } catch (e) {
+      mem.finishPendingWrite();
+      throw this.fail(e, walFileName(mem.walNumber));
+    }
+    let seq = firstSeq;
+    for (const e of batch.entries) mem.add(seq++, e.kind, e.key, e.value);
+    // WAL appends resolve in order and a memtable switch drains the old memtable first, so
+    // batches are applied in sequence order and this never moves backwards.
+    this.visibleSeq = seq - 1;
+    mem.finishPendingWrite();
+    this.counters.userBytes += batch.userBytes;
+    this.counters.walBytes += payload.length;
+  }
+
+  /**
+   * Undefined when the write may go ahead now; otherwise a promise to wait on before trying again:
+   * a memtable switch in progress, too many immutable memtables or L0 files (stall), or a 1 ms
+   * slowdown once L0 passes its slowdown trigger, which gives compaction room without stopping.
+   */
+  private makeRoomForWrite(): Promise<void> | undefined {
+    if (this.rotating) return this.rotating;
+    const l0Files = this.versions.current.levels[0]!.length;
+    if (l0Files >= this.config.l0_stop_trigger) {
+      this.counters.stalls++;
+      this.maybeScheduleCompaction();
+      return this.waitForProgress();
+    }
+    if (this.mem.approximateBytes() < this.config.memtable_size) {
+      if (l0Files >= this.config.l0_slowdown_trigger) {
+        this.counters.slowdowns++;
+        return sleep(1);
+      }
+      return undefined;
+    }
+    if (this.imm.length >= this.config.max_immutable_memtables) {
+      this.counters.stalls++;
+      return this.waitForProgress();
+    }
+    this.switchMemtable();
+    return this.rotating;
+  }
+
+  /** Makes the current memtable immutable and starts a new one with its own WAL. */
+  private switchMemtable(): void {
+    const walNumber = this.versions.newFileNumber();
+    const path = joinPath(this.dir, walFileName(walNumber));
+    let wal: WalWriter;
+    try {
+      wal = new WalWriter(this.vfs.create(path), walOptions(this.config));
+    } catch (e) {
+      throw this.fail(e, path);
+    }
+    const old = { mem: this.mem, wal: this.wal };
+    this.imm.unshift(old);
+    this.mem = new Memtable(this.random, walNumber);
+    this.wal = wal;
+    if (old.mem.pendingWrites > 0) {
+      const drained = old.mem.whenDrained().then(() => {
+        if (this.rotating === drained) this.rotating = undefined;
+      });
+      this.rotating = drained;
+    }
+    this.maybeScheduleFlush();
+  }
+
+  // ---------------------------------------------------------------- flush
+
+  /** Flushes everything in memtables to L0 and waits for it. */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    if (this.rotating) await this.rotating;
+    if (!this.mem.isEmpty()) {
+      this.switchMemtable();
+      if (this.rotating) await this.rotating;
+    }
+    while (this.imm.length > 0) {
+      if (this.failure) throw this.failure;
+      this.maybeScheduleFlush();
+      await this.flushing;
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  private maybeScheduleFlush(): void {
+    if (this.flushing || this.imm.length === 0 || this.failure || this.options.backgroundWork === false) return;
+    this.flushing = this.runFlushes().finally(() => {
+      this.flushing = undefined;
+      this.notifyProgress();
+    });
+  }
+
+  private async runFlushes(): Promise<void> {
+    while (this.imm.length > 0 && !this.failure) {
+      const oldest = this.imm[this.imm.length - 1]!;
+      await oldest.mem.whenDrained();
+      try {
+        await oldest.wal.close();
+        const out = new TableOutput(this.vfs, this.dir, this.sstOptions, () => this.versions.newFileNumber());
+        await writeMemtable(oldest.mem, out, yieldToEventLoop);
+        const files = out.finish();
+        const next = this.imm.length > 1 ? this.imm[this.imm.length - 2]!.mem : this.mem;
+        await this.versions.logAndApply({ added: files.map((f) => [0, f]), logNumber: next.walNumber, lastSeq: this.visibleSeq });
+        this.counters.flushBytes += totalBytes(files);
+        this.counters.flushes++;
+      } catch (e) {
+        this.fail(e, `flush of ${walFileName(oldest.mem.walNumber)}`);
+        return;
+      }
+      this.imm.pop();
+      this.deleteObsoleteFiles();
+      this.notifyProgress();
+      this.maybeScheduleCompaction();
+    }
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  /** Flushes, then compacts every level into the next until all data sits in the last level. */
+  async compact(): Promise<void> {
+    await this.flush();
+    this.manualCompaction = true;
+    try {
+      while (this.compacting) await this.compacting;
+      const last = this.versions.current.levels.length - 1;
+      for (let level = 0; level < last; level++) {
+        while (this.versions.current.levels[level]!.length > 0) {
+          if (this.failure) throw this.failure;
+          const pick = pickForLevel(this.versions.current, level, 1, this.versions.compactPointers.get(level));
+          if (pick === undefined) break;
+          await this.compactOnce({ ...pick, trivialMove: false });
+        }
+      }
+    } finally {
+      this.manualCompaction = false;
+    }
+    if (this.failure) throw this.failure;
+    this.maybeScheduleCompaction();
+  }
+
+  private maybeScheduleCompaction(): void {
+    if (this.compacting || this.manualCompaction || this.failure || this.closed || this.options.backgroundWork === false) return;
+    if (pickCompaction(this.versions.current, this.shape, this.versions.compactPointers) === undefined) return;
+    this.compacting = this.runCompactions().finally(() => {
+      this.compacting = undefined;
+      this.notifyProgress();
+    });
+  }
+
+  private async runCompactions(): Promise<void> {
+    while (!this.failure && !this.closed && !this.manualCompaction) {
+      const pick = pickCompaction(this.versions.current, this.shape, this.versions.compactPointers);
+      if (pick === undefined) return;
+      try {
+        await this.compactOnce(pick);
+      } catch {
+        return; // compactOnce recorded the failure
+      }
+      this.notifyProgress();
+    }
+  }
+
+  private async compactOnce(pick: CompactionPick): Promise<void> {
+    const pointer: [number, Buffer][] = [[pick.level, largestUserKey(pick.inputs[pick.inputs.length - 1]!)]];
+    const deleted = [...pick.inputs.map((f) => [pick.level, f.fileNumber] as const), ...pick.overlaps.map((f) => [pick.outputLevel, f.fileNumber] as const)];
+    if (pick.trivialMove) {
+      const f = pick.inputs[0]!;
+      await this.apply({ deleted, added: [[pick.outputLevel, f]], compactPointers: pointer }, "trivial move");
+      this.counters.trivialMoves++;
+      return;
+    }
+    const version = this.versions.pin(this.versions.current);
+    try {
+      const out = new TableOutput(this.vfs, this.dir, this.sstOptions, () => this.versions.newFileNumber());
+      const result = await runCompaction(
+        {
+          version,
+          pick,
+          smallestSnapshot: this.smallestSnapshot(),
+          ...(this.options.compactionFilter && { filterFactory: this.options.compactionFilter }),
+          targetFileBytes: this.config.target_file_size,
+          yieldToEventLoop,
+          entriesPerYield: COMPACTION_ENTRIES_PER_YIELD,
+        },
+        this.tables,
+        out,
+      ).catch((e: unknown) => {
+        throw this.fail(e, "compaction");
+      });
+      await this.apply({ deleted, added: result.outputs.map((f) => [pick.outputLevel, f]), compactPointers: pointer }, "compaction");
+      for (const [, n] of deleted) this.obsoleteFiles.add(n);
+      this.counters.compactionRead += result.bytesRead;
+      this.counters.compactionWritten += result.bytesWritten;
+      this.counters.compactions++;
+    } finally {
+      this.versions.unpin(version);
+      this.deleteObsoleteFiles();
+    }
+  }
+
+  private async apply(edit: VersionEdit, what: string): Promise<void> {
+    try {
+      await this.versions.logAndApply(edit);
+    } catch (e) {
+      throw this.fail(e, `manifest update for ${what}`);
+    }
+  }
+
+  /** The oldest sequence number any reader may still ask for. */
+  private smallestSnapshot(): number {
+    let min = this.visibleSeq;
+    for (const s of this.snapshots) if (s.seq < min) min = s.seq;
+    return min;
+  }
+
+  // ---------------------------------------------------------------- housekeeping
+
+  /** Deletes tables no version uses and WALs already flushed. `all` also sweeps orphans (open only). */
+  private deleteObsoleteFiles(all = false): void {
+    const live = this.versions.liveFileNumbers();
+    const liveWals = new Set([this.mem.walNumber, ...this.imm.map((m) => m.mem.walNumber)]);
+    for (const name of this.vfs.list(this.dir)) {
+      const p = parseFileName(name);
+      let obsolete = false;
+      if (p.kind === "sst") obsolete = !live.has(p.fileNumber) && (all || this.obsoleteFiles.has(p.fileNumber));
+      else if (p.kind === "wal") obsolete = p.fileNumber < this.versions.logNumber && !liveWals.has(p.fileNumber);
+      else if (p.kind === "temp") obsolete = all;
+      if (!obsolete) continue;
+      if (p.kind === "sst") {
+        this.tables.evict(p.fileNumber);
+        this.obsoleteFiles.delete(p.fileNumber);
+      }
+      this.vfs.remove(joinPath(this.dir, name));
+    }
+  }
+
+  private waitForProgress(): Promise<void> {
+    return new Promise((resolve) => this.progressWaiters.push(resolve));
+  }
+
+  private notifyProgress(): void {
+    const waiters = this.progressWaiters;
+    this.progressWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Enters the failed state: no more writes. Returns the typed error to throw. */
+  private fail(e: unknown, where: string): StorageError {
+    const err = toStorageError(where, e);
+    if (!this.failure) this.failure = err;
+    this.notifyProgress();
+    return err;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new EngineClosedError("the storage engine is closed");
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Waits for background work, makes the WAL durable and releases the directory. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.notifyProgress();
+    await this.mem.whenDrained();
+    await Promise.allSettled([this.flushing, this.compacting]);
+    try {
+      await this.wal.close();
+      for (const m of this.imm) await m.wal.close();
+    } finally {
+      await this.versions.close().catch(() => undefined);
+      this.tables.close();
+      this.lock.release();
+    }
+  }
+
+  stats(): EngineStats {
+    const levels = this.versions.current.levels.map((files, level) => ({ level, files: files.length, bytes: totalBytes(files) }));
+    const tableBytes = levels.reduce((n, l) => n + l.bytes, 0);
+    const lastNonEmpty = [...levels].reverse().find((l) => l.bytes > 0);
+    let pending = 0;
+    for (let l = 1; l < levels.length - 1; l++) {
+      pending += Math.max(0, levels[l]!.bytes - this.shape.l1TargetBytes * this.shape.levelSizeRatio ** (l - 1));
+    }
+    if (levels[0]!.files >= this.shape.l0CompactionTrigger) pending += levels[0]!.bytes;
+    const cache = this.tables.blockCache;
+    const c = this.counters;
+    return {
+      levels,
+      memtableBytes: this.mem.approximateBytes() + this.imm.reduce((n, m) => n + m.mem.approximateBytes(), 0),
+      immutableMemtables: this.imm.length,
+      lastSequence: this.visibleSeq,
+      liveSnapshots: this.snapshots.size,
+      openTables: this.tables.openCount,
+      blockCache: { capacityBytes: cache.capacityBytes, sizeBytes: cache.sizeBytes(), hits: cache.stats.hits, misses: cache.stats.misses, hitRatio: cache.hitRatio() },
+      userBytesWritten: c.userBytes,
+      walBytesWritten: c.walBytes,
+      flushBytesWritten: c.flushBytes,
+      compactionBytesRead: c.compactionRead,
+      compactionBytesWritten: c.compactionWritten,
+      writeAmplification: c.userBytes === 0 ? 0 : (c.flushBytes + c.compactionWritten) / c.userBytes,
+      spaceAmplification: lastNonEmpty ? tableBytes / lastNonEmpty.bytes : 0,
+      pendingCompactionBytes: pending,
+      flushes: c.flushes,
+      compactions: c.compactions,
+      trivialMoves: c.trivialMoves,
+      writeSlowdowns: c.slowdowns,
+      writeStalls: c.stalls,
+      ...(this.failure && { failure: this.failure.message }),
+    };
+  }
+}
+
+/** Writes every entry of a memtable into `out` (one L0 table), yielding now and then if asked. */
+async function writeMemtable(mem: Memtable, out: TableOutput, yieldFn?: () => Promise<void>): Promise<void> {
+  const it = mem.iterator();
+  let n = 0;
+  try {
+    for (it.seekToFirst(); it.valid(); it.next()) {
+      out.add(it.key(), it.value());
+      if (yieldFn && ++n % FLUSH_ENTRIES_PER_YIELD === 0) await yieldFn();
+    }
+  } catch (e) {
+    out.abandon();
+    throw e;
+  } finally {
+    it.close();
+  }
+}
+
+/** Compares the user-key part of an internal key with a user key, without allocating. */
+function compareUserKey(ikey: Buffer, userKey: Uint8Array): number {
+  return ikey.compare(userKey, 0, userKey.length, 0, ikey.length - TRAILER_BYTES);
+}
+
+function walOptions(config: StorageConfig): { syncMode: StorageConfig["wal_sync"]; syncIntervalMs: number } {
+  return { syncMode: config.wal_sync, syncIntervalMs: config.wal_sync_interval_ms };
+}
+
+function sstWriterOptions(config: StorageConfig): SstWriterOptions {
+  return { blockSizeBytes: config.block_size, restartInterval: config.block_restart_interval, bloomBitsPerKey: config.bloom_bits_per_key };
+}
+

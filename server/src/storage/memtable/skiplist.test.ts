@@ -1,0 +1,61 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compareInternalKeys, makeInternalKey, ValueKind } from "../internal-key.js";
+import { XorShift32 } from "./prng.js";
+import { SkipList } from "./skiplist.js";
+
+const ikey = (k: string, seq: number) => makeInternalKey(Buffer.from(k), seq, ValueKind.Put);
+
+describe("SkipList", () => {
+  it("iterates in internal-key order: user key ascending, newest version first", () => {
+    const list = new SkipList(new XorShift32(1));
+    for (const [k, s] of [["b", 1], ["a", 2], ["b", 5], ["a", 1], ["c", 3]] as const) list.insert(ikey(k, s), Buffer.from(`${k}${s}`));
+    const it = list.iterator();
+    const seen: string[] = [];
+    for (it.seekToFirst(); it.valid(); it.next()) seen.push(it.value().toString());
+    expect(seen).toEqual(["a2", "a1", "b5", "b1", "c3"]);
+  });
+
+  it("rejects a duplicate internal key", () => {
+    const list = new SkipList(new XorShift32(1));
+    list.insert(ikey("a", 1), Buffer.from("x"));
+    expect(() => list.insert(ikey("a", 1), Buffer.from("y"))).toThrow(/duplicate/);
+  });
+
+  // Differential test: the skiplist against a sorted array, over random inserts and cursor moves.
+  it("matches a sorted-array model for seek, seekForPrev, next and prev", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.string({ maxLength: 4 }), fc.integer({ min: 0, max: 50 })), {
+          selector: ([k, s]) => `${k}\u0000${s}`,
+          maxLength: 200,
+        }),
+        fc.array(fc.tuple(fc.string({ maxLength: 4 }), fc.integer({ min: 0, max: 50 })), { maxLength: 30 }),
+        fc.integer(),
+        (entries, probes, seed) => {
+          const list = new SkipList(new XorShift32(seed));
+          const model = entries.map(([k, s]) => ikey(k, s));
+          for (const k of model) list.insert(k, k);
+          model.sort(compareInternalKeys);
+          const it = list.iterator();
+          const fwd: Buffer[] = [];
+          for (it.seekToFirst(); it.valid(); it.next()) fwd.push(it.key());
+          expect(fwd).toEqual(model);
+          const back: Buffer[] = [];
+          for (it.seekToLast(); it.valid(); it.prev()) back.push(it.key());
+          expect(back).toEqual([...model].reverse());
+          for (const [k, s] of probes) {
+            const t = ikey(k, s);
+            it.seek(t);
+            const ge = model.find((m) => compareInternalKeys(m, t) >= 0);
+            expect(it.valid() ? it.key() : undefined).toEqual(ge);
+            it.seekForPrev(t);
+            const le = [...model].reverse().find((m) => compareInternalKeys(m, t) <= 0);
+            expect(it.valid() ? it.key() : undefined).toEqual(le);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
