@@ -375,6 +375,9 @@ export class StorageEngine {
     let wal: WalWriter;
     try {
       wal = new WalWriter(this.vfs.create(path), walOptions(this.config));
+      // NB: without this, power loss can drop the new WAL's directory entry along with every
+      // write acknowledged into it.
+      this.vfs.syncDir(this.dir);
     } catch (e) {
       throw this.fail(e, path);
     }
