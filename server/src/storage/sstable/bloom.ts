@@ -12,9 +12,14 @@ export const BLOOM_MAX_PROBES = 30;
 const MIN_BITS = 64;
 const SEED = 0xbc9f1d34;
 
-/** murmur3 (x86, 32-bit) of `key[start, end)`, without allocating. */
+/** The filter's hash of `key[start, end)`, without allocating. NB: part of the file format. */
 export function bloomHash(key: Uint8Array, start = 0, end = key.length): number {
-  let h = SEED;
+  return murmur3x86_32(key, SEED, start, end);
+}
+
+/** murmur3 (x86, 32-bit) of `key[start, end)` with `seed`. */
+export function murmur3x86_32(key: Uint8Array, seed: number, start = 0, end = key.length): number {
+  let h = seed | 0;
   const length = end - start;
   const blocksEnd = start + (length & ~3);
   let i = start;

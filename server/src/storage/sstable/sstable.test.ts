@@ -1,0 +1,221 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BlockCache } from "../cache/block-cache.js";
+import { compareInternalKeys, kindOf, makeInternalKey, seqOf, userKeyOf, ValueKind } from "../internal-key.js";
+import type { InternalIterator } from "../iterator.js";
+import type { TablePropertiesCollector } from "./properties.js";
+import { SstReader } from "./reader.js";
+import { MemFile } from "./test-support.js";
+import { SstWriter, type SstWriterOptions } from "./writer.js";
+
+interface Entry {
+  key: Buffer;
+  value: Buffer;
+}
+
+/** Writes `entries` (sorted, distinct) to a fresh in-memory file and opens it. */
+function writeTable(entries: Entry[], options: SstWriterOptions, cache = new BlockCache(1 << 20), vector?: Uint8Array) {
+  const file = new MemFile("/mem/000042.sst");
+  const writer = new SstWriter(file, options);
+  for (const e of entries) writer.add(e.key, e.value);
+  if (vector) writer.setVectorSegment(vector);
+  const summary = writer.finish();
+  return { file, summary, reader: SstReader.open(file, 42, cache) };
+}
+
+/** The naive model of `get`: the first entry (newest) of the user key with seq <= snapshot. */
+function modelGet(entries: Entry[], userKey: Buffer, seq: number): Entry | undefined {
+  return entries.find((e) => userKeyOf(e.key).equals(userKey) && seqOf(e.key) <= seq);
+}
+
+function drainForward(it: InternalIterator): string[] {
+  const out: string[] = [];
+  for (; it.valid(); it.next()) out.push(`${it.key().toString("hex")}:${it.value().toString("hex")}`);
+  return out;
+}
+
+function drainBackward(it: InternalIterator): string[] {
+  const out: string[] = [];
+  for (; it.valid(); it.prev()) out.push(`${it.key().toString("hex")}:${it.value().toString("hex")}`);
+  return out;
+}
+
+const show = (e: Entry) => `${e.key.toString("hex")}:${e.value.toString("hex")}`;
+
+// Small alphabets so user keys collide (many versions per key) and share prefixes.
+const userKeyArb = fc.uint8Array({ minLength: 0, maxLength: 6, max: 4 });
+const versionArb = fc.record({
+  userKey: userKeyArb,
+  seq: fc.integer({ min: 0, max: 60 }),
+  kind: fc.constantFrom(ValueKind.Put, ValueKind.Put, ValueKind.Delete),
+  value: fc.uint8Array({ maxLength: 40 }),
+});
+const optionsArb = fc.record({
+  blockSizeBytes: fc.constantFrom(1, 64, 200, 4096),
+  restartInterval: fc.integer({ min: 1, max: 16 }),
+  bloomBitsPerKey: fc.constantFrom(1, 10),
+});
+
+function toEntries(raw: { userKey: Uint8Array; seq: number; kind: ValueKind; value: Uint8Array }[]): Entry[] {
+  const entries = raw.map((r) => ({
+    key: makeInternalKey(r.userKey, r.seq, r.kind),
+    value: r.kind === ValueKind.Delete ? Buffer.alloc(0) : Buffer.from(r.value),
+  }));
+  entries.sort((a, b) => compareInternalKeys(a.key, b.key));
+  return entries.filter((e, i) => i === 0 || compareInternalKeys(entries[i - 1]!.key, e.key) !== 0);
+}
+
+describe("SstWriter + SstReader against a sorted-array model", () => {
+  it("get at random snapshots, full scans both ways and random seeks match the model", () => {
+    fc.assert(
+      fc.property(
+        fc.array(versionArb, { minLength: 1, maxLength: 300 }),
+        fc.array(fc.tuple(userKeyArb, fc.integer({ min: 0, max: 70 }), fc.constantFrom(ValueKind.Put, ValueKind.Delete)), {
+          maxLength: 40,
+        }),
+        optionsArb,
+        fc.integer({ min: 200, max: 1 << 20 }),
+        (raw, probes, options, cacheBytes) => {
+          const entries = toEntries(raw);
+          const { reader, summary } = writeTable(entries, options, new BlockCache(cacheBytes));
+
+          expect(summary.entryCount).toBe(entries.length);
+          expect(summary.smallestKey.equals(entries[0]!.key)).toBe(true);
+          expect(summary.largestKey.equals(entries.at(-1)!.key)).toBe(true);
+
+          const expected = entries.map(show);
+          const it = reader.iterator();
+          it.seekToFirst();
+          expect(drainForward(it)).toEqual(expected);
+          it.seekToLast();
+          expect(drainBackward(it)).toEqual([...expected].reverse());
+
+          // Every stored user key, plus the probes (mostly absent keys), at several snapshots.
+          const lookups = [...entries.map((e) => [userKeyOf(e.key), seqOf(e.key)] as const), ...probes.map(([u, s]) => [Buffer.from(u), s] as const)];
+          for (const [userKey, seq] of lookups) {
+            for (const snapshot of [seq, seq + 1, Math.max(0, seq - 1), 1000]) {
+              const want = modelGet(entries, userKey, snapshot);
+              const got = reader.get(userKey, snapshot);
+              if (!want) expect(got).toBeUndefined();
+              else {
+                expect(got).toEqual({ kind: kindOf(want.key), seq: seqOf(want.key), value: want.value });
+                expect(reader.mayContain(userKey)).toBe(true);
+              }
+            }
+          }
+
+          for (const [u, s, k] of probes) {
+            const target = makeInternalKey(u, s, k);
+            const ge = entries.findIndex((e) => compareInternalKeys(e.key, target) >= 0);
+            it.seek(target);
+            expect(drainForward(it)).toEqual(ge < 0 ? [] : expected.slice(ge));
+            let le = -1;
+            for (let i = entries.length - 1; i >= 0; i--) {
+              if (compareInternalKeys(entries[i]!.key, target) <= 0) {
+                le = i;
+                break;
+              }
+            }
+            it.seekForPrev(target);
+            expect(drainBackward(it)).toEqual(le < 0 ? [] : expected.slice(0, le + 1).reverse());
+            // Direction changes mid-scan.
+            it.seek(target);
+            if (it.valid()) {
+              it.prev();
+              expect(it.valid() ? show({ key: it.key(), value: it.value() }) : undefined).toEqual(ge > 0 ? expected[ge - 1] : undefined);
+            }
+          }
+          it.close();
+          it.close();
+          expect(it.valid()).toBe(false);
+          reader.close();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe("table properties and sections", () => {
+  const options: SstWriterOptions = { blockSizeBytes: 128, restartInterval: 4, bloomBitsPerKey: 10 };
+
+  it("records statistics and user-collected properties", () => {
+    const entries: Entry[] = [];
+    for (let i = 0; i < 50; i++) {
+      const kind = i % 5 === 0 ? ValueKind.Delete : ValueKind.Put;
+      entries.push({ key: makeInternalKey(Buffer.from(`k${String(i).padStart(3, "0")}`), 100 + i, kind), value: Buffer.from(kind ? `v${i}` : "") });
+    }
+    let maxValueBytes = 0;
+    const collector: TablePropertiesCollector = {
+      add: (_key, value) => void (maxValueBytes = Math.max(maxValueBytes, value.length)),
+      finish: () => ({ "max-value-bytes": Uint8Array.of(maxValueBytes) }),
+    };
+    const { reader } = writeTable(entries, { ...options, collectors: [collector], creationTimeMs: 1_700_000_000_000, createdBy: "test" });
+    const p = reader.properties;
+    expect(p.entryCount).toBe(50);
+    expect(p.deletionCount).toBe(10);
+    expect(p.rawKeyBytes).toBe(entries.reduce((n, e) => n + e.key.length, 0));
+    expect(p.rawValueBytes).toBe(entries.reduce((n, e) => n + e.value.length, 0));
+    expect(p.dataBlockCount).toBeGreaterThan(3);
+    expect(p.smallestKey.equals(entries[0]!.key)).toBe(true);
+    expect(p.largestKey.equals(entries[49]!.key)).toBe(true);
+    expect([p.smallestSeq, p.largestSeq]).toEqual([100, 149]);
+    expect(p.creationTimeMs).toBe(1_700_000_000_000);
+    expect(p.createdBy).toBe("test");
+    expect([...p.userProperties]).toEqual([["max-value-bytes", Buffer.of(3)]]);
+  });
+
+  it.each([
+    ["absent", undefined],
+    ["empty", new Uint8Array(0)],
+    ["small", Uint8Array.from([1, 2, 3])],
+    ["larger than an output chunk", new Uint8Array(300_000).fill(7)],
+  ])("round trips a vector segment that is %s", (_name, vector) => {
+    const entries = [{ key: makeInternalKey(Buffer.from("a"), 1, ValueKind.Put), value: Buffer.from("x") }];
+    const { reader, summary, file } = writeTable(entries, options, undefined, vector);
+    expect(summary.sizeBytes).toBe(file.bytes.length);
+    expect(reader.sizeBytes).toBe(file.bytes.length);
+    const got = reader.vectorSegment();
+    if (vector === undefined) expect(got).toBeUndefined();
+    else expect(got?.equals(vector)).toBe(true);
+  });
+
+  it("estimatedSizeBytes grows with the data and ends near the file size", () => {
+    const file = new MemFile("/mem/1.sst");
+    const writer = new SstWriter(file, options);
+    let last = 0;
+    for (let i = 0; i < 200; i++) {
+      writer.add(makeInternalKey(Buffer.from(`key-${String(i).padStart(4, "0")}`), i, ValueKind.Put), Buffer.alloc(20, i));
+      const estimate = writer.estimatedSizeBytes();
+      expect(estimate).toBeGreaterThanOrEqual(last);
+      last = estimate;
+    }
+    const { sizeBytes } = writer.finish();
+    expect(last).toBeLessThanOrEqual(sizeBytes);
+    expect(last).toBeGreaterThan(sizeBytes * 0.7);
+  });
+
+  it.each([
+    ["equal keys", [["a", 5], ["a", 5]]],
+    ["a lower version after a newer one of a smaller key", [["b", 5], ["a", 9]]],
+    ["an older seq before a newer one", [["a", 1], ["a", 2]]],
+  ] as const)("asserts on out-of-order keys: %s", (_name, keys) => {
+    const writer = new SstWriter(new MemFile("/mem/2.sst"), options);
+    writer.add(makeInternalKey(Buffer.from(keys[0][0]), keys[0][1], ValueKind.Put), Buffer.alloc(0));
+    expect(() => writer.add(makeInternalKey(Buffer.from(keys[1][0]), keys[1][1], ValueKind.Put), Buffer.alloc(0))).toThrow(/strictly increasing/);
+  });
+
+  it("finds versions of one user key that span many blocks", () => {
+    const entries: Entry[] = [];
+    for (let seq = 500; seq >= 1; seq--) entries.push({ key: makeInternalKey(Buffer.from("hot"), seq * 2, ValueKind.Put), value: Buffer.from(`v${seq * 2}`) });
+    entries.push({ key: makeInternalKey(Buffer.from("hot2"), 7, ValueKind.Put), value: Buffer.from("other") });
+    const { reader } = writeTable(entries, { ...options, blockSizeBytes: 64 });
+    expect(reader.properties.dataBlockCount).toBeGreaterThan(50);
+    for (const snapshot of [1000, 999, 501, 2, 3]) {
+      const even = snapshot - (snapshot % 2);
+      expect(reader.get(Buffer.from("hot"), snapshot)?.value.toString()).toBe(`v${even}`);
+    }
+    expect(reader.get(Buffer.from("hot"), 1)).toBeUndefined();
+    expect(reader.get(Buffer.from("hot2"), 7)?.value.toString()).toBe("other");
+  });
+});
