@@ -145,9 +145,11 @@ function findValidRecordAfter(reader: WindowReader, badOffset: number, budgetByt
   for (let at = badOffset + 1; at + RECORD_HEADER_BYTES <= reader.fileBytes; at++) {
     spent++;
     if (spent > budgetBytes) return "budget-exhausted";
-    const head = reader.view(at, RECORD_HEADER_BYTES);
-    if (head[8] !== WalRecordType.Group) continue;
-    const length = head.readUInt32LE(0);
+    // Indexes the window directly: a view per candidate offset would allocate per byte scanned.
+    const window = reader.ensure(at, RECORD_HEADER_BYTES);
+    const headAt = at - reader.windowStart;
+    if (window[headAt + 8] !== WalRecordType.Group) continue;
+    const length = window.readUInt32LE(headAt);
     if (length > RECORD_MAX_DATA_BYTES || at + RECORD_HEADER_BYTES + length > reader.fileBytes) continue;
     const record = reader.view(at, RECORD_HEADER_BYTES + length);
     const steps = checkGroupStructure(record, RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length);
@@ -167,7 +169,7 @@ function findValidRecordAfter(reader: WindowReader, badOffset: number, budgetByt
  */
 class WindowReader {
   private window: Buffer = Buffer.alloc(0);
-  private windowStart = 0;
+  private start = 0;
 
   constructor(
     private readonly file: VfsFile,
@@ -176,15 +178,22 @@ class WindowReader {
 
   /** A view whose index 0 is file offset `offset`, at least `length` long unless the file ends first. */
   view(offset: number, length: number): Buffer {
+    return this.ensure(offset, length).subarray(offset - this.start);
+  }
+
+  /** The window, made to cover [offset, offset + length) clipped to the file; index it from `windowStart`. */
+  ensure(offset: number, length: number): Buffer {
     const wantEnd = Math.min(offset + length, this.fileBytes);
-    if (offset >= this.windowStart && wantEnd <= this.windowStart + this.window.length) {
-      return this.window.subarray(offset - this.windowStart);
-    }
+    if (offset >= this.start && wantEnd <= this.start + this.window.length) return this.window;
     const readBytes = Math.min(Math.max(length, READ_WINDOW_BYTES), this.fileBytes - offset);
     // A fresh buffer each time: payload views handed out earlier must stay valid.
     this.window = this.file.read(offset, readBytes);
-    this.windowStart = offset;
+    this.start = offset;
     return this.window;
+  }
+
+  get windowStart(): number {
+    return this.start;
   }
 
   decodeAt(offset: number): ReturnType<typeof decodeRecord> {

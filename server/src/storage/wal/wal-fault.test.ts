@@ -105,7 +105,8 @@ describe("WAL under faults and crashes", () => {
         // Recovery leaves a clean log.
         expect(replayWal(new NodeVfs(), walPath, () => {}).truncatedBytes).toBe(0);
       }),
-      { numRuns: 150 },
+      // ALOPEX_WAL_FAULT_RUNS=5000 for a longer soak.
+      { numRuns: Number(process.env.ALOPEX_WAL_FAULT_RUNS ?? 150) },
     );
   });
 

@@ -36,8 +36,8 @@ export type WalSyncMode = "always" | "interval" | "none";
 export interface WalTimers {
   setTimeout(callback: () => void, delayMs: number): unknown;
   clearTimeout(handle: unknown): void;
-  /** Monotonic milliseconds, for sync latency only. */
-  now(): number;
+  /** Monotonic milliseconds, for sync latency stats only; defaults to `performance.now`. */
+  now?(): number;
 }
 
 export interface WalWriterOptions {
@@ -288,9 +288,10 @@ export class WalWriter {
   /** fsyncs everything written so far. Throws the file layer's error; callers fail the writer. */
   private async syncFile(): Promise<void> {
     const coveredBytes = this.writtenBytes;
-    const startMs = this.timers.now();
+    const now = this.timers.now ?? (() => performance.now());
+    const startMs = now();
     await this.file.sync();
-    const latencyMs = this.timers.now() - startMs;
+    const latencyMs = now() - startMs;
     this.syncedBytes = Math.max(this.syncedBytes, coveredBytes);
     this.statsMut.syncs++;
     const samples = this.statsMut.syncLatencyMs;
