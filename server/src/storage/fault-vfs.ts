@@ -317,6 +317,9 @@ class FaultFile implements VfsFile {
     const coveredBytes = this.inner.sizeBytes();
     if (code !== null) throw faultError(code, "fdatasync", this.path);
     await this.inner.sync();
+    // A sync still in flight when the power went out never reported success to anyone: the
+    // process that asked is gone. Resolving here would let a surviving caller act on a lie.
+    if (this.vfs.currentEpoch() !== epoch) throw faultError("EIO", "fdatasync", this.path);
     this.vfs.markDurable(this.path, coveredBytes, epoch);
   }
 
