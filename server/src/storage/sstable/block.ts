@@ -44,9 +44,14 @@ export class Block {
   }
 
   restartPoint(i: number): number {
-    return this.data.readUInt32LE(this.restartsOffset + 4 * i);
+    const d = this.data;
+    const o = this.restartsOffset + 4 * i;
+    return (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
   }
 }
+
+/** Below this many bytes a JS loop beats Buffer.compare/copy, whose native call and argument checks cost ~100 ns. */
+const NATIVE_BYTES_MIN = 48;
 
 /**
  * Compares the internal key `a[aStart, aEnd)` with `b[0, bLength)` in `compareInternalKeys`
@@ -54,11 +59,25 @@ export class Block {
  * NB: both keys must be at least TRAILER_BYTES long; the block iterator checks that while parsing.
  */
 export function compareInternalKeyAt(a: Buffer, aStart: number, aEnd: number, b: Buffer, bLength: number): number {
-  const aUserEnd = aEnd - TRAILER_BYTES;
-  const bUserEnd = bLength - TRAILER_BYTES;
-  const c = a.compare(b, 0, bUserEnd, aStart, aUserEnd);
-  if (c !== 0) return c;
-  return b.compare(a, aUserEnd, aEnd, bUserEnd, bLength);
+  const aUserLength = aEnd - aStart - TRAILER_BYTES;
+  const bUserLength = bLength - TRAILER_BYTES;
+  const common = aUserLength < bUserLength ? aUserLength : bUserLength;
+  if (common >= NATIVE_BYTES_MIN) {
+    const c = a.compare(b, 0, common, aStart, aStart + common);
+    if (c !== 0) return c;
+  } else {
+    for (let i = 0; i < common; i++) {
+      const d = a[aStart + i]! - b[i]!;
+      if (d !== 0) return d;
+    }
+  }
+  if (aUserLength !== bUserLength) return aUserLength - bUserLength;
+  const aTrailer = aStart + aUserLength;
+  for (let i = 0; i < TRAILER_BYTES; i++) {
+    const d = b[bUserLength + i]! - a[aTrailer + i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -79,8 +98,6 @@ export class BlockIterator implements InternalIterator {
   /** Offset of the current entry; == restartsOffset when invalid. */
   private current = 0;
   private nextOffset = 0;
-  /** Index of the restart interval holding `current`. */
-  private restartIndex = 0;
   private keyBuf: Buffer = Buffer.allocUnsafe(64);
   /** Length of the current key in `keyBuf`. */
   keyLength = 0;
@@ -154,15 +171,21 @@ export class BlockIterator implements InternalIterator {
   prev(): void {
     assert(this.valid(), "prev() on an invalid block iterator");
     const original = this.current;
-    let ri = this.restartIndex;
-    while (this.block!.restartPoint(ri) >= original) {
-      if (ri === 0) {
-        this.invalidate();
-        return;
-      }
-      ri--;
+    const block = this.block!;
+    if (original === block.restartPoint(0)) {
+      this.invalidate();
+      return;
     }
-    this.seekToRestart(ri);
+    // The last restart point before `original`. Found by search rather than tracked on every
+    // move, because forward scans (the common case) would pay for the bookkeeping.
+    let left = 0;
+    let right = this.restartCount - 1;
+    while (left < right) {
+      const mid = (left + right + 1) >>> 1;
+      if (block.restartPoint(mid) < original) left = mid;
+      else right = mid - 1;
+    }
+    this.seekToRestart(left);
     while (this.parseNext() && this.nextOffset < original) {
       // scan to the entry just before `original`
     }
@@ -191,7 +214,11 @@ export class BlockIterator implements InternalIterator {
   /** True if the current key's user key is `userKey`, compared in place. */
   userKeyEquals(userKey: Uint8Array): boolean {
     const userLength = this.keyLength - TRAILER_BYTES;
-    return userLength === userKey.length && this.keyBuf.compare(userKey, 0, userKey.length, 0, userLength) === 0;
+    if (userLength !== userKey.length) return false;
+    if (userLength >= NATIVE_BYTES_MIN) return this.keyBuf.compare(userKey, 0, userLength, 0, userLength) === 0;
+    const keyBuf = this.keyBuf;
+    for (let i = 0; i < userLength; i++) if (keyBuf[i] !== userKey[i]) return false;
+    return true;
   }
 
   close(): void {
@@ -205,14 +232,12 @@ export class BlockIterator implements InternalIterator {
   private invalidate(): void {
     this.current = this.restartsOffset;
     this.nextOffset = this.restartsOffset;
-    this.restartIndex = this.restartCount;
     this.keyLength = 0;
     this.keyView = undefined;
   }
 
   private seekToRestart(i: number): void {
     this.keyLength = 0;
-    this.restartIndex = i;
     this.nextOffset = this.block!.restartPoint(i);
   }
 
@@ -228,12 +253,20 @@ export class BlockIterator implements InternalIterator {
     const data = this.data;
     const cursor = this.cursor;
     const limit = this.restartsOffset;
-    cursor.pos = p;
-    const shared = decodeVarint(data, cursor, limit);
-    const unshared = decodeVarint(data, cursor, limit);
-    const valueLength = decodeVarint(data, cursor, limit);
-    if (shared < 0 || unshared < 0 || valueLength < 0) this.corrupt(p, "malformed entry header");
-    const keyStart = cursor.pos;
+    let shared = data[p]!;
+    let unshared = data[p + 1]!;
+    let valueLength = data[p + 2]!;
+    let keyStart = p + 3;
+    // Fast path: all three lengths fit one byte (short keys and values), and p + 3 <= limit
+    // because the restart array follows the entries.
+    if ((shared | unshared | valueLength) >= 0x80 || keyStart > limit) {
+      cursor.pos = p;
+      shared = decodeVarint(data, cursor, limit);
+      unshared = decodeVarint(data, cursor, limit);
+      valueLength = decodeVarint(data, cursor, limit);
+      if (shared < 0 || unshared < 0 || valueLength < 0) this.corrupt(p, "malformed entry header");
+      keyStart = cursor.pos;
+    }
     const keyEnd = keyStart + unshared;
     const valueEnd = keyEnd + valueLength;
     if (valueEnd > limit) this.corrupt(p, "entry runs past the restart array");
@@ -245,15 +278,15 @@ export class BlockIterator implements InternalIterator {
       this.keyBuf.copy(grown, 0, 0, shared);
       this.keyBuf = grown;
     }
-    data.copy(this.keyBuf, shared, keyStart, keyEnd);
+    if (unshared >= NATIVE_BYTES_MIN) data.copy(this.keyBuf, shared, keyStart, keyEnd);
+    else {
+      const keyBuf = this.keyBuf;
+      for (let i = 0; i < unshared; i++) keyBuf[shared + i] = data[keyStart + i]!;
+    }
     this.keyLength = keyLength;
     this.valueStart = keyEnd;
     this.valueEnd = valueEnd;
     this.nextOffset = valueEnd;
-    const block = this.block!;
-    while (this.restartIndex + 1 < this.restartCount && block.restartPoint(this.restartIndex + 1) <= p) {
-      this.restartIndex++;
-    }
     return true;
   }
 
@@ -263,14 +296,21 @@ export class BlockIterator implements InternalIterator {
     const p = this.block!.restartPoint(i);
     const cursor = this.cursor;
     const limit = this.restartsOffset;
-    cursor.pos = p;
-    const shared = decodeVarint(data, cursor, limit);
-    const unshared = decodeVarint(data, cursor, limit);
-    const valueLength = decodeVarint(data, cursor, limit);
+    let shared = data[p]!;
+    let unshared = data[p + 1]!;
+    let valueLength = data[p + 2]!;
+    let keyStart = p + 3;
+    if ((shared | unshared | valueLength) >= 0x80 || keyStart > limit) {
+      cursor.pos = p;
+      shared = decodeVarint(data, cursor, limit);
+      unshared = decodeVarint(data, cursor, limit);
+      valueLength = decodeVarint(data, cursor, limit);
+      keyStart = cursor.pos;
+    }
     if (shared !== 0 || unshared < this.minKeyBytes || valueLength < 0) this.corrupt(p, "malformed restart entry");
-    const keyEnd = cursor.pos + unshared;
+    const keyEnd = keyStart + unshared;
     if (keyEnd + valueLength > limit) this.corrupt(p, "restart entry runs past the restart array");
-    return compareInternalKeyAt(data, cursor.pos, keyEnd, target, targetLength);
+    return compareInternalKeyAt(data, keyStart, keyEnd, target, targetLength);
   }
 
   private corrupt(entryOffset: number, reason: string): never {
