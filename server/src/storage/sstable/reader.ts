@@ -1,4 +1,4 @@
-import { assert } from "../assert.js";
+import { assert, AssertionFailure } from "../assert.js";
 import type { BlockCache } from "../cache/block-cache.js";
 import { CorruptionError, toStorageError } from "../errors.js";
 import { isValueKind, TRAILER_BYTES, ValueKind, writeTrailer } from "../internal-key.js";
@@ -85,7 +85,7 @@ export class SstReader implements DataBlockLoader {
 
   /** Newest entry for userKey with seq <= `seq`; checks the bloom filter first. Returns undefined if no version is visible. */
   get(userKey: Uint8Array, seq: number): SstGetResult | undefined {
-    assert(!this.closed, "get() on a closed SstReader");
+    if (this.closed || !(seq >= 0)) throw new AssertionFailure(this.closed ? "get() on a closed SstReader" : `get() at snapshot ${seq}`);
     if (!bloomMayContainHash(this.bloom, bloomHash(userKey))) return undefined;
     const targetLength = userKey.length + TRAILER_BYTES;
     if (targetLength > this.lookupScratch.length) this.lookupScratch = Buffer.allocUnsafe(targetLength * 2);
@@ -121,7 +121,10 @@ export class SstReader implements DataBlockLoader {
     return readSection(this.file, this.footer.vector, BlockType.Vector);
   }
 
-  /** Closes the file. Idempotent. Blocks already in the cache stay there until evicted. */
+  /**
+   * Closes the file. Idempotent. Blocks already in the cache stay there until evicted.
+   * NB: close this reader's iterators first; one that then needs an uncached block fails.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BlockCache } from "../cache/block-cache.js";
+import { DiskFullError } from "../errors.js";
 import { compareInternalKeys, kindOf, makeInternalKey, seqOf, userKeyOf, ValueKind } from "../internal-key.js";
 import type { InternalIterator } from "../iterator.js";
 import type { TablePropertiesCollector } from "./properties.js";
@@ -217,5 +218,74 @@ describe("table properties and sections", () => {
     }
     expect(reader.get(Buffer.from("hot"), 1)).toBeUndefined();
     expect(reader.get(Buffer.from("hot2"), 7)?.value.toString()).toBe("other");
+  });
+});
+
+describe("table iterator random walks", () => {
+  type Op = { op: "next" | "prev" | "first" | "last" } | { op: "seek" | "seekForPrev"; target: Buffer };
+  const targetArb = fc.tuple(userKeyArb, fc.integer({ min: 0, max: 70 })).map(([u, s]) => makeInternalKey(u, s, ValueKind.Put));
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    fc.constantFrom<Op>({ op: "next" }, { op: "prev" }, { op: "first" }, { op: "last" }),
+    targetArb.map((target): Op => ({ op: "seek", target })),
+    targetArb.map((target): Op => ({ op: "seekForPrev", target })),
+  );
+
+  it("moves like a cursor over the sorted array, across block boundaries and direction changes", () => {
+    fc.assert(
+      fc.property(fc.array(versionArb, { minLength: 1, maxLength: 150 }), fc.array(opArb, { maxLength: 60 }), optionsArb, (raw, ops, options) => {
+        const entries = toEntries(raw);
+        const { reader } = writeTable(entries, options);
+        const it = reader.iterator();
+        let pos = -1; // the model: an index into entries, or -1 when invalid
+        for (const o of ops) {
+          if ((o.op === "next" || o.op === "prev") && pos < 0) continue; // undefined in the contract
+          switch (o.op) {
+            case "next":
+              it.next();
+              pos = pos + 1 < entries.length ? pos + 1 : -1;
+              break;
+            case "prev":
+              it.prev();
+              pos = pos - 1;
+              break;
+            case "first":
+              it.seekToFirst();
+              pos = 0;
+              break;
+            case "last":
+              it.seekToLast();
+              pos = entries.length - 1;
+              break;
+            case "seek":
+              it.seek(o.target);
+              pos = entries.findIndex((e) => compareInternalKeys(e.key, o.target) >= 0);
+              break;
+            case "seekForPrev":
+              it.seekForPrev(o.target);
+              pos = -1;
+              entries.forEach((e, i) => {
+                if (compareInternalKeys(e.key, o.target) <= 0) pos = i;
+              });
+              break;
+          }
+          expect(it.valid()).toBe(pos >= 0);
+          if (pos >= 0) expect(show({ key: it.key(), value: it.value() })).toBe(show(entries[pos]!));
+        }
+        it.close();
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("write failures", () => {
+  it("reports ENOSPC from the file as a DiskFullError", () => {
+    const file = new MemFile("/mem/full.sst");
+    file.append = () => {
+      throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    };
+    const writer = new SstWriter(file, { blockSizeBytes: 4096, restartInterval: 16, bloomBitsPerKey: 10 });
+    writer.add(makeInternalKey(Buffer.from("k"), 1, ValueKind.Put), Buffer.from("v"));
+    expect(() => writer.finish()).toThrow(DiskFullError);
   });
 });
