@@ -68,6 +68,13 @@ describe("bloom filter", () => {
     expect(bloomMayContain(filter, Buffer.from("x"))).toBe(false);
   });
 
+  it("0 bits per key gives an empty filter that matches everything", () => {
+    const filter = buildBloomFilter([1, 2, 3], 0);
+    expect(filter.length).toBe(0);
+    expect(checkBloomFilter(filter)).toBeUndefined();
+    expect(bloomMayContain(filter, Buffer.from("anything"))).toBe(true);
+  });
+
   it.each([
     ["too short", Uint8Array.of(7)],
     ["zero probes", Uint8Array.of(0, 0)],

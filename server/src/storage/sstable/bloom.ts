@@ -4,6 +4,7 @@
  * h, h + δ, h + 2δ, … with δ = rotr(h, 17), so a lookup hashes the key once.
  *
  * At 10 bits per key, k = round(10 · ln 2) = 7 and the false-positive rate is ~1%.
+ * An empty filter (0 bits per key) is "no filter" and matches everything.
  * Pure module: no I/O, no randomness.
  */
 
@@ -56,8 +57,12 @@ export function bloomProbeCount(bitsPerKey: number): number {
   return Math.max(1, Math.min(BLOOM_MAX_PROBES, Math.round(bitsPerKey * Math.LN2)));
 }
 
-/** Builds a filter from `hashes` (one `bloomHash` per distinct key). */
+/**
+ * Builds a filter from `hashes` (one `bloomHash` per distinct key). `bitsPerKey` 0 disables the
+ * filter: the result is empty and matches every key.
+ */
 export function buildBloomFilter(hashes: ArrayLike<number>, bitsPerKey: number): Uint8Array {
+  if (bitsPerKey === 0) return new Uint8Array(0);
   const k = bloomProbeCount(bitsPerKey);
   const bytes = Math.ceil(Math.max(MIN_BITS, hashes.length * bitsPerKey) / 8);
   const bits = bytes * 8;
@@ -75,8 +80,9 @@ export function buildBloomFilter(hashes: ArrayLike<number>, bitsPerKey: number):
   return filter;
 }
 
-/** Why `filter` is not a well-formed filter, or undefined if it is. */
+/** Why `filter` is not a well-formed filter, or undefined if it is (empty = disabled is well formed). */
 export function checkBloomFilter(filter: Uint8Array): string | undefined {
+  if (filter.length === 0) return undefined;
   if (filter.length < 2) return `bloom filter of ${filter.length} bytes is too short`;
   const k = filter[filter.length - 1]!;
   if (k < 1 || k > BLOOM_MAX_PROBES) return `bloom filter declares ${k} probes`;

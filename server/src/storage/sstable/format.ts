@@ -37,7 +37,8 @@ import { crc32 } from "node:zlib";
  * key = an internal key >= the block's last key and < the next block's first key (a shortened
  * separator where one exists, see `separator.ts`), value = the block's handle.
  *
- * Bloom filter block: `bloom.ts` layout (bit array | k u8) over the distinct USER keys.
+ * Bloom filter block: `bloom.ts` layout (bit array | k u8) over the distinct USER keys; empty
+ * (contents of 0 bytes) when the table was written with 0 bits per key, meaning "no filter".
  *
  * Vector index segment: opaque bytes set by the writer's caller (a serialised HNSW index), with the
  * usual trailer; absent when the footer's flag bit 0 is clear.

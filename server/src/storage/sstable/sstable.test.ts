@@ -54,7 +54,7 @@ const versionArb = fc.record({
 const optionsArb = fc.record({
   blockSizeBytes: fc.constantFrom(1, 64, 200, 4096),
   restartInterval: fc.integer({ min: 1, max: 16 }),
-  bloomBitsPerKey: fc.constantFrom(1, 10),
+  bloomBitsPerKey: fc.constantFrom(0, 1, 10),
 });
 
 function toEntries(raw: { userKey: Uint8Array; seq: number; kind: ValueKind; value: Uint8Array }[]): Entry[] {

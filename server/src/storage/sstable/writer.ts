@@ -17,7 +17,7 @@ export interface SstWriterOptions {
   blockSizeBytes: number;
   /** Entries between restart points in data blocks. */
   restartInterval: number;
-  /** Bloom filter bits per distinct user key (10 → ~1% false positives). */
+  /** Bloom filter bits per distinct user key (10 → ~1% false positives; 0 → no filter). */
   bloomBitsPerKey: number;
   collectors?: TablePropertiesCollector[];
   /** Recorded in the properties; passed in because the storage layer reads no clock. Default 0 (unknown). */
@@ -74,7 +74,7 @@ export class SstWriter {
     private readonly options: SstWriterOptions,
   ) {
     assert(Number.isInteger(options.blockSizeBytes) && options.blockSizeBytes >= 1, "blockSizeBytes must be >= 1");
-    assert(options.bloomBitsPerKey >= 1 && options.bloomBitsPerKey <= 64, "bloomBitsPerKey must be in [1, 64]");
+    assert(options.bloomBitsPerKey >= 0 && options.bloomBitsPerKey <= 64, "bloomBitsPerKey must be in [0, 64]");
     assert(file.sizeBytes() === 0, `SstWriter needs an empty file, ${file.path} has ${file.sizeBytes()} bytes`);
     this.dataBlock = new BlockBuilder(options.restartInterval);
   }
