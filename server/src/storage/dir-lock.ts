@@ -16,11 +16,28 @@ export class DirLock {
   static acquire(dir: string): DirLock {
     const lockPath = path.resolve(dir, "LOCK");
     if (lockedHere.has(lockPath)) throw new DataDirInUseError(dir, process.pid);
-    const owner = readOwner(lockPath);
-    if (owner !== undefined && owner !== process.pid && isAlive(owner)) throw new DataDirInUseError(dir, owner);
-    fs.writeFileSync(lockPath, `${process.pid}\n`);
-    lockedHere.add(lockPath);
-    return new DirLock(lockPath);
+    // link(2) is the atomic step: the LOCK file appears already holding our pid, and of two
+    // processes racing, one gets EEXIST.
+    const tmp = `${lockPath}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `${process.pid}\n`);
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          fs.linkSync(tmp, lockPath);
+          lockedHere.add(lockPath);
+          return new DirLock(lockPath);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        }
+        const owner = readOwner(lockPath);
+        if (owner !== undefined && owner !== process.pid && isAlive(owner)) throw new DataDirInUseError(dir, owner);
+        // The owner died without releasing (SIGKILL, power loss): take the lock over.
+        fs.rmSync(lockPath, { force: true });
+      }
+      throw new DataDirInUseError(dir, readOwner(lockPath) ?? 0);
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
   }
 
   release(): void {

@@ -1,0 +1,7 @@
+export { StorageEngine, type EngineOptions, type EngineStats, type LevelStats, type ReadOptions, type Snapshot } from "./engine.js";
+export { WriteBatch } from "./write-batch.js";
+export type { ScanOptions, KeyValue } from "./scan.js";
+export type { CompactionFilter, CompactionFilterFactory } from "./compaction/filter.js";
+export { StorageError, CorruptionError, DiskFullError, StorageIoError, EngineClosedError } from "./errors.js";
+export { DataDirInUseError } from "./dir-lock.js";
+export { NodeVfs, type Vfs, type VfsFile } from "./vfs.js";
