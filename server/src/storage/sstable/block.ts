@@ -101,6 +101,8 @@ export class BlockIterator implements InternalIterator {
   private keyBuf: Buffer = Buffer.allocUnsafe(64);
   /** Length of the current key in `keyBuf`. */
   keyLength = 0;
+  /** Bytes the current key shares with the previous one. */
+  private lastShared = 0;
   valueStart = 0;
   valueEnd = 0;
   private keyView: Buffer | undefined;
@@ -152,8 +154,35 @@ export class BlockIterator implements InternalIterator {
       else right = mid - 1;
     }
     this.seekToRestart(left);
+    this.scanTo(target, targetLength);
+  }
+
+  /**
+   * Steps forward to the first entry >= target. Keys only grow, so once an entry is known to be
+   * below the target at byte `below` of the user key (equal before it, smaller at it), a later
+   * entry sharing more than `below` bytes with its predecessor is below too, and one sharing
+   * `shared` <= `below` bytes only needs comparing from byte `shared`.
+   * NB: `below` is only trusted when the mismatch lay inside both user keys (-1 otherwise): a
+   * key that shares bytes past its own user key is then still longer than `below` bytes.
+   */
+  private scanTo(target: Buffer, targetLength: number): void {
+    const targetUserLength = targetLength - TRAILER_BYTES;
+    let below = -1;
     while (this.parseNext()) {
-      if (compareInternalKeyAt(this.keyBuf, 0, this.keyLength, target, targetLength) >= 0) return;
+      const shared = this.lastShared;
+      if (below >= 0 && shared > below) continue;
+      const keyBuf = this.keyBuf;
+      const userLength = this.keyLength - TRAILER_BYTES;
+      const common = userLength < targetUserLength ? userLength : targetUserLength;
+      let i = below >= 0 ? shared : 0;
+      while (i < common && keyBuf[i] === target[i]) i++;
+      if (i < common) {
+        if (keyBuf[i]! > target[i]!) return;
+        below = i;
+        continue;
+      }
+      below = -1;
+      if (compareInternalKeyAt(keyBuf, 0, this.keyLength, target, targetLength) >= 0) return;
     }
   }
 
@@ -284,6 +313,7 @@ export class BlockIterator implements InternalIterator {
       for (let i = 0; i < unshared; i++) keyBuf[shared + i] = data[keyStart + i]!;
     }
     this.keyLength = keyLength;
+    this.lastShared = shared;
     this.valueStart = keyEnd;
     this.valueEnd = valueEnd;
     this.nextOffset = valueEnd;
