@@ -73,14 +73,21 @@ describe("block builder and iterator", () => {
     );
   });
 
-  it("seeks like a sorted array (property)", () => {
-    const userKey = fc.uint8Array({ minLength: 0, maxLength: 4, max: 3 });
-    const internalKey = fc.tuple(userKey, fc.integer({ min: 0, max: 20 }), fc.constantFrom(0, 1));
+  it.each([
+    { name: "short keys over a tiny alphabet", userKey: fc.uint8Array({ maxLength: 4, max: 3 }), seqMax: 20, intervalMax: 8 },
+    {
+      name: "long keys with shared prefixes and extreme bytes",
+      userKey: fc.array(fc.constantFrom(0, 1, 0x7f, 0xff), { maxLength: 12 }).map((a) => Uint8Array.from([9, 9, 9, ...a])),
+      seqMax: 300,
+      intervalMax: 32,
+    },
+  ])("seeks like a sorted array: $name (property)", ({ userKey, seqMax, intervalMax }) => {
+    const internalKey = fc.tuple(userKey, fc.integer({ min: 0, max: seqMax }), fc.constantFrom(0, 1));
     fc.assert(
       fc.property(
         fc.array(internalKey, { maxLength: 80 }),
         fc.array(internalKey, { minLength: 1, maxLength: 20 }),
-        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: intervalMax }),
         (raw, targets, restartInterval) => {
           const keys = dedupeSorted(raw.map(([u, s, k]) => makeInternalKey(u, s, k as ValueKind)));
           const block = build(

@@ -78,6 +78,14 @@ export class SstReader implements DataBlockLoader {
     return new SstReader(file, fileNumber, cache, footer, indexBlock, bloom, properties);
   }
 
+  /**
+   * Bytes this reader keeps in memory outside the block cache (index block and bloom filter), so
+   * the engine can count them against its memory budget.
+   */
+  pinnedBytes(): number {
+    return this.indexBlock.chargedBytes + this.bloom.length;
+  }
+
   /** False means no version of `userKey` is in the table; true means one may be. */
   mayContain(userKey: Uint8Array): boolean {
     return bloomMayContainHash(this.bloom, bloomHash(userKey));

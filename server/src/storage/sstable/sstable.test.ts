@@ -164,6 +164,7 @@ describe("table properties and sections", () => {
     expect(p.creationTimeMs).toBe(1_700_000_000_000);
     expect(p.createdBy).toBe("test");
     expect([...p.userProperties]).toEqual([["max-value-bytes", Buffer.of(3)]]);
+    expect(reader.pinnedBytes()).toBeGreaterThan(p.dataBlockCount * 10);
   });
 
   it.each([
