@@ -17,10 +17,12 @@ export class ByteBuffer {
     return this.buf.subarray(0, this.length);
   }
 
+  /** Empties the buffer, keeping its memory for the next block. */
   reset(): void {
     this.length = 0;
   }
 
+  /** Appends `src[start, end)`. */
   pushBytes(src: Uint8Array, start = 0, end = src.length): void {
     const n = end - start;
     this.ensure(n);

@@ -57,6 +57,7 @@ export const FOOTER_FLAG_HAS_VECTOR = 1;
 export const BLOCK_TRAILER_BYTES = 5;
 export const COMPRESSION_NONE = 0;
 
+/** What a section holds; stored in the high nibble of its trailer's type byte. */
 export const enum BlockType {
   Data = 1,
   Meta = 2,
@@ -65,6 +66,7 @@ export const enum BlockType {
   Vector = 5,
 }
 
+/** The section's name, for error messages. */
 export function blockTypeName(type: BlockType): string {
   switch (type) {
     case BlockType.Data:
@@ -92,13 +94,6 @@ export function blockChecksum(contents: Uint8Array, typeByte: number): number {
 
 // NB: one preallocated 1-byte array per possible type byte, so checksumming allocates nothing.
 const TYPE_BYTES: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
-
-/** Writes the 5-byte trailer for `contents` at `offset` of `out`. */
-export function writeBlockTrailer(out: Buffer, offset: number, contents: Uint8Array, type: BlockType): void {
-  const typeByte = trailerTypeByte(type);
-  out[offset] = typeByte;
-  out.writeUInt32LE(blockChecksum(contents, typeByte), offset + 1);
-}
 
 /**
  * Checks the trailer at the end of `raw` (contents | trailer). Returns undefined when the block is
