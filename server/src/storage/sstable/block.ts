@@ -103,6 +103,8 @@ export class BlockIterator implements InternalIterator {
   keyLength = 0;
   /** Bytes the current key shares with the previous one. */
   private lastShared = 0;
+  /** Leading user-key bytes the last compared restart key shared with the target. */
+  private restartMatch = 0;
   valueStart = 0;
   valueEnd = 0;
   private keyView: Buffer | undefined;
@@ -146,12 +148,23 @@ export class BlockIterator implements InternalIterator {
 
   /** As `seek`, with the target being `target[0, targetLength)`: lets callers reuse a scratch buffer. */
   seekWithLength(target: Buffer, targetLength: number): void {
+    // Binary search for the last restart key < target. Every key between a key below the target
+    // and one above it shares (in its user key) the bytes both bounds share with the target, so
+    // comparisons skip min(matchBelow, matchAbove) bytes: long common prefixes are read once.
     let left = 0;
     let right = this.restartCount - 1;
+    let matchBelow = 0;
+    let matchAbove = 0;
     while (left < right) {
       const mid = (left + right + 1) >>> 1;
-      if (this.compareRestartKey(mid, target, targetLength) < 0) left = mid;
-      else right = mid - 1;
+      const knownEqual = matchBelow < matchAbove ? matchBelow : matchAbove;
+      if (this.compareRestartKey(mid, target, targetLength, knownEqual) < 0) {
+        left = mid;
+        matchBelow = this.restartMatch;
+      } else {
+        right = mid - 1;
+        matchAbove = this.restartMatch;
+      }
     }
     this.seekToRestart(left);
     this.scanTo(target, targetLength);
@@ -320,8 +333,12 @@ export class BlockIterator implements InternalIterator {
     return true;
   }
 
-  /** Compares the (unshared, shared = 0) key at restart point `i` with the target, in place. */
-  private compareRestartKey(i: number, target: Buffer, targetLength: number): number {
+  /**
+   * Compares the (unshared, shared = 0) key at restart point `i` with the target, in place,
+   * skipping the first `knownEqual` user-key bytes; leaves in `restartMatch` how many leading
+   * user-key bytes the two share.
+   */
+  private compareRestartKey(i: number, target: Buffer, targetLength: number, knownEqual: number): number {
     const data = this.data;
     const p = this.block!.restartPoint(i);
     const cursor = this.cursor;
@@ -340,6 +357,13 @@ export class BlockIterator implements InternalIterator {
     if (shared !== 0 || unshared < this.minKeyBytes || valueLength < 0) this.corrupt(p, "malformed restart entry");
     const keyEnd = keyStart + unshared;
     if (keyEnd + valueLength > limit) this.corrupt(p, "restart entry runs past the restart array");
+    const userLength = unshared - TRAILER_BYTES;
+    const targetUserLength = targetLength - TRAILER_BYTES;
+    const common = userLength < targetUserLength ? userLength : targetUserLength;
+    let j = knownEqual < common ? knownEqual : common;
+    while (j < common && data[keyStart + j] === target[j]) j++;
+    this.restartMatch = j;
+    if (j < common) return data[keyStart + j]! - target[j]!;
     return compareInternalKeyAt(data, keyStart, keyEnd, target, targetLength);
   }
 
