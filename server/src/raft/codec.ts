@@ -290,38 +290,41 @@ function writeMessageBody(w: ByteWriter, m: Message): void {
   }
 }
 
+// NB: object spread costs microseconds per call in Node 20 (a slow path), so messages are built
+// as plain literals here; this function runs once per message received.
 function readMessageBody(r: ByteReader, kind: MessageKind, from: number, to: number, term: number): Message {
-  const base = { from, to, term };
   switch (kind) {
     case "pre-vote":
-      return { ...base, kind, lastIndex: r.uvarint(), lastTerm: r.uvarint() };
+      return { kind, from, to, term, lastIndex: r.uvarint(), lastTerm: r.uvarint() };
     case "vote":
-      return { ...base, kind, lastIndex: r.uvarint(), lastTerm: r.uvarint(), transfer: r.bool() };
+      return { kind, from, to, term, lastIndex: r.uvarint(), lastTerm: r.uvarint(), transfer: r.bool() };
     case "pre-vote-response":
     case "vote-response":
-      return { ...base, kind, reject: r.bool() };
+      return { kind, from, to, term, reject: r.bool() };
     case "append":
-      return { ...base, kind, prevIndex: r.uvarint(), prevTerm: r.uvarint(), commit: r.uvarint(), entries: readEntries(r) };
+      return { kind, from, to, term, prevIndex: r.uvarint(), prevTerm: r.uvarint(), commit: r.uvarint(), entries: readEntries(r) };
     case "append-response":
-      return { ...base, kind, index: r.uvarint(), reject: r.bool(), rejectHint: r.uvarint(), logTerm: r.uvarint() };
+      return { kind, from, to, term, index: r.uvarint(), reject: r.bool(), rejectHint: r.uvarint(), logTerm: r.uvarint() };
     case "heartbeat":
-      return { ...base, kind, commit: r.uvarint(), context: r.bytes() };
+      return { kind, from, to, term, commit: r.uvarint(), context: r.bytes() };
     case "heartbeat-response":
     case "read-index":
-      return { ...base, kind, context: r.bytes() };
+      return { kind, from, to, term, context: r.bytes() };
     case "snapshot-chunk":
       return {
-        ...base,
         kind,
+        from,
+        to,
+        term,
         meta: readSnapshotMeta(r),
         offsetBytes: r.uvarint(),
         totalBytes: r.uvarint(),
         data: r.bytes(),
       };
     case "timeout-now":
-      return { ...base, kind };
+      return { kind, from, to, term };
     case "read-index-response":
-      return { ...base, kind, index: r.uvarint(), context: r.bytes() };
+      return { kind, from, to, term, index: r.uvarint(), context: r.bytes() };
   }
 }
 

@@ -586,7 +586,10 @@ export class Raft {
   /** Stamps entries with our term and the next indexes, appends them and counts our own copy. */
   private appendEntries(entries: readonly ({ kind: "normal"; data: Uint8Array } | { kind: "conf-change"; change: ConfChange })[]): void {
     let index = this.log.lastIndex();
-    const stamped: Entry[] = entries.map((e) => ({ ...e, term: this.term, index: ++index }));
+    const term = this.term;
+    const stamped: Entry[] = entries.map((e) =>
+      e.kind === "normal" ? { kind: e.kind, term, index: ++index, data: e.data } : { kind: e.kind, term, index: ++index, change: e.change },
+    );
     this.log.append(stamped);
     this.progress.get(this.id)?.maybeUpdate(this.log.lastIndex());
     this.maybeCommit();
@@ -842,7 +845,11 @@ export class Raft {
     return true;
   }
 
+  /** NB: fills in `from` and `term` on `m` itself (callers pass fresh literals); object spread is slow in Node 20. */
   private send(m: Outgoing<Message>): void {
-    this.msgs.push({ ...m, from: this.id, term: m.term ?? this.term } as Message);
+    const out = m as { from?: NodeId; term?: number };
+    out.from = this.id;
+    out.term ??= this.term;
+    this.msgs.push(m as unknown as Message);
   }
 }

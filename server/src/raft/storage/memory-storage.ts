@@ -82,7 +82,9 @@ export class MemoryStorage implements RaftStorage, RaftLogWriter {
     const skip = Math.max(0, offset - first.index);
     const fresh = entries.slice(skip);
     const start = (fresh[0]?.index ?? offset) - offset;
-    this.ents = this.ents.slice(0, start).concat(fresh);
+    // In place: copying the whole log per append would make appends O(log length).
+    if (start < this.ents.length) this.ents.length = start;
+    for (const e of fresh) this.ents.push(e);
   }
 
   setHardState(hs: HardState): void {
