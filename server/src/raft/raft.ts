@@ -814,8 +814,10 @@ export class Raft {
       this.becomeFollower(this.term, NO_NODE);
       return;
     }
-    // A smaller quorum may already cover more entries.
-    if (this.maybeCommit()) this.pendingBroadcast = true;
+    // A smaller quorum may already cover more entries, and a new member should hear from us now
+    // rather than at the next heartbeat.
+    this.maybeCommit();
+    this.pendingBroadcast = true;
   }
 
   private setConf(cs: ConfState): void {

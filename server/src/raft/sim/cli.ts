@@ -11,20 +11,41 @@ const program = new Command()
   .option("--seed <s>", "run exactly this seed")
   .option("--faulty-ms <ms>", "virtual milliseconds of faults per run", String(DEFAULT_SIM_OPTIONS.faultyMs))
   .option("--read-mode <mode>", "safe | lease", "safe")
+  .option("--voters <n>", "initial voters", String(DEFAULT_SIM_OPTIONS.initialVoters))
+  .option("--contract-break <kind>", "deliberately break the persistence contract (send-before-persist)")
   .option("--verbose", "print each run's summary")
   .parse();
 
-const opts = program.opts<{ seeds: string; firstSeed: string; seed?: string; faultyMs: string; readMode: string; verbose?: boolean }>();
+const opts = program.opts<{
+  seeds: string;
+  firstSeed: string;
+  seed?: string;
+  faultyMs: string;
+  readMode: string;
+  voters: string;
+  contractBreak?: string;
+  verbose?: boolean;
+}>();
 const first = Number(opts.seed ?? opts.firstSeed);
 const count = opts.seed === undefined ? Number(opts.seeds) : 1;
 const readMode = opts.readMode === "lease" ? "lease" : "safe";
+const contractBreak = opts.contractBreak === "send-before-persist" ? "send-before-persist" : undefined;
+const faults: Record<string, number> = {};
 let committed = 0;
 let unknownChecks = 0;
 const startedMs = performance.now();
 for (let seed = first; seed < first + count; seed++) {
   try {
-    const r = runSimulation({ ...DEFAULT_SIM_OPTIONS, seed, faultyMs: Number(opts.faultyMs), readMode });
+    const r = runSimulation({
+      ...DEFAULT_SIM_OPTIONS,
+      seed,
+      faultyMs: Number(opts.faultyMs),
+      readMode,
+      initialVoters: Number(opts.voters),
+      contractBreak,
+    });
     committed += r.appliedMax;
+    for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v;
     if (r.linearizability.kind === "unknown") unknownChecks++;
     if (opts.verbose === true) console.log(JSON.stringify(r));
   } catch (err) {
@@ -37,3 +58,4 @@ console.log(
   `${count} seeds from ${first} passed in ${secs.toFixed(1)} s; ${committed} entries committed; ` +
     `${unknownChecks} histories too large to decide within the checker's budget`,
 );
+console.log(`faults injected: ${JSON.stringify(faults)}`);

@@ -45,6 +45,12 @@ export interface SimOptions {
   readonly snapshotEveryEntries: number;
   readonly readMode: ReadMode;
   readonly eventsMax: number;
+  /**
+   * Deliberately break the persistence contract, to prove the checks can fail:
+   * `send-before-persist` sends a Ready's messages before its write completes, so a crash can
+   * forget votes and entries that others already counted.
+   */
+  readonly contractBreak?: "send-before-persist";
 }
 
 export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
@@ -142,12 +148,18 @@ export function runSimulation(options: SimOptions): SimResult {
 }
 
 export function rerunCommand(o: SimOptions): string {
-  const extra = o.faultyMs === DEFAULT_SIM_OPTIONS.faultyMs ? "" : ` --faulty-ms ${o.faultyMs}`;
+  let extra = o.faultyMs === DEFAULT_SIM_OPTIONS.faultyMs ? "" : ` --faulty-ms ${o.faultyMs}`;
+  if (o.readMode !== DEFAULT_SIM_OPTIONS.readMode) extra += ` --read-mode ${o.readMode}`;
+  if (o.initialVoters !== DEFAULT_SIM_OPTIONS.initialVoters) extra += ` --voters ${o.initialVoters}`;
+  if (o.contractBreak !== undefined) extra += ` --contract-break ${o.contractBreak}`;
   return `cd server && pnpm sim:raft --seed ${o.seed}${extra} --verbose`;
 }
 
 class Simulation {
   private readonly rng: Prng;
+  /** Per-run flow-control limits, drawn from the seed so batching, pipelining and one-entry appends all get exercised. */
+  private readonly appendBytesMax: number;
+  private readonly inflightCountMax: number;
   private readonly queue = new EventQueue<SimEvent>(1_000_000);
   private nowMs = 0;
   /** Strictly increasing logical clock for call/return times in the history. */
@@ -167,6 +179,8 @@ class Simulation {
   constructor(private readonly o: SimOptions) {
     this.rng = new Prng(o.seed);
     this.dropRate = o.dropRate;
+    this.appendBytesMax = this.rng.pick([1, 200, 600, 1 << 20]);
+    this.inflightCountMax = this.rng.pick([1, 2, 4, 64]);
   }
 
   run(): SimResult {
@@ -243,8 +257,8 @@ class Simulation {
       electionTicks: 10,
       heartbeatTicks: 2,
       applied: snap.meta.index,
-      inflightCountMax: 4,
-      appendBytesMax: 600,
+      inflightCountMax: this.inflightCountMax,
+      appendBytesMax: this.appendBytesMax,
       snapshotChunkBytes: 48,
       readMode: this.o.readMode,
     });
@@ -333,6 +347,7 @@ class Simulation {
     for (const n of this.nodes.values()) {
       if (!n.alive || n.writing !== undefined || !n.raft.hasReady()) continue;
       n.writing = n.raft.ready();
+      if (this.o.contractBreak === "send-before-persist") for (const m of n.writing.messages) this.send(m);
       this.schedule(this.rng.intBetween(0, 3), { kind: "persisted", node: n.id, gen: n.gen });
     }
   }
@@ -343,7 +358,7 @@ class Simulation {
     if (n === undefined || !n.alive || n.gen !== gen || n.writing === undefined) return;
     const rd = n.writing;
     this.persist(n, rd);
-    for (const m of rd.messages) this.send(m);
+    if (this.o.contractBreak === undefined) for (const m of rd.messages) this.send(m);
     this.apply(n, rd);
     n.raft.advance();
     n.writing = undefined;
@@ -570,6 +585,9 @@ class Simulation {
     if (change === undefined) return false;
     const r = leader.raft.proposeConfChange(change);
     this.note(`propose ${change.kind} ${change.nodeId} at leader ${leader.id}: ${r.kind}`);
+    if (r.kind === "accepted" && change.kind === "remove-node" && change.nodeId === leader.id) {
+      this.faults["remove-leader"] = (this.faults["remove-leader"] ?? 0) + 1;
+    }
     if (r.kind === "accepted" && change.kind === "add-learner" && !this.nodes.has(change.nodeId)) {
       this.startNode(change.nodeId, new MemoryStorage());
     }
