@@ -74,8 +74,12 @@ export class DiskStorage implements RaftStorage, RaftLogWriter {
     const filePath = joinPath(dir, LOG_FILE);
     if (vfs.exists(joinPath(dir, TMP_FILE))) vfs.remove(joinPath(dir, TMP_FILE));
     const mem = new MemoryStorage();
-    const recovery = vfs.exists(filePath) ? replay(vfs, filePath, mem) : { records: 0, truncatedBytes: 0 };
-    return new DiskStorage(vfs, dir, mem, options.rewriteFloorBytes ?? REWRITE_FLOOR_BYTES, recovery);
+    const existed = vfs.exists(filePath);
+    const recovery = existed ? replay(vfs, filePath, mem) : { records: 0, truncatedBytes: 0 };
+    const storage = new DiskStorage(vfs, dir, mem, options.rewriteFloorBytes ?? REWRITE_FLOOR_BYTES, recovery);
+    // A new file's name must be durable before anything synced into it can count as durable.
+    if (!existed) vfs.syncDir(dir);
+    return storage;
   }
 
   /**
