@@ -11,8 +11,13 @@
  *   3. call `advance()`.
  *
  * Inputs may keep arriving between `ready()` and `advance()` (while the write is in flight);
- * their effects appear in the next Ready. Ticks of many groups can be driven by one timer, and
- * nothing here allocates per group when idle beyond the heartbeat messages themselves.
+ * their effects appear in the next Ready.
+ *
+ * Many groups per process (multi-raft): a group is a RaftNode plus its storage, a few hundred
+ * bytes of state beyond the log, with no timers or tasks of its own. The caller drives all
+ * groups' ticks from one timer, may batch the Readies of many groups into one storage write and
+ * one fsync, and may coalesce messages (heartbeats especially) bound for the same process into
+ * one transport frame; nothing here depends on messages travelling separately.
  */
 import { assert } from "./assert.js";
 import { Raft, type ProposeResult, type RaftConfig, type RaftStatus } from "./raft.js";

@@ -12,6 +12,7 @@ const program = new Command()
   .option("--faulty-ms <ms>", "virtual milliseconds of faults per run", String(DEFAULT_SIM_OPTIONS.faultyMs))
   .option("--read-mode <mode>", "safe | lease", "safe")
   .option("--voters <n>", "initial voters", String(DEFAULT_SIM_OPTIONS.initialVoters))
+  .option("--disk", "run replicas on the disk log over an in-memory file system with torn writes")
   .option("--contract-break <kind>", "deliberately break the persistence contract (send-before-persist)")
   .option("--verbose", "print each run's summary")
   .parse();
@@ -24,6 +25,7 @@ const opts = program.opts<{
   readMode: string;
   voters: string;
   contractBreak?: string;
+  disk?: boolean;
   verbose?: boolean;
 }>();
 const first = Number(opts.seed ?? opts.firstSeed);
@@ -43,6 +45,7 @@ for (let seed = first; seed < first + count; seed++) {
       readMode,
       initialVoters: Number(opts.voters),
       contractBreak,
+      storage: opts.disk === true ? "disk" : "memory",
     });
     committed += r.appliedMax;
     for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v;

@@ -19,6 +19,7 @@ const suites: { name: string; seeds: number; overrides: Partial<SimOptions> }[] 
   { name: "3 voters, read-index reads", seeds: 250, overrides: {} },
   { name: "3 voters, lease reads", seeds: 40, overrides: { readMode: "lease" } },
   { name: "5 voters (leader removal is common)", seeds: 40, overrides: { initialVoters: 5 } },
+  { name: "disk log with torn writes on crash", seeds: 40, overrides: { storage: "disk" } },
 ];
 
 describe("raft simulation", () => {

@@ -15,6 +15,7 @@ import { RaftNode } from "../node.js";
 import type { Ready } from "../node.js";
 import type { ReadMode } from "../raft.js";
 import { contextKey } from "../read-only.js";
+import { DiskStorage } from "../storage/disk-storage.js";
 import { MemoryStorage } from "../storage/memory-storage.js";
 import { NO_NODE, type Message, type NodeId } from "../types.js";
 import { EventQueue } from "./event-queue.js";
@@ -22,6 +23,7 @@ import { decodeCommand, describeOperation, encodeCommand, kvModel, kvPartitionKe
 import type { KvInput, KvOperation, KvOutput } from "./kv-model.js";
 import { KvReplica } from "./kv-replica.js";
 import { checkHistory, type CheckResult } from "./linearizability.js";
+import { MemoryVfs } from "./memory-vfs.js";
 import { Prng } from "./prng.js";
 import { SafetyChecker } from "./safety.js";
 
@@ -51,6 +53,12 @@ export interface SimOptions {
    * forget votes and entries that others already counted.
    */
   readonly contractBreak?: "send-before-persist";
+  /**
+   * `memory`: MemoryStorage; a crash loses the Ready being written. `disk`: the real DiskStorage
+   * over an in-memory file system; a crash keeps a random prefix of the unsynced bytes, so
+   * recovery meets torn records.
+   */
+  readonly storage?: "memory" | "disk";
 }
 
 export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
@@ -109,7 +117,9 @@ interface SimNode {
   /** Bumped on crash so events scheduled for the old incarnation are ignored. */
   gen: number;
   raft: RaftNode;
-  readonly disk: MemoryStorage;
+  disk: MemoryStorage | DiskStorage;
+  /** The node's file system in disk mode. */
+  readonly vfs: MemoryVfs | undefined;
   sm: KvReplica;
   writing: Ready | undefined;
   proposals: Map<number, { term: number; client: number; opId: number }>;
@@ -152,6 +162,7 @@ export function rerunCommand(o: SimOptions): string {
   if (o.readMode !== DEFAULT_SIM_OPTIONS.readMode) extra += ` --read-mode ${o.readMode}`;
   if (o.initialVoters !== DEFAULT_SIM_OPTIONS.initialVoters) extra += ` --voters ${o.initialVoters}`;
   if (o.contractBreak !== undefined) extra += ` --contract-break ${o.contractBreak}`;
+  if (o.storage === "disk") extra += " --disk";
   return `cd server && pnpm sim:raft --seed ${o.seed}${extra} --verbose`;
 }
 
@@ -237,7 +248,15 @@ class Simulation {
     const empty = new KvReplica().snapshot();
     for (const id of voters) {
       const snap = { meta: { index: 1, term: BOOTSTRAP_TERM, confState: { voters, learners: [] } }, data: empty };
-      this.startNode(id, MemoryStorage.fromSnapshot(snap, { term: BOOTSTRAP_TERM, vote: NO_NODE, commit: 1 }));
+      const hardState = { term: BOOTSTRAP_TERM, vote: NO_NODE, commit: 1 };
+      if (this.o.storage !== "disk") {
+        this.startNode(id, MemoryStorage.fromSnapshot(snap, hardState), undefined);
+        continue;
+      }
+      const vfs = new MemoryVfs();
+      const disk = DiskStorage.open(vfs, `/n${id}`);
+      disk.bootstrap(snap, hardState);
+      this.startNode(id, disk, vfs);
     }
     for (let c = 0; c < this.o.clients; c++) {
       this.clients.push({ id: c, nextOpId: 1, pending: undefined, leaderGuess: NO_NODE, lastSeen: new Map() });
@@ -247,7 +266,22 @@ class Simulation {
     this.schedule(this.o.faultyMs, { kind: "settle" });
   }
 
-  private startNode(id: NodeId, disk: MemoryStorage): void {
+  /** A brand-new, empty replica (joining as a learner). */
+  private startFreshNode(id: NodeId): void {
+    if (this.o.storage !== "disk") return this.startNode(id, new MemoryStorage(), undefined);
+    const vfs = new MemoryVfs();
+    this.startNode(id, DiskStorage.open(vfs, `/n${id}`), vfs);
+  }
+
+  /** Restarts a crashed replica from what its disk kept. */
+  private restartNode(n: SimNode): void {
+    if (n.vfs === undefined) return this.startNode(n.id, n.disk, undefined);
+    const disk = DiskStorage.open(n.vfs, `/n${n.id}`);
+    if (disk.recovery.truncatedBytes > 0) this.faults["torn-tail-repaired"] = (this.faults["torn-tail-repaired"] ?? 0) + 1;
+    this.startNode(n.id, disk, n.vfs);
+  }
+
+  private startNode(id: NodeId, disk: MemoryStorage | DiskStorage, vfs: MemoryVfs | undefined): void {
     const existing = this.nodes.get(id);
     const snap = disk.snapshot();
     const raft = new RaftNode({
@@ -268,6 +302,7 @@ class Simulation {
       gen: (existing?.gen ?? 0) + 1,
       raft,
       disk,
+      vfs,
       sm: KvReplica.fromSnapshot(snap.data, snap.meta.index),
       writing: undefined,
       proposals: new Map(),
@@ -347,6 +382,8 @@ class Simulation {
     for (const n of this.nodes.values()) {
       if (!n.alive || n.writing !== undefined || !n.raft.hasReady()) continue;
       n.writing = n.raft.ready();
+      // On disk the write reaches the OS now and becomes durable at the sync below.
+      if (n.vfs !== undefined) this.write(n, n.writing);
       if (this.o.contractBreak === "send-before-persist") for (const m of n.writing.messages) this.send(m);
       this.schedule(this.rng.intBetween(0, 3), { kind: "persisted", node: n.id, gen: n.gen });
     }
@@ -357,7 +394,9 @@ class Simulation {
     const n = this.nodes.get(id);
     if (n === undefined || !n.alive || n.gen !== gen || n.writing === undefined) return;
     const rd = n.writing;
-    this.persist(n, rd);
+    if (n.vfs === undefined) this.write(n, rd);
+    else (n.disk as DiskStorage).syncSync();
+    if (rd.hardState !== undefined) this.safety.observeDurableCommit(n.id, rd.hardState.commit);
     if (this.o.contractBreak === undefined) for (const m of rd.messages) this.send(m);
     this.apply(n, rd);
     n.raft.advance();
@@ -367,19 +406,23 @@ class Simulation {
     this.observe(n);
   }
 
-  private persist(n: SimNode, rd: Ready): void {
-    if (rd.snapshot !== undefined) n.disk.applySnapshot(rd.snapshot);
+  /** Writes a Ready's snapshot, entries and hard state (durable at once in memory mode). */
+  private write(n: SimNode, rd: Ready): void {
     const first = rd.entries[0];
     if (first !== undefined) {
       const prevIndex = first.index - 1;
-      const prevTerm = prevIndex >= n.disk.firstIndex() - 1 && prevIndex <= n.disk.lastIndex() ? n.disk.term(prevIndex) : undefined;
+      const d = n.disk;
+      const inLog = rd.snapshot === undefined && prevIndex >= d.firstIndex() - 1 && prevIndex <= d.lastIndex();
+      const prevTerm = rd.snapshot?.meta.index === prevIndex ? rd.snapshot.meta.term : inLog ? d.term(prevIndex) : undefined;
       this.safety.observePersistedEntries(n.id, prevTerm, rd.entries);
-      n.disk.append(rd.entries);
     }
-    if (rd.hardState !== undefined) {
-      n.disk.setHardState(rd.hardState);
-      this.safety.observeDurableCommit(n.id, rd.hardState.commit);
+    if (n.disk instanceof DiskStorage) {
+      n.disk.save(rd);
+      return;
     }
+    if (rd.snapshot !== undefined) n.disk.applySnapshot(rd.snapshot);
+    n.disk.append(rd.entries);
+    if (rd.hardState !== undefined) n.disk.setHardState(rd.hardState);
   }
 
   private apply(n: SimNode, rd: Ready): void {
@@ -530,6 +573,7 @@ class Simulation {
     n.alive = false;
     n.gen++;
     n.writing = undefined;
+    n.vfs?.crash((unsynced) => (this.rng.chance(0.5) ? 0 : this.rng.intBelow(unsynced + 1)));
     this.note(`crash node ${n.id}`);
     this.schedule(this.rng.intBetween(50, 1500), { kind: "restart", node: n.id });
     return true;
@@ -540,7 +584,7 @@ class Simulation {
     if (n === undefined || n.alive) return;
     this.note(`restart node ${id}`);
     // Only what was persisted survives: the disk, not the Raft object or the state machine.
-    this.startNode(id, n.disk);
+    this.restartNode(n);
   }
 
   private partition(kind: string): boolean {
@@ -589,7 +633,7 @@ class Simulation {
       this.faults["remove-leader"] = (this.faults["remove-leader"] ?? 0) + 1;
     }
     if (r.kind === "accepted" && change.kind === "add-learner" && !this.nodes.has(change.nodeId)) {
-      this.startNode(change.nodeId, new MemoryStorage());
+      this.startFreshNode(change.nodeId);
     }
     return r.kind === "accepted";
   }
@@ -614,7 +658,7 @@ class Simulation {
     this.blocked.clear();
     this.dropRate = 0;
     this.note("settle: heal everything, restart crashed nodes");
-    for (const n of this.nodes.values()) if (!n.alive) this.startNode(n.id, n.disk);
+    for (const n of this.nodes.values()) if (!n.alive) this.restartNode(n);
   }
 
   // ---- final checks -----------------------------------------------------------------------

@@ -163,6 +163,17 @@ export class DiskStorage implements RaftStorage, RaftLogWriter {
     }
   }
 
+  /** `sync()` without waiting on the event loop, for single-threaded drivers such as the simulator. */
+  syncSync(): void {
+    this.throwIfFailed();
+    try {
+      this.file.syncSync();
+    } catch (err) {
+      this.failed = err;
+      throw err;
+    }
+  }
+
   close(): void {
     this.file.close();
   }
