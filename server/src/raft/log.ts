@@ -23,6 +23,8 @@ export class RaftLog {
     this.applied = Math.max(applied, storage.firstIndex() - 1);
     assert(this.applied <= this.committed || this.committed === 0, `applied ${applied} beyond commit ${this.committed}`);
     this.committed = Math.max(this.committed, this.applied);
+    // NB: storage must persist entries no later than the hard state that commits them.
+    assert(this.committed <= this.lastIndex(), `persisted commit ${this.committed} beyond last index ${this.lastIndex()}`);
   }
 
   firstIndex(): number {

@@ -660,7 +660,8 @@ export class Raft {
     if (pr.state === "probe" || (pr.state === "snapshot" && pr.match >= pr.pendingSnapshot)) pr.becomeReplicate();
     else if (pr.state === "replicate") pr.inflights.freeLE(m.index);
     if (this.maybeCommit()) this.pendingBroadcast = true;
-    else if (wasPaused) this.sendAppend(m.from, true);
+    // A pending broadcast will reach this follower anyway; sending now would duplicate it.
+    else if (wasPaused && !this.pendingBroadcast) this.sendAppend(m.from, true);
     // Pipelining: keep streaming while the window has room.
     while (this.sendAppend(m.from, false)) {
       /* each call sends one batch */
@@ -787,6 +788,8 @@ export class Raft {
         if (this.progress.has(id)) return;
         this.learners.push(id);
         this.progress.set(id, this.newProgress(this.log.lastIndex() + 1, true));
+        // Start probing the newcomer now rather than at the next heartbeat.
+        if (this.role === "leader") this.sendAppend(id, true);
         break;
       case "promote-learner": {
         const pr = this.progress.get(id);
@@ -814,10 +817,8 @@ export class Raft {
       this.becomeFollower(this.term, NO_NODE);
       return;
     }
-    // A smaller quorum may already cover more entries, and a new member should hear from us now
-    // rather than at the next heartbeat.
-    this.maybeCommit();
-    this.pendingBroadcast = true;
+    // A smaller quorum may already cover more entries.
+    if (this.maybeCommit()) this.pendingBroadcast = true;
   }
 
   private setConf(cs: ConfState): void {
