@@ -157,16 +157,19 @@ function readConfState(r: ByteReader): ConfState {
   return { voters: readIds(r), learners: readIds(r) };
 }
 
+/** Appends `m`; `readSnapshotMeta` is its inverse. */
 export function writeSnapshotMeta(w: ByteWriter, m: SnapshotMeta): void {
   w.uvarint(m.index);
   w.uvarint(m.term);
   writeConfState(w, m.confState);
 }
 
+/** Reads what `writeSnapshotMeta` wrote; throws `RaftCodecError` on malformed input. */
 export function readSnapshotMeta(r: ByteReader): SnapshotMeta {
   return { index: r.uvarint(), term: r.uvarint(), confState: readConfState(r) };
 }
 
+/** Appends one entry as `tag | term | index | body`; `readEntry` is its inverse. */
 export function writeEntry(w: ByteWriter, e: Entry): void {
   switch (e.kind) {
     case "normal":
@@ -184,6 +187,7 @@ export function writeEntry(w: ByteWriter, e: Entry): void {
   }
 }
 
+/** Reads what `writeEntry` wrote; throws `RaftCodecError` on malformed input. */
 export function readEntry(r: ByteReader): Entry {
   const tag = r.u8();
   const term = r.uvarint();
@@ -194,11 +198,13 @@ export function readEntry(r: ByteReader): Entry {
   return { kind: "conf-change", term, index, change: { kind, nodeId: r.uvarint() } };
 }
 
+/** Appends a count-prefixed list of entries. */
 export function writeEntries(w: ByteWriter, entries: readonly Entry[]): void {
   w.uvarint(entries.length);
   for (const e of entries) writeEntry(w, e);
 }
 
+/** Reads what `writeEntries` wrote; the count is bounded. */
 export function readEntries(r: ByteReader): Entry[] {
   const n = r.count();
   const out: Entry[] = [];
@@ -206,21 +212,25 @@ export function readEntries(r: ByteReader): Entry[] {
   return out;
 }
 
+/** Appends `hs`; `readHardState` is its inverse. */
 export function writeHardState(w: ByteWriter, hs: HardState): void {
   w.uvarint(hs.term);
   w.uvarint(hs.vote);
   w.uvarint(hs.commit);
 }
 
+/** Reads what `writeHardState` wrote. */
 export function readHardState(r: ByteReader): HardState {
   return { term: r.uvarint(), vote: r.uvarint(), commit: r.uvarint() };
 }
 
+/** Appends a snapshot (meta and data); `readSnapshot` is its inverse. */
 export function writeSnapshot(w: ByteWriter, s: Snapshot): void {
   writeSnapshotMeta(w, s.meta);
   w.bytes(s.data);
 }
 
+/** Reads what `writeSnapshot` wrote; the data is copied out of the input. */
 export function readSnapshot(r: ByteReader): Snapshot {
   return { meta: readSnapshotMeta(r), data: r.bytes() };
 }

@@ -127,6 +127,28 @@ describe("replication", () => {
     expect(c.appliedData(3)).toHaveLength(20);
   });
 
+  it("bounds bytes in flight to a silent follower", () => {
+    const c = new Cluster([1, 2, 3], { inflightBytesMax: 300, appendBytesMax: 1 });
+    c.elect(1);
+    c.filter = (m) => m.from !== 3;
+    c.sent = [];
+    for (let i = 0; i < 20; i++) {
+      c.node(1).propose(Buffer.alloc(100, 65));
+      c.stabilize();
+    }
+    // Each entry counts ~116 bytes, so the window closes after the third append.
+    const toSilent = c.sent.filter((m) => m.kind === "append" && m.to === 3 && m.entries.length > 0).length;
+    expect(toSilent).toBe(3);
+  });
+
+  it("rejects proposals beyond the bound on uncommitted entries", () => {
+    const c = new Cluster([1, 2, 3], { uncommittedEntriesMax: 5 });
+    c.elect(1);
+    c.filter = () => false;
+    const results = Array.from({ length: 8 }, () => c.node(1).propose(Buffer.from("p")).kind);
+    expect(results.filter((k) => k === "accepted")).toHaveLength(5);
+  });
+
   it("batches: proposals between two Readies travel in one append", () => {
     const c = new Cluster([1, 2, 3]);
     c.elect(1);

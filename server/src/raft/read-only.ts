@@ -13,6 +13,7 @@ export interface PendingRead {
   readonly acks: Set<NodeId>;
 }
 
+/** A read context as a map key (hex); equal bytes give equal keys. */
 export function contextKey(context: Uint8Array): string {
   return Buffer.from(context.buffer, context.byteOffset, context.byteLength).toString("hex");
 }

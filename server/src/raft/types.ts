@@ -16,6 +16,7 @@ export interface HardState {
 
 export const EMPTY_HARD_STATE: HardState = { term: 0, vote: NO_NODE, commit: 0 };
 
+/** Field-wise equality of hard states. */
 export function hardStateEqual(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
@@ -121,6 +122,7 @@ export interface SoftState {
   readonly role: RaftRole;
 }
 
+/** Approximate in-memory size of an entry, for the byte bounds on messages and Readies. */
 export function entryDataBytes(e: Entry): number {
   switch (e.kind) {
     case "normal":

@@ -19,6 +19,7 @@ export interface Replica {
 
 export type ClusterConfig = Partial<Omit<RaftConfig, "id" | "storage" | "random">>;
 
+/** The snapshot a group's first members start from: index 1, term 1, the given voters. */
 export function bootstrapSnapshot(voters: readonly NodeId[], data: Uint8Array = new Uint8Array()): Snapshot {
   return { meta: { index: 1, term: 1, confState: { voters, learners: [] } }, data };
 }

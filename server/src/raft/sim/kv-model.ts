@@ -62,10 +62,12 @@ export interface KvCommand {
   readonly input: KvInput;
 }
 
+/** Encodes a command for a log entry (JSON; the simulator favours readability over size). */
 export function encodeCommand(c: KvCommand): Uint8Array {
   return Buffer.from(JSON.stringify(c));
 }
 
+/** Inverse of `encodeCommand`. */
 export function decodeCommand(data: Uint8Array): KvCommand {
   return JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString()) as KvCommand;
 }

@@ -157,6 +157,7 @@ export function runSimulation(options: SimOptions): SimResult {
   }
 }
 
+/** The shell command that replays exactly the run with options `o`. */
 export function rerunCommand(o: SimOptions): string {
   let extra = o.faultyMs === DEFAULT_SIM_OPTIONS.faultyMs ? "" : ` --faulty-ms ${o.faultyMs}`;
   if (o.readMode !== DEFAULT_SIM_OPTIONS.readMode) extra += ` --read-mode ${o.readMode}`;
