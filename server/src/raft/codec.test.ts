@@ -55,6 +55,7 @@ const messageArb: fc.Arbitrary<Message> = fc.oneof(
     totalBytes: u,
     data: bytes,
   }),
+  fc.record({ ...base, kind: fc.constant("snapshot-ack" as const), snapshotIndex: u, receivedBytes: u, gap: fc.boolean() }),
   fc.record({ ...base, kind: fc.constant("timeout-now" as const) }),
   fc.record({ ...base, kind: fc.constant("read-index" as const), context: bytes }),
   fc.record({ ...base, kind: fc.constant("read-index-response" as const), index: u, context: bytes }),

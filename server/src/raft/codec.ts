@@ -129,6 +129,7 @@ const MESSAGE_TAG: Record<MessageKind, number> = {
   "timeout-now": 10,
   "read-index": 11,
   "read-index-response": 12,
+  "snapshot-ack": 13,
 };
 const MESSAGE_KINDS = invert(MESSAGE_TAG);
 
@@ -291,6 +292,11 @@ function writeMessageBody(w: ByteWriter, m: Message): void {
       w.uvarint(m.totalBytes);
       w.bytes(m.data);
       return;
+    case "snapshot-ack":
+      w.uvarint(m.snapshotIndex);
+      w.uvarint(m.receivedBytes);
+      w.u8(m.gap ? 1 : 0);
+      return;
     case "timeout-now":
       return;
     case "read-index-response":
@@ -331,6 +337,8 @@ function readMessageBody(r: ByteReader, kind: MessageKind, from: number, to: num
         totalBytes: r.uvarint(),
         data: r.bytes(),
       };
+    case "snapshot-ack":
+      return { kind, from, to, term, snapshotIndex: r.uvarint(), receivedBytes: r.uvarint(), gap: r.bool() };
     case "timeout-now":
       return { kind, from, to, term };
     case "read-index-response":

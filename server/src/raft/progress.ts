@@ -5,6 +5,7 @@
  * and gets nothing else until that lands or times out.
  */
 import { Inflights } from "./inflights.js";
+import type { Snapshot } from "./types.js";
 
 export type ProgressState = "probe" | "replicate" | "snapshot";
 
@@ -15,8 +16,12 @@ export class Progress {
   probeSent = false;
   /** Index of the snapshot being sent in snapshot state. */
   pendingSnapshot = 0;
-  /** Ticks spent in snapshot state; past a bound we fall back to probing and resend. */
+  /** Ticks without snapshot progress; past a bound we fall back to probing and start over. */
   snapshotTicks = 0;
+  /** The snapshot being sent, and how far: bytes sent and bytes the follower acknowledged. */
+  snapshot: Snapshot | undefined = undefined;
+  snapshotSentBytes = 0;
+  snapshotAckedBytes = 0;
   /** Heard from this peer since the last check-quorum round. */
   recentActive = true;
   readonly inflights: Inflights;
@@ -35,6 +40,10 @@ export class Progress {
     this.probeSent = false;
     this.pendingSnapshot = 0;
     this.snapshotTicks = 0;
+    this.snapshot = undefined;
+    this.snapshotSentBytes = 0;
+    this.snapshotAckedBytes = 0;
+    this.snapshotRewound = false;
     this.inflights.reset();
   }
 
@@ -50,9 +59,34 @@ export class Progress {
     this.next = this.match + 1;
   }
 
-  becomeSnapshot(snapshotIndex: number): void {
+  becomeSnapshot(snapshot: Snapshot): void {
     this.resetState("snapshot");
-    this.pendingSnapshot = snapshotIndex;
+    this.pendingSnapshot = snapshot.meta.index;
+    this.snapshot = snapshot;
+  }
+
+  /**
+   * Go-back-N over the follower's cumulative acks. Progress moves the window. A gap report means
+   * a chunk was lost (or the follower dropped its partial copy): resend from what it holds, once,
+   * ignoring further reports until progress, since every later chunk of the window reports the
+   * same gap. Returns true on progress.
+   */
+  onSnapshotAck(receivedBytes: number, gap: boolean): boolean {
+    if (receivedBytes > this.snapshotAckedBytes && receivedBytes <= this.snapshotSentBytes) {
+      this.snapshotAckedBytes = receivedBytes;
+      this.snapshotTicks = 0;
+      this.snapshotRewound = false;
+      if (!gap) return true;
+    }
+    if (gap && !this.snapshotRewound) this.rewindSnapshot(receivedBytes);
+    return false;
+  }
+
+  /** Resends from `offsetBytes` (a lost chunk, or a retransmission timeout). */
+  rewindSnapshot(offsetBytes: number): void {
+    this.snapshotAckedBytes = offsetBytes;
+    this.snapshotSentBytes = offsetBytes;
+    this.snapshotRewound = true;
   }
 
   /** An ack for `index`; returns false if it is stale. */

@@ -183,6 +183,49 @@ describe("snapshots", () => {
   });
 });
 
+describe("snapshot flow control", () => {
+  function laggingLearner(c: Cluster): void {
+    c.elect(1);
+    c.propose(1, "a");
+    const leader = c.get(1);
+    leader.storage.createSnapshot(leader.node.status().applied, leader.node.confState(), Buffer.alloc(100, 66));
+    c.start(4, new MemoryStorage());
+  }
+
+  it("keeps at most the window of chunks unacknowledged", () => {
+    const c = new Cluster([1, 2, 3], { snapshotChunkBytes: 5, snapshotChunksInFlightMax: 3 });
+    laggingLearner(c);
+    c.filter = (m) => m.kind !== "snapshot-ack";
+    c.node(1).proposeConfChange({ kind: "add-learner", nodeId: 4 });
+    c.stabilize();
+    expect(c.sent.filter((m) => m.kind === "snapshot-chunk")).toHaveLength(3);
+    c.heal();
+    // Every ack was lost: after an election timeout without progress the leader resends.
+    c.tickAll(12);
+    expect(c.get(4).restoredSnapshots).toBe(1);
+    expect(c.sent.filter((m) => m.kind === "snapshot-chunk")).toHaveLength(23);
+  });
+
+  it("resends from the lost chunk instead of starting over", () => {
+    const c = new Cluster([1, 2, 3], { snapshotChunkBytes: 5, snapshotChunksInFlightMax: 4 });
+    laggingLearner(c);
+    let dropped = false;
+    c.filter = (m) => {
+      if (m.kind !== "snapshot-chunk" || m.offsetBytes !== 30 || dropped) return true;
+      dropped = true;
+      return false;
+    };
+    c.node(1).proposeConfChange({ kind: "add-learner", nodeId: 4 });
+    c.stabilize();
+    c.tickAll(3);
+    expect(dropped).toBe(true);
+    expect(c.get(4).restoredSnapshots).toBe(1);
+    const chunks = c.sent.filter((m) => m.kind === "snapshot-chunk").length;
+    expect(chunks).toBeGreaterThan(20);
+    expect(chunks).toBeLessThan(30);
+  });
+});
+
 describe("membership", () => {
   it("refuses to promote a learner that has not caught up, then promotes it", () => {
     const c = new Cluster([1, 2, 3]);

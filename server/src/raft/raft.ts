@@ -68,6 +68,8 @@ export interface RaftConfig {
   readonly readMode?: ReadMode;
   /** Snapshots travel in chunks of this size. Default 1 MiB. */
   readonly snapshotChunkBytes?: number;
+  /** Unacknowledged snapshot chunks in flight per follower. Default 4. */
+  readonly snapshotChunksInFlightMax?: number;
   /** Bound on pending read-index requests at a leader. Default 4096. */
   readonly readsPendingMax?: number;
   /** Bound on proposed-but-uncommitted entries; proposals beyond it are rejected. Default 50,000. */
@@ -155,6 +157,7 @@ export class Raft {
   private readonly checkQuorum: boolean;
   private readonly readMode: ReadMode;
   private readonly snapshotChunkBytes: number;
+  private readonly snapshotChunksInFlightMax: number;
   private readonly uncommittedEntriesMax: number;
   readonly committedBytesPerReadyMax: number;
 
@@ -173,6 +176,7 @@ export class Raft {
     this.readMode = c.readMode ?? "safe";
     assert(this.readMode === "safe" || this.checkQuorum, "lease reads need check-quorum");
     this.snapshotChunkBytes = Math.max(1, c.snapshotChunkBytes ?? 1 << 20);
+    this.snapshotChunksInFlightMax = Math.max(1, c.snapshotChunksInFlightMax ?? 4);
     this.uncommittedEntriesMax = c.uncommittedEntriesMax ?? 50_000;
     this.committedBytesPerReadyMax = c.committedBytesPerReadyMax ?? 64 << 20;
     this.readOnly = new ReadOnlyQueue(c.readsPendingMax ?? 4096);
@@ -319,11 +323,20 @@ export class Raft {
     }
   }
 
-  /** A snapshot whose chunks were lost would pause a follower forever; resend after a while. */
+  /**
+   * Retransmission for snapshot transfers: after an election timeout without progress, resend
+   * from the last acknowledged byte; after two, abandon the transfer (probing restarts it).
+   */
   private tickSnapshotProgress(): void {
-    for (const pr of this.progress.values()) {
+    for (const [id, pr] of this.progress) {
       if (pr.state !== "snapshot") continue;
-      if (++pr.snapshotTicks >= 2 * this.electionTimeout) pr.becomeProbe();
+      const ticks = ++pr.snapshotTicks;
+      if (ticks >= 2 * this.electionTimeout) {
+        pr.becomeProbe();
+      } else if (ticks === this.electionTimeout) {
+        pr.rewindSnapshot(pr.snapshotAckedBytes);
+        this.sendSnapshotChunks(id, pr);
+      }
     }
   }
 
@@ -450,6 +463,9 @@ export class Raft {
       case "read-index":
         this.leaderReadIndex(m.context, m.from);
         return;
+      case "snapshot-ack":
+        this.handleSnapshotAck(m);
+        return;
       case "append":
       case "heartbeat":
       case "snapshot-chunk":
@@ -480,6 +496,7 @@ export class Raft {
         return;
       case "append-response":
       case "heartbeat-response":
+      case "snapshot-ack":
       case "timeout-now":
       case "read-index":
       case "read-index-response":
@@ -516,6 +533,7 @@ export class Raft {
       case "vote-response":
       case "append-response":
       case "heartbeat-response":
+      case "snapshot-ack":
         return;
     }
   }
@@ -548,20 +566,32 @@ export class Raft {
   }
 
   private handleSnapshotChunk(m: Extract<Message, { kind: "snapshot-chunk" }>): void {
-    if (m.offsetBytes === 0) {
-      if (m.totalBytes > SNAPSHOT_BYTES_MAX) return;
-      this.incomingSnapshot = { meta: m.meta, totalBytes: m.totalBytes, chunks: [], receivedBytes: 0 };
+    let inc = this.incomingSnapshot;
+    const sameSnapshot = inc !== undefined && inc.meta.index === m.meta.index && inc.meta.term === m.meta.term;
+    if (!sameSnapshot && m.offsetBytes === 0 && m.totalBytes <= SNAPSHOT_BYTES_MAX) {
+      inc = { meta: m.meta, totalBytes: m.totalBytes, chunks: [], receivedBytes: 0 };
+      this.incomingSnapshot = inc;
+    } else if (!sameSnapshot) {
+      inc = undefined;
     }
-    const inc = this.incomingSnapshot;
-    // A lost or reordered chunk spoils the transfer; the leader resends the whole snapshot later.
-    if (inc === undefined || inc.meta.index !== m.meta.index || inc.meta.term !== m.meta.term) return;
-    if (inc.receivedBytes !== m.offsetBytes || inc.receivedBytes + m.data.length > inc.totalBytes) {
-      this.incomingSnapshot = undefined;
+    const received = inc?.receivedBytes ?? 0;
+    const snapshotIndex = m.meta.index;
+    // A duplicate: restate what we hold, in case our earlier acks were lost.
+    if (inc !== undefined && m.offsetBytes < received) {
+      this.send({ kind: "snapshot-ack", to: m.from, snapshotIndex, receivedBytes: received, gap: false });
+      return;
+    }
+    // A gap, or a transfer we no longer hold: ask for a resend from what we have.
+    if (inc === undefined || m.offsetBytes !== received || received + m.data.length > inc.totalBytes) {
+      this.send({ kind: "snapshot-ack", to: m.from, snapshotIndex, receivedBytes: received, gap: true });
       return;
     }
     inc.chunks.push(m.data);
     inc.receivedBytes += m.data.length;
-    if (inc.receivedBytes < inc.totalBytes) return;
+    if (inc.receivedBytes < inc.totalBytes) {
+      this.send({ kind: "snapshot-ack", to: m.from, snapshotIndex, receivedBytes: inc.receivedBytes, gap: false });
+      return;
+    }
     this.incomingSnapshot = undefined;
     const snapshot: Snapshot = { meta: inc.meta, data: Buffer.concat(inc.chunks) };
     this.ack(m.from, this.restore(snapshot) ? this.log.lastIndex() : this.log.committed);
@@ -632,15 +662,33 @@ export class Raft {
     if (!pr.recentActive) return false;
     const snap = this.log.snapshot();
     assert(snap.meta.index > 0, `follower ${to} needs a snapshot but none exists`);
-    pr.becomeSnapshot(snap.meta.index);
+    pr.becomeSnapshot(snap);
+    this.sendSnapshotChunks(to, pr);
+    return true;
+  }
+
+  /** Sends chunks from `snapshotSentBytes` while the window of unacknowledged bytes has room. */
+  private sendSnapshotChunks(to: NodeId, pr: Progress): void {
+    const snap = pr.snapshot as Snapshot;
     const total = snap.data.length;
-    let offsetBytes = 0;
+    const windowBytes = this.snapshotChunkBytes * this.snapshotChunksInFlightMax;
+    // The first chunk goes out even for an empty snapshot: it carries the meta.
     do {
+      const offsetBytes = pr.snapshotSentBytes;
+      if (offsetBytes - pr.snapshotAckedBytes >= windowBytes || (offsetBytes >= total && offsetBytes > 0)) return;
       const data = snap.data.subarray(offsetBytes, Math.min(total, offsetBytes + this.snapshotChunkBytes));
       this.send({ kind: "snapshot-chunk", to, meta: snap.meta, offsetBytes, totalBytes: total, data });
-      offsetBytes += data.length;
-    } while (offsetBytes < total);
-    return true;
+      pr.snapshotSentBytes = offsetBytes + Math.max(1, data.length);
+    } while (pr.snapshotSentBytes < total);
+  }
+
+  private handleSnapshotAck(m: Extract<Message, { kind: "snapshot-ack" }>): void {
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    if (pr.state !== "snapshot" || m.snapshotIndex !== pr.pendingSnapshot) return;
+    pr.onSnapshotAck(m.receivedBytes, m.gap);
+    this.sendSnapshotChunks(m.from, pr);
   }
 
   private handleAppendResponse(m: Extract<Message, { kind: "append-response" }>): void {

@@ -102,6 +102,16 @@ export type Message =
       readonly totalBytes: number;
       readonly data: Uint8Array;
     })
+  /**
+   * Cumulative ack of the snapshot bytes received so far. `gap`: a chunk arrived beyond what we
+   * hold (or for a transfer we no longer hold), so the leader should resend from `receivedBytes`.
+   */
+  | (MessageBase & {
+      readonly kind: "snapshot-ack";
+      readonly snapshotIndex: number;
+      readonly receivedBytes: number;
+      readonly gap: boolean;
+    })
   | (MessageBase & { readonly kind: "timeout-now" })
   | (MessageBase & { readonly kind: "read-index"; readonly context: Uint8Array })
   | (MessageBase & { readonly kind: "read-index-response"; readonly index: number; readonly context: Uint8Array });

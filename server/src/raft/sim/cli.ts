@@ -61,4 +61,4 @@ console.log(
   `${count} seeds from ${first} passed in ${secs.toFixed(1)} s; ${committed} entries committed; ` +
     `${unknownChecks} histories too large to decide within the checker's budget`,
 );
-console.log(`faults injected: ${JSON.stringify(faults)}`);
+console.log(`faults and notable events: ${JSON.stringify(faults)}`);

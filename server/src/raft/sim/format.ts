@@ -34,6 +34,8 @@ export function formatMessage(m: Message): string {
       return `${head}${ctx(m.context)}`;
     case "snapshot-chunk":
       return `${head} snap=${m.meta.index}/${m.meta.term} bytes=${m.offsetBytes}+${m.data.length}/${m.totalBytes}`;
+    case "snapshot-ack":
+      return `${head} snap=${m.snapshotIndex} received=${m.receivedBytes}${m.gap ? " gap" : ""}`;
     case "timeout-now":
       return head;
     case "read-index-response":

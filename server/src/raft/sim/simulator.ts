@@ -85,6 +85,7 @@ export interface SimResult {
   readonly operationsOk: number;
   readonly operationsUnknown: number;
   readonly operationsFailed: number;
+  /** Counts of injected faults and of notable events (snapshot restores, torn tails repaired). */
   readonly faults: Readonly<Record<string, number>>;
   readonly linearizability: CheckResult;
 }
@@ -430,6 +431,7 @@ class Simulation {
     if (rd.snapshot !== undefined) {
       n.sm.restore(rd.snapshot.data, rd.snapshot.meta.index);
       this.note(`node ${n.id} restored snapshot at ${rd.snapshot.meta.index}`);
+      this.faults["snapshot-restored"] = (this.faults["snapshot-restored"] ?? 0) + 1;
     }
     for (const e of rd.committedEntries) {
       this.safety.observeApplied(n.id, e);
