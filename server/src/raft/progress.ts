@@ -22,6 +22,8 @@ export class Progress {
   snapshot: Snapshot | undefined = undefined;
   snapshotSentBytes = 0;
   snapshotAckedBytes = 0;
+  /** Set when we went back to resend; cleared by progress. */
+  snapshotRewound = false;
   /** Heard from this peer since the last check-quorum round. */
   recentActive = true;
   readonly inflights: Inflights;
