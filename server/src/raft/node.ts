@@ -13,7 +13,7 @@
  * Inputs may keep arriving between `ready()` and `advance()` (while the write is in flight);
  * their effects appear in the next Ready.
  *
- * Many groups per process (multi-raft): a replica is a RaftNode plus its storage, about 3 KiB
+ * Many groups per process (multi-raft): a replica is a RaftNode plus its storage, about 4 KiB
  * of heap beyond the log entries (the benchmark measures it), with no timers or tasks of its own. The caller drives all
  * groups' ticks from one timer, may batch the Readies of many groups into one storage write and
  * one fsync, and may coalesce messages (heartbeats especially) bound for the same process into
