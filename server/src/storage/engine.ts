@@ -5,7 +5,7 @@ import { pickCompaction, pickForLevel, type CompactionPick, type CompactionShape
 import { runCompaction } from "./compaction/run-compaction.js";
 import { DirLock } from "./dir-lock.js";
 import { EngineClosedError, toStorageError, StorageError } from "./errors.js";
-import { TRAILER_BYTES, ValueKind } from "./internal-key.js";
+import { compareUserKeyOf, ValueKind } from "./internal-key.js";
 import type { InternalIterator } from "./iterator.js";
 import { LevelIterator } from "./level-iterator.js";
 import { Memtable } from "./memtable/memtable.js";
@@ -89,6 +89,7 @@ interface ImmutableMemtable {
 
 const FLUSH_ENTRIES_PER_YIELD = 4096;
 const COMPACTION_ENTRIES_PER_YIELD = 2048;
+const WRITES_PER_BACKGROUND_TURN = 32;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -121,6 +122,7 @@ export class StorageEngine {
   private failure: StorageError | undefined;
   private closed = false;
   private manualCompaction = false;
+  private writesSinceYield = 0;
   private readonly obsoleteFiles = new Set<number>();
   private readonly counters = {
     userBytes: 0,
@@ -239,7 +241,7 @@ export class StorageEngine {
 
   private getFromTables(version: Version, key: Uint8Array, seq: number): { kind: ValueKind; value: Buffer } | undefined {
     for (const f of version.levels[0]!) {
-      if (compareUserKey(f.smallest, key) <= 0 && compareUserKey(f.largest, key) >= 0) {
+      if (compareUserKeyOf(f.smallest, key) <= 0 && compareUserKeyOf(f.largest, key) >= 0) {
         const r = this.tables.get(f.fileNumber).get(key, seq);
         if (r !== undefined) return r;
       }
@@ -249,7 +251,7 @@ export class StorageEngine {
       if (files.length === 0) continue;
       const i = version.findFile(level, key);
       const f = files[i];
-      if (f !== undefined && compareUserKey(f.smallest, key) <= 0) {
+      if (f !== undefined && compareUserKeyOf(f.smallest, key) <= 0) {
         const r = this.tables.get(f.fileNumber).get(key, seq);
         if (r !== undefined) return r;
       }
@@ -347,6 +349,13 @@ export class StorageEngine {
    */
   private makeRoomForWrite(): Promise<void> | undefined {
     if (this.rotating) return this.rotating;
+    // NB: with sync `none` an awaited write completes in microtasks, so a tight write loop never
+    // returns to the event loop and background flushes and compactions (which run in slices
+    // between event-loop turns) would starve. Give them a turn every few writes.
+    if ((this.flushing || this.compacting) && ++this.writesSinceYield >= WRITES_PER_BACKGROUND_TURN) {
+      this.writesSinceYield = 0;
+      return yieldToEventLoop();
+    }
     const l0Files = this.versions.current.levels[0]!.length;
     if (l0Files >= this.config.l0_stop_trigger) {
       this.counters.stalls++;
@@ -657,11 +666,6 @@ async function writeMemtable(mem: Memtable, out: TableOutput, yieldFn?: () => Pr
   } finally {
     it.close();
   }
-}
-
-/** Compares the user-key part of an internal key with a user key, without allocating. */
-function compareUserKey(ikey: Buffer, userKey: Uint8Array): number {
-  return ikey.compare(userKey, 0, userKey.length, 0, ikey.length - TRAILER_BYTES);
 }
 
 function walOptions(config: StorageConfig): { syncMode: StorageConfig["wal_sync"]; syncIntervalMs: number } {

@@ -1,4 +1,4 @@
-import { compareBytes, kindOf, lookupKey, seqOf, TRAILER_BYTES, ValueKind, SEQ_MAX } from "./internal-key.js";
+import { compareBytes, compareUserKeyOf, kindOf, lookupKey, seqOf, TRAILER_BYTES, ValueKind, SEQ_MAX } from "./internal-key.js";
 import type { InternalIterator } from "./iterator.js";
 
 /** A range scan over user keys as of one sequence number. */
@@ -16,7 +16,7 @@ export type KeyValue = readonly [key: Buffer, value: Buffer];
 
 function userKeyEquals(ikey: Buffer, userKey: Buffer): boolean {
   const ul = ikey.length - TRAILER_BYTES;
-  return ul === userKey.length && ikey.compare(userKey, 0, userKey.length, 0, ul) === 0;
+  return ul === userKey.length && compareUserKeyOf(ikey, userKey) === 0;
 }
 
 /**
@@ -39,7 +39,7 @@ function* forwardEntries(iter: InternalIterator, seq: number, opts: ScanOptions,
   while (iter.valid()) {
     const ikey = iter.key();
     const ul = ikey.length - TRAILER_BYTES;
-    if (end && ikey.compare(end, 0, end.length, 0, ul) >= 0) return;
+    if (end && compareUserKeyOf(ikey, end) >= 0) return;
     if (seqOf(ikey) > seq || (lastKey !== undefined && userKeyEquals(ikey, lastKey))) {
       iter.next();
       continue;

@@ -1,4 +1,4 @@
-import { kindOf, makeInternalKey, seqOf, TRAILER_BYTES, ValueKind } from "../internal-key.js";
+import { compareUserKeyOf, kindOf, makeInternalKey, seqOf, TRAILER_BYTES, ValueKind } from "../internal-key.js";
 import type { InternalIterator } from "../iterator.js";
 import { LevelIterator } from "../level-iterator.js";
 import { MergingIterator } from "../merging-iterator.js";
@@ -52,7 +52,7 @@ export async function runCompaction(run: CompactionRun, tables: TableCache, out:
       const seq = seqOf(ikey);
       const ul = ikey.length - TRAILER_BYTES;
       entriesIn++;
-      if (currentUserKey === undefined || currentUserKey.compare(ikey, 0, ul) !== 0) {
+      if (currentUserKey === undefined || compareUserKeyOf(ikey, currentUserKey) !== 0) {
         // Cut only between user keys: all versions of a key stay in one file, which keeps
         // levels >= 1 free of user-key overlap.
         if (out.currentSizeBytes() >= run.targetFileBytes) out.cut();

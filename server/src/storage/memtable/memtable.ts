@@ -1,4 +1,4 @@
-import { kindOf, lookupKey, seqOf, TRAILER_BYTES, ValueKind, writeTrailer } from "../internal-key.js";
+import { compareUserKeyOf, kindOf, lookupKey, seqOf, TRAILER_BYTES, ValueKind, writeTrailer } from "../internal-key.js";
 import type { InternalIterator } from "../iterator.js";
 import type { RandomSource } from "./prng.js";
 import { SkipList, skipListEntryOverheadBytes } from "./skiplist.js";
@@ -48,7 +48,7 @@ export class Memtable {
     if (node === null) return undefined;
     const k = node.key;
     const ul = k.length - TRAILER_BYTES;
-    if (ul !== userKey.length || k.compare(userKey, 0, userKey.length, 0, ul) !== 0) return undefined;
+    if (ul !== userKey.length || compareUserKeyOf(k, userKey) !== 0) return undefined;
     return { kind: kindOf(k), seq: seqOf(k), value: node.value };
   }
 
