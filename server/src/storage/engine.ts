@@ -60,6 +60,8 @@ export interface EngineStats {
   readonly lastSequence: number;
   readonly liveSnapshots: number;
   readonly openTables: number;
+  /** Index blocks and bloom filters of open tables, held outside the block cache. */
+  readonly pinnedTableBytes: number;
   readonly blockCache: { readonly capacityBytes: number; readonly sizeBytes: number; readonly hits: number; readonly misses: number; readonly hitRatio: number };
   /** Bytes of keys and values that callers wrote. */
   readonly userBytesWritten: number;
@@ -632,6 +634,7 @@ export class StorageEngine {
       lastSequence: this.visibleSeq,
       liveSnapshots: this.snapshots.size,
       openTables: this.tables.openCount,
+      pinnedTableBytes: this.tables.pinnedBytes(),
       blockCache: { capacityBytes: cache.capacityBytes, sizeBytes: cache.sizeBytes(), hits: cache.stats.hits, misses: cache.stats.misses, hitRatio: cache.hitRatio() },
       userBytesWritten: c.userBytes,
       walBytesWritten: c.walBytes,

@@ -52,6 +52,13 @@ export class TableCache {
     return this.readers.size;
   }
 
+  /** Index and filter bytes the open readers hold outside the block cache. */
+  pinnedBytes(): number {
+    let n = 0;
+    for (const r of this.readers.values()) n += r.pinnedBytes();
+    return n;
+  }
+
   close(): void {
     for (const r of this.readers.values()) r.close();
     this.readers.clear();
