@@ -1,0 +1,135 @@
+import type { IsolationLevel, KvEntry, KvScanOptions, KvStore, KvTransaction, PreparedTransactionInfo } from "../kv/kv.js";
+import { TxnStore, type TxnStoreOptions, type TxnStoreStats } from "../txn/txn-store.js";
+
+/** Bytes, or a string taken as UTF-8. */
+export type KeyLike = Uint8Array | string;
+
+export interface DatabaseOptions extends TxnStoreOptions {
+  /** Isolation of `transaction()` and of the plain operations; default `snapshot`. */
+  readonly isolation?: IsolationLevel;
+  /** How many times `transaction()` reruns a function that hit a serialization failure or deadlock (default 10). */
+  readonly maxRetries?: number;
+  /** First retry delay in milliseconds; doubles per attempt with jitter, capped at 100 ms (default 1). */
+  readonly retryDelayMs?: number;
+}
+
+export interface TransactionOptions {
+  readonly isolation?: IsolationLevel;
+  readonly readOnly?: boolean;
+  readonly maxRetries?: number;
+  readonly lockTimeoutMs?: number;
+}
+
+const RETRYABLE = new Set(["40001", "40P01"]);
+const MAX_RETRY_DELAY_MS = 100;
+
+function toBytes(k: KeyLike): Uint8Array {
+  return typeof k === "string" ? Buffer.from(k, "utf8") : k;
+}
+
+function sqlstateOf(e: unknown): string | undefined {
+  return typeof e === "object" && e !== null && "sqlstate" in e && typeof e.sqlstate === "string" ? e.sqlstate : undefined;
+}
+
+/**
+ * The embedded library: a database in a directory, used in-process.
+ *
+ * ```ts
+ * const db = await Database.open("./data");
+ * await db.transaction(async (tx) => {
+ *   const n = Number((await tx.get(Buffer.from("n")))?.toString() ?? 0);
+ *   await tx.put(Buffer.from("n"), Buffer.from(String(n + 1)));
+ * }, { isolation: "serializable" });
+ * await db.close();
+ * ```
+ */
+export class Database {
+  private constructor(
+    private readonly store: TxnStore,
+    private readonly options: DatabaseOptions,
+  ) {}
+
+  static async open(dir: string, options: DatabaseOptions = {}): Promise<Database> {
+    return new Database(await TxnStore.open(dir, options), options);
+  }
+
+  /** The transactional key-value interface (what the SQL engine runs on). */
+  get kv(): KvStore {
+    return this.store;
+  }
+
+  /**
+   * Runs `fn` in a transaction and commits it. When the transaction fails with a serialization
+   * failure (40001) or as a deadlock victim (40P01), it reruns `fn` in a fresh transaction, up
+   * to `maxRetries` times with growing, jittered delays; `fn` must therefore be safe to rerun.
+   * Any other error rolls back and propagates.
+   */
+  async transaction<T>(fn: (tx: KvTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const maxRetries = options.maxRetries ?? this.options.maxRetries ?? 10;
+    let delay = this.options.retryDelayMs ?? 1;
+    for (let attempt = 0; ; attempt++) {
+      const tx = await this.store.begin({
+        isolation: options.isolation ?? this.options.isolation ?? "snapshot",
+        readOnly: options.readOnly ?? false,
+        ...(options.lockTimeoutMs !== undefined && { lockTimeoutMs: options.lockTimeoutMs }),
+      });
+      try {
+        const result = await fn(tx);
+        await tx.commit();
+        return result;
+      } catch (e) {
+        if (tx.state === "active") await tx.rollback();
+        if (!RETRYABLE.has(sqlstateOf(e) ?? "") || attempt >= maxRetries) throw e;
+      }
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+      delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
+    }
+  }
+
+  /** The latest committed value. */
+  async get(key: KeyLike): Promise<Uint8Array | undefined> {
+    return this.transaction((tx) => tx.get(toBytes(key)), { readOnly: true });
+  }
+
+  /** Resolves when durable. */
+  async put(key: KeyLike, value: KeyLike): Promise<void> {
+    await this.transaction((tx) => tx.put(toBytes(key), toBytes(value)));
+  }
+
+  async delete(key: KeyLike): Promise<void> {
+    await this.transaction((tx) => tx.delete(toBytes(key)));
+  }
+
+  /** Entries of one consistent snapshot, in key order (or reverse). */
+  async scan(options: Omit<KvScanOptions, "start" | "end"> & { readonly start?: KeyLike; readonly end?: KeyLike } = {}): Promise<KvEntry[]> {
+    return this.transaction(
+      async (tx) => {
+        const out: KvEntry[] = [];
+        const { start, end, ...rest } = options;
+        for await (const e of tx.scan({ ...rest, ...(start !== undefined && { start: toBytes(start) }), ...(end !== undefined && { end: toBytes(end) }) })) out.push(e);
+        return out;
+      },
+      { readOnly: true },
+    );
+  }
+
+  listPrepared(): Promise<readonly PreparedTransactionInfo[]> {
+    return this.store.listPrepared();
+  }
+
+  commitPrepared(gid: string): Promise<void> {
+    return this.store.commitPrepared(gid);
+  }
+
+  rollbackPrepared(gid: string): Promise<void> {
+    return this.store.rollbackPrepared(gid);
+  }
+
+  stats(): TxnStoreStats {
+    return this.store.stats();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}

@@ -1,0 +1,57 @@
+import type { Timestamp } from "./hlc.js";
+import type { ReadSet } from "./read-set.js";
+
+/**
+ * The write sets of recently committed (and committing) transactions, by commit timestamp.
+ *
+ * Serializable validation is backward, in the style of FoundationDB's resolver: a transaction
+ * whose snapshot is at `readTs` may commit at `commitTs` only if no transaction that committed
+ * in (readTs, commitTs) wrote anything it read. Then every committed transaction behaves as if
+ * it ran atomically at its commit timestamp, which makes the history serializable in
+ * commit-timestamp order; read-only transactions read one consistent snapshot and need no check.
+ * Entries are appended when a commit timestamp is assigned (before the write is durable), so
+ * in-flight commits are checked too, and dropped once no serializable snapshot predates them.
+ */
+export interface CommittedWrites {
+  readonly txnId: string;
+  readonly commitTs: Timestamp;
+  /** latin1 key strings (see read-set.ts). */
+  readonly keys: readonly string[];
+}
+
+export class CommitLog {
+  /** Ascending by commitTs: timestamps are assigned and appended in one synchronous step. */
+  private entries: CommittedWrites[] = [];
+  private head = 0;
+
+  append(entry: CommittedWrites): void {
+    const last = this.entries[this.entries.length - 1];
+    if (last && last.commitTs >= entry.commitTs) throw new Error(`commit log out of order: ${entry.commitTs} after ${last.commitTs}`);
+    this.entries.push(entry);
+  }
+
+  /** The first transaction that committed after `readTs` and wrote a key `reads` covers. */
+  findConflict(readTs: Timestamp, reads: ReadSet, selfTxnId: string): { txnId: string; key: string } | undefined {
+    if (reads.empty) return undefined;
+    for (let i = this.entries.length - 1; i >= this.head; i--) {
+      const e = this.entries[i]!;
+      if (e.commitTs <= readTs) break;
+      if (e.txnId === selfTxnId) continue;
+      for (const k of e.keys) if (reads.covers(k)) return { txnId: e.txnId, key: k };
+    }
+    return undefined;
+  }
+
+  /** Forgets entries at or below `horizon`: no transaction that still validates can see them. */
+  prune(horizon: Timestamp): void {
+    while (this.head < this.entries.length && this.entries[this.head]!.commitTs <= horizon) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  get size(): number {
+    return this.entries.length - this.head;
+  }
+}

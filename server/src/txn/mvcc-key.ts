@@ -1,0 +1,109 @@
+import { escapeBytes, prefixEnd, unescapeBytes } from "../kv/key-encoding.js";
+import type { Timestamp } from "./hlc.js";
+
+/**
+ * How the transaction layer lays out the storage engine's key space.
+ *
+ *   0x01 | escaped user key | ~commitTs (u64 BE)   a committed version (value or tombstone)
+ *   0x02 | name                                   system records (clock high-water, prepared txns)
+ *
+ * The user key is escaped so it is self-delimiting: all versions of one key are contiguous and
+ * sort before any longer key that extends it. The commit timestamp is inverted so the newest
+ * version of a key sorts first, and a seek to (key, readTs) lands on the version a snapshot at
+ * readTs sees.
+ */
+export const DATA_PREFIX = 0x01;
+export const SYSTEM_PREFIX = 0x02;
+
+const TS_BYTES = 8;
+const U32 = 2 ** 32;
+
+/** The storage key of one version. */
+export function encodeVersionKey(userKey: Uint8Array, ts: Timestamp): Buffer {
+  const esc = escapeBytes(userKey);
+  const out = Buffer.allocUnsafe(1 + esc.length + TS_BYTES);
+  out[0] = DATA_PREFIX;
+  esc.copy(out, 1);
+  writeInvertedTs(out, 1 + esc.length, ts);
+  return out;
+}
+
+/** Storage key bound matching every version of keys >= userKey (or < it, as an exclusive end). */
+export function encodeKeyBound(userKey: Uint8Array): Buffer {
+  const esc = escapeBytes(userKey);
+  const out = Buffer.allocUnsafe(1 + esc.length);
+  out[0] = DATA_PREFIX;
+  esc.copy(out, 1);
+  return out;
+}
+
+/** Exclusive storage bound just past every version of `userKey`. */
+export function versionsEnd(userKey: Uint8Array): Buffer {
+  return prefixEnd(encodeKeyBound(userKey))!;
+}
+
+/** Bounds of the whole data key space. */
+export const DATA_START = Buffer.from([DATA_PREFIX]);
+export const DATA_END = Buffer.from([DATA_PREFIX + 1]);
+
+export interface DecodedVersionKey {
+  readonly userKey: Buffer;
+  readonly ts: Timestamp;
+}
+
+export function decodeVersionKey(key: Uint8Array): DecodedVersionKey {
+  if (key[0] !== DATA_PREFIX) throw new Error(`not a version key (prefix ${key[0]})`);
+  const { bytes, next } = unescapeBytes(key, 1);
+  if (next + TS_BYTES !== key.length) throw new Error(`version key has ${key.length - next} timestamp bytes, want ${TS_BYTES}`);
+  return { userKey: bytes, ts: readInvertedTs(key, next) };
+}
+
+/** The timestamp of a version key without decoding its user key. */
+export function versionTsOf(key: Uint8Array): Timestamp {
+  return readInvertedTs(key, key.length - TS_BYTES);
+}
+
+/** The escaped-user-key part of a version key (for grouping versions without unescaping). */
+export function versionPrefixOf(key: Buffer): Buffer {
+  return key.subarray(0, key.length - TS_BYTES);
+}
+
+function writeInvertedTs(out: Buffer, off: number, ts: Timestamp): void {
+  const hi = Math.floor(ts / U32);
+  const lo = ts - hi * U32;
+  out.writeUInt32BE(0xffffffff - hi, off);
+  out.writeUInt32BE(0xffffffff - lo, off + 4);
+}
+
+function readInvertedTs(key: Uint8Array, off: number): Timestamp {
+  const b = Buffer.isBuffer(key) ? key : Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  return (0xffffffff - b.readUInt32BE(off)) * U32 + (0xffffffff - b.readUInt32BE(off + 4));
+}
+
+/** A version's value: a tag byte, then the user's bytes. Deletes are versions too (tombstones). */
+export const VersionTag = { Tombstone: 0, Value: 1 } as const;
+
+export function encodeVersionValue(value: Uint8Array | undefined): Buffer {
+  if (value === undefined) return Buffer.from([VersionTag.Tombstone]);
+  const out = Buffer.allocUnsafe(1 + value.length);
+  out[0] = VersionTag.Value;
+  out.set(value, 1);
+  return out;
+}
+
+/** The user's value, or undefined for a tombstone. */
+export function decodeVersionValue(stored: Buffer): Buffer | undefined {
+  const tag = stored[0];
+  if (tag === VersionTag.Value) return stored.subarray(1);
+  if (tag === VersionTag.Tombstone && stored.length === 1) return undefined;
+  throw new Error(`bad version value tag ${tag} (length ${stored.length})`);
+}
+
+export function isTombstoneValue(stored: Buffer): boolean {
+  return stored[0] === VersionTag.Tombstone;
+}
+
+/** A system record key: 0x02 | name. */
+export function systemKey(name: string): Buffer {
+  return Buffer.concat([Buffer.from([SYSTEM_PREFIX]), Buffer.from(name, "utf8")]);
+}

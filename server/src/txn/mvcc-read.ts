@@ -1,0 +1,76 @@
+import type { StorageEngine } from "../storage/index.js";
+import { unescapeBytes } from "../kv/key-encoding.js";
+import type { Timestamp } from "./hlc.js";
+import { DATA_END, DATA_START, decodeVersionValue, encodeKeyBound, encodeVersionKey, versionPrefixOf, versionsEnd, versionTsOf } from "./mvcc-key.js";
+
+/** One user key as a snapshot sees it; `value` undefined is a delete (tombstone). */
+export interface VisibleVersion {
+  readonly key: Buffer;
+  readonly value: Buffer | undefined;
+}
+
+/** The version of `key` a snapshot at `readTs` sees, or undefined when it has none. */
+export function readVersion(engine: StorageEngine, key: Uint8Array, readTs: Timestamp): VisibleVersion | undefined {
+  for (const [k, v] of engine.scan({ start: encodeVersionKey(key, readTs), end: versionsEnd(key), limit: 1 })) {
+    return { key: Buffer.from(key), value: decodeVersionValue(v) };
+  }
+  return undefined;
+}
+
+/** The commit timestamp of the newest version of `key`, or undefined when it was never written. */
+export function newestVersionTs(engine: StorageEngine, key: Uint8Array): Timestamp | undefined {
+  for (const [k] of engine.scan({ start: encodeKeyBound(key), end: versionsEnd(key), limit: 1 })) return versionTsOf(k);
+  return undefined;
+}
+
+function userKeyOfPrefix(prefix: Buffer): Buffer {
+  return unescapeBytes(prefix, 1).bytes;
+}
+
+/**
+ * Per user key in [start, end), the version a snapshot at `readTs` sees, in key order (or
+ * reverse), tombstones included so a caller can merge other layers over it.
+ */
+export function* visibleVersions(
+  engine: StorageEngine,
+  readTs: Timestamp,
+  range: { readonly start?: Uint8Array | undefined; readonly end?: Uint8Array | undefined; readonly reverse?: boolean | undefined },
+): Generator<VisibleVersion> {
+  const storage = engine.scan({
+    start: range.start ? encodeKeyBound(range.start) : DATA_START,
+    end: range.end ? encodeKeyBound(range.end) : DATA_END,
+    reverse: range.reverse ?? false,
+  });
+  let current: Buffer | undefined;
+  if (!range.reverse) {
+    // Newest version first: the first one at or below readTs is the visible one; skip the rest.
+    let found = false;
+    for (const [k, v] of storage) {
+      const prefix = versionPrefixOf(k);
+      if (current === undefined || !prefix.equals(current)) {
+        current = prefix;
+        found = false;
+      } else if (found) continue;
+      if (versionTsOf(k) > readTs) continue;
+      found = true;
+      yield { key: userKeyOfPrefix(prefix), value: decodeVersionValue(v) };
+    }
+    return;
+  }
+  // Reverse: a key's versions come oldest first; the last one at or below readTs is visible.
+  let candidate: Buffer | undefined;
+  let candidatePrefix: Buffer | undefined;
+  for (const [k, v] of storage) {
+    const prefix = versionPrefixOf(k);
+    if (current === undefined || !prefix.equals(current)) {
+      if (candidate !== undefined) yield { key: userKeyOfPrefix(candidatePrefix!), value: decodeVersionValue(candidate) };
+      candidate = undefined;
+      current = prefix;
+    }
+    if (versionTsOf(k) <= readTs) {
+      candidate = v;
+      candidatePrefix = prefix;
+    }
+  }
+  if (candidate !== undefined) yield { key: userKeyOfPrefix(candidatePrefix!), value: decodeVersionValue(candidate) };
+}

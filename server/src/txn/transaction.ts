@@ -1,0 +1,230 @@
+import type { IsolationLevel, KeyLockMode, KvCursor, KvScanOptions, KvTransaction, TableLockMode, TxnState } from "../kv/kv.js";
+import type { StorageEngine } from "../storage/index.js";
+import { InvalidTransactionState, ReadOnlyTransaction, SerializationFailure, TransactionAborted, TxnError } from "./errors.js";
+import type { Timestamp } from "./hlc.js";
+import type { LockManager, LockMode, LockTarget } from "./lock-manager.js";
+import { MergeCursor, type CursorProgress } from "./mvcc-cursor.js";
+import { newestVersionTs, readVersion, visibleVersions, type VisibleVersion } from "./mvcc-read.js";
+import { keyBytes, keyString, keySuccessor, ReadSet } from "./read-set.js";
+
+/** An uncommitted write, buffered in its transaction until commit. `value` undefined: delete. */
+export interface PendingWrite {
+  readonly key: Buffer;
+  readonly value: Buffer | undefined;
+}
+
+/** What a transaction needs from the store that runs it. */
+export interface TxnHost {
+  readonly engine: StorageEngine;
+  readonly locks: LockManager;
+  /** The newest timestamp at which every commit is applied: where new snapshots read. */
+  readTimestamp(): Timestamp;
+  /** Other transactions' uncommitted writes, for Read Uncommitted. */
+  intentOf(key: string): PendingWrite | undefined;
+  intentsInRange(start: Buffer | undefined, end: Buffer | undefined): PendingWrite[];
+  setIntent(txn: Transaction, key: string, write: PendingWrite): void;
+  commit(txn: Transaction): Promise<void>;
+  prepare(txn: Transaction, gid: string): Promise<void>;
+  /** Releases locks and intents and forgets the transaction. */
+  finish(txn: Transaction): void;
+}
+
+/** Levels that read one snapshot for the whole transaction and refuse lost updates. */
+function snapshotLevel(iso: IsolationLevel): boolean {
+  return iso === "repeatable-read" || iso === "snapshot" || iso === "serializable";
+}
+
+/**
+ * One transaction. Writes are buffered here (and published as intents for Read Uncommitted
+ * readers) under exclusive key locks, so no two transactions ever write one key at once; they
+ * reach storage in one atomic batch at commit. Reads see the transaction's own writes over the
+ * snapshot at `readTs`.
+ */
+export class Transaction implements KvTransaction {
+  state: TxnState = "active";
+  readTs: Timestamp;
+  readonly writes = new Map<string, PendingWrite>();
+  /** Serializable only: what it read, validated at commit. */
+  readonly reads: ReadSet | undefined;
+  readonly keyLocks = new Map<string, KeyLockMode>();
+  /** Every table mode asked for (the lock manager holds their combination). */
+  readonly tableLocks = new Map<string, Set<TableLockMode>>();
+  private readonly cursors = new Set<MergeCursor>();
+  private abortReason: string | undefined;
+
+  constructor(
+    private readonly host: TxnHost,
+    readonly id: string,
+    readonly isolation: IsolationLevel,
+    readonly readOnly: boolean,
+    readonly lockTimeoutMs: number | undefined,
+  ) {
+    this.readTs = host.readTimestamp();
+    this.reads = isolation === "serializable" && !readOnly ? new ReadSet() : undefined;
+  }
+
+  beginStatement(): void {
+    if (this.state !== "active") return;
+    if (this.isolation === "read-committed" || this.isolation === "read-uncommitted") this.readTs = this.host.readTimestamp();
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    this.checkActive();
+    const k = keyString(key);
+    const own = this.writes.get(k);
+    if (own) return own.value;
+    this.reads?.addKey(k);
+    if (this.isolation === "read-uncommitted") {
+      const dirty = this.host.intentOf(k);
+      if (dirty) return dirty.value;
+      return readVersion(this.host.engine, key, this.host.readTimestamp())?.value;
+    }
+    return readVersion(this.host.engine, key, this.readTs)?.value;
+  }
+
+  put(key: Uint8Array, value: Uint8Array): Promise<void> {
+    return this.write(key, Buffer.from(value));
+  }
+
+  delete(key: Uint8Array): Promise<void> {
+    return this.write(key, undefined);
+  }
+
+  private async write(key: Uint8Array, value: Buffer | undefined): Promise<void> {
+    this.checkActive();
+    if (this.readOnly) throw new ReadOnlyTransaction();
+    const k = keyString(key);
+    if (this.keyLocks.get(k) !== "exclusive") await this.lockKeyInternal(key, k, "exclusive");
+    const w: PendingWrite = { key: Buffer.from(key), value };
+    this.writes.set(k, w);
+    this.host.setIntent(this, k, w);
+  }
+
+  scan(options: KvScanOptions = {}): KvCursor {
+    this.checkActive();
+    const reverse = options.reverse ?? false;
+    const start = options.start ? Buffer.from(options.start) : undefined;
+    const end = options.end ? Buffer.from(options.end) : undefined;
+    const ru = this.isolation === "read-uncommitted";
+    const readTs = ru ? this.host.readTimestamp() : this.readTs;
+    const overlay = this.overlayIn(start, end, reverse, ru);
+    const cursor: MergeCursor = new MergeCursor(visibleVersions(this.host.engine, readTs, { start, end, reverse }), overlay, {
+      reverse,
+      limit: options.limit ?? Infinity,
+      checkOpen: () => this.checkActive(),
+      onClose: (p) => {
+        this.cursors.delete(cursor);
+        this.recordRange(start, end, reverse, p);
+      },
+    });
+    this.cursors.add(cursor);
+    return cursor;
+  }
+
+  /** Own writes (and for Read Uncommitted others' intents, own winning) within the range, in scan order. */
+  private overlayIn(start: Buffer | undefined, end: Buffer | undefined, reverse: boolean, dirty: boolean): VisibleVersion[] {
+    const byKey = new Map<string, VisibleVersion>();
+    if (dirty) for (const w of this.host.intentsInRange(start, end)) byKey.set(keyString(w.key), w);
+    for (const [k, w] of this.writes) {
+      if (start && Buffer.compare(w.key, start) < 0) continue;
+      if (end && Buffer.compare(w.key, end) >= 0) continue;
+      byKey.set(k, w);
+    }
+    const out = [...byKey.values()].sort((a, b) => Buffer.compare(a.key, b.key));
+    return reverse ? out.reverse() : out;
+  }
+
+  private recordRange(start: Buffer | undefined, end: Buffer | undefined, reverse: boolean, p: CursorProgress): void {
+    if (!this.reads) return;
+    const s = start ? keyString(start) : "";
+    const e = end ? keyString(end) : undefined;
+    if (p.exhausted) this.reads.addRange({ start: s, end: e });
+    else if (p.lastKey !== undefined) {
+      const last = keyString(p.lastKey);
+      this.reads.addRange(reverse ? { start: last, end: e } : { start: s, end: keySuccessor(last) });
+    }
+  }
+
+  async lockKey(key: Uint8Array, mode: KeyLockMode): Promise<void> {
+    this.checkActive();
+    const k = keyString(key);
+    const held = this.keyLocks.get(k);
+    if (held === "exclusive" || held === mode) return;
+    await this.lockKeyInternal(key, k, mode);
+  }
+
+  private async lockKeyInternal(key: Uint8Array, k: string, mode: KeyLockMode): Promise<void> {
+    await this.acquire({ kind: "key", key }, mode);
+    this.keyLocks.set(k, mode);
+    // Once locked, nobody else can commit a new version of the key until this transaction ends,
+    // so one check here stands for the whole transaction: a snapshot-level transaction may not
+    // write (or lock) a key that changed after its snapshot (first committer wins).
+    if (snapshotLevel(this.isolation)) {
+      const newest = newestVersionTs(this.host.engine, key);
+      if (newest !== undefined && newest > this.readTs) {
+        this.abort("concurrent update");
+        throw new SerializationFailure(`concurrent update of key ${keyBytes(k).toString("hex")}`);
+      }
+    }
+  }
+
+  async lockTable(table: string, mode: TableLockMode): Promise<void> {
+    this.checkActive();
+    if (this.tableLocks.get(table)?.has(mode)) return;
+    await this.acquire({ kind: "table", table }, mode);
+    let modes = this.tableLocks.get(table);
+    if (!modes) this.tableLocks.set(table, (modes = new Set()));
+    modes.add(mode);
+  }
+
+  private async acquire(target: LockTarget, mode: LockMode): Promise<void> {
+    if (this.host.locks.tryAcquire(this.id, target, mode)) return;
+    try {
+      await this.host.locks.acquire(this.id, target, mode, this.lockTimeoutMs === undefined ? undefined : { timeoutMs: this.lockTimeoutMs });
+    } catch (e) {
+      // A failed lock wait (deadlock victim, timeout) fails the transaction, as in PostgreSQL;
+      // releasing its locks at once lets the others in the cycle go on.
+      if (e instanceof TxnError) this.abort(e.message);
+      throw e;
+    }
+    if (this.state !== "active") throw new TransactionAborted(this.id, this.abortReason ?? "ended while waiting for a lock");
+  }
+
+  async commit(): Promise<void> {
+    this.checkActive();
+    this.closeCursors();
+    await this.host.commit(this);
+  }
+
+  async rollback(): Promise<void> {
+    if (this.state === "committed") throw new InvalidTransactionState(`transaction ${this.id} is already committed`);
+    if (this.state === "prepared") throw new InvalidTransactionState(`transaction ${this.id} is prepared; use ROLLBACK PREPARED`);
+    if (this.state === "aborted") return;
+    this.abort("rolled back");
+  }
+
+  async prepare(gid: string): Promise<void> {
+    this.checkActive();
+    this.closeCursors();
+    await this.host.prepare(this, gid);
+  }
+
+  private closeCursors(): void {
+    for (const c of [...this.cursors]) c.close();
+  }
+
+  /** Ends the transaction as aborted and releases everything it holds. */
+  abort(reason: string): void {
+    if (this.state !== "active") return;
+    this.state = "aborted";
+    this.abortReason = reason;
+    this.closeCursors();
+    this.host.finish(this);
+  }
+
+  checkActive(): void {
+    if (this.state === "active") return;
+    if (this.state === "aborted") throw new TransactionAborted(this.id, this.abortReason ?? "aborted");
+    throw new InvalidTransactionState(`transaction ${this.id} is ${this.state}`);
+  }
+}

@@ -1,0 +1,368 @@
+import { randomBytes } from "node:crypto";
+import type { BeginOptions, KvStore, PreparedTransactionInfo } from "../kv/kv.js";
+import type { StorageConfigInput } from "../config/index.js";
+import { StorageEngine, WriteBatch, type Vfs } from "../storage/index.js";
+import { CommitLog } from "./commit-log.js";
+import { DuplicatePreparedTransaction, InvalidTransactionState, SerializationFailure, UndefinedPreparedTransaction } from "./errors.js";
+import { mvccGcFilterFactory } from "./gc-filter.js";
+import { HybridLogicalClock, type PhysicalClock, type Timestamp } from "./hlc.js";
+import { LockManager } from "./lock-manager.js";
+import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey } from "./mvcc-key.js";
+import { decodePreparedRecord, encodePreparedRecord, type PreparedRecord } from "./prepared-record.js";
+import { keyBytes, keyString } from "./read-set.js";
+import { Transaction, type PendingWrite, type TxnHost } from "./transaction.js";
+
+export interface TxnStoreOptions {
+  /** Storage settings (snake_case keys, see docs/ARCHITECTURE.md). */
+  readonly storage?: StorageConfigInput;
+  readonly vfs?: Vfs;
+  /** Wall clock for commit timestamps (tests inject one). */
+  readonly clock?: PhysicalClock;
+  /** Default lock wait limit in milliseconds; undefined waits until granted or a deadlock is found. */
+  readonly lockTimeoutMs?: number;
+  /** Skiplist seed for deterministic tests. */
+  readonly seed?: number;
+  readonly backgroundWork?: boolean;
+}
+
+export interface TxnStoreStats {
+  readonly active: number;
+  readonly prepared: number;
+  readonly commits: number;
+  readonly aborts: number;
+  readonly serializationFailures: number;
+  readonly commitLogEntries: number;
+  readonly readTimestamp: Timestamp;
+  readonly gcHorizon: Timestamp;
+}
+
+const HLC_KEY = systemKey("hlc");
+const PREPARED_PREFIX = "prep/";
+const preparedKey = (gid: string) => systemKey(PREPARED_PREFIX + gid);
+const MAX_GID_LENGTH = 200;
+
+interface PreparedEntry {
+  readonly record: PreparedRecord;
+  /** Set while COMMIT/ROLLBACK PREPARED is writing, so a second one is refused. */
+  finishing: boolean;
+}
+
+/**
+ * The single-node `kv` store: MVCC transactions over the storage engine.
+ *
+ * Timestamps come from a hybrid logical clock; a commit takes its timestamp, is appended to the
+ * commit log (for serializable validation) and written as one atomic, durable batch of versions.
+ * New snapshots read at the watermark below the oldest commit still being written, so a snapshot
+ * never misses a commit older than itself.
+ */
+export class TxnStore implements KvStore, TxnHost {
+  readonly locks: LockManager;
+  private readonly hlc: HybridLogicalClock;
+  private readonly commitLog = new CommitLog();
+  private readonly active = new Map<string, Transaction>();
+  private readonly prepared = new Map<string, PreparedEntry>();
+  /** Commit timestamps assigned whose batch is not yet applied. */
+  private readonly inFlight = new Set<Timestamp>();
+  private readonly intents = new Map<string, { readonly txnId: string; readonly write: PendingWrite }>();
+  private readonly bootId = randomBytes(4).toString("hex");
+  private nextTxn = 1;
+  private counters = { commits: 0, aborts: 0, serializationFailures: 0 };
+  private closed = false;
+
+  private constructor(
+    readonly engine: StorageEngine,
+    private readonly options: TxnStoreOptions,
+  ) {
+    this.hlc = new HybridLogicalClock(options.clock);
+    this.locks = new LockManager();
+  }
+
+  static async open(dir: string, options: TxnStoreOptions = {}): Promise<TxnStore> {
+    const ref: { store?: TxnStore } = {};
+    const engine = await StorageEngine.open(dir, {
+      ...(options.storage && { config: options.storage }),
+      ...(options.vfs && { vfs: options.vfs }),
+      ...(options.seed !== undefined && { seed: options.seed }),
+      ...(options.backgroundWork !== undefined && { backgroundWork: options.backgroundWork }),
+      // Until recovery finishes nothing reads, but compaction may already run: keep everything.
+      compactionFilter: mvccGcFilterFactory(() => ref.store?.gcHorizon() ?? 0),
+    });
+    const s = new TxnStore(engine, options);
+    try {
+      s.recover();
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
+    ref.store = s;
+    return s;
+  }
+
+  private recover(): void {
+    const hlc = this.engine.get(HLC_KEY);
+    if (hlc) this.hlc.observe(Number(hlc.toString("latin1")));
+    const start = systemKey(PREPARED_PREFIX);
+    const end = systemKey(PREPARED_PREFIX.slice(0, -1) + String.fromCharCode(PREPARED_PREFIX.charCodeAt(PREPARED_PREFIX.length - 1) + 1));
+    for (const [, v] of this.engine.scan({ start, end })) {
+      const record = decodePreparedRecord(v);
+      this.restoreLocks(record);
+      this.prepared.set(record.gid, { record, finishing: false });
+    }
+  }
+
+  /** A prepared transaction holds after a restart exactly what it held before. */
+  private restoreLocks(r: PreparedRecord): void {
+    const take = (ok: boolean, what: string) => {
+      if (!ok) throw new Error(`prepared transaction ${r.gid}: could not restore ${what} (conflicting prepared transactions)`);
+    };
+    for (const w of r.writes) {
+      take(this.locks.tryAcquire(r.txnId, { kind: "key", key: w.key }, "exclusive"), "a write lock");
+      this.intents.set(keyString(w.key), { txnId: r.txnId, write: w });
+    }
+    for (const l of r.keyLocks) take(this.locks.tryAcquire(r.txnId, { kind: "key", key: l.key }, l.mode), "a row lock");
+    for (const l of r.tableLocks) take(this.locks.tryAcquire(r.txnId, { kind: "table", table: l.table }, l.mode), "a table lock");
+    for (const l of r.rangeLocks) {
+      take(this.locks.tryAcquire(r.txnId, { kind: "range", start: l.start, ...(l.end && { end: l.end }) }, "shared"), "a read lock");
+    }
+  }
+
+  async begin(options: BeginOptions = {}): Promise<Transaction> {
+    this.checkOpen();
+    const lockTimeoutMs = options.lockTimeoutMs ?? this.options.lockTimeoutMs;
+    const txn = new Transaction(this, `${this.bootId}-${this.nextTxn++}`, options.isolation ?? "snapshot", options.readOnly ?? false, lockTimeoutMs);
+    this.active.set(txn.id, txn);
+    return txn;
+  }
+
+  readTimestamp(): Timestamp {
+    if (this.inFlight.size === 0) return this.hlc.latest();
+    let min = Infinity;
+    for (const ts of this.inFlight) if (ts < min) min = ts;
+    return min - 1;
+  }
+
+  /** The oldest timestamp a live or future snapshot may read at (see gc-filter.ts). */
+  gcHorizon(): Timestamp {
+    let h = this.readTimestamp();
+    for (const t of this.active.values()) if (t.isolation !== "read-uncommitted" && t.readTs < h) h = t.readTs;
+    return h;
+  }
+
+  private serializableHorizon(): Timestamp {
+    let h = this.readTimestamp();
+    for (const t of this.active.values()) if (t.reads && t.readTs < h) h = t.readTs;
+    return h;
+  }
+
+  intentOf(key: string): PendingWrite | undefined {
+    return this.intents.get(key)?.write;
+  }
+
+  /** Cost: a pass over all intents; only Read Uncommitted scans ask. */
+  intentsInRange(start: Buffer | undefined, end: Buffer | undefined): PendingWrite[] {
+    const out: PendingWrite[] = [];
+    for (const { write } of this.intents.values()) {
+      if (start && Buffer.compare(write.key, start) < 0) continue;
+      if (end && Buffer.compare(write.key, end) >= 0) continue;
+      out.push(write);
+    }
+    return out;
+  }
+
+  setIntent(txn: Transaction, key: string, write: PendingWrite): void {
+    this.intents.set(key, { txnId: txn.id, write });
+  }
+
+  async commit(txn: Transaction): Promise<void> {
+    if (txn.writes.size === 0) {
+      txn.state = "committed";
+      this.finish(txn);
+      this.counters.commits++;
+      return;
+    }
+    if (txn.reads) {
+      const conflict = this.commitLog.findConflict(txn.readTs, txn.reads, txn.id);
+      if (conflict) {
+        this.counters.serializationFailures++;
+        txn.abort("serialization failure");
+        throw new SerializationFailure(
+          `read/write dependencies among transactions: key ${keyBytes(conflict.key).toString("hex")} read by ${txn.id} was written by ${conflict.txnId}, which committed first`,
+        );
+      }
+    }
+    const writes = [...txn.writes.values()];
+    try {
+      await this.writeCommit(txn.id, writes, undefined);
+    } catch (e) {
+      txn.abort(`commit failed: ${(e as Error).message}`);
+      throw e;
+    }
+    txn.state = "committed";
+    this.finish(txn);
+    this.counters.commits++;
+  }
+
+  /**
+   * Takes a commit timestamp, records the write set for validators, and writes the versions as
+   * one atomic batch; resolves when it is durable. Timestamp assignment and the commit-log
+   * append happen in one synchronous step, so the log stays ordered and validation (which runs
+   * just before, synchronously) cannot miss a concurrent commit.
+   */
+  private async writeCommit(txnId: string, writes: readonly PendingWrite[], preparedGid: string | undefined): Promise<void> {
+    const ts = this.hlc.now();
+    this.commitLog.append({ txnId, commitTs: ts, keys: writes.map((w) => keyString(w.key)) });
+    this.inFlight.add(ts);
+    const batch = new WriteBatch();
+    for (const w of writes) batch.put(encodeVersionKey(w.key, ts), encodeVersionValue(w.value));
+    batch.put(HLC_KEY, Buffer.from(String(ts), "latin1"));
+    if (preparedGid !== undefined) batch.delete(preparedKey(preparedGid));
+    try {
+      await this.engine.write(batch);
+    } finally {
+      this.inFlight.delete(ts);
+    }
+    this.commitLog.prune(this.serializableHorizon());
+  }
+
+  async prepare(txn: Transaction, gid: string): Promise<void> {
+    if (gid.length === 0 || gid.length > MAX_GID_LENGTH) {
+      throw new InvalidTransactionState(`transaction identifier must be 1 to ${MAX_GID_LENGTH} characters`);
+    }
+    if (this.prepared.has(gid) || this.engine.get(preparedKey(gid))) throw new DuplicatePreparedTransaction(gid);
+    const rangeLocks: { start: Buffer; end: Buffer | undefined }[] = [];
+    const readKeyLocks: Buffer[] = [];
+    if (txn.reads) {
+      // From here until it finishes, what it read must not change: share-lock it (writers of
+      // those keys wait), then validate what changed before the locks were granted.
+      for (const k of txn.reads.keys) if (!txn.writes.has(k) && txn.keyLocks.get(k) === undefined) readKeyLocks.push(keyBytes(k));
+      for (const r of txn.reads.ranges) rangeLocks.push({ start: keyBytes(r.start), end: r.end === undefined ? undefined : keyBytes(r.end) });
+      try {
+        for (const key of readKeyLocks) await this.locks.acquire(txn.id, { kind: "key", key }, "shared", lockOptions(txn));
+        for (const r of rangeLocks) await this.locks.acquire(txn.id, { kind: "range", start: r.start, ...(r.end && { end: r.end }) }, "shared", lockOptions(txn));
+      } catch (e) {
+        txn.abort(`prepare failed: ${(e as Error).message}`);
+        throw e;
+      }
+      const conflict = this.commitLog.findConflict(txn.readTs, txn.reads, txn.id);
+      if (conflict) {
+        this.counters.serializationFailures++;
+        txn.abort("serialization failure");
+        throw new SerializationFailure(`read/write dependencies among transactions: a key read by ${txn.id} was written by ${conflict.txnId}`);
+      }
+    }
+    if (this.prepared.has(gid)) {
+      txn.abort("duplicate prepared transaction id");
+      throw new DuplicatePreparedTransaction(gid);
+    }
+    const record: PreparedRecord = {
+      gid,
+      txnId: txn.id,
+      isolation: txn.isolation,
+      readTs: txn.readTs,
+      preparedAt: Date.now(),
+      writes: [...txn.writes.values()],
+      keyLocks: [
+        ...[...txn.keyLocks].filter(([k]) => !txn.writes.has(k)).map(([k, mode]) => ({ key: keyBytes(k), mode })),
+        ...readKeyLocks.map((key) => ({ key, mode: "shared" as const })),
+      ],
+      tableLocks: [...txn.tableLocks].flatMap(([table, modes]) => [...modes].map((mode) => ({ table, mode }))),
+      rangeLocks,
+    };
+    const entry: PreparedEntry = { record, finishing: false };
+    this.prepared.set(gid, entry);
+    try {
+      await this.engine.put(preparedKey(gid), encodePreparedRecord(record));
+    } catch (e) {
+      this.prepared.delete(gid);
+      txn.abort(`prepare failed: ${(e as Error).message}`);
+      throw e;
+    }
+    // Prepared: it keeps its locks and intents but is no longer an active reader.
+    txn.state = "prepared";
+    this.active.delete(txn.id);
+  }
+
+  async listPrepared(): Promise<readonly PreparedTransactionInfo[]> {
+    return [...this.prepared.values()].map(({ record: r }) => ({ gid: r.gid, txnId: r.txnId, isolation: r.isolation, preparedAt: r.preparedAt }));
+  }
+
+  async commitPrepared(gid: string): Promise<void> {
+    const entry = this.takePrepared(gid);
+    try {
+      await this.writeCommit(entry.record.txnId, entry.record.writes, gid);
+    } catch (e) {
+      entry.finishing = false;
+      throw e;
+    }
+    this.finishPrepared(entry);
+    this.counters.commits++;
+  }
+
+  async rollbackPrepared(gid: string): Promise<void> {
+    const entry = this.takePrepared(gid);
+    try {
+      await this.engine.delete(preparedKey(gid));
+    } catch (e) {
+      entry.finishing = false;
+      throw e;
+    }
+    this.finishPrepared(entry);
+    this.counters.aborts++;
+  }
+
+  private takePrepared(gid: string): PreparedEntry {
+    this.checkOpen();
+    const entry = this.prepared.get(gid);
+    if (!entry || entry.finishing) throw new UndefinedPreparedTransaction(gid);
+    entry.finishing = true;
+    return entry;
+  }
+
+  private finishPrepared(entry: PreparedEntry): void {
+    const r = entry.record;
+    this.prepared.delete(r.gid);
+    for (const w of r.writes) this.dropIntent(keyString(w.key), r.txnId);
+    this.locks.releaseAll(r.txnId);
+  }
+
+  finish(txn: Transaction): void {
+    if (txn.state === "aborted") this.counters.aborts++;
+    for (const k of txn.writes.keys()) this.dropIntent(k, txn.id);
+    this.active.delete(txn.id);
+    this.locks.releaseAll(txn.id);
+  }
+
+  private dropIntent(key: string, txnId: string): void {
+    if (this.intents.get(key)?.txnId === txnId) this.intents.delete(key);
+  }
+
+  stats(): TxnStoreStats {
+    return {
+      active: this.active.size,
+      prepared: this.prepared.size,
+      ...this.counters,
+      commitLogEntries: this.commitLog.size,
+      readTimestamp: this.readTimestamp(),
+      gcHorizon: this.gcHorizon(),
+    };
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new InvalidTransactionState("the store is closed");
+  }
+
+  /** Aborts active transactions and closes the engine; prepared transactions stay prepared on disk. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of [...this.active.values()]) t.abort("the store is closing");
+    await this.engine.close();
+  }
+}
+
+function lockOptions(txn: Transaction): { timeoutMs: number } | undefined {
+  return txn.lockTimeoutMs === undefined ? undefined : { timeoutMs: txn.lockTimeoutMs };
+}
+
+/** Keys of the system records, for tests and tools. */
+export const SYSTEM_KEYS = { hlc: HLC_KEY, prepared: preparedKey, prefix: SYSTEM_PREFIX } as const;
