@@ -2,3 +2,6 @@ export * from "./config/index.js";
 export * from "./storage/index.js";
 export { runWorkload, WORKLOADS, type BenchParams, type KvBenchAdapter, type WorkloadName, type WorkloadResult } from "./bench/kv-workloads.js";
 export { openStorageAdapter } from "./bench/storage-adapter.js";
+export * from "./kv/index.js";
+export * from "./txn/index.js";
+export { Database, type DatabaseOptions, type TransactionOptions, type KeyLike } from "./api/embedded.js";

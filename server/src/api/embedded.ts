@@ -1,4 +1,5 @@
 import type { IsolationLevel, KvEntry, KvScanOptions, KvStore, KvTransaction, PreparedTransactionInfo } from "../kv/kv.js";
+import type { EngineStats } from "../storage/index.js";
 import { TxnStore, type TxnStoreOptions, type TxnStoreStats } from "../txn/txn-store.js";
 
 /** Bytes, or a string taken as UTF-8. */
@@ -125,8 +126,13 @@ export class Database {
     return this.store.rollbackPrepared(gid);
   }
 
-  stats(): TxnStoreStats {
-    return this.store.stats();
+  stats(): { readonly transactions: TxnStoreStats; readonly storage: EngineStats } {
+    return { transactions: this.store.stats(), storage: this.store.engine.stats() };
+  }
+
+  /** Flushes memtables and compacts everything into the last level (dropping versions no snapshot needs). */
+  compact(): Promise<void> {
+    return this.store.engine.compact();
   }
 
   close(): Promise<void> {

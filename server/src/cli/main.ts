@@ -6,8 +6,7 @@ import { openStorageAdapter } from "../bench/storage-adapter.js";
 import { runWorkload, WORKLOADS, type BenchParams } from "../bench/kv-workloads.js";
 import { formatBytes } from "../config/size.js";
 import { ConfigError, type StorageConfigInput } from "../config/storage-config.js";
-import { StorageEngine } from "../storage/engine.js";
-import { StorageError } from "../storage/errors.js";
+import { Database } from "../api/embedded.js";
 import { defaultDataDir } from "./data-dir.js";
 
 const VERSION = "0.1.0";
@@ -30,8 +29,8 @@ function storageConfig(g: GlobalOptions): StorageConfigInput {
   return { ...fromFile, ...(g.sync && { wal_sync: g.sync }) };
 }
 
-async function withEngine<T>(g: GlobalOptions, fn: (db: StorageEngine) => Promise<T> | T): Promise<T> {
-  const db = await StorageEngine.open(g.dataDir, { config: storageConfig(g) });
+async function withDatabase<T>(g: GlobalOptions, fn: (db: Database) => Promise<T> | T): Promise<T> {
+  const db = await Database.open(g.dataDir, { storage: storageConfig(g) });
   try {
     return await fn(db);
   } finally {
@@ -51,24 +50,24 @@ program
   .description("print the version")
   .action(() => console.log(`alopex ${VERSION} (node ${process.version})`));
 
-const kv = program.command("kv").description("read and write keys in the embedded storage engine");
+const kv = program.command("kv").description("read and write keys in the embedded database (each command is one transaction)");
 kv.command("put <key> <value>")
   .description("store a value under a key")
-  .action((key: string, value: string) => withEngine(program.opts<GlobalOptions>(), (db) => db.put(Buffer.from(key), Buffer.from(value))));
+  .action((key: string, value: string) => withDatabase(program.opts<GlobalOptions>(), (db) => db.put(key, value)));
 kv.command("get <key>")
   .description("print the value of a key (exit code 1 if absent)")
   .action((key: string) =>
-    withEngine(program.opts<GlobalOptions>(), (db) => {
-      const v = db.get(Buffer.from(key));
+    withDatabase(program.opts<GlobalOptions>(), async (db) => {
+      const v = await db.get(key);
       if (v === undefined) {
         console.error(`key not found: ${key}`);
         process.exitCode = 1;
-      } else console.log(v.toString());
+      } else console.log(Buffer.from(v).toString());
     }),
   );
 kv.command("delete <key>")
   .description("delete a key")
-  .action((key: string) => withEngine(program.opts<GlobalOptions>(), (db) => db.delete(Buffer.from(key))));
+  .action((key: string) => withDatabase(program.opts<GlobalOptions>(), (db) => db.delete(key)));
 kv.command("scan")
   .description("print keys and values in order")
   .option("--start <key>", "first key (inclusive)")
@@ -76,23 +75,22 @@ kv.command("scan")
   .option("--limit <n>", "at most this many", positiveInt)
   .option("--reverse", "newest key first")
   .action((o: { start?: string; end?: string; limit?: number; reverse?: boolean }) =>
-    withEngine(program.opts<GlobalOptions>(), (db) => {
-      for (const [k, v] of db.scan({
-        ...(o.start !== undefined && { start: Buffer.from(o.start) }),
-        ...(o.end !== undefined && { end: Buffer.from(o.end) }),
+    withDatabase(program.opts<GlobalOptions>(), async (db) => {
+      const rows = await db.scan({
+        ...(o.start !== undefined && { start: o.start }),
+        ...(o.end !== undefined && { end: o.end }),
         ...(o.limit !== undefined && { limit: o.limit }),
         reverse: o.reverse ?? false,
-      })) {
-        console.log(`${k.toString()}\t${v.toString()}`);
-      }
+      });
+      for (const { key, value } of rows) console.log(`${Buffer.from(key).toString()}\t${Buffer.from(value).toString()}`);
     }),
   );
 kv.command("stats")
-  .description("print levels, files, amplification and cache figures as JSON")
-  .action(() => withEngine(program.opts<GlobalOptions>(), (db) => console.log(JSON.stringify(db.stats(), null, 2))));
+  .description("print transaction and storage figures (levels, files, amplification, cache) as JSON")
+  .action(() => withDatabase(program.opts<GlobalOptions>(), (db) => console.log(JSON.stringify(db.stats(), null, 2))));
 kv.command("compact")
   .description("flush and compact everything into the last level")
-  .action(() => withEngine(program.opts<GlobalOptions>(), (db) => db.compact()));
+  .action(() => withDatabase(program.opts<GlobalOptions>(), (db) => db.compact()));
 
 program
   .command("bench")
@@ -130,7 +128,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   // Expected failures print one line with their SQLSTATE; anything else is a bug and shows its stack.
-  if (e instanceof StorageError) {
+  if (e instanceof Error && "sqlstate" in e && typeof e.sqlstate === "string") {
     console.error(`alopex: ${e.message} (SQLSTATE ${e.sqlstate})`);
     process.exitCode = 2;
   } else if (e instanceof ConfigError) {
