@@ -9,6 +9,7 @@ import { compareUserKeyOf, ValueKind } from "./internal-key.js";
 import type { InternalIterator } from "./iterator.js";
 import { LevelIterator } from "./level-iterator.js";
 import { Memtable } from "./memtable/memtable.js";
+import { skipListEntryOverheadBytes } from "./memtable/skiplist.js";
 import { XorShift32 } from "./memtable/prng.js";
 import { MergingIterator } from "./merging-iterator.js";
 import { visibleEntries, type KeyValue, type ScanOptions } from "./scan.js";
@@ -125,6 +126,8 @@ export class StorageEngine {
   private closed = false;
   private manualCompaction = false;
   private writesSinceYield = 0;
+  /** Writes that arrived while an earlier one waited for room, oldest first. */
+  private readonly waitingWrites: { batch: WriteBatch; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private readonly obsoleteFiles = new Set<number>();
   private readonly counters = {
     userBytes: 0,
@@ -317,9 +320,40 @@ export class StorageEngine {
     if (this.closed) return Promise.reject(new EngineClosedError("the storage engine is closed"));
     if (this.failure) return Promise.reject(this.failure);
     if (batch.count === 0) return Promise.resolve();
-    const wait = this.makeRoomForWrite();
-    if (wait !== undefined) return wait.then(() => this.write(batch));
-    return this.commit(batch);
+    // Writes apply in the order they were called, also when some must wait for room: the layer
+    // above relies on it (its commit-timestamp high-water record is only ever overwritten by a
+    // later one).
+    const wait = this.waitingWrites.length === 0 ? this.makeRoomForWrite() : undefined;
+    if (this.waitingWrites.length === 0 && wait === undefined) return this.commit(batch);
+    const queued = new Promise<void>((resolve, reject) => this.waitingWrites.push({ batch, resolve, reject }));
+    if (wait !== undefined) this.drainWaitingWrites(wait);
+    return queued;
+  }
+
+  /** Commits queued writes in order, waiting for room whenever the engine asks for it. */
+  private drainWaitingWrites(firstWait: Promise<void>): void {
+    void (async () => {
+      let wait: Promise<void> | undefined = firstWait;
+      while (this.waitingWrites.length > 0) {
+        if (wait !== undefined) {
+          try {
+            await wait;
+          } catch {
+            // A failed wait means the engine failed or closed; the checks below report it.
+          }
+        }
+        const head = this.waitingWrites[0]!;
+        if (this.closed || this.failure) {
+          const err = this.failure ?? new EngineClosedError("the storage engine is closed");
+          for (const w of this.waitingWrites.splice(0)) w.reject(err);
+          return;
+        }
+        wait = this.makeRoomForWrite();
+        if (wait !== undefined) continue;
+        this.waitingWrites.shift();
+        this.commit(head.batch).then(head.resolve, head.reject);
+      }
+    })();
   }
 
   private async commit(batch: WriteBatch): Promise<void> {
@@ -327,11 +361,12 @@ export class StorageEngine {
     const firstSeq = this.nextSeq;
     this.nextSeq += batch.count;
     const payload = encodeBatch(batch.entries, firstSeq);
-    mem.pendingWrites++;
+    const reserved = payload.length + batch.count * skipListEntryOverheadBytes();
+    mem.reserve(reserved);
     try {
       await this.wal.append(payload);
     } catch (e) {
-      mem.finishPendingWrite();
+      mem.finishPendingWrite(reserved);
       throw this.fail(e, walFileName(mem.walNumber));
     }
     let seq = firstSeq;
@@ -339,7 +374,7 @@ export class StorageEngine {
     // WAL appends resolve in order and a memtable switch drains the old memtable first, so
     // batches are applied in sequence order and this never moves backwards.
     this.visibleSeq = seq - 1;
-    mem.finishPendingWrite();
+    mem.finishPendingWrite(reserved);
     this.counters.userBytes += batch.userBytes;
     this.counters.walBytes += payload.length;
   }

@@ -46,14 +46,17 @@ describe("Memtable", () => {
 
   it("drains once pending writes finish", async () => {
     const m = new Memtable(new XorShift32(1), 1);
-    m.pendingWrites = 2;
+    m.reserve(100);
+    m.reserve(50);
+    expect(m.approximateBytes()).toBe(150);
     let drained = false;
     const p = m.whenDrained().then(() => (drained = true));
-    m.finishPendingWrite();
+    m.finishPendingWrite(100);
     await Promise.resolve();
     expect(drained).toBe(false);
-    m.finishPendingWrite();
+    m.finishPendingWrite(50);
     await p;
     expect(drained).toBe(true);
+    expect(m.approximateBytes()).toBe(0);
   });
 });

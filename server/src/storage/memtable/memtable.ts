@@ -21,6 +21,8 @@ export class Memtable {
    * (their WAL append is in flight). A flush must wait for zero, or it would miss them.
    */
   pendingWrites = 0;
+  /** Bytes those pending writes will add, charged now so a burst of writes cannot overshoot the budget. */
+  private reservedBytes = 0;
   private drainWaiters: (() => void)[] = [];
 
   constructor(
@@ -58,7 +60,7 @@ export class Memtable {
 
   /** Approximate memory held, charged against `memtable_size`. */
   approximateBytes(): number {
-    return this.bytes;
+    return this.bytes + this.reservedBytes;
   }
 
   get entryCount(): number {
@@ -75,9 +77,16 @@ export class Memtable {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
+  /** A writer takes its place here before its WAL append; `bytes` is what it will add. */
+  reserve(bytes: number): void {
+    this.pendingWrites++;
+    this.reservedBytes += bytes;
+  }
+
   /** Called by the writer after it applied (or abandoned) its batch. */
-  finishPendingWrite(): void {
+  finishPendingWrite(bytes: number): void {
     this.pendingWrites--;
+    this.reservedBytes -= bytes;
     if (this.pendingWrites === 0 && this.drainWaiters.length > 0) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];
