@@ -1,3 +1,4 @@
+import { sqlstateOf } from "../common/sqlstate-error.js";
 import type { IsolationLevel, KvEntry, KvScanOptions, KvStore, KvTransaction, PreparedTransactionInfo } from "../kv/kv.js";
 import type { EngineStats } from "../storage/index.js";
 import { TxnStore, type TxnStoreOptions, type TxnStoreStats } from "../txn/txn-store.js";
@@ -26,10 +27,6 @@ const MAX_RETRY_DELAY_MS = 100;
 
 function toBytes(k: KeyLike): Uint8Array {
   return typeof k === "string" ? Buffer.from(k, "utf8") : k;
-}
-
-function sqlstateOf(e: unknown): string | undefined {
-  return typeof e === "object" && e !== null && "sqlstate" in e && typeof e.sqlstate === "string" ? e.sqlstate : undefined;
 }
 
 /**

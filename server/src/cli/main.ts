@@ -7,6 +7,7 @@ import { runWorkload, WORKLOADS, type BenchParams } from "../bench/kv-workloads.
 import { formatBytes } from "../config/size.js";
 import { ConfigError, type StorageConfigInput } from "../config/storage-config.js";
 import { Database } from "../api/embedded.js";
+import { sqlstateOf } from "../common/sqlstate-error.js";
 import { defaultDataDir } from "./data-dir.js";
 
 const VERSION = "0.1.0";
@@ -128,8 +129,9 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   // Expected failures print one line with their SQLSTATE; anything else is a bug and shows its stack.
-  if (e instanceof Error && "sqlstate" in e && typeof e.sqlstate === "string") {
-    console.error(`alopex: ${e.message} (SQLSTATE ${e.sqlstate})`);
+  const sqlstate = sqlstateOf(e);
+  if (e instanceof Error && sqlstate !== undefined) {
+    console.error(`alopex: ${e.message} (SQLSTATE ${sqlstate})`);
     process.exitCode = 2;
   } else if (e instanceof ConfigError) {
     console.error(`alopex: ${e.message}`);

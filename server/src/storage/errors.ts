@@ -1,18 +1,10 @@
+import { SqlStateError } from "../common/sqlstate-error.js";
+
 /**
  * Expected storage failures, typed and carrying the SQLSTATE a client will eventually see.
  * Broken invariants are not errors of this kind: they are assertions (see `assert.ts`).
  */
-export class StorageError extends Error {
-  constructor(
-    message: string,
-    /** Postgres SQLSTATE for the failure class. */
-    readonly sqlstate: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class StorageError extends SqlStateError {}
 
 /** Bytes on disk fail their checksum or do not parse. Names the file and the offset. */
 export class CorruptionError extends StorageError {

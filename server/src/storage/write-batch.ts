@@ -1,5 +1,5 @@
 import { ValueKind } from "./internal-key.js";
-import { getVarint, putVarint, varintSize } from "./varint.js";
+import { encodeVarint, getVarint, varintLength } from "./varint.js";
 
 /**
  * An atomic group of puts and deletes. Encoded into one WAL payload:
@@ -46,7 +46,7 @@ export class WriteBatch {
 /** Encodes `entries` with sequence numbers starting at `firstSeq`. */
 export function encodeBatch(entries: readonly BatchEntry[], firstSeq: number): Buffer {
   let size = HEADER_BYTES;
-  for (const e of entries) size += 1 + varintSize(e.key.length) + e.key.length + varintSize(e.value.length) + e.value.length;
+  for (const e of entries) size += 1 + varintLength(e.key.length) + e.key.length + varintLength(e.value.length) + e.value.length;
   const out = Buffer.allocUnsafe(size);
   out.writeUInt32BE(Math.floor(firstSeq / 0x1_0000_0000), 0);
   out.writeUInt32BE(firstSeq >>> 0, 4);
@@ -54,10 +54,10 @@ export function encodeBatch(entries: readonly BatchEntry[], firstSeq: number): B
   let o = HEADER_BYTES;
   for (const e of entries) {
     out[o++] = e.kind;
-    o = putVarint(out, o, e.key.length);
+    o = encodeVarint(out, o, e.key.length);
     out.set(e.key, o);
     o += e.key.length;
-    o = putVarint(out, o, e.value.length);
+    o = encodeVarint(out, o, e.value.length);
     out.set(e.value, o);
     o += e.value.length;
   }

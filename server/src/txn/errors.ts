@@ -1,18 +1,10 @@
+import { SqlStateError } from "../common/sqlstate-error.js";
+
 /**
  * Transaction failures a client sees, each with its PostgreSQL SQLSTATE. A client retries
  * 40001 and 40P01; the others are usage errors.
  */
-export class TxnError extends Error {
-  constructor(
-    message: string,
-    /** PostgreSQL SQLSTATE. */
-    readonly sqlstate: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class TxnError extends SqlStateError {}
 
 /** 40001: a conflict with a concurrent transaction; retrying the whole transaction may succeed. */
 export class SerializationFailure extends TxnError {

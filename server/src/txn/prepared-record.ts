@@ -1,3 +1,4 @@
+import { SqlStateError } from "../common/sqlstate-error.js";
 import type { IsolationLevel, KeyLockMode, TableLockMode } from "../kv/kv.js";
 import { ISOLATION_LEVELS } from "../kv/kv.js";
 import type { Timestamp } from "./hlc.js";
@@ -43,8 +44,11 @@ export function encodePreparedRecord(r: PreparedRecord): Buffer {
   );
 }
 
-export class PreparedRecordError extends Error {
-  readonly sqlstate = "XX001";
+/** A prepared-transaction record on disk does not parse: data corruption (XX001). */
+export class PreparedRecordError extends SqlStateError {
+  constructor(message: string) {
+    super(message, "XX001");
+  }
 }
 
 export function decodePreparedRecord(bytes: Buffer): PreparedRecord {

@@ -1,5 +1,5 @@
 import type { ByteBuffer } from "./byte-buffer.js";
-import { decodeVarint, type VarintCursor } from "./varint.js";
+import { decodeVarint, type VarintCursor } from "../varint.js";
 
 /** Where a block's contents sit in the file; `sizeBytes` excludes the 5-byte trailer. */
 export interface BlockHandle {

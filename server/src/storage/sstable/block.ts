@@ -2,7 +2,7 @@ import { assert } from "../assert.js";
 import { CorruptionError } from "../errors.js";
 import { TRAILER_BYTES } from "../internal-key.js";
 import type { InternalIterator } from "../iterator.js";
-import { decodeVarint, type VarintCursor } from "./varint.js";
+import { decodeVarint, type VarintCursor } from "../varint.js";
 
 /** Bytes charged to the block cache per block on top of its contents: the objects around it. */
 export const BLOCK_OVERHEAD_BYTES = 128;

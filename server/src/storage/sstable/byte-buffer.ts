@@ -1,4 +1,4 @@
-import { encodeVarint, VARINT_MAX_BYTES } from "./varint.js";
+import { encodeVarint, VARINT_MAX_BYTES } from "../varint.js";
 
 /**
  * A growable byte array for building blocks: appends without per-call allocation and hands out

@@ -2,7 +2,7 @@ import type { Block } from "./block.js";
 import { BlockIterator } from "./block.js";
 import { BlockBuilder } from "./block-builder.js";
 import { ByteBuffer } from "./byte-buffer.js";
-import { decodeVarint } from "./varint.js";
+import { decodeVarint } from "../varint.js";
 
 /**
  * Gathers user-defined statistics while a table is written (e.g. per-column min/max for the SQL

@@ -11,7 +11,7 @@ import { decodeFooter, type Footer } from "./footer.js";
 import { BLOCK_TRAILER_BYTES, BlockType, checkBlockTrailer, FOOTER_BYTES } from "./format.js";
 import { decodeProperties, type TableProperties } from "./properties.js";
 import { TwoLevelIterator, type DataBlockLoader } from "./two-level-iterator.js";
-import type { VarintCursor } from "./varint.js";
+import type { VarintCursor } from "../varint.js";
 
 /** One version found by `SstReader.get`. `value` is a copy the caller may keep (empty for a deletion). */
 export interface SstGetResult {

@@ -1,3 +1,4 @@
+import { encodeVarint, varintLength } from "../varint.js";
 import { RECORD_HEADER_BYTES, RECORD_MAX_DATA_BYTES, writeRecordHeader } from "./record.js";
 
 /**
@@ -18,24 +19,6 @@ export function isWalRecordType(n: number): n is WalRecordType {
 /** LEB128 needs at most 5 bytes for the values we write (< 2^32). */
 const VARINT_MAX_BYTES = 5;
 
-export function varintBytes(value: number): number {
-  let n = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 0x80);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(target: Buffer, offset: number, value: number): number {
-  while (value >= 0x80) {
-    target[offset++] = (value & 0x7f) | 0x80;
-    value = Math.floor(value / 0x80);
-  }
-  target[offset++] = value;
-  return offset;
-}
-
 /** Reads a varint in [offset, end); returns null when it runs past `end`, is overlong, or exceeds the record bound. */
 function readVarint(buf: Buffer, offset: number, end: number): { value: number; next: number } | null {
   let value = 0;
@@ -51,12 +34,12 @@ function readVarint(buf: Buffer, offset: number, end: number): { value: number; 
 
 /** Bytes one payload costs inside a group's data (its length prefix plus itself). Always >= 1. */
 export function groupEntryBytes(payloadBytes: number): number {
-  return varintBytes(payloadBytes) + payloadBytes;
+  return varintLength(payloadBytes) + payloadBytes;
 }
 
 /** Size of the data part of a group whose entries cost `entriesBytes` in total. */
 export function groupDataBytes(count: number, entriesBytes: number): number {
-  return varintBytes(count) + entriesBytes;
+  return varintLength(count) + entriesBytes;
 }
 
 /**
@@ -68,9 +51,9 @@ export function encodeGroupRecord(payloads: readonly Uint8Array[]): Buffer {
   for (const p of payloads) entriesBytes += groupEntryBytes(p.length);
   const dataBytes = groupDataBytes(payloads.length, entriesBytes);
   const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + dataBytes);
-  let at = writeVarint(out, RECORD_HEADER_BYTES, payloads.length);
+  let at = encodeVarint(out, RECORD_HEADER_BYTES, payloads.length);
   for (const p of payloads) {
-    at = writeVarint(out, at, p.length);
+    at = encodeVarint(out, at, p.length);
     out.set(p, at);
     at += p.length;
   }
