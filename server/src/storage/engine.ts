@@ -17,7 +17,7 @@ import type { SstWriterOptions } from "./sstable/writer.js";
 import { TableCache } from "./table-cache.js";
 import { TableOutput } from "./table-output.js";
 import { NodeVfs, joinPath, type Vfs } from "./vfs.js";
-import { largestUserKey, parseFileName, totalBytes, walFileName, type FileMetadata } from "./version/file-metadata.js";
+import { largestUserKey, parseFileName, totalBytes, sstFileName, walFileName, type FileMetadata } from "./version/file-metadata.js";
 import type { VersionEdit } from "./version/version-edit.js";
 import { VersionSet } from "./version/version-set.js";
 import type { Version } from "./version/version.js";
@@ -279,7 +279,7 @@ export class StorageEngine {
     } finally {
       iter.close();
       this.versions.unpin(version);
-      this.deleteObsoleteFiles();
+      this.deleteObsoleteTables();
     }
   }
 
@@ -570,7 +570,7 @@ export class StorageEngine {
       this.counters.compactions++;
     } finally {
       this.versions.unpin(version);
-      this.deleteObsoleteFiles();
+      this.deleteObsoleteTables();
     }
   }
 
@@ -592,6 +592,22 @@ export class StorageEngine {
   // ---------------------------------------------------------------- housekeeping
 
   /** Deletes tables no version uses and WALs already flushed. `all` also sweeps orphans (open only). */
+  /**
+   * Deletes compacted-away tables that no reader pins any more. Cheap when there are none, since
+   * every scan calls it when it ends; no directory listing (see deleteObsoleteFiles for that).
+   */
+  private deleteObsoleteTables(): void {
+    if (this.obsoleteFiles.size === 0) return;
+    const live = this.versions.liveFileNumbers();
+    for (const n of [...this.obsoleteFiles]) {
+      if (live.has(n)) continue;
+      this.tables.evict(n);
+      this.obsoleteFiles.delete(n);
+      this.vfs.remove(joinPath(this.dir, sstFileName(n)));
+    }
+  }
+
+  /** Lists the directory and deletes every obsolete table, WAL and (with `all`) temp file. */
   private deleteObsoleteFiles(all = false): void {
     const live = this.versions.liveFileNumbers();
     const liveWals = new Set([this.mem.walNumber, ...this.imm.map((m) => m.mem.walNumber)]);
