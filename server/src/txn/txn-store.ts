@@ -43,8 +43,11 @@ const MAX_GID_LENGTH = 200;
 
 interface PreparedEntry {
   readonly record: PreparedRecord;
-  /** Set while COMMIT/ROLLBACK PREPARED is writing, so a second one is refused. */
-  finishing: boolean;
+  /**
+   * `preparing` while its record is being written (the gid is taken, but it cannot be listed or
+   * finished yet); `finishing` while COMMIT/ROLLBACK PREPARED is writing, so a second is refused.
+   */
+  phase: "preparing" | "prepared" | "finishing";
 }
 
 /**
@@ -106,7 +109,7 @@ export class TxnStore implements KvStore, TxnHost {
     for (const [, v] of this.engine.scan({ start, end })) {
       const record = decodePreparedRecord(v);
       this.restoreLocks(record);
-      this.prepared.set(record.gid, { record, finishing: false });
+      this.prepared.set(record.gid, { record, phase: "prepared" });
     }
   }
 
@@ -268,7 +271,7 @@ export class TxnStore implements KvStore, TxnHost {
       tableLocks: [...txn.tableLocks].flatMap(([table, modes]) => [...modes].map((mode) => ({ table, mode }))),
       rangeLocks,
     };
-    const entry: PreparedEntry = { record, finishing: false };
+    const entry: PreparedEntry = { record, phase: "preparing" };
     this.prepared.set(gid, entry);
     try {
       await this.engine.put(preparedKey(gid), encodePreparedRecord(record));
@@ -277,13 +280,14 @@ export class TxnStore implements KvStore, TxnHost {
       txn.abort(`prepare failed: ${(e as Error).message}`);
       throw e;
     }
+    entry.phase = "prepared";
     // Prepared: it keeps its locks and intents but is no longer an active reader.
     txn.state = "prepared";
     this.active.delete(txn.id);
   }
 
   async listPrepared(): Promise<readonly PreparedTransactionInfo[]> {
-    return [...this.prepared.values()].map(({ record: r }) => ({ gid: r.gid, txnId: r.txnId, isolation: r.isolation, preparedAt: r.preparedAt }));
+    return [...this.prepared.values()].filter((e) => e.phase !== "preparing").map(({ record: r }) => ({ gid: r.gid, txnId: r.txnId, isolation: r.isolation, preparedAt: r.preparedAt }));
   }
 
   async commitPrepared(gid: string): Promise<void> {
@@ -291,7 +295,7 @@ export class TxnStore implements KvStore, TxnHost {
     try {
       await this.writeCommit(entry.record.txnId, entry.record.writes, gid);
     } catch (e) {
-      entry.finishing = false;
+      entry.phase = "prepared";
       throw e;
     }
     this.finishPrepared(entry);
@@ -303,7 +307,7 @@ export class TxnStore implements KvStore, TxnHost {
     try {
       await this.engine.delete(preparedKey(gid));
     } catch (e) {
-      entry.finishing = false;
+      entry.phase = "prepared";
       throw e;
     }
     this.finishPrepared(entry);
@@ -313,8 +317,8 @@ export class TxnStore implements KvStore, TxnHost {
   private takePrepared(gid: string): PreparedEntry {
     this.checkOpen();
     const entry = this.prepared.get(gid);
-    if (!entry || entry.finishing) throw new UndefinedPreparedTransaction(gid);
-    entry.finishing = true;
+    if (!entry || entry.phase !== "prepared") throw new UndefinedPreparedTransaction(gid);
+    entry.phase = "finishing";
     return entry;
   }
 
