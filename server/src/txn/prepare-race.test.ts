@@ -3,12 +3,9 @@ import { makeTempDir, removeTempDir } from "../storage/testing/temp-dir.js";
 import { TxnStore } from "./txn-store.js";
 
 /**
- * Known bug, kept as an expected failure until it is fixed (then drop `.fails`): prepare()
- * publishes the global id (txn-store.ts, `this.prepared.set(gid, entry)`) before the prepared
- * record is written, so listPrepared() reports it and ROLLBACK PREPARED finishes it while
- * PREPARE is still in flight. prepare() then resolves as if it succeeded, though the transaction
- * no longer holds its locks and can no longer be committed: against kv.ts, which promises that
- * after prepare() resolves the transaction keeps its locks and is finished only by id.
+ * PREPARE in flight must not be visible: until its record is durable the global id is taken
+ * (a second PREPARE with it fails) but it is neither listed nor finishable, so a ROLLBACK
+ * PREPARED racing it fails with 42704 instead of finishing a transaction that is still preparing.
  */
 
 let dir: string;

@@ -27,6 +27,8 @@ export interface TxnHost {
   prepare(txn: Transaction, gid: string): Promise<void>;
   /** Releases locks and intents and forgets the transaction. */
   finish(txn: Transaction): void;
+  /** Counts a 40001 raised outside commit (first committer wins), for stats. */
+  noteSerializationFailure(): void;
 }
 
 /** Levels that read one snapshot for the whole transaction and refuse lost updates. */
@@ -162,6 +164,7 @@ export class Transaction implements KvTransaction {
     if (snapshotLevel(this.isolation)) {
       const newest = newestVersionTs(this.host.engine, key);
       if (newest !== undefined && newest > this.readTs) {
+        this.host.noteSerializationFailure();
         this.abort("concurrent update");
         throw new SerializationFailure(`concurrent update of key ${keyBytes(k).toString("hex")}`);
       }

@@ -336,6 +336,10 @@ export class TxnStore implements KvStore, TxnHost {
     this.locks.releaseAll(txn.id);
   }
 
+  noteSerializationFailure(): void {
+    this.counters.serializationFailures++;
+  }
+
   private dropIntent(key: string, txnId: string): void {
     if (this.intents.get(key)?.txnId === txnId) this.intents.delete(key);
   }
