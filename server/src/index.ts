@@ -5,3 +5,12 @@ export { openStorageAdapter } from "./bench/storage-adapter.js";
 export * from "./kv/index.js";
 export * from "./txn/index.js";
 export { Database, type DatabaseOptions, type TransactionOptions, type KeyLike } from "./api/embedded.js";
+export {
+  preloadEngine,
+  preloadTxnStore,
+  runRawSegment,
+  runTxnSegment,
+  type RawSegmentResult,
+  type TxnBenchParams,
+  type TxnSegmentResult,
+} from "./bench/txn-workloads.js";

@@ -5,7 +5,7 @@ import { pickCompaction, pickForLevel, type CompactionPick, type CompactionShape
 import { runCompaction } from "./compaction/run-compaction.js";
 import { DirLock } from "./dir-lock.js";
 import { EngineClosedError, toStorageError, StorageError } from "./errors.js";
-import { compareUserKeyOf, ValueKind } from "./internal-key.js";
+import { compareUserKeyOf, kindOf, lookupKey, SEQ_MAX, seqOf, TRAILER_BYTES, ValueKind } from "./internal-key.js";
 import type { InternalIterator } from "./iterator.js";
 import { LevelIterator } from "./level-iterator.js";
 import { Memtable } from "./memtable/memtable.js";
@@ -281,6 +281,62 @@ export class StorageEngine {
       this.versions.unpin(version);
       this.deleteObsoleteTables();
     }
+  }
+
+  /**
+   * The first live entry in [start, end) as of the snapshot (or now): `scan({ start, end, limit: 1 })`
+   * for point reads (an MVCC read is one, four per small read-modify-write transaction). It builds
+   * no generator, merges only the sources whose key range meets [start, end), and, being
+   * synchronous, pins no version: no compaction can retire a file while it runs, so it leaves
+   * nothing to clean up either.
+   */
+  seekFirst(start: Uint8Array, end?: Uint8Array, options?: ReadOptions): KeyValue | undefined {
+    this.checkOpen();
+    const seq = options?.snapshot?.seq ?? this.visibleSeq;
+    const children = this.rangeIterators(this.versions.current, start, end);
+    const iter = children.length === 1 ? children[0]! : new MergingIterator(children);
+    try {
+      iter.seek(lookupKey(start, SEQ_MAX));
+      let lastKey: Uint8Array | undefined;
+      while (iter.valid()) {
+        const ikey = iter.key();
+        if (end && compareUserKeyOf(ikey, end) >= 0) return undefined;
+        const ul = ikey.length - TRAILER_BYTES;
+        // Versions newer than the snapshot, and older versions of a key already decided, are skipped.
+        if (seqOf(ikey) > seq || (lastKey !== undefined && ul === lastKey.length && compareUserKeyOf(ikey, lastKey) === 0)) {
+          iter.next();
+          continue;
+        }
+        if (kindOf(ikey) === ValueKind.Put) return [Buffer.from(ikey.subarray(0, ul)), Buffer.from(iter.value())];
+        // A copy: the iterator's buffer may be reused by the next move.
+        lastKey = Buffer.from(ikey.subarray(0, ul));
+        iter.next();
+      }
+      return undefined;
+    } finally {
+      iter.close();
+    }
+  }
+
+  /** Iterators over the memtables and only those tables whose user keys may fall in [start, end). */
+  private rangeIterators(version: Version, start: Uint8Array, end: Uint8Array | undefined): InternalIterator[] {
+    const children: InternalIterator[] = [this.mem.iterator()];
+    for (const m of this.imm) children.push(m.mem.iterator());
+    for (const f of version.levels[0]!) {
+      if (compareUserKeyOf(f.largest, start) >= 0 && (end === undefined || compareUserKeyOf(f.smallest, end) < 0)) {
+        children.push(this.tables.get(f.fileNumber).iterator());
+      }
+    }
+    for (let level = 1; level < version.levels.length; level++) {
+      const files = version.levels[level]!;
+      if (files.length === 0) continue;
+      const first = version.findFile(level, start);
+      let last = first;
+      while (last < files.length && (end === undefined || compareUserKeyOf(files[last]!.smallest, end) < 0)) last++;
+      if (last - first === 1) children.push(this.tables.get(files[first]!.fileNumber).iterator());
+      else if (last > first) children.push(new LevelIterator(files.slice(first, last), this.tables));
+    }
+    return children;
   }
 
   private iterators(version: Version): InternalIterator[] {

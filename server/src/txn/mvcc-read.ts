@@ -11,16 +11,14 @@ export interface VisibleVersion {
 
 /** The version of `key` a snapshot at `readTs` sees, or undefined when it has none. */
 export function readVersion(engine: StorageEngine, key: Uint8Array, readTs: Timestamp): VisibleVersion | undefined {
-  for (const [k, v] of engine.scan({ start: encodeVersionKey(key, readTs), end: versionsEnd(key), limit: 1 })) {
-    return { key: Buffer.from(key), value: decodeVersionValue(v) };
-  }
-  return undefined;
+  const found = engine.seekFirst(encodeVersionKey(key, readTs), versionsEnd(key));
+  return found && { key: Buffer.from(key), value: decodeVersionValue(found[1]) };
 }
 
 /** The commit timestamp of the newest version of `key`, or undefined when it was never written. */
 export function newestVersionTs(engine: StorageEngine, key: Uint8Array): Timestamp | undefined {
-  for (const [k] of engine.scan({ start: encodeKeyBound(key), end: versionsEnd(key), limit: 1 })) return versionTsOf(k);
-  return undefined;
+  const found = engine.seekFirst(encodeKeyBound(key), versionsEnd(key));
+  return found && versionTsOf(found[0]);
 }
 
 function userKeyOfPrefix(prefix: Buffer): Buffer {
