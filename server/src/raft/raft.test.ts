@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RaftAssertionError } from "./assert.js";
-import { Cluster } from "./sim/cluster.js";
+import { Cluster, type ClusterConfig } from "./sim/cluster.js";
 import { MemoryStorage } from "./storage/memory-storage.js";
 import type { Entry, Message } from "./types.js";
 import { NO_NODE } from "./types.js";
@@ -66,9 +66,9 @@ describe("elections", () => {
 });
 
 describe("replication", () => {
-  it("commits only entries of the leader's own term by counting replicas (Raft figure 8)", () => {
-    const c = new Cluster([1, 2, 3]);
-    // Node 1 holds an entry of term 2 at index 3 that nobody else has; all are in term 3.
+  /** Node 1 leads term 4 holding an entry of term 2 at index 3 that nobody else has; returns an ack builder. */
+  function figure8(config: ClusterConfig): { c: Cluster; ack: (from: number, index: number) => Message } {
+    const c = new Cluster([1, 2, 3], config);
     c.get(1).storage.append(ents(2, 2, 1).concat(ents(3, 3, 2)));
     for (const id of [2, 3]) c.get(id).storage.append(ents(2, 2, 1));
     for (const id of [1, 2, 3]) c.get(id).storage.setHardState({ term: 3, vote: NO_NODE, commit: 1 });
@@ -88,12 +88,24 @@ describe("replication", () => {
       rejectHint: 0,
       logTerm: 0,
     });
+    return { c, ack };
+  }
+
+  it("commits only entries of the leader's own term by counting replicas (Raft figure 8)", () => {
+    const { c, ack } = figure8({});
     // A majority holds index 3, but it is from term 2: not committed by counting.
     c.node(1).step(ack(2, 3));
     expect(c.node(1).status().commit).toBe(1);
     // Once our own term's no-op (index 4) is on a majority, it and everything before commit.
     c.node(1).step(ack(2, 4));
     expect(c.node(1).status().commit).toBe(4);
+  });
+
+  it("the simulator's commit-old-term break does skip the own-term rule", () => {
+    // If this knob stopped working, the simulator's figure-8 self-test would pass for nothing.
+    const { c, ack } = figure8({ unsafeCommitOldTermEntries: true });
+    c.node(1).step(ack(2, 3));
+    expect(c.node(1).status().commit).toBe(3);
   });
 
   it("backtracks a whole conflicting term per round trip", () => {

@@ -76,6 +76,12 @@ export interface RaftConfig {
   readonly uncommittedEntriesMax?: number;
   /** Bound on the entry bytes handed to the application in one Ready. Default 64 MiB. */
   readonly committedBytesPerReadyMax?: number;
+  /**
+   * For the simulator's self-test only; never set in production. Drops the rule that a leader
+   * commits by counting replicas only entries of its own term (Raft figure 8), so the simulator
+   * can prove its checks catch the committed entries this loses.
+   */
+  readonly unsafeCommitOldTermEntries?: boolean;
 }
 
 export type ProposeResult =
@@ -160,6 +166,7 @@ export class Raft {
   private readonly snapshotChunksInFlightMax: number;
   private readonly uncommittedEntriesMax: number;
   readonly committedBytesPerReadyMax: number;
+  private readonly unsafeCommitOldTermEntries: boolean;
 
   constructor(c: RaftConfig) {
     this.id = c.id;
@@ -179,6 +186,7 @@ export class Raft {
     this.snapshotChunksInFlightMax = Math.max(1, c.snapshotChunksInFlightMax ?? 4);
     this.uncommittedEntriesMax = c.uncommittedEntriesMax ?? 50_000;
     this.committedBytesPerReadyMax = c.committedBytesPerReadyMax ?? 64 << 20;
+    this.unsafeCommitOldTermEntries = c.unsafeCommitOldTermEntries === true;
     this.readOnly = new ReadOnlyQueue(c.readsPendingMax ?? 4096);
 
     const { hardState, confState } = c.storage.initialState();
@@ -629,7 +637,10 @@ export class Raft {
   /** Advances the commit index to what a majority holds, but only by counting our own term's entries. */
   private maybeCommit(): boolean {
     const mci = committedIndex(this.voters, (id) => this.progress.get(id)?.match ?? 0);
-    if (mci <= this.log.committed || this.log.term(mci) !== this.term) return false;
+    if (mci <= this.log.committed) return false;
+    // An earlier term's entry on a majority can still be overwritten (figure 8); only our own
+    // term's entry, once on a majority, is safe, and it commits everything before it.
+    if (this.log.term(mci) !== this.term && !this.unsafeCommitOldTermEntries) return false;
     this.log.commitTo(mci);
     return true;
   }

@@ -1,9 +1,10 @@
 /**
- * `pnpm sim:raft [--seeds N] [--first-seed S] [--seed S] [--faulty-ms MS] [--verbose]`
+ * `pnpm sim:raft [--seeds N] [--first-seed S] [--seed S] [--faulty-ms MS] [--profile random|leader-churn]
+ *   [--contract-break send-before-persist|commit-old-term] [--verbose]`
  * Runs many seeded simulations and stops at the first failure, printing its seed and rerun command.
  */
 import { Command } from "commander";
-import { DEFAULT_SIM_OPTIONS, runSimulation, SimulationFailure } from "./simulator.js";
+import { DEFAULT_SIM_OPTIONS, runSimulation, SimulationFailure, type ContractBreak, type FaultProfile } from "./simulator.js";
 
 const program = new Command()
   .option("--seeds <n>", "number of seeds to run", "1000")
@@ -13,7 +14,8 @@ const program = new Command()
   .option("--read-mode <mode>", "safe | lease", "safe")
   .option("--voters <n>", "initial voters", String(DEFAULT_SIM_OPTIONS.initialVoters))
   .option("--disk", "run replicas on the disk log over an in-memory file system with torn writes")
-  .option("--contract-break <kind>", "deliberately break the persistence contract (send-before-persist)")
+  .option("--profile <name>", "fault schedule: random | leader-churn", "random")
+  .option("--contract-break <kind>", "deliberately break a contract: send-before-persist | commit-old-term")
   .option("--verbose", "print each run's summary")
   .parse();
 
@@ -24,6 +26,7 @@ const opts = program.opts<{
   faultyMs: string;
   readMode: string;
   voters: string;
+  profile: string;
   contractBreak?: string;
   disk?: boolean;
   verbose?: boolean;
@@ -31,7 +34,13 @@ const opts = program.opts<{
 const first = Number(opts.seed ?? opts.firstSeed);
 const count = opts.seed === undefined ? Number(opts.seeds) : 1;
 const readMode = opts.readMode === "lease" ? "lease" : "safe";
-const contractBreak = opts.contractBreak === "send-before-persist" ? "send-before-persist" : undefined;
+const BREAKS: readonly ContractBreak[] = ["send-before-persist", "commit-old-term"];
+const PROFILES: readonly FaultProfile[] = ["random", "leader-churn"];
+const contractBreak = BREAKS.find((b) => b === opts.contractBreak);
+const profile = PROFILES.find((p) => p === opts.profile);
+// A misspelt break would silently run the healthy code and "pass".
+if (opts.contractBreak !== undefined && contractBreak === undefined) program.error(`unknown contract break ${opts.contractBreak}`);
+if (profile === undefined) program.error(`unknown profile ${opts.profile}`);
 const faults: Record<string, number> = {};
 let committed = 0;
 let unknownChecks = 0;
@@ -45,6 +54,7 @@ for (let seed = first; seed < first + count; seed++) {
       readMode,
       initialVoters: Number(opts.voters),
       contractBreak,
+      profile,
       storage: opts.disk === true ? "disk" : "memory",
     });
     committed += r.appliedMax;

@@ -5,9 +5,11 @@
  *   - log matching: every (index, term) pair names one entry, with one predecessor term, across
  *     all replicas and all time — by induction, logs that agree on an (index, term) agree on the
  *     whole prefix;
- *   - state machine safety: no two replicas apply different entries at one index;
- *   - leader completeness: a replica that leads holds every entry applied anywhere so far (an
- *     applied entry was committed, so a leader lacking it means a committed entry was lost);
+ *   - state machine safety: no two replicas commit or apply different entries at one index;
+ *   - leader completeness: a replica that leads holds every entry any replica reported committed
+ *     so far. Commits count from the moment a replica reports them, not when they are applied:
+ *     a leader that wrongly counts an entry as committed may crash before applying it, and the
+ *     loss must still be caught;
  *   - durable commit never goes backwards on any replica, across crashes.
  */
 import type { RaftStatus } from "../raft.js";
@@ -35,7 +37,11 @@ export class SafetyChecker {
   private readonly identity = new Map<string, string>();
   /** index → "term|content" of the entry applied there. */
   private readonly appliedAt = new Map<number, string>();
-  private readonly appliedTermAt = new Map<number, number>();
+  /** index → term of the entry some replica reported committed there. */
+  private readonly committedTermAt = new Map<number, number>();
+  /** The highest commit index each replica has reported; below it, its entries were recorded. */
+  private readonly commitSeen = new Map<NodeId, number>();
+  private committedMax = 0;
   private readonly durableCommit = new Map<NodeId, number>();
   appliedMax = 0;
 
@@ -47,6 +53,31 @@ export class SafetyChecker {
       throw new SafetyViolation(`two leaders in term ${s.term}: ${other} and ${s.id}`);
     }
     this.leaderOfTerm.set(s.term, s.id);
+  }
+
+  /**
+   * Records the entries a replica reports committed: `commit` from its status, `termAt` reading
+   * its log (indexes below `firstIndex` are in its snapshot, which holds only committed entries).
+   * Each index is read once per replica, so the cost follows the log's growth, not the events.
+   */
+  observeCommit(node: NodeId, commit: number, firstIndex: number, termAt: (index: number) => number | undefined): void {
+    const seen = this.commitSeen.get(node) ?? 0;
+    if (commit <= seen) return;
+    this.commitSeen.set(node, commit);
+    for (let i = Math.max(seen + 1, firstIndex); i <= commit; i++) {
+      const term = termAt(i);
+      if (term !== undefined) this.recordCommitted(node, i, term);
+    }
+  }
+
+  private recordCommitted(node: NodeId, index: number, term: number): void {
+    const known = this.committedTermAt.get(index);
+    if (known === undefined) {
+      this.committedTermAt.set(index, term);
+      this.committedMax = Math.max(this.committedMax, index);
+    } else if (known !== term) {
+      throw new SafetyViolation(`committed entry lost: node ${node} committed term ${term} at ${index}, another committed term ${known}`);
+    }
   }
 
   /** Log matching, for entries a replica just persisted; `prevTerm` is its term before entries[0]. */
@@ -76,8 +107,8 @@ export class SafetyChecker {
     const known = this.appliedAt.get(e.index);
     if (known === undefined) {
       this.appliedAt.set(e.index, id);
-      this.appliedTermAt.set(e.index, e.term);
       this.appliedMax = Math.max(this.appliedMax, e.index);
+      this.recordCommitted(node, e.index, e.term);
     } else if (known !== id) {
       throw new SafetyViolation(`state machine safety: node ${node} applied ${id} at ${e.index}, another applied ${known}`);
     }
@@ -87,9 +118,9 @@ export class SafetyChecker {
    * Leader completeness: `termAt` reads the leader's log; indexes below `firstIndex` are in its
    * snapshot, which only ever covers committed entries.
    */
-  checkLeaderHasApplied(leader: NodeId, firstIndex: number, termAt: (index: number) => number | undefined): void {
-    for (let i = Math.max(1, firstIndex); i <= this.appliedMax; i++) {
-      const want = this.appliedTermAt.get(i);
+  checkLeaderHasCommitted(leader: NodeId, firstIndex: number, termAt: (index: number) => number | undefined): void {
+    for (let i = Math.max(1, firstIndex); i <= this.committedMax; i++) {
+      const want = this.committedTermAt.get(i);
       if (want === undefined) continue;
       const have = termAt(i);
       if (have !== want) {

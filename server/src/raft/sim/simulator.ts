@@ -7,7 +7,8 @@
  * that heal; crashes that lose everything not yet persisted (a Ready whose write had not
  * completed is gone, and its messages were never sent) and restarts from the durable state;
  * membership changes (learner, promote, remove, including the leader), leadership transfers and
- * snapshots with log compaction, all during the faults. Safety is checked after every event
+ * snapshots with log compaction, all during the faults, at random or aimed at leaders (see
+ * `FaultProfile`). Safety is checked after every event
  * (see safety.ts); at the end the network heals, every replica must converge, and the clients'
  * history must be linearizable.
  */
@@ -48,18 +49,46 @@ export interface SimOptions {
   readonly readMode: ReadMode;
   readonly eventsMax: number;
   /**
-   * Deliberately break the persistence contract, to prove the checks can fail:
+   * Deliberately break a contract, to prove the checks can fail:
    * `send-before-persist` sends a Ready's messages before its write completes, so a crash can
-   * forget votes and entries that others already counted.
+   * forget votes and entries that others already counted; `commit-old-term` lets leaders commit
+   * an earlier term's entry by counting replicas (Raft figure 8), so a later leader can
+   * overwrite an entry that was reported committed.
    */
-  readonly contractBreak?: "send-before-persist";
+  readonly contractBreak?: ContractBreak;
   /**
    * `memory`: MemoryStorage; a crash loses the Ready being written. `disk`: the real DiskStorage
    * over an in-memory file system; a crash keeps a random prefix of the unsynced bytes, so
    * recovery meets torn records.
    */
   readonly storage?: "memory" | "disk";
+  /** Which fault schedule to run; see `FaultProfile`. Default `random`. */
+  readonly profile?: FaultProfile;
 }
+
+/**
+ * `random`: every kind of fault at random moments.
+ *
+ * `leader-churn`: faults aimed at the moments when commit safety rests on the own-term rule (Raft
+ * figure 8). Random faults practically never line those up: with the rule removed, 1000 random
+ * seeds lose no committed entry. Losing one takes (1) two leaders in a row whose entries at the
+ * same index stayed on them alone; (2) the first leading again and bringing a follower its old
+ * entry, acknowledged apart from its own term's entries, which is when it wrongly counts it
+ * committed; (3) that leader vanishing before the follower gets anything of its term, so the
+ * second can win the follower's vote and overwrite the entry. Hence:
+ *   - a new leader is often muted for a while: everything it sends is lost, in flight included
+ *     (crashing it would not do: messages already sent still arrive), so its entries stay on it;
+ *   - a leader often crashes the moment its commit index first advances in its term, before the
+ *     Ready carrying the new commit index (and its next appends) persists;
+ *   - appends carry one entry, so an old entry is acknowledged apart from the leader's own;
+ *   - a crashed node stays down at least an election timeout, so a rival can win meanwhile, and
+ *     at most 800 ms, so a group of three is rarely left without a quorum;
+ *   - random faults come a third as often, since the aimed ones already keep leadership moving,
+ *     and one of the two random crashes always hits the leader.
+ */
+export type FaultProfile = "random" | "leader-churn";
+
+export type ContractBreak = "send-before-persist" | "commit-old-term";
 
 export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
   faultyMs: 5000,
@@ -110,6 +139,8 @@ type SimEvent =
   | { readonly kind: "fault" }
   | { readonly kind: "heal" }
   | { readonly kind: "restart"; readonly node: NodeId }
+  | { readonly kind: "crash"; readonly node: NodeId; readonly gen: number }
+  | { readonly kind: "unmute"; readonly node: NodeId }
   | { readonly kind: "settle" };
 
 interface SimNode {
@@ -127,6 +158,10 @@ interface SimNode {
   reads: Map<string, { client: number; opId: number; key: string }>;
   readsReady: { index: number; client: number; opId: number; key: string }[];
   leaderTermChecked: number;
+  /** The commit index this incarnation last reported, to see it advance. */
+  commitObserved: number;
+  /** The last term in which this incarnation, leading, saw its commit index advance. */
+  leaderCommittedTerm: number;
 }
 
 interface PendingOp {
@@ -144,6 +179,16 @@ interface SimClient {
 }
 
 const CLIENT_TIMEOUT_MS = 1500;
+const RANDOM_FAULTS = ["crash", "crash", "partition", "one-way", "add", "promote", "remove", "transfer", "isolate-leader"];
+/** The `leader-churn` schedule; see `FaultProfile` for why each part is there. */
+const CHURN = {
+  faults: ["crash-leader", "crash", "partition", "one-way", "add", "promote", "remove", "transfer", "isolate-leader"],
+  faultGapFactor: 3,
+  muteLeaderChance: 0.5,
+  muteMs: [50, 500] as const,
+  crashOnFirstCommitChance: 0.6,
+  restartMs: [100, 800] as const,
+};
 const BOOTSTRAP_TERM = 1;
 
 /** Runs one simulation; throws `SimulationFailure` (naming the seed and the rerun command) on any violation. */
@@ -165,6 +210,7 @@ export function rerunCommand(o: SimOptions): string {
   if (o.initialVoters !== DEFAULT_SIM_OPTIONS.initialVoters) extra += ` --voters ${o.initialVoters}`;
   if (o.contractBreak !== undefined) extra += ` --contract-break ${o.contractBreak}`;
   if (o.storage === "disk") extra += " --disk";
+  if (o.profile !== undefined && o.profile !== "random") extra += ` --profile ${o.profile}`;
   return `cd server && pnpm sim:raft --seed ${o.seed}${extra} --verbose`;
 }
 
@@ -173,6 +219,8 @@ class Simulation {
   /** Per-run flow-control limits, drawn from the seed so batching, pipelining and one-entry appends all get exercised. */
   private readonly appendBytesMax: number;
   private readonly inflightCountMax: number;
+  private readonly churn: boolean;
+  private readonly faultGapMs: number;
   private readonly queue = new EventQueue<SimEvent>(1_000_000);
   private nowMs = 0;
   /** Strictly increasing logical clock for call/return times in the history. */
@@ -180,6 +228,7 @@ class Simulation {
   private readonly nodes = new Map<NodeId, SimNode>();
   private readonly clients: SimClient[] = [];
   private readonly blocked = new Set<string>();
+  private readonly muted = new Set<NodeId>();
   private readonly history: KvOperation[] = [];
   private readonly safety = new SafetyChecker();
   private readonly faults: Record<string, number> = {};
@@ -192,7 +241,11 @@ class Simulation {
   constructor(private readonly o: SimOptions) {
     this.rng = new Prng(o.seed);
     this.dropRate = o.dropRate;
-    this.appendBytesMax = this.rng.pick([1, 200, 600, 1 << 20]);
+    this.churn = o.profile === "leader-churn";
+    this.faultGapMs = this.churn ? CHURN.faultGapFactor * o.faultGapMs : o.faultGapMs;
+    // One entry per append lets a follower acknowledge an earlier term's entries apart from the
+    // leader's own, which is what counting replicas must not be fooled by.
+    this.appendBytesMax = this.churn ? 1 : this.rng.pick([1, 200, 600, 1 << 20]);
     this.inflightCountMax = this.rng.pick([1, 2, 4, 64]);
   }
 
@@ -264,7 +317,7 @@ class Simulation {
       this.clients.push({ id: c, nextOpId: 1, pending: undefined, leaderGuess: NO_NODE, lastSeen: new Map() });
       this.schedule(this.rng.intBetween(50, 300), { kind: "client-next", client: c });
     }
-    this.schedule(this.rng.intBetween(100, 2 * this.o.faultGapMs), { kind: "fault" });
+    this.schedule(this.rng.intBetween(100, 2 * this.faultGapMs), { kind: "fault" });
     this.schedule(this.o.faultyMs, { kind: "settle" });
   }
 
@@ -297,6 +350,7 @@ class Simulation {
       appendBytesMax: this.appendBytesMax,
       snapshotChunkBytes: 48,
       readMode: this.o.readMode,
+      unsafeCommitOldTermEntries: this.o.contractBreak === "commit-old-term",
     });
     const node: SimNode = {
       id,
@@ -311,6 +365,8 @@ class Simulation {
       reads: new Map(),
       readsReady: [],
       leaderTermChecked: 0,
+      commitObserved: 0,
+      leaderCommittedTerm: 0,
     };
     this.nodes.set(id, node);
     this.schedule(this.rng.intBetween(1, this.o.tickMs), { kind: "tick", node: id, gen: node.gen });
@@ -338,6 +394,14 @@ class Simulation {
         return;
       case "restart":
         return this.onRestart(e.node);
+      case "unmute":
+        this.muted.delete(e.node);
+        return;
+      case "crash": {
+        const n = this.nodes.get(e.node);
+        if (n !== undefined && n.alive && n.gen === e.gen) this.crash(n);
+        return;
+      }
       case "settle":
         return this.onSettle();
     }
@@ -353,7 +417,7 @@ class Simulation {
 
   private onDeliver(m: Message): void {
     const n = this.nodes.get(m.to);
-    if (n === undefined || !n.alive || this.blocked.has(`${m.from}>${m.to}`)) return;
+    if (n === undefined || !n.alive || this.blocked.has(`${m.from}>${m.to}`) || this.muted.has(m.from)) return;
     n.raft.step(m);
     this.observe(n);
   }
@@ -362,15 +426,37 @@ class Simulation {
   private observe(n: SimNode): void {
     const s = n.raft.status();
     this.safety.observeStatus(s);
+    this.safety.observeCommit(n.id, s.commit, s.firstIndex, (i) => n.raft.termAt(i));
     if (s.role === "leader" && n.leaderTermChecked !== s.term) {
       n.leaderTermChecked = s.term;
       this.note(`node ${n.id} leads term ${s.term} (last ${s.lastIndex}, commit ${s.commit})`);
-      this.safety.checkLeaderHasApplied(n.id, s.firstIndex, (i) => n.raft.termAt(i));
+      this.safety.checkLeaderHasCommitted(n.id, s.firstIndex, (i) => n.raft.termAt(i));
+      if (this.churn && !this.settled && this.rng.chance(CHURN.muteLeaderChance)) this.muteNewLeader(n);
     }
+    if (s.role === "leader" && s.commit > n.commitObserved && n.leaderCommittedTerm !== s.term) {
+      n.leaderCommittedTerm = s.term;
+      if (this.churn && !this.settled && this.rng.chance(CHURN.crashOnFirstCommitChance)) {
+        // Delay 0 runs before the Ready carrying the new commit index persists: nobody hears of it.
+        this.schedule(0, { kind: "crash", node: n.id, gen: n.gen });
+        this.faults["crash-on-first-commit"] = (this.faults["crash-on-first-commit"] ?? 0) + 1;
+      }
+    }
+    n.commitObserved = s.commit;
+  }
+
+  /**
+   * Loses everything a new leader sends for a while, in flight included: what it appends stays
+   * on it alone, so logs diverge with entries of different terms at the same index.
+   */
+  private muteNewLeader(n: SimNode): void {
+    this.muted.add(n.id);
+    this.note(`mute node ${n.id}`);
+    this.faults["mute-leader"] = (this.faults["mute-leader"] ?? 0) + 1;
+    this.schedule(this.rng.intBetween(...CHURN.muteMs), { kind: "unmute", node: n.id });
   }
 
   private send(m: Message): void {
-    if (this.blocked.has(`${m.from}>${m.to}`) || this.rng.chance(this.dropRate)) return;
+    if (this.blocked.has(`${m.from}>${m.to}`) || this.muted.has(m.from) || this.rng.chance(this.dropRate)) return;
     this.schedule(this.rng.intBetween(1, this.o.delayMsMax), { kind: "deliver", message: m });
     if (this.rng.chance(this.o.duplicateRate)) {
       this.schedule(this.rng.intBetween(1, 4 * this.o.delayMsMax), { kind: "deliver", message: m });
@@ -399,7 +485,7 @@ class Simulation {
     if (n.vfs === undefined) this.write(n, rd);
     else (n.disk as DiskStorage).syncSync();
     if (rd.hardState !== undefined) this.safety.observeDurableCommit(n.id, rd.hardState.commit);
-    if (this.o.contractBreak === undefined) for (const m of rd.messages) this.send(m);
+    if (this.o.contractBreak !== "send-before-persist") for (const m of rd.messages) this.send(m);
     this.apply(n, rd);
     n.raft.advance();
     n.writing = undefined;
@@ -550,14 +636,20 @@ class Simulation {
 
   private onFault(): void {
     if (this.settled) return;
-    this.schedule(this.rng.intBetween(50, 2 * this.o.faultGapMs), { kind: "fault" });
-    const roll = this.rng.intBelow(9);
-    const name = ["crash", "crash", "partition", "one-way", "add", "promote", "remove", "transfer", "isolate-leader"][roll] as string;
+    this.schedule(this.rng.intBetween(50, 2 * this.faultGapMs), { kind: "fault" });
+    const kinds = this.churn ? CHURN.faults : RANDOM_FAULTS;
+    const name = kinds[this.rng.intBelow(kinds.length)] as string;
     let done: boolean;
     switch (name) {
       case "crash":
         done = this.crashSomeNode();
         break;
+      case "crash-leader": {
+        const leader = this.currentLeader();
+        if (leader !== undefined) this.crash(leader);
+        done = leader !== undefined;
+        break;
+      }
       case "partition":
       case "one-way":
       case "isolate-leader":
@@ -572,14 +664,18 @@ class Simulation {
   private crashSomeNode(): boolean {
     const alive = [...this.nodes.values()].filter((n) => n.alive);
     if (alive.length <= 1) return false;
-    const n = this.rng.pick(alive);
+    this.crash(this.rng.pick(alive));
+    return true;
+  }
+
+  private crash(n: SimNode): void {
     n.alive = false;
     n.gen++;
     n.writing = undefined;
     n.vfs?.crash((unsynced) => (this.rng.chance(0.5) ? 0 : this.rng.intBelow(unsynced + 1)));
     this.note(`crash node ${n.id}`);
-    this.schedule(this.rng.intBetween(50, 1500), { kind: "restart", node: n.id });
-    return true;
+    const restartMs = this.churn ? this.rng.intBetween(...CHURN.restartMs) : this.rng.intBetween(50, 1500);
+    this.schedule(restartMs, { kind: "restart", node: n.id });
   }
 
   private onRestart(id: NodeId): void {
@@ -659,6 +755,7 @@ class Simulation {
   private onSettle(): void {
     this.settled = true;
     this.blocked.clear();
+    this.muted.clear();
     this.dropRate = 0;
     this.note("settle: heal everything, restart crashed nodes");
     for (const n of this.nodes.values()) if (!n.alive) this.restartNode(n);
