@@ -1,7 +1,7 @@
 import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from "../config/storage-config.js";
 import { BlockCache } from "./cache/block-cache.js";
 import type { CompactionFilterFactory } from "./compaction/filter.js";
-import { pickCompaction, pickForLevel, type CompactionPick, type CompactionShape } from "./compaction/picker.js";
+import { pickCompaction, pickForLevel, type CompactionPick, type CompactionShape, type LogicalKeyBounds } from "./compaction/picker.js";
 import { runCompaction } from "./compaction/run-compaction.js";
 import { DirLock } from "./dir-lock.js";
 import { EngineClosedError, toStorageError, StorageError } from "./errors.js";
@@ -32,6 +32,8 @@ export interface EngineOptions {
   readonly vfs?: Vfs;
   /** The MVCC layer's say over which old versions compaction may drop. */
   readonly compactionFilter?: CompactionFilterFactory;
+  /** Groups user keys into logical keys that compaction keeps together (see LogicalKeyBounds). */
+  readonly logicalKeyBounds?: LogicalKeyBounds;
   /** Seed for the memtable's skiplist heights (deterministic tests). */
   readonly seed?: number;
   /** Run flushes and compactions in the background (default true). Tests may drive them by hand. */
@@ -161,6 +163,7 @@ export class StorageEngine {
       l0CompactionTrigger: config.l0_compaction_trigger,
       l1TargetBytes: config.l1_target_size,
       levelSizeRatio: config.level_size_ratio,
+      ...(options.logicalKeyBounds && { logicalKeyBounds: options.logicalKeyBounds }),
     };
     this.sstOptions = sstWriterOptions(config);
   }
@@ -558,7 +561,7 @@ export class StorageEngine {
       for (let level = 0; level < last; level++) {
         while (this.versions.current.levels[level]!.length > 0) {
           if (this.failure) throw this.failure;
-          const pick = pickForLevel(this.versions.current, level, 1, this.versions.compactPointers.get(level));
+          const pick = pickForLevel(this.versions.current, level, 1, this.versions.compactPointers.get(level), this.shape.logicalKeyBounds);
           if (pick === undefined) break;
           await this.compactOnce({ ...pick, trivialMove: false });
         }

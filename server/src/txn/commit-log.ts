@@ -10,7 +10,9 @@ import type { ReadSet } from "./read-set.js";
  * it ran atomically at its commit timestamp, which makes the history serializable in
  * commit-timestamp order; read-only transactions read one consistent snapshot and need no check.
  * Entries are appended when a commit timestamp is assigned (before the write is durable), so
- * in-flight commits are checked too, and dropped once no serializable snapshot predates them.
+ * in-flight commits are checked too, and dropped once no snapshot that checks conflicts predates
+ * them. The same entries answer first-committer-wins ("did anyone commit this key after my
+ * snapshot?") from memory.
  */
 export interface CommittedWrites {
   readonly txnId: string;
@@ -23,11 +25,22 @@ export class CommitLog {
   /** Ascending by commitTs: timestamps are assigned and appended in one synchronous step. */
   private entries: CommittedWrites[] = [];
   private head = 0;
+  /** Newest commit timestamp per key among the entries kept: first-committer-wins without a storage read. */
+  private readonly newestByKey = new Map<string, Timestamp>();
 
   append(entry: CommittedWrites): void {
     const last = this.entries[this.entries.length - 1];
     if (last && last.commitTs >= entry.commitTs) throw new Error(`commit log out of order: ${entry.commitTs} after ${last.commitTs}`);
     this.entries.push(entry);
+    for (const k of entry.keys) this.newestByKey.set(k, entry.commitTs);
+  }
+
+  /**
+   * The newest commit timestamp of `key` if it is above the pruning horizon; undefined means
+   * every committed version of the key is at or below the horizon.
+   */
+  newestCommitOf(key: string): Timestamp | undefined {
+    return this.newestByKey.get(key);
   }
 
   /** The first transaction that committed after `readTs` and wrote a key `reads` covers. */
@@ -42,9 +55,12 @@ export class CommitLog {
     return undefined;
   }
 
-  /** Forgets entries at or below `horizon`: no transaction that still validates can see them. */
+  /** Forgets entries at or below `horizon`: no transaction that still checks conflicts can see them. */
   prune(horizon: Timestamp): void {
-    while (this.head < this.entries.length && this.entries[this.head]!.commitTs <= horizon) this.head++;
+    while (this.head < this.entries.length && this.entries[this.head]!.commitTs <= horizon) {
+      const e = this.entries[this.head++]!;
+      for (const k of e.keys) if (this.newestByKey.get(k) === e.commitTs) this.newestByKey.delete(k);
+    }
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;

@@ -12,9 +12,10 @@ import { DATA_PREFIX, isTombstoneValue, versionPrefixOf, versionTsOf } from "./m
  * That newest one may itself go if it is a tombstone and the compaction writes the bottom of the
  * tree (nothing older of the key can sit below it).
  *
- * The engine presents a key's versions consecutively, newest first; versions of one key that sit
- * in levels outside this compaction are only ever newer (writers of one key are serialized by its
- * exclusive lock, so commit-timestamp order is write order), which makes the rule conservative.
+ * The engine presents a key's versions consecutively, newest first. Versions of one key that sit
+ * outside this compaction are only ever newer, in levels above: writers of one key are serialized
+ * by its exclusive lock (so commit-timestamp order is write order), and the store declares each
+ * key's versions one logical key (`versionKeyBounds`), which compaction moves down together.
  */
 export function mvccGcFilterFactory(horizon: () => Timestamp): CompactionFilterFactory {
   return { create: ({ bottommost }) => new MvccGcFilter(horizon(), bottommost) };

@@ -133,3 +133,15 @@ export function isTombstoneValue(stored: Buffer): boolean {
 export function systemKey(name: string): Buffer {
   return Buffer.concat([Buffer.from([SYSTEM_PREFIX]), Buffer.from(name, "utf8")]);
 }
+
+const MAX_TS_SUFFIX = Buffer.alloc(TS_BYTES, 0xff);
+
+/**
+ * All versions of one user key form one logical key for compaction (see LogicalKeyBounds): from
+ * the bare escaped key (below every version) to the escaped key with the oldest timestamp.
+ */
+export function versionKeyBounds(storageKey: Buffer): readonly [Buffer, Buffer] {
+  if (storageKey[0] !== DATA_PREFIX || storageKey.length < 1 + TS_BYTES) return [storageKey, storageKey];
+  const prefix = storageKey.subarray(0, storageKey.length - TS_BYTES);
+  return [prefix, Buffer.concat([prefix, MAX_TS_SUFFIX])];
+}

@@ -4,7 +4,7 @@ import { InvalidTransactionState, ReadOnlyTransaction, SerializationFailure, Tra
 import type { Timestamp } from "./hlc.js";
 import type { LockManager, LockMode, LockTarget } from "./lock-manager.js";
 import { MergeCursor, type CursorProgress } from "./mvcc-cursor.js";
-import { newestVersionTs, readVersion, visibleVersions, type VisibleVersion } from "./mvcc-read.js";
+import { readVersion, visibleVersions, type VisibleVersion } from "./mvcc-read.js";
 import { keyBytes, keyString, keySuccessor, ReadSet } from "./read-set.js";
 
 /** An uncommitted write, buffered in its transaction until commit. `value` undefined: delete. */
@@ -22,7 +22,8 @@ export interface TxnHost {
   /** Other transactions' uncommitted writes, for Read Uncommitted. */
   intentOf(key: string): PendingWrite | undefined;
   intentsInRange(start: Buffer | undefined, end: Buffer | undefined): PendingWrite[];
-  setIntent(txn: Transaction, key: string, write: PendingWrite): void;
+  /** Newest commit timestamp of a key if it is recent enough to matter to a live snapshot (see CommitLog). */
+  newestCommitOf(key: string): Timestamp | undefined;
   commit(txn: Transaction): Promise<void>;
   prepare(txn: Transaction, gid: string): Promise<void>;
   /** Releases locks and intents and forgets the transaction. */
@@ -37,8 +38,8 @@ function snapshotLevel(iso: IsolationLevel): boolean {
 }
 
 /**
- * One transaction. Writes are buffered here (and published as intents for Read Uncommitted
- * readers) under exclusive key locks, so no two transactions ever write one key at once; they
+ * One transaction. Writes are buffered here (Read Uncommitted readers look them up) under
+ * exclusive key locks, so no two transactions ever write one key at once; they
  * reach storage in one atomic batch at commit. Reads see the transaction's own writes over the
  * snapshot at `readTs`.
  */
@@ -97,9 +98,7 @@ export class Transaction implements KvTransaction {
     if (this.readOnly) throw new ReadOnlyTransaction();
     const k = keyString(key);
     if (this.keyLocks.get(k) !== "exclusive") await this.lockKeyInternal(key, k, "exclusive");
-    const w: PendingWrite = { key: Buffer.from(key), value };
-    this.writes.set(k, w);
-    this.host.setIntent(this, k, w);
+    this.writes.set(k, { key: Buffer.from(key), value });
   }
 
   scan(options: KvScanOptions = {}): KvCursor {
@@ -162,7 +161,7 @@ export class Transaction implements KvTransaction {
     // so one check here stands for the whole transaction: a snapshot-level transaction may not
     // write (or lock) a key that changed after its snapshot (first committer wins).
     if (snapshotLevel(this.isolation)) {
-      const newest = newestVersionTs(this.host.engine, key);
+      const newest = this.host.newestCommitOf(k);
       if (newest !== undefined && newest > this.readTs) {
         this.host.noteSerializationFailure();
         this.abort("concurrent update");

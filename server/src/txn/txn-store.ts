@@ -5,9 +5,9 @@ import { StorageEngine, WriteBatch, type Vfs } from "../storage/index.js";
 import { CommitLog } from "./commit-log.js";
 import { DuplicatePreparedTransaction, InvalidTransactionState, SerializationFailure, UndefinedPreparedTransaction } from "./errors.js";
 import { mvccGcFilterFactory } from "./gc-filter.js";
-import { HybridLogicalClock, type PhysicalClock, type Timestamp } from "./hlc.js";
+import { HybridLogicalClock, LOGICAL_BITS, type PhysicalClock, type Timestamp } from "./hlc.js";
 import { LockManager } from "./lock-manager.js";
-import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey } from "./mvcc-key.js";
+import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds } from "./mvcc-key.js";
 import { decodePreparedRecord, encodePreparedRecord, type PreparedRecord } from "./prepared-record.js";
 import { keyBytes, keyString } from "./read-set.js";
 import { Transaction, type PendingWrite, type TxnHost } from "./transaction.js";
@@ -37,6 +37,8 @@ export interface TxnStoreStats {
 }
 
 const HLC_KEY = systemKey("hlc");
+/** How far ahead of use the clock record is persisted: one second of hybrid-clock time. */
+const HLC_LEASE = 1000 * 2 ** LOGICAL_BITS;
 const PREPARED_PREFIX = "prep/";
 const preparedKey = (gid: string) => systemKey(PREPARED_PREFIX + gid);
 const MAX_GID_LENGTH = 200;
@@ -66,9 +68,10 @@ export class TxnStore implements KvStore, TxnHost {
   private readonly prepared = new Map<string, PreparedEntry>();
   /** Commit timestamps assigned whose batch is not yet applied. */
   private readonly inFlight = new Set<Timestamp>();
-  private readonly intents = new Map<string, { readonly txnId: string; readonly write: PendingWrite }>();
   private readonly bootId = randomBytes(4).toString("hex");
   private nextTxn = 1;
+  /** Commit timestamps below this are covered by the persisted clock record. */
+  private hlcCeiling: Timestamp = 0;
   private counters = { commits: 0, aborts: 0, serializationFailures: 0 };
   private closed = false;
 
@@ -89,6 +92,7 @@ export class TxnStore implements KvStore, TxnHost {
       ...(options.backgroundWork !== undefined && { backgroundWork: options.backgroundWork }),
       // Until recovery finishes nothing reads, but compaction may already run: keep everything.
       compactionFilter: mvccGcFilterFactory(() => ref.store?.gcHorizon() ?? 0),
+      logicalKeyBounds: versionKeyBounds,
     });
     const s = new TxnStore(engine, options);
     try {
@@ -103,7 +107,11 @@ export class TxnStore implements KvStore, TxnHost {
 
   private recover(): void {
     const hlc = this.engine.get(HLC_KEY);
-    if (hlc) this.hlc.observe(Number(hlc.toString("latin1")));
+    if (hlc) {
+      const ceiling = Number(hlc.toString("latin1"));
+      this.hlc.observe(ceiling);
+      this.hlcCeiling = ceiling;
+    }
     const start = systemKey(PREPARED_PREFIX);
     const end = systemKey(PREPARED_PREFIX.slice(0, -1) + String.fromCharCode(PREPARED_PREFIX.charCodeAt(PREPARED_PREFIX.length - 1) + 1));
     for (const [, v] of this.engine.scan({ start, end })) {
@@ -120,7 +128,6 @@ export class TxnStore implements KvStore, TxnHost {
     };
     for (const w of r.writes) {
       take(this.locks.tryAcquire(r.txnId, { kind: "key", key: w.key }, "exclusive"), "a write lock");
-      this.intents.set(keyString(w.key), { txnId: r.txnId, write: w });
     }
     for (const l of r.keyLocks) take(this.locks.tryAcquire(r.txnId, { kind: "key", key: l.key }, l.mode), "a row lock");
     for (const l of r.tableLocks) take(this.locks.tryAcquire(r.txnId, { kind: "table", table: l.table }, l.mode), "a table lock");
@@ -151,29 +158,41 @@ export class TxnStore implements KvStore, TxnHost {
     return h;
   }
 
-  private serializableHorizon(): Timestamp {
+  /** The oldest snapshot that still checks conflicts against the commit log (Repeatable Read and up). */
+  private conflictHorizon(): Timestamp {
     let h = this.readTimestamp();
-    for (const t of this.active.values()) if (t.reads && t.readTs < h) h = t.readTs;
+    for (const t of this.active.values()) {
+      if (t.readTs < h && t.isolation !== "read-committed" && t.isolation !== "read-uncommitted") h = t.readTs;
+    }
     return h;
   }
 
+  /**
+   * Read Uncommitted's view of other transactions' writes. Looked up on demand in the active and
+   * prepared transactions (one writer per key at a time, by its exclusive lock) so that the other
+   * levels pay nothing for it; costs a pass over them per read.
+   */
   intentOf(key: string): PendingWrite | undefined {
-    return this.intents.get(key)?.write;
+    for (const t of this.active.values()) {
+      const w = t.writes.get(key);
+      if (w) return w;
+    }
+    for (const { record } of this.prepared.values()) {
+      for (const w of record.writes) if (keyString(w.key) === key) return w;
+    }
+    return undefined;
   }
 
-  /** Cost: a pass over all intents; only Read Uncommitted scans ask. */
   intentsInRange(start: Buffer | undefined, end: Buffer | undefined): PendingWrite[] {
+    const inRange = (w: PendingWrite) => (!start || Buffer.compare(w.key, start) >= 0) && (!end || Buffer.compare(w.key, end) < 0);
     const out: PendingWrite[] = [];
-    for (const { write } of this.intents.values()) {
-      if (start && Buffer.compare(write.key, start) < 0) continue;
-      if (end && Buffer.compare(write.key, end) >= 0) continue;
-      out.push(write);
-    }
+    for (const t of this.active.values()) for (const w of t.writes.values()) if (inRange(w)) out.push(w);
+    for (const { record } of this.prepared.values()) for (const w of record.writes) if (inRange(w)) out.push(w);
     return out;
   }
 
-  setIntent(txn: Transaction, key: string, write: PendingWrite): void {
-    this.intents.set(key, { txnId: txn.id, write });
+  newestCommitOf(key: string): Timestamp | undefined {
+    return this.commitLog.newestCommitOf(key);
   }
 
   async commit(txn: Transaction): Promise<void> {
@@ -217,14 +236,20 @@ export class TxnStore implements KvStore, TxnHost {
     this.inFlight.add(ts);
     const batch = new WriteBatch();
     for (const w of writes) batch.put(encodeVersionKey(w.key, ts), encodeVersionValue(w.value));
-    batch.put(HLC_KEY, Buffer.from(String(ts), "latin1"));
+    if (ts >= this.hlcCeiling) {
+      // The clock's high-water mark is a lease: persisted ahead of use, in the batch of the first
+      // commit that passes the last one, so most commits write nothing for it. The engine applies
+      // batches in call order, so no later commit is durable without this record.
+      this.hlcCeiling = ts + HLC_LEASE;
+      batch.put(HLC_KEY, Buffer.from(String(this.hlcCeiling), "latin1"));
+    }
     if (preparedGid !== undefined) batch.delete(preparedKey(preparedGid));
     try {
       await this.engine.write(batch);
     } finally {
       this.inFlight.delete(ts);
     }
-    this.commitLog.prune(this.serializableHorizon());
+    this.commitLog.prune(this.conflictHorizon());
   }
 
   async prepare(txn: Transaction, gid: string): Promise<void> {
@@ -325,23 +350,17 @@ export class TxnStore implements KvStore, TxnHost {
   private finishPrepared(entry: PreparedEntry): void {
     const r = entry.record;
     this.prepared.delete(r.gid);
-    for (const w of r.writes) this.dropIntent(keyString(w.key), r.txnId);
     this.locks.releaseAll(r.txnId);
   }
 
   finish(txn: Transaction): void {
     if (txn.state === "aborted") this.counters.aborts++;
-    for (const k of txn.writes.keys()) this.dropIntent(k, txn.id);
     this.active.delete(txn.id);
     this.locks.releaseAll(txn.id);
   }
 
   noteSerializationFailure(): void {
     this.counters.serializationFailures++;
-  }
-
-  private dropIntent(key: string, txnId: string): void {
-    if (this.intents.get(key)?.txnId === txnId) this.intents.delete(key);
   }
 
   stats(): TxnStoreStats {

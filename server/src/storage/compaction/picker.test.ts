@@ -76,3 +76,34 @@ describe("compaction picker", () => {
     expect(isBottomForKey(v, 3, Buffer.from("y"))).toBe(true);
   });
 });
+
+describe("compaction picker with logical keys", () => {
+  // Logical key = the part before "@": "k@1" and "k@9" are versions of "k".
+  const bounds = (key: Buffer): readonly [Buffer, Buffer] => {
+    const s = key.toString();
+    const at = s.indexOf("@");
+    return at < 0 ? [key, key] : [Buffer.from(s.slice(0, at + 1)), Buffer.from(s.slice(0, at + 1) + "\xff")];
+  };
+  const logicalShape: CompactionShape = { ...shape, logicalKeyBounds: bounds };
+
+  it.each([
+    {
+      name: "takes the neighbour file that holds the rest of a logical key",
+      levels: () => [[], [file("k@1", "k@5", 30 * MB), file("k@6", "m@1"), file("p@1", "q@1")], [file("m@0", "m@0")]],
+      want: { inputs: 2, overlaps: 1, trivialMove: false },
+    },
+    {
+      name: "moves a file down with the next level's files of the same logical key",
+      levels: () => [[], [file("k@7", "k@9", 30 * MB)], [file("k@1", "k@3")]],
+      want: { inputs: 1, overlaps: 1, trivialMove: false },
+    },
+  ])("$name", ({ levels, want }) => {
+    const pick = pickCompaction(version(levels()), logicalShape, new Map());
+    expect(pick && { inputs: pick.inputs.length, overlaps: pick.overlaps.length, trivialMove: pick.trivialMove }).toEqual(want);
+  });
+
+  it("without logical keys the same files are picked apart", () => {
+    const pick = pickCompaction(version([[], [file("k@7", "k@9", 30 * MB)], [file("k@1", "k@3")]]), shape, new Map());
+    expect(pick?.trivialMove).toBe(true);
+  });
+});

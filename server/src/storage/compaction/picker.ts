@@ -2,11 +2,20 @@ import { compareBytes } from "../internal-key.js";
 import { largestUserKey, totalBytes, userKeyRange, type FileMetadata } from "../version/file-metadata.js";
 import type { Version } from "../version/version.js";
 
+/**
+ * The smallest and largest user key of the logical key `userKey` belongs to (for the MVCC layer:
+ * all versions of one row). Compactions take every file of a level that holds part of a logical
+ * key, so a logical key's versions move down the tree together: deeper is always older, and
+ * garbage collection sees them side by side.
+ */
+export type LogicalKeyBounds = (userKey: Buffer) => readonly [lo: Buffer, hi: Buffer];
+
 /** The shape settings that decide when and what to compact. */
 export interface CompactionShape {
   readonly l0CompactionTrigger: number;
   readonly l1TargetBytes: number;
   readonly levelSizeRatio: number;
+  readonly logicalKeyBounds?: LogicalKeyBounds;
 }
 
 export interface CompactionPick {
@@ -60,11 +69,17 @@ export function pickCompaction(
     }
   }
   if (level < 0) return undefined;
-  return pickForLevel(version, level, score, compactPointers.get(level));
+  return pickForLevel(version, level, score, compactPointers.get(level), shape.logicalKeyBounds);
 }
 
 /** The compaction of `level` into `level + 1` (L0: all files; deeper: the file after `pointer`). */
-export function pickForLevel(version: Version, level: number, score: number, pointer?: Buffer): CompactionPick | undefined {
+export function pickForLevel(
+  version: Version,
+  level: number,
+  score: number,
+  pointer?: Buffer,
+  logicalKeyBounds?: LogicalKeyBounds,
+): CompactionPick | undefined {
   const files = version.levels[level]!;
   if (files.length === 0 || level + 1 >= version.levels.length) return undefined;
   let inputs: FileMetadata[];
@@ -74,7 +89,16 @@ export function pickForLevel(version: Version, level: number, score: number, poi
     const next = pointer === undefined ? undefined : files.find((f) => compareBytes(largestUserKey(f), pointer) > 0);
     inputs = [next ?? files[0]!];
   }
-  const [lo, hi] = userKeyRange(inputs);
+  let [lo, hi] = widen(userKeyRange(inputs), logicalKeyBounds);
+  if (level > 0 && logicalKeyBounds) {
+    // Neighbouring files of the level may hold other parts of the logical keys at the edges.
+    for (;;) {
+      const expanded = version.overlapping(level, lo, hi);
+      if (expanded.length === inputs.length) break;
+      inputs = expanded;
+      [lo, hi] = widen(userKeyRange(inputs), logicalKeyBounds);
+    }
+  }
   const overlaps = version.overlapping(level + 1, lo, hi);
   return {
     level,
@@ -84,6 +108,10 @@ export function pickForLevel(version: Version, level: number, score: number, poi
     trivialMove: inputs.length === 1 && overlaps.length === 0,
     score,
   };
+}
+
+function widen([lo, hi]: [Buffer, Buffer], bounds: LogicalKeyBounds | undefined): [Buffer, Buffer] {
+  return bounds ? [bounds(lo)[0], bounds(hi)[1]] : [lo, hi];
 }
 
 /**
