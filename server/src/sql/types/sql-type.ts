@@ -1,0 +1,468 @@
+/**
+ * SQL types: what a column or expression is declared as, the PostgreSQL OIDs and type modifiers
+ * the wire protocol reports for it, parsing of type names as PostgreSQL spells them, and
+ * `formatType` printing them as PostgreSQL's format_type does.
+ *
+ * A type's modifiers are optional: `{ kind: "varchar" }` is varchar without a length limit, as
+ * `varchar` is in PostgreSQL.
+ */
+import { SqlStateError } from "../../common/sqlstate-error.js";
+
+export type VectorMetric = "l2" | "cosine" | "inner";
+
+export type SqlType =
+  | { readonly kind: "bool" }
+  | { readonly kind: "int2" }
+  | { readonly kind: "int4" }
+  | { readonly kind: "int8" }
+  | { readonly kind: "float4" }
+  | { readonly kind: "float8" }
+  /** Scale may be negative or exceed precision (PostgreSQL 15); scale without precision never occurs. */
+  | { readonly kind: "numeric"; readonly precision?: number; readonly scale?: number }
+  | { readonly kind: "text" }
+  | { readonly kind: "varchar"; readonly length?: number }
+  /** bpchar: `char` without a length means char(1); `length` undefined is bpchar (no padding). */
+  | { readonly kind: "char"; readonly length?: number }
+  | { readonly kind: "bytea" }
+  | { readonly kind: "date" }
+  /** precision: fractional-second digits kept, 0..6. */
+  | { readonly kind: "timestamp"; readonly precision?: number }
+  | { readonly kind: "timestamptz"; readonly precision?: number }
+  | { readonly kind: "uuid" }
+  | { readonly kind: "json" }
+  | { readonly kind: "jsonb" }
+  /** Float32 elements; the metric is the one vector indexes on the column use by default. */
+  | { readonly kind: "vector"; readonly dims?: number; readonly metric: VectorMetric }
+  /** An untyped string literal, typed later by context (resolved through the target's input function). */
+  | { readonly kind: "unknown" }
+  /** The bare NULL literal; PostgreSQL reports it as unknown. */
+  | { readonly kind: "null" };
+
+export type TypeKind = SqlType["kind"];
+
+/** A modifier in a type name: numbers (`varchar(10)`) or words (`vector(3, cosine)`). */
+export type TypeModifier = number | string;
+
+export const TYPE_KINDS: readonly TypeKind[] = [
+  "bool",
+  "int2",
+  "int4",
+  "int8",
+  "float4",
+  "float8",
+  "numeric",
+  "text",
+  "varchar",
+  "char",
+  "bytea",
+  "date",
+  "timestamp",
+  "timestamptz",
+  "uuid",
+  "json",
+  "jsonb",
+  "vector",
+  "unknown",
+  "null",
+];
+
+/**
+ * The OID reported for vector. pgvector's OID is assigned when the extension is created, so clients
+ * look it up by name (`'vector'::regtype`) instead of hard-coding it; any free OID works. 8000..9999
+ * is the range PostgreSQL reserves for development, so no released PostgreSQL type uses it, and it
+ * is below 16384 where user-created objects start, so it never collides with a catalog object.
+ */
+export const VECTOR_OID = 8000;
+
+/** PostgreSQL type OIDs (pg_type.oid), as the wire protocol's RowDescription and Bind use them. */
+export const TYPE_OIDS: Readonly<Record<TypeKind, number>> = {
+  bool: 16,
+  bytea: 17,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  text: 25,
+  json: 114,
+  float4: 700,
+  float8: 701,
+  unknown: 705,
+  null: 705,
+  char: 1042,
+  varchar: 1043,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+  numeric: 1700,
+  uuid: 2950,
+  jsonb: 3802,
+  vector: VECTOR_OID,
+};
+
+export function typeOid(t: SqlType): number {
+  return TYPE_OIDS[t.kind];
+}
+
+/** The type for an OID (without modifiers), or undefined for OIDs this engine does not know. */
+export function typeFromOid(oid: number): SqlType | undefined {
+  for (const kind of TYPE_KINDS) {
+    if (TYPE_OIDS[kind] === oid && kind !== "null") return defaultOfKind(kind);
+  }
+  return undefined;
+}
+
+/** Fixed byte length (pg_type.typlen) as RowDescription reports it; -1 for variable length. */
+export function typeLength(t: SqlType): number {
+  switch (t.kind) {
+    case "bool":
+      return 1;
+    case "int2":
+      return 2;
+    case "int4":
+    case "float4":
+    case "date":
+      return 4;
+    case "int8":
+    case "float8":
+    case "timestamp":
+    case "timestamptz":
+      return 8;
+    case "uuid":
+      return 16;
+    case "unknown":
+    case "null":
+      return -2;
+    default:
+      return -1;
+  }
+}
+
+/** Length and precision modifiers are stored with a 4-byte header offset, as PostgreSQL does. */
+const VARHDRSZ = 4;
+
+/** The type modifier (pg_attribute.atttypmod) reported to clients; -1 when there is none. */
+export function typeModifier(t: SqlType): number {
+  switch (t.kind) {
+    case "varchar":
+    case "char":
+      return t.length === undefined ? -1 : t.length + VARHDRSZ;
+    case "numeric":
+      if (t.precision === undefined) return -1;
+      // The scale is an 11-bit two's complement field so that negative scales fit (PostgreSQL 15).
+      return ((t.precision << 16) | ((t.scale ?? 0) & 0x7ff)) + VARHDRSZ;
+    case "timestamp":
+    case "timestamptz":
+      return t.precision ?? -1;
+    case "vector":
+      return t.dims ?? -1;
+    default:
+      return -1;
+  }
+}
+
+export const BOOL: SqlType = { kind: "bool" };
+export const INT2: SqlType = { kind: "int2" };
+export const INT4: SqlType = { kind: "int4" };
+export const INT8: SqlType = { kind: "int8" };
+export const FLOAT4: SqlType = { kind: "float4" };
+export const FLOAT8: SqlType = { kind: "float8" };
+export const NUMERIC: SqlType = { kind: "numeric" };
+export const TEXT: SqlType = { kind: "text" };
+export const VARCHAR: SqlType = { kind: "varchar" };
+export const BPCHAR: SqlType = { kind: "char" };
+export const BYTEA: SqlType = { kind: "bytea" };
+export const DATE: SqlType = { kind: "date" };
+export const TIMESTAMP: SqlType = { kind: "timestamp" };
+export const TIMESTAMPTZ: SqlType = { kind: "timestamptz" };
+export const UUID: SqlType = { kind: "uuid" };
+export const JSON_TYPE: SqlType = { kind: "json" };
+export const JSONB: SqlType = { kind: "jsonb" };
+export const VECTOR: SqlType = { kind: "vector", metric: "l2" };
+export const UNKNOWN: SqlType = { kind: "unknown" };
+export const NULL_TYPE: SqlType = { kind: "null" };
+
+/** The type of a kind without modifiers. */
+export function defaultOfKind(kind: TypeKind): SqlType {
+  return kind === "vector" ? VECTOR : ({ kind } as SqlType);
+}
+
+/** Same type, ignoring modifiers (varchar(3) and varchar(5) are the same type). */
+export function sameKind(a: SqlType, b: SqlType): boolean {
+  return a.kind === b.kind;
+}
+
+/** Same type and same modifiers. */
+export function typesEqual(a: SqlType, b: SqlType): boolean {
+  return a.kind === b.kind && typeModifier(a) === typeModifier(b) && (a.kind !== "vector" || a.metric === (b as typeof a).metric);
+}
+
+/** The type without its modifiers (what a value keeps when a typmod cannot be carried along). */
+export function withoutModifiers(t: SqlType): SqlType {
+  return defaultOfKind(t.kind);
+}
+
+const MAX_CHAR_LENGTH = 10485760;
+const NUMERIC_MAX_PRECISION = 1000;
+const NUMERIC_MIN_SCALE = -1000;
+const NUMERIC_MAX_SCALE = 1000;
+const MAX_TIMESTAMP_PRECISION = 6;
+/** pgvector's limit for stored vectors. */
+export const VECTOR_MAX_DIM = 16000;
+
+/** Type names PostgreSQL accepts, by their canonical spelling (lower case, single spaces). */
+const NAME_TO_KIND: Readonly<Record<string, TypeKind>> = {
+  bool: "bool",
+  boolean: "bool",
+  int2: "int2",
+  smallint: "int2",
+  smallserial: "int2",
+  serial2: "int2",
+  int4: "int4",
+  int: "int4",
+  integer: "int4",
+  serial: "int4",
+  serial4: "int4",
+  int8: "int8",
+  bigint: "int8",
+  bigserial: "int8",
+  serial8: "int8",
+  float4: "float4",
+  real: "float4",
+  float8: "float8",
+  "double precision": "float8",
+  float: "float8",
+  numeric: "numeric",
+  decimal: "numeric",
+  dec: "numeric",
+  text: "text",
+  varchar: "varchar",
+  "character varying": "varchar",
+  "char varying": "varchar",
+  char: "char",
+  character: "char",
+  bpchar: "char",
+  bytea: "bytea",
+  date: "date",
+  timestamp: "timestamp",
+  "timestamp without time zone": "timestamp",
+  timestamptz: "timestamptz",
+  "timestamp with time zone": "timestamptz",
+  uuid: "uuid",
+  json: "json",
+  jsonb: "jsonb",
+  vector: "vector",
+  unknown: "unknown",
+};
+
+const SERIAL_NAMES = new Set(["smallserial", "serial2", "serial", "serial4", "bigserial", "serial8"]);
+
+/** Whether a type name is one of the serial pseudo-types (an integer column with a sequence default). */
+export function isSerialTypeName(name: string): boolean {
+  return SERIAL_NAMES.has(normaliseName(name).base);
+}
+
+interface SplitName {
+  base: string;
+  modifiers: TypeModifier[];
+}
+
+/**
+ * Splits "timestamp(3) with time zone" or "NUMERIC ( 10 , 2 )" into the canonical base name
+ * ("timestamp with time zone") and the modifiers written inside the name.
+ */
+function normaliseName(name: string): SplitName {
+  const open = name.indexOf("(");
+  let base = name;
+  let modifiers: TypeModifier[] = [];
+  if (open >= 0) {
+    const close = name.indexOf(")", open);
+    if (close < 0) throw syntaxError(name);
+    modifiers = parseModifierList(name.slice(open + 1, close), name);
+    base = name.slice(0, open) + " " + name.slice(close + 1);
+  }
+  base = base.trim().toLowerCase().replace(/\s+/g, " ");
+  if (base.startsWith('"') && base.endsWith('"') && base.length >= 2) base = base.slice(1, -1);
+  return { base, modifiers };
+}
+
+function parseModifierList(text: string, name: string): TypeModifier[] {
+  if (text.trim() === "") throw syntaxError(name);
+  return text.split(",").map((part) => {
+    const p = part.trim();
+    if (/^[+-]?\d+$/.test(p)) return Number(p);
+    if (/^[a-z_][a-z0-9_]*$/i.test(p)) return p.toLowerCase();
+    throw syntaxError(name);
+  });
+}
+
+function syntaxError(name: string): SqlStateError {
+  return new SqlStateError(`syntax error in type name "${name}"`, "42601");
+}
+
+/**
+ * The type a name denotes, with modifiers given in the name ("varchar(10)") and/or separately
+ * (as a parser hands them over). Errors: 42704 unknown type, 42601 modifiers on a type without
+ * any, 22023 modifiers out of range, as PostgreSQL reports them.
+ */
+export function typeFromName(name: string, modifiers: readonly TypeModifier[] = []): SqlType {
+  const split = normaliseName(name);
+  const mods = [...split.modifiers, ...modifiers];
+  const kind = NAME_TO_KIND[split.base];
+  if (kind === undefined) throw new SqlStateError(`type "${name.trim()}" does not exist`, "42704");
+  if (split.base === "float") return floatOfPrecision(mods, name);
+  if (kind === "vector") return vectorType(mods, name);
+  const numbers = mods.map((m) => {
+    if (typeof m !== "number") throw new SqlStateError(`type modifiers must be simple constants or identifiers`, "42601");
+    return m;
+  });
+  switch (kind) {
+    case "numeric":
+      return numericType(numbers);
+    case "varchar":
+    case "char":
+      return charType(kind, numbers);
+    case "timestamp":
+    case "timestamptz":
+      return timestampType(kind, numbers);
+    default:
+      if (numbers.length > 0) throw new SqlStateError(`type modifier is not allowed for type "${split.base}"`, "42601");
+      return defaultOfKind(kind);
+  }
+}
+
+function floatOfPrecision(mods: readonly TypeModifier[], name: string): SqlType {
+  if (mods.length === 0) return FLOAT8;
+  const p = mods[0];
+  if (mods.length > 1 || typeof p !== "number") throw syntaxError(name);
+  if (p < 1) throw new SqlStateError("precision for type float must be at least 1 bit", "22023");
+  if (p > 53) throw new SqlStateError("precision for type float must be less than 54 bits", "22023");
+  return p <= 24 ? FLOAT4 : FLOAT8;
+}
+
+function numericType(mods: readonly number[]): SqlType {
+  if (mods.length === 0) return NUMERIC;
+  if (mods.length > 2) throw new SqlStateError("invalid NUMERIC type modifier", "22023");
+  const precision = mods[0]!;
+  const scale = mods[1] ?? 0;
+  if (precision < 1 || precision > NUMERIC_MAX_PRECISION) {
+    throw new SqlStateError(`NUMERIC precision ${precision} must be between 1 and ${NUMERIC_MAX_PRECISION}`, "22023");
+  }
+  if (scale < NUMERIC_MIN_SCALE || scale > NUMERIC_MAX_SCALE) {
+    throw new SqlStateError(`NUMERIC scale ${scale} must be between ${NUMERIC_MIN_SCALE} and ${NUMERIC_MAX_SCALE}`, "22023");
+  }
+  return { kind: "numeric", precision, scale };
+}
+
+function charType(kind: "varchar" | "char", mods: readonly number[]): SqlType {
+  const label = kind === "varchar" ? "varchar" : "char";
+  if (mods.length === 0) return kind === "char" ? { kind: "char", length: 1 } : VARCHAR;
+  if (mods.length > 1) throw new SqlStateError(`invalid type modifier`, "22023");
+  const length = mods[0]!;
+  if (length < 1) throw new SqlStateError(`length for type ${label} must be at least 1`, "22023");
+  if (length > MAX_CHAR_LENGTH) throw new SqlStateError(`length for type ${label} cannot exceed ${MAX_CHAR_LENGTH}`, "22023");
+  return { kind, length };
+}
+
+function timestampType(kind: "timestamp" | "timestamptz", mods: readonly number[]): SqlType {
+  if (mods.length === 0) return defaultOfKind(kind);
+  if (mods.length > 1) throw new SqlStateError(`invalid type modifier`, "22023");
+  const p = mods[0]!;
+  const label = kind === "timestamp" ? "TIMESTAMP" : "TIMESTAMP WITH TIME ZONE";
+  if (p < 0) throw new SqlStateError(`${label}(${p}) precision must not be negative`, "22023");
+  // PostgreSQL warns and reduces larger precisions rather than failing.
+  return { kind, precision: Math.min(p, MAX_TIMESTAMP_PRECISION) };
+}
+
+const METRICS: readonly VectorMetric[] = ["l2", "cosine", "inner"];
+
+function vectorType(mods: readonly TypeModifier[], name: string): SqlType {
+  let dims: number | undefined;
+  let metric: VectorMetric = "l2";
+  let seenMetric = false;
+  for (const m of mods) {
+    if (typeof m === "number") {
+      if (dims !== undefined || seenMetric) throw new SqlStateError(`invalid type modifier for type vector in "${name}"`, "22023");
+      if (m < 1) throw new SqlStateError("dimensions for type vector must be at least 1", "22023");
+      if (m > VECTOR_MAX_DIM) throw new SqlStateError(`dimensions for type vector cannot exceed ${VECTOR_MAX_DIM}`, "22023");
+      dims = m;
+    } else {
+      if (seenMetric || !(METRICS as readonly string[]).includes(m)) {
+        throw new SqlStateError(`invalid distance metric "${m}" for type vector (expected l2, cosine or inner)`, "22023");
+      }
+      metric = m as VectorMetric;
+      seenMetric = true;
+    }
+  }
+  return dims === undefined ? { kind: "vector", metric } : { kind: "vector", dims, metric };
+}
+
+/** The type's name as PostgreSQL's format_type(oid, typmod) prints it. */
+export function formatType(t: SqlType): string {
+  switch (t.kind) {
+    case "bool":
+      return "boolean";
+    case "int2":
+      return "smallint";
+    case "int4":
+      return "integer";
+    case "int8":
+      return "bigint";
+    case "float4":
+      return "real";
+    case "float8":
+      return "double precision";
+    case "numeric":
+      return t.precision === undefined ? "numeric" : `numeric(${t.precision},${t.scale ?? 0})`;
+    case "varchar":
+      return t.length === undefined ? "character varying" : `character varying(${t.length})`;
+    case "char":
+      return t.length === undefined ? "bpchar" : `character(${t.length})`;
+    case "timestamp":
+      return t.precision === undefined ? "timestamp without time zone" : `timestamp(${t.precision}) without time zone`;
+    case "timestamptz":
+      return t.precision === undefined ? "timestamp with time zone" : `timestamp(${t.precision}) with time zone`;
+    case "vector": {
+      // The metric is an Alopex extension of pgvector's type, printed only when it is not the default.
+      const mods = [...(t.dims === undefined ? [] : [String(t.dims)]), ...(t.metric === "l2" ? [] : [t.metric])];
+      return mods.length === 0 ? "vector" : `vector(${mods.join(",")})`;
+    }
+    case "null":
+      return "unknown";
+    default:
+      return t.kind;
+  }
+}
+
+/** PostgreSQL type categories (pg_type.typcategory), used to resolve UNION/CASE result types. */
+export type TypeCategory = "B" | "N" | "S" | "U" | "D" | "X";
+
+export function typeCategory(t: SqlType): TypeCategory {
+  switch (t.kind) {
+    case "bool":
+      return "B";
+    case "int2":
+    case "int4":
+    case "int8":
+    case "float4":
+    case "float8":
+    case "numeric":
+      return "N";
+    case "text":
+    case "varchar":
+    case "char":
+      return "S";
+    case "date":
+    case "timestamp":
+    case "timestamptz":
+      return "D";
+    case "unknown":
+    case "null":
+      return "X";
+    default:
+      return "U";
+  }
+}
+
+/** The preferred type of its category (pg_type.typispreferred). */
+export function isPreferredType(t: SqlType): boolean {
+  return t.kind === "float8" || t.kind === "text" || t.kind === "timestamptz" || t.kind === "bool";
+}
