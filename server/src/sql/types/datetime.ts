@@ -57,7 +57,7 @@ type TargetKind = "date" | "timestamp" | "timestamptz";
 
 const TYPE_NAMES: Record<TargetKind, string> = {
   date: "date",
-  timestamp: "timestamp without time zone",
+  timestamp: "timestamp",
   timestamptz: "timestamp with time zone",
 };
 
@@ -74,7 +74,8 @@ interface Parsed {
 const DATE_PART = /^(\d+)-(\d{1,2})-(\d{1,2})|^(\d{4})(\d{2})(\d{2})(?!\d)/;
 const TIME_PART = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2})(\.\d*)?)?/;
 const ZONE_PART = /^(?:(z|utc|gmt|zulu)|([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?)(?![a-z0-9])/i;
-const ERA_PART = /^(bc|ad)$/i;
+/** Why input failed: 22007 syntax, 22008 field out of range, 22009 time zone offset out of range. */
+type Failure = "syntax" | "field" | "zone";
 
 /** C's rint: round half to even, which PostgreSQL applies to fractional seconds. */
 function rint(x: number): number {
@@ -86,7 +87,7 @@ function rint(x: number): number {
  * Splits an ISO date/time string into fields, or returns a string naming the failure: "syntax"
  * (22007) or "field" (22008, a field out of range).
  */
-function parseFields(text: string): Parsed | "syntax" | "field" {
+function parseFields(text: string): Parsed | Failure {
   let rest = trimCSpace(text).toLowerCase();
   const d = DATE_PART.exec(rest);
   if (!d) return "syntax";
@@ -124,22 +125,22 @@ function parseFields(text: string): Parsed | "syntax" | "field" {
         const oh = Number(z[3]);
         const om = z[4] === undefined ? 0 : Number(z[4]);
         const os = z[5] === undefined ? 0 : Number(z[5]);
-        if (oh > 15 || om > 59 || os > 59) return "field";
+        if (oh > 15 || om > 59 || os > 59) return "zone";
         offset = (z[2] === "-" ? -1 : 1) * (oh * 3600 + om * 60 + os);
       }
       rest = rest.slice(z[0].length);
       continue;
     }
     const era = /^(bc|ad)(?![a-z0-9])/.exec(rest);
-    if (era && ERA_PART.test(era[1]!)) {
+    if (era) {
       bc = era[1] === "bc";
       rest = rest.slice(era[0].length);
       continue;
     }
     return "syntax";
   }
-  if (year === 0 && yearText.length > 2) return "field";
-  if (yearText.length <= 2) year += year < 70 ? 2000 : 1900;
+  // One- and two-digit leading fields are month or day in PostgreSQL's other date styles.
+  if (year === 0 || yearText.length <= 2) return "field";
   if (bc) year = 1 - year;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return "field";
   return { days: daysFromCivil(year, month, day), seconds, micros, offset };
@@ -155,7 +156,6 @@ function specialValue(word: string, kind: TargetKind, options: DatetimeInputOpti
   const dayValue = (d: number) => (kind === "date" ? d : d * USECS_PER_DAY);
   switch (word) {
     case "infinity":
-    case "+infinity":
       return Infinity;
     case "-infinity":
       return -Infinity;
@@ -174,7 +174,8 @@ function specialValue(word: string, kind: TargetKind, options: DatetimeInputOpti
   }
 }
 
-function fail(kind: TargetKind, text: string, why: "syntax" | "field"): SqlTypeError {
+function fail(kind: TargetKind, text: string, why: Failure): SqlTypeError {
+  if (why === "zone") return new SqlTypeError(`time zone displacement out of range: "${text}"`, "22009");
   return why === "syntax" ? invalidDatetime(TYPE_NAMES[kind], text) : datetimeFieldOutOfRange(text);
 }
 

@@ -43,16 +43,32 @@ class JsonParser {
     }
   }
 
-  /** The token at the current position as PostgreSQL's lexer delimits it, for messages. */
-  private tokenText(): string {
+  /**
+   * The token at the current position as PostgreSQL's lexer delimits it, for messages, and
+   * whether it is a valid token (PostgreSQL reports an invalid token before a misplaced one).
+   */
+  private token(): { text: string; valid: boolean } {
     const rest = this.s.slice(this.pos);
-    const m = /^[^\s,:[\]{}"]+/.exec(rest);
-    return m ? m[0] : rest.slice(0, 1);
+    const c = rest[0]!;
+    if ("{}[],:".includes(c)) return { text: c, valid: true };
+    if (c === '"') return { text: rest, valid: true };
+    if (c === "-" || (c >= "0" && c <= "9")) {
+      // What the lexer consumes as a number, valid or not; trailing alphanumerics join the token.
+      const consumed = /^-?[0-9]*(\.[0-9]*)?([eE][+-]?[0-9]*)?/.exec(rest)![0];
+      const run = ALNUM_RUN.exec(rest.slice(consumed.length))![0];
+      const valid = run === "" && /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/.test(consumed);
+      return { text: consumed + run, valid };
+    }
+    const word = ALNUM_RUN.exec(rest)![0];
+    if (word === "") return { text: String.fromCodePoint(rest.codePointAt(0)!), valid: false };
+    return { text: word, valid: word === "true" || word === "false" || word === "null" };
   }
 
   private unexpectedToken(expected: string): SqlTypeError {
     if (this.pos >= this.s.length) return syntaxError("The input string ended unexpectedly.");
-    return syntaxError(`Expected ${expected}, but found "${this.tokenText()}".`);
+    const t = this.token();
+    if (!t.valid) return syntaxError(`Token "${t.text}" is invalid.`);
+    return syntaxError(`Expected ${expected}, but found "${t.text}".`);
   }
 
   private value(): JsonbNode {
@@ -67,6 +83,11 @@ class JsonParser {
         return this.array();
       case '"':
         return this.string();
+      case "]":
+      case "}":
+      case ",":
+      case ":":
+        throw this.unexpectedToken("JSON value");
       default:
         if (c === "-" || (c >= "0" && c <= "9")) return this.number();
         return this.literal();
@@ -88,9 +109,9 @@ class JsonParser {
       this.depth--;
       return this.build ? new JsonbObject([], []) : null;
     }
-    for (;;) {
+    for (let first = true; ; first = false) {
       this.ws();
-      if (this.s[this.pos] !== '"') throw this.unexpectedToken("string or \"}\"");
+      if (this.s[this.pos] !== '"') throw this.unexpectedToken(first ? 'string or "}"' : "string");
       const key = this.string();
       this.ws();
       if (this.s[this.pos] !== ":") throw this.unexpectedToken('":"');
@@ -170,7 +191,9 @@ class JsonParser {
         if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw syntaxError('"\\u" must be followed by four hexadecimal digits.');
         const code = parseInt(hex, 16);
         this.pos += 6;
-        if (code >= 0xd800 && code <= 0xdbff) {
+        if (!this.build) {
+          // json input only validates syntax; surrogates are checked when jsonb decodes escapes.
+        } else if (code >= 0xd800 && code <= 0xdbff) {
           if (pendingHigh >= 0) throw syntaxError("Unicode high surrogate must not follow a high surrogate.");
           pendingHigh = code;
         } else if (code >= 0xdc00 && code <= 0xdfff) {
@@ -188,9 +211,7 @@ class JsonParser {
         if (pendingHigh >= 0) throw syntaxError("Unicode low surrogate must follow a high surrogate.");
         const unescaped = SIMPLE_ESCAPES[e];
         if (unescaped === undefined) {
-          // PostgreSQL names the escape including the rest of the token.
-          this.pos++;
-          throw syntaxError(`Escape sequence "\\${this.tokenText()}" is invalid.`);
+          throw syntaxError(`Escape sequence "\\${String.fromCodePoint(s.codePointAt(this.pos + 1)!)}" is invalid.`);
         }
         out += unescaped;
         this.pos += 2;
@@ -200,24 +221,22 @@ class JsonParser {
   }
 
   private number(): JsonbNode {
-    const rest = this.s.slice(this.pos);
-    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(rest);
-    const tail = /^[^\s,:[\]{}"]*/.exec(rest)![0];
-    if (!m || m[0].length !== tail.length) throw syntaxError(`Token "${tail}" is invalid.`);
-    this.pos += m[0].length;
-    return this.build ? parseNumeric(m[0]) : null;
+    const t = this.token();
+    if (!t.valid) throw syntaxError(`Token "${t.text}" is invalid.`);
+    this.pos += t.text.length;
+    return this.build ? parseNumeric(t.text) : null;
   }
 
   private literal(): JsonbNode {
-    const token = this.tokenText();
-    const values: Record<string, JsonbNode> = { true: true, false: false, null: null };
-    if (Object.hasOwn(values, token)) {
-      this.pos += token.length;
-      return values[token]!;
-    }
-    throw syntaxError(`Token "${token}" is invalid.`);
+    const t = this.token();
+    if (!t.valid) throw syntaxError(`Token "${t.text}" is invalid.`);
+    this.pos += t.text.length;
+    return t.text === "true" ? true : t.text === "false" ? false : null;
   }
 }
+
+/** PostgreSQL's JSON_ALPHANUMERIC_CHAR run (non-ASCII counts as alphanumeric). */
+const ALNUM_RUN = /^[A-Za-z0-9_\u0080-\uffff]*/;
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   '"': '"',

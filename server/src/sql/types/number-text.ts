@@ -119,43 +119,127 @@ function parseFloatText(text: string, typeName: string, round: (x: number) => nu
   return v;
 }
 
-/** Shortest digits and decimal exponent of a finite non-zero double (d.ddd × 10^exp). */
-function shortestDouble(x: number): { digits: string; exp: number } {
-  // toExponential without an argument gives the shortest digits that round-trip (like Ryu).
-  const s = Math.abs(x).toExponential();
-  const e = s.indexOf("e");
-  return { digits: s.slice(0, e).replace(".", ""), exp: Number(s.slice(e + 1)) };
+/** A finite non-zero float as mantissa × 2^exp with the mantissa at full precision (exact). */
+interface Binary {
+  mant: bigint;
+  exp: number;
+  /** Whether the gap below is half the gap above (a power of two above the smallest normal). */
+  lopsided: boolean;
 }
 
-/** Shortest digits that round-trip through float32, the closest to x among them (as Ryu's f2s). */
-function shortestFloat(x: number): { digits: string; exp: number } {
-  const a = Math.abs(x);
-  for (let p = 1; p <= 9; p++) {
-    const s = a.toExponential(p - 1);
-    if (Math.fround(Number(s)) === a) return splitExponential(s);
-    // The nearest p-digit decimal can fall just outside a float's rounding interval (which is
-    // lopsided at powers of two) while its neighbour on the wide side is inside.
-    const { digits, exp } = splitExponential(s);
-    for (const delta of [1n, -1n]) {
-      const d = BigInt(digits) + delta;
-      if (d <= 0n) continue;
-      const cand = `${d}e${exp - p + 1}`;
-      if (Math.fround(Number(cand)) === a) return normaliseDigits(d.toString(), exp - p + 1);
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+function binaryOf(x: number, single: boolean): Binary {
+  if (single) {
+    f32[0] = x;
+    const bits = u32[0]! & 0x7fffffff;
+    const e = bits >>> 23;
+    const frac = bits & 0x7fffff;
+    if (e === 0) return { mant: BigInt(frac), exp: -149, lopsided: false };
+    return { mant: BigInt(frac | 0x800000), exp: e - 150, lopsided: frac === 0 && e > 1 };
+  }
+  f64[0] = x;
+  const bits = u64[0]! & 0x7fffffffffffffffn;
+  const e = Number(bits >> 52n);
+  const frac = bits & 0xfffffffffffffn;
+  if (e === 0) return { mant: frac, exp: -1074, lopsided: false };
+  return { mant: frac | 0x10000000000000n, exp: e - 1075, lopsided: frac === 0n && e > 1 };
+}
+
+/** Sign of D·10^F − M·2^E, exactly. */
+function compareDecimalBinary(d: bigint, f: number, m: bigint, e: number): number {
+  let lhs = d;
+  let rhs = m;
+  if (f >= 0) lhs *= 10n ** BigInt(f);
+  else rhs *= 10n ** BigInt(-f);
+  if (e >= 0) rhs <<= BigInt(e);
+  else lhs <<= BigInt(-e);
+  return lhs < rhs ? -1 : lhs > rhs ? 1 : 0;
+}
+
+/** Whether D·10^F can be a dyadic rational with few bits, i.e. possibly a rounding boundary. */
+function mayBeDyadic(d: bigint, f: number): boolean {
+  return f >= 0 || (f >= -60 && d % 5n ** BigInt(-f) === 0n);
+}
+
+/**
+ * Whether D·10^F lies strictly inside x's rounding interval. PostgreSQL's Ryu is built without
+ * STRICTLY_SHORTEST, so a decimal exactly on the boundary (which strtod would round to x by the
+ * ties-to-even rule) is not accepted.
+ */
+function strictlyInside(d: bigint, f: number, x: number, single: boolean): boolean {
+  const v = Number(`${d}e${f}`);
+  if (!single) {
+    if (v !== x) return false;
+  } else if (Math.fround(v) !== x) {
+    // Double rounding can only mislead when v is exactly halfway between two floats.
+    if (!isFloat32Midpoint(v)) return false;
+  } else if (!isFloat32Midpoint(v)) {
+    return true;
+  }
+  if (!mayBeDyadic(d, f)) return true;
+  const b = binaryOf(x, single);
+  const upper = compareDecimalBinary(d, f, 2n * b.mant + 1n, b.exp - 1);
+  const lower = b.lopsided ? compareDecimalBinary(d, f, 4n * b.mant - 1n, b.exp - 2) : compareDecimalBinary(d, f, 2n * b.mant - 1n, b.exp - 1);
+  return upper < 0 && lower > 0;
+}
+
+function isFloat32Midpoint(v: number): boolean {
+  const f = Math.fround(v);
+  if (f === v || !Number.isFinite(f)) return false;
+  f32[0] = f;
+  u32[0] = u32[0]! + (Math.abs(v) > Math.abs(f) ? 1 : -1);
+  return (f + f32[0]!) / 2 === v;
+}
+
+/** Digits (no trailing zeros) and decimal exponent of the leading digit of D·10^F. */
+function normalised(d: bigint, f: number): { digits: string; exp: number } {
+  const s = d.toString();
+  return { digits: s.replace(/0+$/, ""), exp: f + s.length - 1 };
+}
+
+/**
+ * The shortest decimal strictly inside x's rounding interval, the closest to x among those (ties
+ * to an even last digit), as PostgreSQL's Ryu (d2s/f2s) produces it.
+ */
+function shortest(x: number, single: boolean): { digits: string; exp: number } {
+  if (!single) {
+    // JS already produces the shortest closest digits; only a boundary value needs a second look.
+    const s = x.toExponential();
+    const e = s.indexOf("e");
+    const digits = s.slice(0, e).replace(".", "");
+    const exp = Number(s.slice(e + 1));
+    if (!mayBeDyadic(BigInt(digits), exp - digits.length + 1) || strictlyInside(BigInt(digits), exp - digits.length + 1, x, false)) {
+      return { digits, exp };
     }
   }
-  return shortestDouble(a);
+  const maxDigits = single ? 9 : 17;
+  for (let p = 1; p <= maxDigits; p++) {
+    const s = x.toExponential(p - 1);
+    const e = s.indexOf("e");
+    const d0 = BigInt(s.slice(0, e).replace(".", ""));
+    const f = Number(s.slice(e + 1)) - p + 1;
+    if (strictlyInside(d0, f, x, single)) {
+      // toExponential rounds ties up; Ryu rounds an exact tie to the even neighbour.
+      if (d0 % 2n === 1n && compareDecimalBinary(2n * d0 - 1n, f, ...mantExp(x, single)) === 0 && strictlyInside(d0 - 1n, f, x, single)) {
+        return normalised(d0 - 1n, f);
+      }
+      return normalised(d0, f);
+    }
+    for (const d of [d0 - 1n, d0 + 1n]) {
+      if (d > 0n && strictlyInside(d, f, x, single)) return normalised(d, f);
+    }
+  }
+  throw new Error(`no shortest representation found for ${x}`);
 }
 
-function splitExponential(s: string): { digits: string; exp: number } {
-  const e = s.indexOf("e");
-  const digits = s.slice(0, e).replace(".", "").replace(/0+$/, "");
-  return { digits: digits === "" ? "0" : digits, exp: Number(s.slice(e + 1)) };
-}
-
-/** Digits and exponent from an integer mantissa times 10^e10. */
-function normaliseDigits(mantissa: string, e10: number): { digits: string; exp: number } {
-  const exp = e10 + mantissa.length - 1;
-  return { digits: mantissa.replace(/0+$/, ""), exp };
+/** x as [2·mantissa, exponent] for comparing against doubled decimals. */
+function mantExp(x: number, single: boolean): [bigint, number] {
+  const b = binaryOf(x, single);
+  return [2n * b.mant, b.exp];
 }
 
 /**
@@ -188,7 +272,7 @@ function specialFloat(x: number): string | undefined {
 export function formatFloat8(x: number): string {
   const special = specialFloat(x);
   if (special !== undefined) return special;
-  const { digits, exp } = shortestDouble(x);
+  const { digits, exp } = shortest(Math.abs(x), false);
   return layout(x < 0, digits, exp, 15);
 }
 
@@ -196,6 +280,6 @@ export function formatFloat8(x: number): string {
 export function formatFloat4(x: number): string {
   const special = specialFloat(x);
   if (special !== undefined) return special;
-  const { digits, exp } = shortestFloat(x);
+  const { digits, exp } = shortest(Math.abs(x), true);
   return layout(x < 0, digits, exp, 6);
 }

@@ -319,7 +319,7 @@ export function typeFromName(name: string, modifiers: readonly TypeModifier[] = 
       return numericType(numbers);
     case "varchar":
     case "char":
-      return charType(kind, numbers);
+      return charType(kind, numbers, split.base === "bpchar");
     case "timestamp":
     case "timestamptz":
       return timestampType(kind, numbers);
@@ -352,9 +352,10 @@ function numericType(mods: readonly number[]): SqlType {
   return { kind: "numeric", precision, scale };
 }
 
-function charType(kind: "varchar" | "char", mods: readonly number[]): SqlType {
-  const label = kind === "varchar" ? "varchar" : "char";
-  if (mods.length === 0) return kind === "char" ? { kind: "char", length: 1 } : VARCHAR;
+/** `bare` is the name bpchar, which unlike char means no length limit. */
+function charType(kind: "varchar" | "char", mods: readonly number[], bare: boolean): SqlType {
+  const label = kind === "varchar" ? "varchar" : bare ? "bpchar" : "char";
+  if (mods.length === 0) return kind === "char" && !bare ? { kind: "char", length: 1 } : defaultOfKind(kind);
   if (mods.length > 1) throw new SqlStateError(`invalid type modifier`, "22023");
   const length = mods[0]!;
   if (length < 1) throw new SqlStateError(`length for type ${label} must be at least 1`, "22023");
