@@ -10,7 +10,7 @@
  */
 import { SqlTypeError } from "./errors.js";
 import { compareCodePoints } from "./json.js";
-import { formatType, type SqlType } from "./sql-type.js";
+import { type SqlType, typeNameForMessages } from "./sql-type.js";
 import { type Jsonb, JsonbObject, type JsonbNode, Numeric, type SqlScalar, type SqlValue } from "./value.js";
 
 export type Ordering = -1 | 0 | 1;
@@ -85,7 +85,7 @@ export function equalValues(a: SqlScalar, b: SqlScalar, t: SqlType): boolean {
 }
 
 function noOperator(what: "ordering" | "equality", t: SqlType): SqlTypeError {
-  return new SqlTypeError(`could not identify an ${what} operator for type ${formatType(t)}`, "42883");
+  return new SqlTypeError(`could not identify an ${what} operator for type ${typeNameForMessages(t)}`, "42883");
 }
 
 /** PostgreSQL's float order: NaN equals NaN and sorts above everything; -0 equals 0. */

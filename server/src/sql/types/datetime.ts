@@ -90,7 +90,8 @@ function rint(x: number): number {
 function parseFields(text: string): Parsed | Failure {
   let rest = trimCSpace(text).toLowerCase();
   const d = DATE_PART.exec(rest);
-  if (!d) return "syntax";
+  // A lone number is taken by PostgreSQL as a day or year field missing its companions.
+  if (!d) return /^\d+$/.test(rest) ? "field" : "syntax";
   const yearText = d[1] ?? d[4]!;
   let year = Number(yearText);
   const month = Number(d[2] ?? d[5]);

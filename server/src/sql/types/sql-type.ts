@@ -433,6 +433,14 @@ export function formatType(t: SqlType): string {
   }
 }
 
+/**
+ * The type's name without modifiers as PostgreSQL's messages print it (format_type_be): like
+ * formatType, except that bpchar is "character".
+ */
+export function typeNameForMessages(t: SqlType): string {
+  return t.kind === "char" ? "character" : formatType(withoutModifiers(t));
+}
+
 /** PostgreSQL type categories (pg_type.typcategory), used to resolve UNION/CASE result types. */
 export type TypeCategory = "B" | "N" | "S" | "U" | "D" | "X";
 
