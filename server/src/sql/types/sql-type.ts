@@ -324,7 +324,7 @@ export function typeFromName(name: string, modifiers: readonly TypeModifier[] = 
     case "timestamptz":
       return timestampType(kind, numbers);
     default:
-      if (numbers.length > 0) throw new SqlStateError(`type modifier is not allowed for type "${split.base}"`, "42601");
+      if (numbers.length > 0) throw new SqlStateError(`type modifier is not allowed for type "${kind}"`, "42601");
       return defaultOfKind(kind);
   }
 }
