@@ -1,0 +1,323 @@
+import type * as pg from "pgsql-ast-parser";
+
+/**
+ * The AST parseSql returns: pgsql-ast-parser's node types wherever the library gets a construct
+ * right, and ours for what it cannot parse or parses wrongly.
+ *
+ * Child nodes inside library-typed nodes are typed with the library's `Expr` and `Statement`,
+ * but at runtime they may be any of the extensions below (a vector distance inside a WHERE, a
+ * set operation inside a subquery). Consumers should switch over this module's `Expr` and
+ * `Statement`, which include them.
+ */
+
+// ---- expressions -------------------------------------------------------------------------
+
+/** pgvector's distance operators: L2 distance, cosine distance, negative inner product. */
+export type VectorOperator = "<->" | "<=>" | "<#>";
+export const VECTOR_OPERATORS: readonly VectorOperator[] = ["<->", "<=>", "<#>"];
+
+export interface VectorDistanceExpr {
+  type: "binary";
+  op: VectorOperator;
+  left: Expr;
+  right: Expr;
+}
+
+/** A bare vector constant `[1, 2.5, -3]` (Alopex syntax; `'[1,2,3]'::vector` stays a cast). */
+export interface VectorLiteralExpr {
+  type: "vector literal";
+  values: number[];
+}
+
+export type Expr = pg.Expr | VectorDistanceExpr | VectorLiteralExpr;
+
+/** Window frame of `OVER (... ROWS|RANGE|GROUPS ...)`; a lone start bound means "... AND CURRENT ROW". */
+export interface WindowFrame {
+  mode: "rows" | "range" | "groups";
+  start: FrameBound;
+  end: FrameBound;
+  exclude?: "current row" | "group" | "ties";
+}
+
+export type FrameBound =
+  | { type: "unbounded preceding" }
+  | { type: "preceding"; offset: Expr }
+  | { type: "current row" }
+  | { type: "following"; offset: Expr }
+  | { type: "unbounded following" };
+
+/** What `ExprCall.over` holds at runtime: the library's window plus our frame. */
+export type WindowSpec = pg.CallOver & { frame?: WindowFrame };
+
+// ---- types -------------------------------------------------------------------------------
+
+export type VectorMetric = "cosine" | "l2" | "inner";
+
+/** `VECTOR(n, COSINE)`: a data type node named "vector" with config [n] and the metric. */
+export type VectorDataType = pg.BasicDataTypeDef & { name: "vector"; metric?: VectorMetric };
+
+export type DataTypeDef = pg.DataTypeDef | VectorDataType;
+
+// ---- queries -----------------------------------------------------------------------------
+
+export type SetOperator = "union" | "union all" | "intersect" | "intersect all" | "except" | "except all";
+
+/**
+ * UNION / INTERSECT / EXCEPT, left-associative, INTERSECT binding tighter. ORDER BY, LIMIT and
+ * locking clauses after the last operand apply to the whole operation and are kept here.
+ */
+export interface SetOperationStatement {
+  type: SetOperator;
+  left: Statement;
+  right: Statement;
+  orderBy?: pg.OrderByStatement[];
+  limit?: pg.LimitStatement;
+  for?: pg.ForStatement;
+  skip?: pg.SkipClause;
+}
+
+export interface CommonTableExpression {
+  alias: pg.Name;
+  columnNames?: pg.Name[];
+  /** Present when MATERIALIZED (true) or NOT MATERIALIZED (false) was written. */
+  materialized?: boolean;
+  statement: Statement;
+}
+
+/** WITH [RECURSIVE] ... (the library's two WITH node types replaced by this one). */
+export interface WithQueryStatement {
+  type: "with";
+  recursive: boolean;
+  bind: CommonTableExpression[];
+  in: Statement;
+}
+
+// ---- transactions ------------------------------------------------------------------------
+
+export type IsolationLevel = "serializable" | "repeatable read" | "read committed" | "read uncommitted";
+
+export interface TransactionModes {
+  isolationLevel?: IsolationLevel;
+  writeable?: "read write" | "read only";
+  deferrable?: boolean;
+}
+
+/** BEGIN and START TRANSACTION (the same command). */
+export interface BeginStatement extends TransactionModes {
+  type: "begin";
+}
+
+/** COMMIT and END. */
+export interface CommitStatement {
+  type: "commit";
+}
+
+/** ROLLBACK and ABORT. */
+export interface RollbackStatement {
+  type: "rollback";
+}
+
+export interface SavepointStatement {
+  type: "savepoint";
+  name: pg.Name;
+}
+
+export interface ReleaseSavepointStatement {
+  type: "release savepoint";
+  name: pg.Name;
+}
+
+export interface RollbackToSavepointStatement {
+  type: "rollback to savepoint";
+  name: pg.Name;
+}
+
+/** SET TRANSACTION ..., or with `session` SET SESSION CHARACTERISTICS AS TRANSACTION ... */
+export interface SetTransactionStatement extends TransactionModes {
+  type: "set transaction";
+  session: boolean;
+}
+
+export interface PrepareTransactionStatement {
+  type: "prepare transaction";
+  gid: string;
+}
+
+export interface CommitPreparedStatement {
+  type: "commit prepared";
+  gid: string;
+}
+
+export interface RollbackPreparedStatement {
+  type: "rollback prepared";
+  gid: string;
+}
+
+// ---- settings ----------------------------------------------------------------------------
+
+/**
+ * SET [SESSION|LOCAL] name {=|TO} value. The library's node shape; `variable.name` may be
+ * dotted ("hnsw.ef_search"), each part folded like an identifier.
+ */
+export type SetStatement = pg.SetGlobalStatement;
+
+export interface ResetStatement {
+  type: "reset";
+  variable: pg.Name;
+}
+
+export interface ResetAllStatement {
+  type: "reset all";
+}
+
+/** SHOW name; SHOW TRANSACTION ISOLATION LEVEL is variable "transaction_isolation", as in PostgreSQL. */
+export type ShowStatement = pg.ShowStatement;
+
+export interface ShowAllStatement {
+  type: "show all";
+}
+
+// ---- utility -----------------------------------------------------------------------------
+
+export interface ExplainOption {
+  name: string;
+  /** true when the option is written without a value. */
+  value: string | number | boolean;
+}
+
+export interface ExplainStatement {
+  type: "explain";
+  analyze: boolean;
+  verbose: boolean;
+  /** Every option as written in `EXPLAIN (a, b c)`; ANALYZE and VERBOSE are also folded into the flags. */
+  options: ExplainOption[];
+  statement: Statement;
+}
+
+export interface AnalyzeStatement {
+  type: "analyze";
+  verbose: boolean;
+  /** Empty: every table. */
+  tables: pg.QName[];
+}
+
+export type LockMode =
+  | "access share"
+  | "row share"
+  | "row exclusive"
+  | "share update exclusive"
+  | "share"
+  | "share row exclusive"
+  | "exclusive"
+  | "access exclusive";
+
+export interface LockStatement {
+  type: "lock";
+  tables: pg.QName[];
+  mode: LockMode;
+  nowait: boolean;
+}
+
+export interface CopyOptions {
+  format?: "text" | "csv" | "binary";
+  header?: boolean | "match";
+  delimiter?: string;
+  null?: string;
+  quote?: string;
+  escape?: string;
+  encoding?: string;
+  freeze?: boolean;
+  forceQuote?: pg.Name[] | "*";
+  forceNotNull?: pg.Name[];
+  forceNull?: pg.Name[];
+}
+
+/** COPY between a table or query and the client (STDIN / STDOUT). */
+export interface CopyStatement {
+  type: "copy";
+  direction: "from" | "to";
+  table?: pg.QName;
+  columns?: pg.Name[];
+  /** COPY (query) TO STDOUT. */
+  query?: Statement;
+  options: CopyOptions;
+}
+
+export interface RoleOptions {
+  login?: boolean;
+  superuser?: boolean;
+  createdb?: boolean;
+  createrole?: boolean;
+  inherit?: boolean;
+  replication?: boolean;
+  bypassrls?: boolean;
+  /** null: PASSWORD NULL (no password). */
+  password?: string | null;
+  connectionLimit?: number;
+  validUntil?: string;
+}
+
+/** CREATE ROLE / CREATE USER; CREATE USER means LOGIN unless NOLOGIN is given, as in PostgreSQL. */
+export interface CreateRoleStatement {
+  type: "create role";
+  name: pg.Name;
+  options: RoleOptions;
+}
+
+export interface AlterRoleStatement {
+  type: "alter role";
+  name: pg.Name;
+  options: RoleOptions;
+}
+
+export interface DropRoleStatement {
+  type: "drop role";
+  names: pg.Name[];
+  ifExists: boolean;
+}
+
+// ---- statements --------------------------------------------------------------------------
+
+export type AlopexStatement =
+  | SetOperationStatement
+  | WithQueryStatement
+  | BeginStatement
+  | CommitStatement
+  | RollbackStatement
+  | SavepointStatement
+  | ReleaseSavepointStatement
+  | RollbackToSavepointStatement
+  | SetTransactionStatement
+  | PrepareTransactionStatement
+  | CommitPreparedStatement
+  | RollbackPreparedStatement
+  | ResetStatement
+  | ResetAllStatement
+  | ShowAllStatement
+  | ExplainStatement
+  | AnalyzeStatement
+  | LockStatement
+  | CopyStatement
+  | CreateRoleStatement
+  | AlterRoleStatement
+  | DropRoleStatement;
+
+/** Library node types we never return: replaced by the ones above. */
+type ReplacedLibraryStatement =
+  | pg.WithStatement
+  | pg.WithRecursiveStatement
+  | pg.SelectFromUnion
+  | pg.StartTransactionStatement
+  | pg.BeginStatement
+  | pg.CommitStatement
+  | pg.RollbackStatement;
+
+export type Statement = Exclude<pg.Statement, ReplacedLibraryStatement> | AlopexStatement;
+
+/** Offsets into the SQL string given to parseSql: [start, end), without the closing semicolon. */
+export interface SourceSpan {
+  start: number;
+  end: number;
+}
+
+export type ParsedStatement = Statement & { span: SourceSpan };

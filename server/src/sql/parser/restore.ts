@@ -1,0 +1,79 @@
+import type { Expr, FrameBound, Statement, WindowFrame } from "./ast.js";
+import { REWRITTEN_OPERATORS, type FrameBoundShape, type Registry } from "./context.js";
+
+/**
+ * Maps the library's AST of rewritten text back: placeholder calls become the binary
+ * operators, vector literals and numbers they stand for, placeholder types and identifiers
+ * get their real names, frames move into their window, grafted queries replace their stubs.
+ * Rebuilds bottom-up, so a node is fixed after its children.
+ */
+
+type Node = Record<string, unknown>;
+
+const isNode = (v: unknown): v is Node => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function restore(value: unknown, registry: Registry): unknown {
+  if (Array.isArray(value)) return value.map((v) => restore(v, registry));
+  if (typeof value === "string") return restoreIdentifiers(value, registry);
+  if (!isNode(value)) return value;
+  const node: Node = {};
+  for (const [k, v] of Object.entries(value)) node[k] = restore(v, registry);
+  return fixNode(node, registry);
+}
+
+function restoreIdentifiers(s: string, registry: Registry): string {
+  if (!s.includes(registry.prefix)) return s;
+  return s.replace(new RegExp(`${registry.prefix}id(\\d+)`, "g"), (_, n: string) => registry.identifiers[Number(n)] ?? "");
+}
+
+function placeholderCall(node: Node, registry: Registry): { kind: string; index: number; args: unknown[] } | null {
+  if (node.type !== "call" || !isNode(node.function) || node.function.schema !== undefined) return null;
+  const name = node.function.name;
+  const p = typeof name === "string" ? registry.parse(name) : null;
+  return p ? { ...p, args: Array.isArray(node.args) ? node.args : [] } : null;
+}
+
+function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
+  const call = placeholderCall(node, registry);
+  if (call?.kind === "op") {
+    return { type: "binary", op: REWRITTEN_OPERATORS[call.index], left: call.args[0], right: call.args[1] } as Expr;
+  }
+  if (call?.kind === "vec") return { type: "vector literal", values: registry.vectors[call.index] ?? [] };
+  if (call?.kind === "num") return { type: "numeric", value: registry.numbers[call.index] ?? 0 };
+  const graft = graftIndex(node, registry);
+  if (graft !== null) return registry.grafts[graft] as Statement;
+  if (Array.isArray(node.orderBy)) attachFrame(node, registry);
+  if (typeof node.name === "string" && node.type === undefined) {
+    const p = registry.parse(node.name);
+    if (p?.kind === "vt") return { ...node, name: "vector", metric: registry.metrics[p.index] };
+  }
+  return node;
+}
+
+/** `SELECT <q>` stubs left where a separately parsed query goes. */
+function graftIndex(node: Node, registry: Registry): number | null {
+  if (node.type !== "select" || !Array.isArray(node.columns) || node.columns.length !== 1) return null;
+  if (Object.keys(node).some((k) => k !== "type" && k !== "columns")) return null;
+  const col = node.columns[0] as unknown;
+  if (!isNode(col) || !isNode(col.expr) || col.expr.type !== "ref" || col.expr.table !== undefined) return null;
+  const p = typeof col.expr.name === "string" ? registry.parse(col.expr.name) : null;
+  return p?.kind === "q" ? p.index : null;
+}
+
+/** A window's frame arrives as its last ORDER BY item: `frame(offsets...)`. */
+function attachFrame(node: Node, registry: Registry): void {
+  const orderBy = node.orderBy as unknown[];
+  const last = orderBy[orderBy.length - 1];
+  const call = isNode(last) && isNode(last.by) ? placeholderCall(last.by, registry) : null;
+  if (call?.kind !== "fr") return;
+  const shape = registry.frames[call.index];
+  if (!shape) return;
+  const args = [...call.args] as Expr[];
+  const bound = (b: FrameBoundShape): FrameBound =>
+    b.type === "preceding" || b.type === "following" ? { type: b.type, offset: args.shift() as Expr } : { type: b.type };
+  const frame: WindowFrame = { mode: shape.mode, start: bound(shape.start), end: bound(shape.end) };
+  if (shape.exclude) frame.exclude = shape.exclude;
+  orderBy.pop();
+  if (orderBy.length === 0) delete node.orderBy;
+  node.frame = frame;
+}

@@ -1,0 +1,489 @@
+import { VECTOR_OPERATORS, type VectorMetric } from "./ast.js";
+import { errorAt, type FrameBoundShape, type FrameShape, type ParseContext } from "./context.js";
+import { Edits, endsOperand, isRewrittenOperator } from "./edits.js";
+import { BOUNDARY, FUNCTION_KEYWORDS, VALUE_KEYWORDS } from "./keywords.js";
+import type { Token } from "./lexer.js";
+import { isOp, isPunct, isWord, type TokenRange } from "./structure.js";
+
+/**
+ * Rewrites a token range so that pgsql-ast-parser can parse it and the result maps back to
+ * the right AST:
+ *
+ * - Operators at PostgreSQL's "any other operator" level (`<->`, `<=>`, `<#>`, `||`, `@>`...)
+ *   become placeholder calls `op(left, right)`. We find the operands ourselves with
+ *   PostgreSQL's precedence: an operand is a unary expression followed by tighter operators
+ *   (`::`, `[]`, `.`, `^`, `* / %`, `+ -`, AT TIME ZONE, COLLATE); anything else (comparison,
+ *   IS, BETWEEN, LIKE, IN, NOT, AND, OR, commas, clause keywords) ends it. Chains are
+ *   left-associative: `a <-> b || c` is `op(op(a, b), c)`.
+ * - A `[` where an operand starts (not after something it could subscript) is a vector literal.
+ * - `VECTOR(n, COSINE)` types, window frames, `LIMIT ALL` and subqueries holding set
+ *   operations or WITH (parsed separately and grafted back) get placeholders too.
+ */
+
+/** A parenthesised query the caller parses on its own and grafts back at `index`. */
+export interface Graft {
+  readonly index: number;
+  readonly range: TokenRange;
+}
+
+type Level = "expr" | "array";
+
+const SIGNS = new Set(["+", "-"]);
+/** Operators binding tighter than "any other operator". */
+const HIGH_OPERATORS = new Set(["+", "-", "*", "/", "%", "^"]);
+/** Operators binding looser: they end an operand chain. */
+const LOOSE_OPERATORS = new Set(["<", ">", "=", "<=", ">=", "<>", "=>"]);
+const METRICS: ReadonlySet<string> = new Set<VectorMetric>(["cosine", "l2", "inner"]);
+const SET_OPERATIONS = new Set(["union", "intersect", "except"]);
+
+/** A failed parse at token i is encoded as ~i (negative). */
+const failed = (r: number) => r < 0;
+
+class Rewriter {
+  readonly edits = new Edits();
+  readonly grafts: Graft[] = [];
+
+  constructor(readonly ctx: ParseContext) {}
+
+  private tok(i: number): Token | undefined {
+    return this.ctx.tokens[i];
+  }
+
+  /** The partner of the opener at i when it closes before `end`, else -1. */
+  private closing(i: number, end: number): number {
+    const m = this.ctx.match[i] ?? -1;
+    return m > i && m < end ? m : -1;
+  }
+
+  level(start: number, end: number, kind: Level): void {
+    this.structures(start, end, kind);
+    this.chains(start, end, kind);
+  }
+
+  // ---- groups, literals, types -----------------------------------------------------------
+
+  /** Visits the groups of a level (recursing into them) and the token patterns we rewrite. */
+  private structures(start: number, end: number, kind: Level): void {
+    for (let i = start; i < end; ) {
+      const span = this.edits.spans.get(i);
+      if (span) {
+        i = span.end;
+        continue;
+      }
+      const t = this.tok(i) as Token;
+      const close = this.closing(i, end);
+      if (close >= 0 && isPunct(t, "(")) {
+        if (this.isGraftCandidate(i + 1, close)) this.graft(i + 1, close);
+        else if (i > start && isWord(this.tok(i - 1), "over")) this.window(i + 1, close);
+        else this.level(i + 1, close, "expr");
+        i = close + 1;
+        continue;
+      }
+      if (close >= 0 && isPunct(t, "[")) {
+        if (kind === "array" || (i > start && isWord(this.tok(i - 1), "array"))) this.level(i + 1, close, "array");
+        else if (i > 0 && endsOperand(this.ctx, i - 1)) this.level(i + 1, close, "expr");
+        else this.vectorLiteral(i, close);
+        i = close + 1;
+        continue;
+      }
+      if (close >= 0 && isWord(t, "case")) {
+        this.level(i + 1, close, "expr");
+        i = close + 1;
+        continue;
+      }
+      if (isWord(t, "vector")) this.vectorType(i, start, end);
+      if (isWord(t, "limit") && i + 1 < end && isWord(this.tok(i + 1), "all")) {
+        this.edits.replace.set(i, "");
+        this.edits.replace.set(i + 1, "");
+      }
+      i++;
+    }
+  }
+
+  /** A parenthesised query with UNION/INTERSECT/EXCEPT or WITH, which the library gets wrong. */
+  isGraftCandidate(start: number, end: number): boolean {
+    const first = this.tok(start);
+    if (start >= end || !first) return false;
+    if (isWord(first, "with")) return true;
+    const queryStart = isWord(first, "select") || isWord(first, "values") || isPunct(first, "(");
+    return queryStart && this.hasTopLevelSetOperation(start, end);
+  }
+
+  hasTopLevelSetOperation(start: number, end: number): boolean {
+    for (let i = start; i < end; i++) {
+      const t = this.tok(i) as Token;
+      if (t.kind === "ident" && SET_OPERATIONS.has(t.value)) return true;
+      const close = this.closing(i, end);
+      if (close >= 0) i = close;
+    }
+    return false;
+  }
+
+  graft(start: number, end: number): void {
+    const g = this.ctx.registry.graft();
+    this.edits.spans.set(start, { end, text: g.text });
+    this.grafts.push({ index: g.index, range: { start, end } });
+  }
+
+  private vectorLiteral(open: number, close: number): void {
+    const values: number[] = [];
+    for (let i = open + 1; i < close; ) {
+      let sign = 1;
+      while (i < close && this.tok(i)?.kind === "op" && SIGNS.has(this.tok(i)?.value as string)) {
+        if (this.tok(i)?.value === "-") sign = -sign;
+        i++;
+      }
+      const t = this.tok(i);
+      if (i >= close || t?.kind !== "number") throw errorAt(this.ctx, i);
+      values.push(sign * Number(t.value));
+      if (++i === close) break;
+      if (!isPunct(this.tok(i), ",")) throw errorAt(this.ctx, i);
+      // A comma must be followed by another element: `[1,]` fails at the bracket.
+      if (++i === close) throw errorAt(this.ctx, close);
+    }
+    this.edits.spans.set(open, { end: close + 1, text: this.ctx.registry.vector(values) });
+  }
+
+  /** `VECTOR(n, METRIC)` where a type is expected (after a column name, `::`, AS or TYPE). */
+  private vectorType(i: number, start: number, end: number): void {
+    const open = i + 1;
+    const close = this.closing(open, end);
+    if (close !== open + 4 || !isPunct(this.tok(open), "(")) return;
+    const [n, comma, metric] = [this.tok(open + 1), this.tok(open + 2), this.tok(open + 3)];
+    if (n?.kind !== "number" || !isPunct(comma, ",") || metric?.kind !== "ident" || !METRICS.has(metric.value)) return;
+    const prev = i > start ? this.tok(i - 1) : undefined;
+    const typeContext =
+      isPunct(prev, "::") ||
+      isWord(prev, "as") ||
+      isWord(prev, "type") ||
+      prev?.kind === "qident" ||
+      (prev?.kind === "ident" && !BOUNDARY.has(prev.value));
+    if (!typeContext) return;
+    this.edits.replace.set(i, this.ctx.registry.vectorType(metric.value as VectorMetric));
+    this.edits.replace.set(open + 2, "");
+    this.edits.replace.set(open + 3, "");
+  }
+
+  // ---- window frames ---------------------------------------------------------------------
+
+  /**
+   * OVER (... ROWS BETWEEN a PRECEDING AND CURRENT ROW): the library has no frames, so the
+   * frame becomes a last ORDER BY item `frame(offsets...)`, removed again from its AST.
+   */
+  private window(start: number, end: number): void {
+    const k = this.frameStart(start, end);
+    if (k < 0) {
+      this.level(start, end, "expr");
+      return;
+    }
+    this.level(start, k, "expr");
+    let hasOrderBy = false;
+    for (let i = start; i < k; i++) {
+      if (isWord(this.tok(i), "order") && isWord(this.tok(i + 1), "by")) hasOrderBy = true;
+      const close = this.closing(i, k);
+      if (close >= 0) i = close;
+    }
+    const frame = new FrameParser(this, k, end);
+    const shape = frame.parse();
+    for (let i = k; i < end; i++) if (!frame.kept.has(i)) this.edits.replace.set(i, "");
+    this.edits.replace.set(k, `${hasOrderBy ? "," : "ORDER BY"} ${this.ctx.registry.frame(shape)}`);
+    frame.offsets.forEach((r, n) => {
+      if (n > 0) this.edits.addBefore(r.start, ",");
+      this.level(r.start, r.end, "expr");
+    });
+    this.edits.addAfter(end - 1, ")");
+  }
+
+  private frameStart(start: number, end: number): number {
+    for (let i = start; i < end; i++) {
+      const t = this.tok(i) as Token;
+      const modeWord = isWord(t, "rows") || isWord(t, "range") || isWord(t, "groups");
+      if (modeWord && i + 1 < end && (i === start || !(isWord(this.tok(i - 1), "by") || isPunct(this.tok(i - 1), ",")))) return i;
+      const close = this.closing(i, end);
+      if (close >= 0) i = close;
+    }
+    return -1;
+  }
+
+  /** The index of the first top-level token in [start, end) satisfying `pred`, or -1. */
+  findTopLevel(start: number, end: number, pred: (i: number) => boolean): number {
+    for (let i = start; i < end; i++) {
+      if (pred(i)) return i;
+      const close = this.closing(i, end);
+      if (close >= 0) i = close;
+    }
+    return -1;
+  }
+
+  // ---- operator chains -------------------------------------------------------------------
+
+  private chains(start: number, end: number, kind: Level): void {
+    for (let i = start; i < end; ) {
+      const span = this.edits.spans.get(i);
+      if (span && !isPunct(this.tok(i), "[")) {
+        i = span.end;
+        continue;
+      }
+      const first = this.operand(i, end, kind);
+      if (failed(first)) {
+        const t = this.tok(i) as Token;
+        if (t.kind === "op" && (VECTOR_OPERATORS as readonly string[]).includes(t.value)) throw errorAt(this.ctx, i);
+        const close = this.closing(i, end);
+        i = close >= 0 ? close + 1 : i + 1;
+        continue;
+      }
+      i = this.chain(i, first, end, kind);
+    }
+  }
+
+  /** Rewrites the chain starting with operand [start, firstEnd); returns where scanning resumes. */
+  private chain(start: number, firstEnd: number, end: number, kind: Level): number {
+    const ops: number[] = [];
+    const operandEnds: number[] = [firstEnd];
+    let j = firstEnd;
+    while (j < end && this.isChainOperator(this.tok(j))) {
+      const next = this.operand(j + 1, end, kind);
+      if (failed(next)) {
+        const t = this.tok(j) as Token;
+        if ((VECTOR_OPERATORS as readonly string[]).includes(t.value)) throw errorAt(this.ctx, ~next);
+        this.rewriteChain(start, ops, operandEnds);
+        return j + 1;
+      }
+      ops.push(j);
+      operandEnds.push(next);
+      j = next;
+    }
+    this.rewriteChain(start, ops, operandEnds);
+    return j;
+  }
+
+  private rewriteChain(start: number, ops: number[], operandEnds: number[]): void {
+    let opening = "";
+    ops.forEach((op, k) => {
+      const t = this.tok(op) as Token;
+      if (!isRewrittenOperator(t)) return;
+      opening = this.ctx.registry.operatorCall(t.value) + opening;
+      this.edits.replace.set(op, ",");
+      this.edits.addAfter((operandEnds[k + 1] as number) - 1, ")");
+    });
+    if (opening) this.edits.addBefore(start, opening);
+  }
+
+  private isChainOperator(t: Token | undefined): boolean {
+    return t !== undefined && t.kind === "op" && !HIGH_OPERATORS.has(t.value) && !LOOSE_OPERATORS.has(t.value);
+  }
+
+  /** Operand of an "other" operator: unary expressions joined by tighter operators. */
+  operand(i: number, end: number, kind: Level): number {
+    let j = this.signedPrimary(i, end, kind);
+    while (!failed(j) && j < end) {
+      const t = this.tok(j) as Token;
+      if (isPunct(t, "::")) j = this.typeName(j + 1, end);
+      else if (isPunct(t, "[") && this.closing(j, end) >= 0) j = this.closing(j, end) + 1;
+      else if (isPunct(t, ".") && j + 1 < end && this.isFieldName(this.tok(j + 1))) j += 2;
+      else if (isWord(t, "collate")) j = this.qualifiedName(j + 1, end);
+      else if (isWord(t, "at") && isWord(this.tok(j + 1), "time") && isWord(this.tok(j + 2), "zone") && j + 3 <= end) {
+        j = this.signedPrimary(j + 3, end, kind);
+      } else if (t.kind === "op" && HIGH_OPERATORS.has(t.value)) j = this.signedPrimary(j + 1, end, kind);
+      else break;
+    }
+    return j;
+  }
+
+  private signedPrimary(i: number, end: number, kind: Level): number {
+    let j = i;
+    while (j < end && this.tok(j)?.kind === "op" && SIGNS.has(this.tok(j)?.value as string)) j++;
+    return this.primary(j, end, kind);
+  }
+
+  private primary(i: number, end: number, kind: Level): number {
+    if (i >= end) return ~end;
+    const t = this.tok(i) as Token;
+    const close = this.closing(i, end);
+    switch (t.kind) {
+      case "number":
+      case "string":
+      case "bitstring":
+      case "param":
+        return i + 1;
+      case "qident":
+        return this.nameTail(i, i + 1, end);
+      case "punct":
+        if (isPunct(t, "(") && close >= 0) return close + 1;
+        if (isPunct(t, "[") && close >= 0 && (kind === "array" || !endsOperand(this.ctx, i - 1))) return close + 1;
+        return ~i;
+      case "ident":
+        return this.wordPrimary(i, end, close);
+      default:
+        return ~i;
+    }
+  }
+
+  private wordPrimary(i: number, end: number, close: number): number {
+    const v = (this.tok(i) as Token).value;
+    const nextClose = this.closing(i + 1, end);
+    if (v === "case") return close >= 0 ? close + 1 : ~i;
+    if (v === "array") return nextClose >= 0 ? nextClose + 1 : ~i;
+    if (VALUE_KEYWORDS.has(v)) return i + 1;
+    if (FUNCTION_KEYWORDS.has(v) && isPunct(this.tok(i + 1), "(") && nextClose >= 0) return this.callTail(nextClose + 1, end);
+    if (BOUNDARY.has(v)) return ~i;
+    return this.nameTail(i, i + 1, end);
+  }
+
+  /** After a name: more dotted parts, then a call's arguments, or a typed literal's string. */
+  private nameTail(first: number, i: number, end: number): number {
+    let j = i;
+    while (j + 1 < end && isPunct(this.tok(j), ".") && this.isFieldName(this.tok(j + 1))) j += 2;
+    const close = this.closing(j, end);
+    if (isPunct(this.tok(j), "(") && close >= 0) return this.callTail(close + 1, end);
+    if (j === first + 1 && j < end && this.tok(j)?.kind === "string") return j + 1;
+    return j;
+  }
+
+  /** WITHIN GROUP (...), FILTER (...) and OVER (...) / OVER name after a call. */
+  private callTail(i: number, end: number): number {
+    let j = i;
+    for (;;) {
+      if (isWord(this.tok(j), "within") && isWord(this.tok(j + 1), "group") && this.closing(j + 2, end) >= 0) {
+        j = this.closing(j + 2, end) + 1;
+      } else if (isWord(this.tok(j), "filter") && this.closing(j + 1, end) >= 0) j = this.closing(j + 1, end) + 1;
+      else if (isWord(this.tok(j), "over") && this.closing(j + 1, end) >= 0) j = this.closing(j + 1, end) + 1;
+      else if (isWord(this.tok(j), "over") && j + 1 < end && this.tok(j + 1)?.kind === "ident") j += 2;
+      else return j;
+    }
+  }
+
+  private isFieldName(t: Token | undefined): boolean {
+    return t !== undefined && (t.kind === "ident" || t.kind === "qident" || isOp(t, "*"));
+  }
+
+  private qualifiedName(i: number, end: number): number {
+    const t = this.tok(i);
+    if (i >= end || (t?.kind !== "ident" && t?.kind !== "qident")) return ~Math.min(i, end);
+    let j = i + 1;
+    while (j + 1 < end && isPunct(this.tok(j), ".") && this.isFieldName(this.tok(j + 1))) j += 2;
+    return j;
+  }
+
+  /** A type name after `::`, with the multi-word and modifier forms PostgreSQL accepts there. */
+  private typeName(i: number, end: number): number {
+    let j = this.qualifiedName(i, end);
+    if (failed(j)) return j;
+    const name = (this.tok(i) as Token).value;
+    if (name === "double" && isWord(this.tok(j), "precision") && j < end) j++;
+    if (["character", "char", "bit", "national", "nchar"].includes(name) && isWord(this.tok(j), "varying") && j < end) j++;
+    if (isPunct(this.tok(j), "(") && this.closing(j, end) >= 0) j = this.closing(j, end) + 1;
+    const zone = (isWord(this.tok(j), "with") || isWord(this.tok(j), "without")) && isWord(this.tok(j + 1), "time");
+    if ((name === "timestamp" || name === "time") && zone && isWord(this.tok(j + 2), "zone") && j + 3 <= end) j += 3;
+    while (isPunct(this.tok(j), "[") && this.closing(j, end) >= 0) j = this.closing(j, end) + 1;
+    return j;
+  }
+}
+
+/** Parses a frame clause; `kept` are the tokens of offset expressions, everything else is dropped. */
+class FrameParser {
+  readonly kept = new Set<number>();
+  readonly offsets: TokenRange[] = [];
+  private pos: number;
+
+  constructor(
+    private readonly rw: Rewriter,
+    private readonly start: number,
+    private readonly end: number,
+  ) {
+    this.pos = start;
+  }
+
+  private word(w: string, ahead = 0): boolean {
+    return this.pos + ahead < this.end && isWord(this.rw.ctx.tokens[this.pos + ahead], w);
+  }
+
+  private expect(w: string): void {
+    if (!this.word(w)) throw errorAt(this.rw.ctx, this.pos);
+    this.pos++;
+  }
+
+  parse(): FrameShape {
+    const mode = (this.rw.ctx.tokens[this.pos] as Token).value as FrameShape["mode"];
+    this.pos++;
+    let startBound: FrameBoundShape;
+    let endBound: FrameBoundShape = { type: "current row" };
+    if (this.word("between")) {
+      this.pos++;
+      startBound = this.bound();
+      this.expect("and");
+      endBound = this.bound();
+    } else startBound = this.bound();
+    const shape: FrameShape = { mode, start: startBound, end: endBound };
+    if (this.word("exclude")) {
+      this.pos++;
+      if (this.word("current") && this.word("row", 1)) {
+        shape.exclude = "current row";
+        this.pos += 2;
+      } else if (this.word("group") || this.word("ties")) {
+        shape.exclude = this.word("group") ? "group" : "ties";
+        this.pos++;
+      } else {
+        this.expect("no");
+        this.expect("others");
+      }
+    }
+    if (this.pos < this.end) throw errorAt(this.rw.ctx, this.pos);
+    return shape;
+  }
+
+  private bound(): FrameBoundShape {
+    if (this.word("unbounded")) {
+      this.pos++;
+      if (this.word("preceding") || this.word("following")) {
+        const type = this.word("preceding") ? "unbounded preceding" : "unbounded following";
+        this.pos++;
+        return { type };
+      }
+      throw errorAt(this.rw.ctx, this.pos);
+    }
+    if (this.word("current")) {
+      this.pos++;
+      this.expect("row");
+      return { type: "current row" };
+    }
+    const tokens = this.rw.ctx.tokens;
+    const at = this.rw.findTopLevel(this.pos, this.end, (i) => isWord(tokens[i], "preceding") || isWord(tokens[i], "following"));
+    if (at < 0) throw errorAt(this.rw.ctx, this.end);
+    if (at === this.pos) throw errorAt(this.rw.ctx, at);
+    for (let i = this.pos; i < at; i++) this.kept.add(i);
+    this.offsets.push({ start: this.pos, end: at });
+    const type = isWord(this.rw.ctx.tokens[at], "preceding") ? "preceding" : "following";
+    this.pos = at + 1;
+    return { type };
+  }
+}
+
+/**
+ * `INSERT INTO t <query>` with a set operation or WITH in the query: the query is parsed on
+ * its own and grafted back, like a parenthesised subquery.
+ */
+function insertQuery(rw: Rewriter, range: TokenRange): void {
+  const { ctx } = rw;
+  if (!isWord(ctx.tokens[range.start], "insert")) return;
+  const isQueryStart = (i: number): boolean => {
+    const t = ctx.tokens[i];
+    if (isWord(t, "select") || isWord(t, "values") || isWord(t, "with")) return true;
+    const close = ctx.match[i] ?? -1;
+    return isPunct(t, "(") && close > i && rw.isGraftCandidate(i + 1, close);
+  };
+  const q = rw.findTopLevel(range.start + 1, range.end, isQueryStart);
+  if (q < 0) return;
+  const t = (i: number) => ctx.tokens[i];
+  let end = rw.findTopLevel(q, range.end, (i) => isWord(t(i), "returning") || (isWord(t(i), "on") && isWord(t(i + 1), "conflict")));
+  if (end < 0) end = range.end;
+  if (isWord(ctx.tokens[q], "with") || rw.hasTopLevelSetOperation(q, end)) rw.graft(q, end);
+}
+
+/** Edits making `range` parseable by the library, and the queries to parse separately. */
+export function rewriteRange(ctx: ParseContext, range: TokenRange): { edits: Edits; grafts: Graft[] } {
+  const rw = new Rewriter(ctx);
+  insertQuery(rw, range);
+  rw.level(range.start, range.end, "expr");
+  return { edits: rw.edits, grafts: rw.grafts };
+}

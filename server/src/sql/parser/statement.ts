@@ -1,0 +1,64 @@
+import type { Statement } from "./ast.js";
+import { errorAt, isEmpty, type ParseContext } from "./context.js";
+import { parseCopy } from "./copy.js";
+import { Cursor } from "./cursor.js";
+import { parseWithLibrary } from "./library.js";
+import { parseQuery } from "./query.js";
+import { parseRoleStatement } from "./roles.js";
+import { parseReset, parseSet, parseShow } from "./settings.js";
+import { isPunct, isWord, type TokenRange } from "./structure.js";
+import { parseTransactionStatement } from "./transaction.js";
+import { parseAnalyze, parseExplain, parseLock } from "./utility.js";
+
+/**
+ * Which statements a place accepts: "any" at top level; "dml" inside WITH, EXPLAIN and
+ * COPY (...), where only queries and INSERT / UPDATE / DELETE may stand.
+ */
+export type StatementClass = "any" | "dml";
+
+const QUERY_WORDS = new Set(["select", "values", "with"]);
+const DML_WORDS = new Set(["insert", "update", "delete"]);
+const TRANSACTION_WORDS = new Set(["begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release"]);
+
+/** Routes a statement to our parsers for what the library gets wrong, to the library otherwise. */
+export function parseStatement(ctx: ParseContext, range: TokenRange, allowed: StatementClass = "any"): Statement {
+  if (isEmpty(range)) throw errorAt(ctx, range.end);
+  const first = ctx.tokens[range.start];
+  const word = first?.kind === "ident" ? first.value : "";
+  if (QUERY_WORDS.has(word) || isPunct(first, "(")) return parseQuery(ctx, range);
+  if (DML_WORDS.has(word)) return parseWithLibrary(ctx, range, (r) => parseQuery(ctx, r));
+  if (allowed === "dml") throw errorAt(ctx, range.start);
+  const c = new Cursor(ctx, range);
+  const second = ctx.tokens[range.start + 1];
+  const secondInRange = range.start + 1 < range.end;
+  if (TRANSACTION_WORDS.has(word)) return parseTransactionStatement(c);
+  if (word === "prepare" && secondInRange && isWord(second, "transaction")) return parseTransactionStatement(c);
+  switch (word) {
+    case "explain":
+      return parseExplain(c);
+    case "copy":
+      return parseCopy(c);
+    case "analyze":
+    case "analyse":
+      return parseAnalyze(c);
+    case "lock":
+      return parseLock(c);
+    case "show":
+      return parseShow(c);
+    case "reset":
+      return parseReset(c);
+    case "set":
+      // SET TIME ZONE and SET NAMES have their own node types in the library, and it parses them right.
+      if (secondInRange && (isWord(second, "names") || (isWord(second, "time") && isWord(ctx.tokens[range.start + 2], "zone")))) break;
+      return parseSet(c);
+    case "create":
+    case "alter":
+    case "drop":
+      if (secondInRange && (isWord(second, "role") || isWord(second, "user"))) {
+        c.pos++;
+        return parseRoleStatement(c, word);
+      }
+      break;
+  }
+  return parseWithLibrary(ctx, range, (r) => parseQuery(ctx, r));
+}
