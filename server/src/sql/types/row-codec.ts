@@ -1,0 +1,580 @@
+/**
+ * Rows as kv values, and SQL values as kv key components.
+ *
+ * Row format (version 1):
+ *
+ *   u8      format version (1)
+ *   varint  n, the number of columns stored
+ *   n ×     varint column id delta (ids strictly ascending; the first delta is the id itself)
+ *           varint 0 for NULL, else payload length + 1
+ *   ...     the non-NULL payloads, in the same order
+ *
+ * Columns are addressed by stable ids, not positions: ADD COLUMN needs no rewrite (a row written
+ * before the column existed reads as the column's `missing` value, the default it was added
+ * with, or NULL), and DROP COLUMN leaves ids that readers skip. Because the header holds every
+ * length, one column decodes without touching the others' payloads.
+ *
+ * Payloads: bool 1 byte; int2/int4/int8 zigzag varints; float4/float8 little-endian IEEE;
+ * numeric a kind byte (positive, negative, NaN, ±Infinity), then for finite values the display
+ * scale, the decimal exponent and the significant digits two per byte; text types and json UTF-8;
+ * jsonb its normalised text; bytea the bytes; date a zigzag varint of days (±infinity as one day
+ * beyond each end of the range); timestamps a little-endian double; uuid 16 bytes; vector
+ * little-endian float32 elements.
+ *
+ * Key components (`toKeyValue`) map each type onto key-encoding's KeyValue so that the encoded
+ * byte order is the SQL order (compareValues) and equal values give identical keys.
+ */
+import { SqlStateError } from "../../common/sqlstate-error.js";
+import type { KeyValue } from "../../kv/key-encoding.js";
+import { trimTrailingSpaces } from "./compare.js";
+import { formatJsonb, parseJsonb } from "./json.js";
+import { type SqlType, typeNameForMessages } from "./sql-type.js";
+import { canonicalUuid, fitChar } from "./text-io.js";
+import { DATE_MAX, DATE_MIN, Dec, isValueOfType, type Jsonb, Numeric, representationError, type SqlScalar, type SqlValue } from "./value.js";
+
+export const ROW_FORMAT_VERSION = 1;
+
+/** A column as the row codec sees it. */
+export interface RowColumn {
+  /** Stable column id (never reused within a table), a non-negative integer below 2^32. */
+  readonly id: number;
+  readonly type: SqlType;
+  /** The value of rows written before the column was added (its ADD COLUMN default); NULL if absent. */
+  readonly missing?: SqlValue;
+}
+
+function corrupt(what: string): SqlStateError {
+  return new SqlStateError(`corrupt row: ${what}`, "XX001");
+}
+
+/** Growable output buffer. */
+class Writer {
+  buf = Buffer.allocUnsafe(64);
+  len = 0;
+
+  ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.len + n, this.buf.length * 2));
+    this.buf.copy(grown, 0, 0, this.len);
+    this.buf = grown;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+
+  /** Unsigned varint of a non-negative integer below 2^53. */
+  varint(n: number): void {
+    this.ensure(8);
+    while (n >= 0x80) {
+      this.buf[this.len++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.buf[this.len++] = n;
+  }
+
+  bigVarint(n: bigint): void {
+    this.ensure(10);
+    while (n >= 0x80n) {
+      this.buf[this.len++] = Number(n & 0x7fn) | 0x80;
+      n >>= 7n;
+    }
+    this.buf[this.len++] = Number(n);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  finish(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.len));
+  }
+}
+
+/** Reader over a byte range; every read checks bounds (a short row is corruption, not a crash). */
+class Reader {
+  constructor(
+    readonly buf: Uint8Array,
+    public pos: number,
+    readonly end: number,
+  ) {}
+
+  byte(): number {
+    if (this.pos >= this.end) throw corrupt("truncated");
+    return this.buf[this.pos++]!;
+  }
+
+  varint(): number {
+    let n = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte();
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 0x80;
+    }
+    throw corrupt("varint too long");
+  }
+
+  bigVarint(): bigint {
+    let n = 0n;
+    let shift = 0n;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      n |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return n;
+      shift += 7n;
+    }
+    throw corrupt("varint too long");
+  }
+}
+
+const zigzag = (n: number): number => (n >= 0 ? 2 * n : -2 * n - 1);
+const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+
+const DATE_PLUS_INFINITY = DATE_MAX + 1;
+const DATE_MINUS_INFINITY = DATE_MIN - 1;
+
+function writePayload(w: Writer, v: SqlScalar, t: SqlType): void {
+  switch (t.kind) {
+    case "bool":
+      w.byte(v ? 1 : 0);
+      return;
+    case "int2":
+    case "int4":
+      w.varint(zigzag(v as number));
+      return;
+    case "int8": {
+      const n = v as bigint;
+      w.bigVarint(n >= 0n ? n << 1n : ((-n) << 1n) - 1n);
+      return;
+    }
+    case "float4":
+      w.ensure(4);
+      w.buf.writeFloatLE(v as number, w.len);
+      w.len += 4;
+      return;
+    case "float8":
+    case "timestamp":
+    case "timestamptz":
+      w.ensure(8);
+      w.buf.writeDoubleLE(v as number, w.len);
+      w.len += 8;
+      return;
+    case "numeric":
+      writeNumeric(w, v as Numeric);
+      return;
+    case "text":
+    case "varchar":
+    case "char":
+    case "json":
+    case "unknown": {
+      const s = v as string;
+      w.ensure(3 * s.length);
+      w.len += w.buf.write(s, w.len, "utf8");
+      return;
+    }
+    case "jsonb":
+      w.bytes(Buffer.from(formatJsonb(v as Jsonb), "utf8"));
+      return;
+    case "bytea":
+      w.bytes(v as Uint8Array);
+      return;
+    case "date": {
+      const d = v as number;
+      w.varint(zigzag(d === Infinity ? DATE_PLUS_INFINITY : d === -Infinity ? DATE_MINUS_INFINITY : d));
+      return;
+    }
+    case "uuid":
+      w.bytes(Buffer.from((v as string).replace(/-/g, ""), "hex"));
+      return;
+    case "vector": {
+      const a = v as Float32Array;
+      w.ensure(4 * a.length);
+      for (let i = 0; i < a.length; i++) w.buf.writeFloatLE(a[i]!, w.len + 4 * i);
+      w.len += 4 * a.length;
+      return;
+    }
+    case "null":
+      throw representationError(v, t);
+  }
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Significant digits (no trailing zeros) and E such that |d| = 0.DIGITS × 10^E, for finite non-zero d. */
+function decimalParts(d: Dec): { digits: string; exponent: number } {
+  const sci = d.abs().toExponential();
+  const e = sci.indexOf("e");
+  return { digits: sci.slice(0, e).replace(".", "").replace(/0+$/, ""), exponent: Number(sci.slice(e + 1)) + 1 };
+}
+
+const NUM_POS = 0;
+const NUM_NEG = 1;
+const NUM_NAN = 2;
+const NUM_PINF = 3;
+const NUM_NINF = 4;
+
+/** numeric payload: kind byte; finite: varint display scale, zigzag varint E, digit pairs (base 100). */
+function writeNumeric(w: Writer, n: Numeric): void {
+  if (!n.isFinite()) {
+    w.byte(n.isNaN() ? NUM_NAN : n.value.isNegative() ? NUM_NINF : NUM_PINF);
+    return;
+  }
+  w.byte(n.value.isNegative() ? NUM_NEG : NUM_POS);
+  w.varint(n.scale);
+  if (n.value.isZero()) {
+    w.varint(0);
+    return;
+  }
+  const { digits, exponent } = decimalParts(n.value);
+  w.varint(zigzag(exponent));
+  const padded = digits.length % 2 === 1 ? digits + "0" : digits;
+  w.ensure(padded.length / 2);
+  for (let i = 0; i < padded.length; i += 2) w.buf[w.len++] = (padded.charCodeAt(i) - 48) * 10 + (padded.charCodeAt(i + 1) - 48);
+}
+
+function readNumeric(r: Reader): Numeric {
+  const kind = r.byte();
+  if (kind === NUM_NAN || kind === NUM_PINF || kind === NUM_NINF) {
+    if (r.pos !== r.end) throw corrupt("trailing bytes after numeric");
+    return kind === NUM_NAN ? Numeric.NaN : kind === NUM_PINF ? Numeric.POSITIVE_INFINITY : Numeric.NEGATIVE_INFINITY;
+  }
+  if (kind !== NUM_POS && kind !== NUM_NEG) throw corrupt(`numeric kind ${kind}`);
+  const scale = r.varint();
+  const exponent = unzigzag(r.varint());
+  if (r.pos === r.end) return Numeric.of(0, scale);
+  let digits = "";
+  while (r.pos < r.end) {
+    const pair = r.byte();
+    if (pair > 99) throw corrupt("numeric digit pair above 99");
+    digits += pair < 10 ? "0" + pair : String(pair);
+  }
+  const value = new Dec(`${kind === NUM_NEG ? "-" : ""}0.${digits}e${exponent}`);
+  if (value.decimalPlaces() > scale) throw corrupt("numeric digits beyond its scale");
+  return Numeric.of(value, scale);
+}
+
+function readPayload(buf: Uint8Array, start: number, end: number, t: SqlType): SqlScalar {
+  const b = Buffer.from(buf.buffer, buf.byteOffset + start, end - start);
+  const fixed = (n: number) => {
+    if (b.length !== n) throw corrupt(`${t.kind} payload of ${b.length} bytes`);
+  };
+  const whole = <T>(r: Reader, v: T): T => {
+    if (r.pos !== end) throw corrupt(`trailing bytes after ${t.kind}`);
+    return v;
+  };
+  switch (t.kind) {
+    case "bool":
+      fixed(1);
+      return b[0] !== 0;
+    case "int2":
+    case "int4": {
+      const r = new Reader(buf, start, end);
+      return whole(r, unzigzag(r.varint()));
+    }
+    case "int8": {
+      const r = new Reader(buf, start, end);
+      const z = r.bigVarint();
+      return whole(r, z & 1n ? -((z + 1n) >> 1n) : z >> 1n);
+    }
+    case "float4":
+      fixed(4);
+      return b.readFloatLE(0);
+    case "float8":
+    case "timestamp":
+    case "timestamptz":
+      fixed(8);
+      return b.readDoubleLE(0);
+    case "numeric":
+      return readNumeric(new Reader(buf, start, end));
+    case "text":
+    case "varchar":
+    case "char":
+    case "json":
+    case "unknown":
+      try {
+        return utf8.decode(b);
+      } catch {
+        throw corrupt("invalid UTF-8");
+      }
+    case "jsonb":
+      return parseJsonb(utf8.decode(b));
+    case "bytea":
+      return Buffer.from(b);
+    case "date": {
+      const r = new Reader(buf, start, end);
+      const d = whole(r, unzigzag(r.varint()));
+      return d === DATE_PLUS_INFINITY ? Infinity : d === DATE_MINUS_INFINITY ? -Infinity : d;
+    }
+    case "uuid":
+      fixed(16);
+      return canonicalUuid(b.toString("hex"));
+    case "vector": {
+      if (b.length % 4 !== 0) throw corrupt("vector payload not a multiple of 4 bytes");
+      const out = new Float32Array(b.length / 4);
+      for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(4 * i);
+      return out;
+    }
+    case "null":
+      throw corrupt("column of the null pseudo-type");
+  }
+}
+
+/**
+ * Encodes and decodes rows of one table version. Build it once per schema: it sorts the columns
+ * by id and indexes them, so per-row work is only the bytes.
+ */
+export class RowCodec {
+  /** Schema positions in ascending id order. */
+  private readonly byId: number[];
+  private readonly positionOfId = new Map<number, number>();
+
+  constructor(readonly columns: readonly RowColumn[]) {
+    columns.forEach((c, i) => {
+      if (!Number.isInteger(c.id) || c.id < 0 || c.id >= 2 ** 32) throw new RangeError(`column id ${c.id} is not a 32-bit unsigned integer`);
+      if (this.positionOfId.has(c.id)) throw new RangeError(`duplicate column id ${c.id}`);
+      this.positionOfId.set(c.id, i);
+    });
+    this.byId = columns.map((_, i) => i).sort((a, b) => columns[a]!.id - columns[b]!.id);
+  }
+
+  /** The row's bytes; values[i] belongs to columns[i]. */
+  encode(values: readonly SqlValue[]): Buffer {
+    if (values.length !== this.columns.length) throw new RangeError(`row has ${values.length} values for ${this.columns.length} columns`);
+    const header = new Writer();
+    const body = new Writer();
+    header.byte(ROW_FORMAT_VERSION);
+    header.varint(this.columns.length);
+    let prev = 0;
+    for (const i of this.byId) {
+      const c = this.columns[i]!;
+      const v = values[i]!;
+      header.varint(c.id - prev);
+      prev = c.id;
+      if (v === null) {
+        header.varint(0);
+        continue;
+      }
+      if (!isValueOfType(v, c.type)) throw representationError(v, c.type);
+      const before = body.len;
+      writePayload(body, v, c.type);
+      header.varint(body.len - before + 1);
+    }
+    header.bytes(body.buf.subarray(0, body.len));
+    return header.finish();
+  }
+
+  /** Every column of the schema, in schema order. */
+  decode(bytes: Uint8Array): SqlValue[] {
+    const out: SqlValue[] = this.columns.map((c) => c.missing ?? null);
+    this.scan(bytes, (id, start, end) => {
+      const i = this.positionOfId.get(id);
+      if (i === undefined) return false; // a dropped column
+      const c = this.columns[i]!;
+      out[i] = start < 0 ? null : readPayload(bytes, start, end, c.type);
+      return false;
+    });
+    return out;
+  }
+
+  /** One column (by schema position) without decoding the others. */
+  decodeColumn(bytes: Uint8Array, position: number): SqlValue {
+    const c = this.columns[position];
+    if (c === undefined) throw new RangeError(`no column at position ${position}`);
+    let result: SqlValue = c.missing ?? null;
+    this.scan(bytes, (id, start, end) => {
+      if (id !== c.id) return id > c.id;
+      result = start < 0 ? null : readPayload(bytes, start, end, c.type);
+      return true;
+    });
+    return result;
+  }
+
+  /**
+   * Walks the header, calling `visit(id, start, end)` for each stored column (start = -1 for
+   * NULL) until it returns true.
+   */
+  private scan(bytes: Uint8Array, visit: (id: number, start: number, end: number) => boolean): void {
+    const r = new Reader(bytes, 0, bytes.length);
+    const version = r.byte();
+    if (version !== ROW_FORMAT_VERSION) throw corrupt(`unknown row format version ${version}`);
+    const n = r.varint();
+    // Lengths come first, so find where the payloads start before visiting.
+    const ids: number[] = [];
+    const lengths: number[] = [];
+    let id = 0;
+    for (let k = 0; k < n; k++) {
+      const delta = r.varint();
+      if (k > 0 && delta === 0) throw corrupt("column ids not ascending");
+      id += delta;
+      ids.push(id);
+      lengths.push(r.varint());
+    }
+    let pos = r.pos;
+    for (let k = 0; k < n; k++) {
+      const len = lengths[k]!;
+      const start = len === 0 ? -1 : pos;
+      const end = len === 0 ? -1 : pos + len - 1;
+      if (end > bytes.length) throw corrupt("truncated payload");
+      if (len > 0) pos = end;
+      if (visit(ids[k]!, start, end)) return;
+    }
+    if (pos !== bytes.length) throw corrupt("trailing bytes");
+  }
+}
+
+/** One-shot encode (prefer a RowCodec per schema when encoding many rows). */
+export function encodeRow(columns: readonly RowColumn[], values: readonly SqlValue[]): Buffer {
+  return new RowCodec(columns).encode(values);
+}
+
+/** One-shot decode (prefer a RowCodec per schema when decoding many rows). */
+export function decodeRow(bytes: Uint8Array, columns: readonly RowColumn[]): SqlValue[] {
+  return new RowCodec(columns).decode(bytes);
+}
+
+// ---- key components ------------------------------------------------------------------------
+
+const NUMERIC_NEG_INF = 0x01;
+const NUMERIC_NEG = 0x02;
+const NUMERIC_ZERO = 0x03;
+const NUMERIC_POS = 0x04;
+const NUMERIC_POS_INF = 0x05;
+const NUMERIC_NAN = 0x06;
+/** Digit pairs are stored as 2..101, so the terminator 1 sorts below every pair. */
+const PAIR_OFFSET = 2;
+const DIGITS_END = 0x01;
+const EXPONENT_BIAS = 2 ** 31;
+
+/**
+ * An order-preserving byte string for a numeric: a class byte (-Infinity < negative < zero <
+ * positive < +Infinity < NaN), then for finite non-zero values the decimal exponent E (value =
+ * 0.d1d2d3... × 10^E) as 4 big-endian bytes biased by 2^31, the significant digits in pairs (one
+ * byte each) and a terminator below every pair, all inverted for negative values. Trailing zeros
+ * are dropped, so 1.5 and 1.50 give one key; the display scale lives only in the row.
+ */
+export function numericKey(n: Numeric): Uint8Array {
+  if (n.isNaN()) return Uint8Array.of(NUMERIC_NAN);
+  if (!n.isFinite()) return Uint8Array.of(n.value.isNegative() ? NUMERIC_NEG_INF : NUMERIC_POS_INF);
+  if (n.value.isZero()) return Uint8Array.of(NUMERIC_ZERO);
+  const negative = n.value.isNegative();
+  const parts = decimalParts(n.value);
+  const digits = parts.digits.length % 2 === 1 ? parts.digits + "0" : parts.digits;
+  const exponent = parts.exponent;
+  const out = new Uint8Array(1 + 4 + digits.length / 2 + 1);
+  out[0] = negative ? NUMERIC_NEG : NUMERIC_POS;
+  const biased = exponent + EXPONENT_BIAS;
+  out[1] = (biased >>> 24) & 0xff;
+  out[2] = (biased >>> 16) & 0xff;
+  out[3] = (biased >>> 8) & 0xff;
+  out[4] = biased & 0xff;
+  for (let i = 0; i < digits.length; i += 2) out[5 + i / 2] = Number(digits.slice(i, i + 2)) + PAIR_OFFSET;
+  out[out.length - 1] = DIGITS_END;
+  if (negative) for (let i = 1; i < out.length; i++) out[i] = ~out[i]! & 0xff;
+  return out;
+}
+
+/** Inverse of numericKey; the display scale is that of the normalised value. */
+export function numericFromKey(key: Uint8Array): Numeric {
+  const cls = key[0];
+  if (key.length === 1) {
+    if (cls === NUMERIC_NAN) return Numeric.NaN;
+    if (cls === NUMERIC_POS_INF) return Numeric.POSITIVE_INFINITY;
+    if (cls === NUMERIC_NEG_INF) return Numeric.NEGATIVE_INFINITY;
+    if (cls === NUMERIC_ZERO) return Numeric.ZERO;
+  }
+  if ((cls !== NUMERIC_POS && cls !== NUMERIC_NEG) || key.length < 7) throw corrupt("malformed numeric key");
+  const mask = cls === NUMERIC_NEG ? 0xff : 0;
+  const byte = (i: number) => key[i]! ^ mask;
+  const exponent = (((byte(1) << 24) | (byte(2) << 16) | (byte(3) << 8) | byte(4)) >>> 0) - EXPONENT_BIAS;
+  if (byte(key.length - 1) !== DIGITS_END) throw corrupt("malformed numeric key");
+  let digits = "";
+  for (let i = 5; i < key.length - 1; i++) {
+    const pair = byte(i) - PAIR_OFFSET;
+    if (pair < 0 || pair > 99) throw corrupt("malformed numeric key");
+    digits += String(pair).padStart(2, "0");
+  }
+  const value = new Dec(`${mask ? "-" : ""}0.${digits}e${exponent}`);
+  return Numeric.of(value);
+}
+
+function notIndexable(t: SqlType): SqlStateError {
+  const name = typeNameForMessages(t);
+  if (t.kind === "json") return new SqlStateError(`data type ${name} has no default operator class for access method "btree"`, "42704");
+  return new SqlStateError(`values of type ${name} cannot be used in keys`, "0A000");
+}
+
+/**
+ * The kv key component for a value: integers as bigint (one form for int2/int4/int8), floats,
+ * dates and timestamps as numbers (the key encoding already orders -0 = 0 and NaN last), numerics
+ * as `numericKey` bytes, char(n) without its padding, uuids as their 16 bytes. json, jsonb and
+ * vector values cannot be keys (json has no btree operator class in PostgreSQL; the others are
+ * not supported in keys yet).
+ */
+export function toKeyValue(v: SqlValue, t: SqlType): KeyValue {
+  if (v === null) return null;
+  switch (t.kind) {
+    case "bool":
+      return v as boolean;
+    case "int2":
+    case "int4":
+      return BigInt(v as number);
+    case "int8":
+      return v as bigint;
+    case "float4":
+    case "float8":
+    case "date":
+    case "timestamp":
+    case "timestamptz":
+      return v as number;
+    case "numeric":
+      return numericKey(v as Numeric);
+    case "text":
+    case "varchar":
+    case "unknown":
+      return v as string;
+    case "char":
+      return trimTrailingSpaces(v as string);
+    case "bytea":
+      return v as Uint8Array;
+    case "uuid":
+      return Buffer.from((v as string).replace(/-/g, ""), "hex");
+    default:
+      throw notIndexable(t);
+  }
+}
+
+/** The SQL value of a key component (for index-only reads); numerics come back normalised. */
+export function fromKeyValue(k: KeyValue, t: SqlType): SqlValue {
+  if (k === null) return null;
+  switch (t.kind) {
+    case "int2":
+    case "int4":
+      return Number(k as bigint);
+    case "numeric":
+      return numericFromKey(k as Uint8Array);
+    case "char":
+      return fitChar(k as string, t.length, true);
+    case "bytea":
+      return Buffer.from(k as Uint8Array);
+    case "uuid":
+      return canonicalUuid(Buffer.from(k as Uint8Array).toString("hex"));
+    case "bool":
+    case "int8":
+    case "float4":
+    case "float8":
+    case "date":
+    case "timestamp":
+    case "timestamptz":
+    case "text":
+    case "varchar":
+    case "unknown":
+      return k as SqlScalar;
+    default:
+      throw notIndexable(t);
+  }
+}
