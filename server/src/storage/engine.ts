@@ -8,7 +8,7 @@ import { EngineClosedError, toStorageError, StorageError } from "./errors.js";
 import { compareUserKeyOf, kindOf, lookupKey, SEQ_MAX, seqOf, TRAILER_BYTES, ValueKind } from "./internal-key.js";
 import type { InternalIterator } from "./iterator.js";
 import { LevelIterator } from "./level-iterator.js";
-import { Memtable } from "./memtable/memtable.js";
+import { Memtable, type LogicalKeyOf } from "./memtable/memtable.js";
 import { skipListEntryOverheadBytes } from "./memtable/skiplist.js";
 import { XorShift32 } from "./memtable/prng.js";
 import { MergingIterator } from "./merging-iterator.js";
@@ -48,6 +48,15 @@ export interface Snapshot {
 
 export interface ReadOptions {
   readonly snapshot?: Snapshot;
+}
+
+export interface SeekOptions extends ReadOptions {
+  /**
+   * The caller promises that [start, end) lies within one logical key (see
+   * `EngineOptions.logicalKeyBounds`), so memtables answer from their logical-key index instead
+   * of a search.
+   */
+  readonly withinLogicalKey?: boolean;
 }
 
 export interface LevelStats {
@@ -199,7 +208,7 @@ export class StorageEngine {
     wals.sort((a, b) => a - b);
 
     // Replay the unflushed WALs into one memtable.
-    const replayed = new Memtable(random, 0);
+    const replayed = new Memtable(random, 0, logicalKeyOf(options));
     let lastSeq = versions.lastSeq;
     for (const n of wals) {
       replayWal(vfs, joinPath(dir, walFileName(n)), (payload) => {
@@ -224,7 +233,7 @@ export class StorageEngine {
     await versions.logAndApply(edit);
 
     const engine = new StorageEngine(dir, config, vfs, versions, tables, lock, options, {
-      mem: new Memtable(random, walNumber),
+      mem: new Memtable(random, walNumber, logicalKeyOf(options)),
       wal,
       lastSeq,
       random,
@@ -293,10 +302,10 @@ export class StorageEngine {
    * synchronous, pins no version: no compaction can retire a file while it runs, so it leaves
    * nothing to clean up either.
    */
-  seekFirst(start: Uint8Array, end?: Uint8Array, options?: ReadOptions): KeyValue | undefined {
+  seekFirst(start: Uint8Array, end?: Uint8Array, options?: SeekOptions): KeyValue | undefined {
     this.checkOpen();
     const seq = options?.snapshot?.seq ?? this.visibleSeq;
-    const children = this.rangeIterators(this.versions.current, start, end);
+    const children = this.rangeIterators(this.versions.current, start, end, options?.withinLogicalKey ?? false);
     const iter = children.length === 1 ? children[0]! : new MergingIterator(children);
     try {
       iter.seek(lookupKey(start, SEQ_MAX));
@@ -322,9 +331,10 @@ export class StorageEngine {
   }
 
   /** Iterators over the memtables and only those tables whose user keys may fall in [start, end). */
-  private rangeIterators(version: Version, start: Uint8Array, end: Uint8Array | undefined): InternalIterator[] {
-    const children: InternalIterator[] = [this.mem.iterator()];
-    for (const m of this.imm) children.push(m.mem.iterator());
+  private rangeIterators(version: Version, start: Uint8Array, end: Uint8Array | undefined, withinLogicalKey: boolean): InternalIterator[] {
+    const memIterator = (m: Memtable) => (withinLogicalKey ? m.logicalIterator() : m.iterator());
+    const children: InternalIterator[] = [memIterator(this.mem)];
+    for (const m of this.imm) children.push(memIterator(m.mem));
     for (const f of version.levels[0]!) {
       if (compareUserKeyOf(f.largest, start) >= 0 && (end === undefined || compareUserKeyOf(f.smallest, end) < 0)) {
         children.push(this.tables.get(f.fileNumber).iterator());
@@ -488,7 +498,7 @@ export class StorageEngine {
     }
     const old = { mem: this.mem, wal: this.wal };
     this.imm.unshift(old);
-    this.mem = new Memtable(this.random, walNumber);
+    this.mem = new Memtable(this.random, walNumber, logicalKeyOf(this.options));
     this.wal = wal;
     if (old.mem.pendingWrites > 0) {
       const drained = old.mem.whenDrained().then(() => {
@@ -789,3 +799,7 @@ function sstWriterOptions(config: StorageConfig): SstWriterOptions {
   return { blockSizeBytes: config.block_size, restartInterval: config.block_restart_interval, bloomBitsPerKey: config.bloom_bits_per_key };
 }
 
+function logicalKeyOf(options: EngineOptions): LogicalKeyOf | undefined {
+  const bounds = options.logicalKeyBounds;
+  return bounds && ((userKey: Buffer) => bounds(userKey)[0]);
+}

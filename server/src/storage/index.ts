@@ -1,4 +1,4 @@
-export { StorageEngine, type EngineOptions, type EngineStats, type LevelStats, type ReadOptions, type Snapshot } from "./engine.js";
+export { StorageEngine, type EngineOptions, type EngineStats, type LevelStats, type ReadOptions, type SeekOptions, type Snapshot } from "./engine.js";
 export { WriteBatch } from "./write-batch.js";
 export type { ScanOptions, KeyValue } from "./scan.js";
 export type { CompactionFilter, CompactionFilterFactory } from "./compaction/filter.js";

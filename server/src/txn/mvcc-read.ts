@@ -11,7 +11,7 @@ export interface VisibleVersion {
 
 /** The version of `key` a snapshot at `readTs` sees, or undefined when it has none. */
 export function readVersion(engine: StorageEngine, key: Uint8Array, readTs: Timestamp): VisibleVersion | undefined {
-  const found = engine.seekFirst(encodeVersionKey(key, readTs), versionsEnd(key));
+  const found = engine.seekFirst(encodeVersionKey(key, readTs), versionsEnd(key), { withinLogicalKey: true });
   return found && { key: Buffer.from(key), value: decodeVersionValue(found[1]) };
 }
 

@@ -15,10 +15,12 @@ interface Node {
   readonly key: Buffer;
   readonly value: Buffer;
   readonly next: (Node | null)[];
+  /** Level-0 predecessor (the head for the first node): what `insertBefore` splices after. */
+  prev0: Node | null;
 }
 
 export class SkipList {
-  private readonly head: Node = { key: Buffer.alloc(0), value: Buffer.alloc(0), next: new Array(SKIPLIST_MAX_HEIGHT).fill(null) };
+  private readonly head: Node = { key: Buffer.alloc(0), value: Buffer.alloc(0), next: new Array(SKIPLIST_MAX_HEIGHT).fill(null), prev0: null };
   private height = 1;
   private count = 0;
   /** Scratch for findGreaterOrEqual's predecessors; reused so inserts allocate only the node. */
@@ -31,7 +33,7 @@ export class SkipList {
   }
 
   /** Inserts a key that is not already present (internal keys are unique by sequence number). */
-  insert(key: Buffer, value: Buffer): void {
+  insert(key: Buffer, value: Buffer): Node {
     const prev = this.prevScratch;
     const found = this.findGreaterOrEqual(key, prev);
     if (found !== null && compareInternalKeys(found.key, key) === 0) {
@@ -42,12 +44,37 @@ export class SkipList {
       for (let i = this.height; i < h; i++) prev[i] = this.head;
       this.height = h;
     }
-    const node: Node = { key, value, next: new Array<Node | null>(h) };
+    const node: Node = { key, value, next: new Array<Node | null>(h), prev0: prev[0]! };
     for (let i = 0; i < h; i++) {
       node.next[i] = prev[i]!.next[i]!;
       prev[i]!.next[i] = node;
     }
+    const after = node.next[0];
+    if (after) after.prev0 = node;
     this.count++;
+    return node;
+  }
+
+  /**
+   * Inserts `key` as a height-1 node right before `successor`, without a search. The caller
+   * guarantees that `key` sorts between `successor`'s predecessor and `successor`. Only level 0
+   * learns of the node, so callers bound how many such nodes they put in a row (a search that
+   * lands among them walks them one by one).
+   */
+  insertBefore(successor: Node, key: Buffer, value: Buffer): Node {
+    const before = successor.prev0!;
+    const node: Node = { key, value, next: [successor], prev0: before };
+    before.next[0] = node;
+    successor.prev0 = node;
+    this.count++;
+    return node;
+  }
+
+  /** The first node at or after `from` (level 0 walk) whose key is >= target. */
+  walkFrom(from: Node, target: Buffer): Node | null {
+    let x: Node | null = from;
+    while (x !== null && compareInternalKeys(x.key, target) < 0) x = x.next[0] ?? null;
+    return x;
   }
 
   /** First node with key >= target, filling `prev` with each level's predecessor if given. */
@@ -101,7 +128,7 @@ export class SkipList {
     return node === this.head;
   }
 
-  iterator(): InternalIterator {
+  iterator(): SkipListIterator {
     return new SkipListIterator(this);
   }
 
@@ -114,7 +141,7 @@ export class SkipList {
 
 export type SkipListNode = Node;
 
-class SkipListIterator implements InternalIterator {
+export class SkipListIterator implements InternalIterator {
   private node: Node | null = null;
 
   constructor(private readonly list: SkipList) {}
@@ -132,6 +159,10 @@ class SkipListIterator implements InternalIterator {
   seek(target: Buffer): void {
     this.node = this.list.findGreaterOrEqual(target);
   }
+  /** Positions at the first node at or after `from` with key >= target (see SkipList.walkFrom). */
+  seekFrom(from: Node | null, target: Buffer): void {
+    this.node = from === null ? null : this.list.walkFrom(from, target);
+  }
   seekForPrev(target: Buffer): void {
     const ge = this.list.findGreaterOrEqual(target);
     if (ge !== null && compareInternalKeys(ge.key, target) === 0) {
@@ -145,9 +176,8 @@ class SkipListIterator implements InternalIterator {
     this.node = this.node!.next[0] ?? null;
   }
   prev(): void {
-    // NB: no back pointers; a search from the top costs O(log n), as in LevelDB.
-    const lt = this.list.findLessThan(this.node!.key);
-    this.node = this.list.isHead(lt) ? null : lt;
+    const p = this.node!.prev0;
+    this.node = p === null || this.list.isHead(p) ? null : p;
   }
   key(): Buffer {
     return this.node!.key;
@@ -162,5 +192,5 @@ class SkipListIterator implements InternalIterator {
 
 /** Byte overhead charged per entry beyond key and value: node object, next array, buffer headers. */
 export function skipListEntryOverheadBytes(height = 2): number {
-  return 96 + height * 8 + TRAILER_BYTES;
+  return 104 + height * 8 + TRAILER_BYTES;
 }
