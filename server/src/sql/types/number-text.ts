@@ -203,19 +203,78 @@ function normalised(d: bigint, f: number): { digits: string; exp: number } {
 
 /**
  * The shortest decimal strictly inside x's rounding interval, the closest to x among those (ties
- * to an even last digit), as PostgreSQL's Ryu (d2s/f2s) produces it.
+ * to an even last digit), as PostgreSQL's Ryu (d2s/f2s) produces it. Fast paths first; the exact
+ * search (BigInt comparisons) only runs for the rare values near a boundary or a tie.
  */
-function shortest(x: number, single: boolean): { digits: string; exp: number } {
+export function shortest(x: number, single: boolean): { digits: string; exp: number } {
+  const fast = single ? shortestFloat32Fast(x) : shortestDoubleFast(x);
+  if (fast !== undefined) return fast;
   if (!single) {
-    // JS already produces the shortest closest digits; only a boundary value needs a second look.
+    // JS's digits are still right unless they sit exactly on the boundary.
     const s = x.toExponential();
     const e = s.indexOf("e");
     const digits = s.slice(0, e).replace(".", "");
     const exp = Number(s.slice(e + 1));
-    if (!mayBeDyadic(BigInt(digits), exp - digits.length + 1) || strictlyInside(BigInt(digits), exp - digits.length + 1, x, false)) {
-      return { digits, exp };
+    if (strictlyInside(BigInt(digits), exp - digits.length + 1, x, false)) return { digits, exp };
+  }
+  return shortestExact(x, single);
+}
+
+/** JS's own shortest digits, unless they could be a rounding boundary (then undefined). */
+function shortestDoubleFast(x: number): { digits: string; exp: number } | undefined {
+  const s = x.toExponential();
+  const e = s.indexOf("e");
+  const digits = s.slice(0, e).replace(".", "");
+  const exp = Number(s.slice(e + 1));
+  const f = exp - digits.length + 1;
+  // A boundary is a dyadic rational: a fraction ending in 5 (trailing zeros are never printed),
+  // or an integer, which below 2^53 cannot be since the neighbours' midpoints are not integers.
+  if (f < 0 ? digits.endsWith("5") && f >= -60 : x >= 2 ** 53) return undefined;
+  return { digits, exp };
+}
+
+/**
+ * Binary search over the digit count: when the rounding interval is symmetric (x not a power of
+ * two), the closest p-digit decimal being inside implies the closest (p+1)-digit one is too.
+ */
+function shortestFloat32Fast(x: number): { digits: string; exp: number } | undefined {
+  f32[0] = x;
+  if ((u32[0]! & 0x7fffff) === 0) return undefined;
+  let lo = 1;
+  let hi = 9;
+  let best: { digits: string; exp: number } | undefined;
+  while (lo <= hi) {
+    const p = (lo + hi) >> 1;
+    const r = probeFloat32(x, p);
+    if (r === "exact") return undefined;
+    if (r === undefined) lo = p + 1;
+    else {
+      best = r;
+      hi = p - 1;
     }
   }
+  return best;
+}
+
+/** The closest p-digit decimal if it is strictly inside; "exact" when only BigInt arithmetic can tell. */
+function probeFloat32(x: number, p: number): { digits: string; exp: number } | "exact" | undefined {
+  const s = x.toExponential(p - 1);
+  const v = Number(s);
+  if (isFloat32Midpoint(v)) return "exact";
+  if (Math.fround(v) !== x) return undefined;
+  const e = s.indexOf("e");
+  const mantissa = s.slice(0, e).replace(".", "");
+  const exp = Number(s.slice(e + 1));
+  const d0 = Number(mantissa);
+  // toExponential rounds a tie up where Ryu picks the even neighbour: possible only if x is
+  // (numerically) halfway between d0 - 1 and d0.
+  if (d0 % 2 === 1 && Number(`${2 * d0 - 1}e${exp - p + 1}`) === 2 * x) return "exact";
+  const digits = mantissa.replace(/0+$/, "");
+  return { digits: digits === "" ? "0" : digits, exp };
+}
+
+/** The exact search alone (exported so tests can check the fast paths against it). */
+export function shortestExact(x: number, single: boolean): { digits: string; exp: number } {
   const maxDigits = single ? 9 : 17;
   for (let p = 1; p <= maxDigits; p++) {
     const s = x.toExponential(p - 1);

@@ -149,7 +149,8 @@ function writePayload(w: Writer, v: SqlScalar, t: SqlType): void {
       return;
     case "int8": {
       const n = v as bigint;
-      w.bigVarint(n >= 0n ? n << 1n : ((-n) << 1n) - 1n);
+      if (n >= -(2n ** 47n) && n < 2n ** 47n) w.varint(zigzag(Number(n)));
+      else w.bigVarint(n >= 0n ? n << 1n : (-n << 1n) - 1n);
       return;
     }
     case "float4":
@@ -258,71 +259,115 @@ function readNumeric(r: Reader): Numeric {
   return Numeric.of(value, scale);
 }
 
-function readPayload(buf: Uint8Array, start: number, end: number, t: SqlType): SqlScalar {
-  const b = Buffer.from(buf.buffer, buf.byteOffset + start, end - start);
+// Where the last readVarintAt stopped (module state rather than an object per call).
+let varintEnd = 0;
+
+/** An unsigned varint of at most 8 bytes (< 2^56) at `pos`, not reading past `end`. */
+function readVarintAt(b: Uint8Array, pos: number, end: number): number {
+  let n = 0;
+  let scale = 1;
+  for (let i = 0; i < 8; i++) {
+    if (pos >= end) throw corrupt("truncated varint");
+    const byte = b[pos++]!;
+    n += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      varintEnd = pos;
+      return n;
+    }
+    scale *= 0x80;
+  }
+  throw corrupt("varint too long");
+}
+
+/** A string from UTF-8 bytes; short ASCII strings skip the decoder. */
+function readUtf8(b: Buffer, start: number, end: number): string {
+  if (end - start <= 32) {
+    let s = "";
+    let i = start;
+    for (; i < end; i++) {
+      const c = b[i]!;
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
+    }
+    if (i === end) return s;
+  }
+  try {
+    return utf8.decode(b.subarray(start, end));
+  } catch {
+    throw corrupt("invalid UTF-8");
+  }
+}
+
+function readPayload(b: Buffer, start: number, end: number, t: SqlType): SqlScalar {
   const fixed = (n: number) => {
-    if (b.length !== n) throw corrupt(`${t.kind} payload of ${b.length} bytes`);
+    if (end - start !== n) throw corrupt(`${t.kind} payload of ${end - start} bytes`);
   };
-  const whole = <T>(r: Reader, v: T): T => {
-    if (r.pos !== end) throw corrupt(`trailing bytes after ${t.kind}`);
+  const whole = <T>(v: T): T => {
+    if (varintEnd !== end) throw corrupt(`trailing bytes after ${t.kind}`);
     return v;
   };
   switch (t.kind) {
     case "bool":
       fixed(1);
-      return b[0] !== 0;
+      return b[start] !== 0;
     case "int2":
-    case "int4": {
-      const r = new Reader(buf, start, end);
-      return whole(r, unzigzag(r.varint()));
-    }
+    case "int4":
+      return whole(unzigzag(readVarintAt(b, start, end)));
     case "int8": {
-      const r = new Reader(buf, start, end);
+      if (end - start <= 7) {
+        // Up to 49 bits: number arithmetic is exact, and much cheaper than BigInt shifts.
+        return BigInt(whole(unzigzag(readVarintAt(b, start, end))));
+      }
+      const r = new Reader(b, start, end);
       const z = r.bigVarint();
-      return whole(r, z & 1n ? -((z + 1n) >> 1n) : z >> 1n);
+      if (r.pos !== end) throw corrupt("trailing bytes after int8");
+      return z & 1n ? -((z + 1n) >> 1n) : z >> 1n;
     }
     case "float4":
       fixed(4);
-      return b.readFloatLE(0);
+      return b.readFloatLE(start);
     case "float8":
     case "timestamp":
     case "timestamptz":
       fixed(8);
-      return b.readDoubleLE(0);
+      return b.readDoubleLE(start);
     case "numeric":
-      return readNumeric(new Reader(buf, start, end));
+      return readNumeric(new Reader(b, start, end));
     case "text":
     case "varchar":
     case "char":
     case "json":
     case "unknown":
-      try {
-        return utf8.decode(b);
-      } catch {
-        throw corrupt("invalid UTF-8");
-      }
+      return readUtf8(b, start, end);
     case "jsonb":
-      return parseJsonb(utf8.decode(b));
+      return parseJsonb(readUtf8(b, start, end));
     case "bytea":
-      return Buffer.from(b);
+      return Buffer.from(b.subarray(start, end));
     case "date": {
-      const r = new Reader(buf, start, end);
-      const d = whole(r, unzigzag(r.varint()));
+      const d = whole(unzigzag(readVarintAt(b, start, end)));
       return d === DATE_PLUS_INFINITY ? Infinity : d === DATE_MINUS_INFINITY ? -Infinity : d;
     }
     case "uuid":
       fixed(16);
-      return canonicalUuid(b.toString("hex"));
+      return canonicalUuid(b.toString("hex", start, end));
     case "vector": {
-      if (b.length % 4 !== 0) throw corrupt("vector payload not a multiple of 4 bytes");
-      const out = new Float32Array(b.length / 4);
-      for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(4 * i);
+      if ((end - start) % 4 !== 0) throw corrupt("vector payload not a multiple of 4 bytes");
+      const out = new Float32Array((end - start) / 4);
+      for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(start + 4 * i);
       return out;
     }
     case "null":
       throw corrupt("column of the null pseudo-type");
   }
 }
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+// Encoding is synchronous, so one pair of growable buffers serves every call.
+const scratchHeader = new Writer();
+const scratchBody = new Writer();
 
 /**
  * Encodes and decodes rows of one table version. Build it once per schema: it sorts the columns
@@ -332,6 +377,8 @@ export class RowCodec {
   /** Schema positions in ascending id order. */
   private readonly byId: number[];
   private readonly positionOfId = new Map<number, number>();
+  /** Values of columns a row does not mention. */
+  private readonly missing: SqlValue[];
 
   constructor(readonly columns: readonly RowColumn[]) {
     columns.forEach((c, i) => {
@@ -340,13 +387,16 @@ export class RowCodec {
       this.positionOfId.set(c.id, i);
     });
     this.byId = columns.map((_, i) => i).sort((a, b) => columns[a]!.id - columns[b]!.id);
+    this.missing = columns.map((c) => c.missing ?? null);
   }
 
   /** The row's bytes; values[i] belongs to columns[i]. */
   encode(values: readonly SqlValue[]): Buffer {
     if (values.length !== this.columns.length) throw new RangeError(`row has ${values.length} values for ${this.columns.length} columns`);
-    const header = new Writer();
-    const body = new Writer();
+    const header = scratchHeader;
+    const body = scratchBody;
+    header.len = 0;
+    body.len = 0;
     header.byte(ROW_FORMAT_VERSION);
     header.varint(this.columns.length);
     let prev = 0;
@@ -370,14 +420,30 @@ export class RowCodec {
 
   /** Every column of the schema, in schema order. */
   decode(bytes: Uint8Array): SqlValue[] {
-    const out: SqlValue[] = this.columns.map((c) => c.missing ?? null);
-    this.scan(bytes, (id, start, end) => {
+    const b = asBuffer(bytes);
+    const out: SqlValue[] = this.missing.slice();
+    const n = this.header(b);
+    let h = varintEnd;
+    let p = this.payloadStart(b, h, n);
+    let id = 0;
+    for (let k = 0; k < n; k++) {
+      const delta = readVarintAt(b, h, b.length);
+      if (k > 0 && delta === 0) throw corrupt("column ids not ascending");
+      id += delta;
+      const len = readVarintAt(b, varintEnd, b.length);
+      h = varintEnd;
       const i = this.positionOfId.get(id);
-      if (i === undefined) return false; // a dropped column
-      const c = this.columns[i]!;
-      out[i] = start < 0 ? null : readPayload(bytes, start, end, c.type);
-      return false;
-    });
+      if (len === 0) {
+        if (i !== undefined) out[i] = null;
+        continue;
+      }
+      const end = p + len - 1;
+      if (end > b.length) throw corrupt("truncated payload");
+      // Columns no longer in the schema (dropped) are skipped.
+      if (i !== undefined) out[i] = readPayload(b, p, end, this.columns[i]!.type);
+      p = end;
+    }
+    if (p !== b.length) throw corrupt("trailing bytes");
     return out;
   }
 
@@ -385,45 +451,40 @@ export class RowCodec {
   decodeColumn(bytes: Uint8Array, position: number): SqlValue {
     const c = this.columns[position];
     if (c === undefined) throw new RangeError(`no column at position ${position}`);
-    let result: SqlValue = c.missing ?? null;
-    this.scan(bytes, (id, start, end) => {
-      if (id !== c.id) return id > c.id;
-      result = start < 0 ? null : readPayload(bytes, start, end, c.type);
-      return true;
-    });
-    return result;
-  }
-
-  /**
-   * Walks the header, calling `visit(id, start, end)` for each stored column (start = -1 for
-   * NULL) until it returns true.
-   */
-  private scan(bytes: Uint8Array, visit: (id: number, start: number, end: number) => boolean): void {
-    const r = new Reader(bytes, 0, bytes.length);
-    const version = r.byte();
-    if (version !== ROW_FORMAT_VERSION) throw corrupt(`unknown row format version ${version}`);
-    const n = r.varint();
-    // Lengths come first, so find where the payloads start before visiting.
-    const ids: number[] = [];
-    const lengths: number[] = [];
+    const b = asBuffer(bytes);
+    const n = this.header(b);
+    let h = varintEnd;
+    let p = this.payloadStart(b, h, n);
     let id = 0;
     for (let k = 0; k < n; k++) {
-      const delta = r.varint();
-      if (k > 0 && delta === 0) throw corrupt("column ids not ascending");
-      id += delta;
-      ids.push(id);
-      lengths.push(r.varint());
+      id += readVarintAt(b, h, b.length);
+      const len = readVarintAt(b, varintEnd, b.length);
+      h = varintEnd;
+      if (id > c.id) break;
+      if (id === c.id) {
+        if (len === 0) return null;
+        if (p + len - 1 > b.length) throw corrupt("truncated payload");
+        return readPayload(b, p, p + len - 1, c.type);
+      }
+      if (len > 0) p += len - 1;
     }
-    let pos = r.pos;
-    for (let k = 0; k < n; k++) {
-      const len = lengths[k]!;
-      const start = len === 0 ? -1 : pos;
-      const end = len === 0 ? -1 : pos + len - 1;
-      if (end > bytes.length) throw corrupt("truncated payload");
-      if (len > 0) pos = end;
-      if (visit(ids[k]!, start, end)) return;
+    return c.missing ?? null;
+  }
+
+  /** Checks the version and returns the column count; varintEnd is then the first header entry. */
+  private header(b: Buffer): number {
+    if (b.length === 0) throw corrupt("empty row");
+    if (b[0] !== ROW_FORMAT_VERSION) throw corrupt(`unknown row format version ${b[0]}`);
+    return readVarintAt(b, 1, b.length);
+  }
+
+  /** Offset of the first payload: just past the n header entries starting at h. */
+  private payloadStart(b: Buffer, h: number, n: number): number {
+    for (let k = 0; k < 2 * n; k++) {
+      readVarintAt(b, h, b.length);
+      h = varintEnd;
     }
-    if (pos !== bytes.length) throw corrupt("trailing bytes");
+    return h;
   }
 }
 

@@ -1,6 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sqlstateOf } from "../../common/sqlstate-error.js";
 import { SqlTypeError } from "./errors.js";
+import { shortest, shortestExact } from "./number-text.js";
 import { typeFromName } from "./sql-type.js";
 import { golden, type GoldenIo } from "./testing/golden.js";
 import { formatText, parseText } from "./text-io.js";
@@ -44,4 +46,25 @@ describe("text input and output match PostgreSQL 15", () => {
       expect(mismatches).toEqual([]);
     });
   }
+});
+
+describe("float output fast paths agree with the exact search", () => {
+  it("for random float4 and float8 values", () => {
+    fc.assert(
+      fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), fc.double({ noNaN: true, noDefaultInfinity: true }), (f, d) => {
+        if (f !== 0) expect(shortest(Math.abs(f), true)).toEqual(shortestExact(Math.abs(f), true));
+        if (d !== 0) expect(shortest(Math.abs(d), false)).toEqual(shortestExact(Math.abs(d), false));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("for powers of two, integers and short decimals", () => {
+    const xs = [2 ** -149, 2 ** -126, 2 ** 24, 2 ** 53, 2 ** 60, 5e-324, 2 ** 1023, 0.5, 0.25, 16777217, 2 ** 53 + 2, 541816e16, 60989.5625, 655999232];
+    for (const x of xs) {
+      expect(shortest(x, false)).toEqual(shortestExact(x, false));
+      const f = Math.fround(x);
+      if (f !== 0 && Number.isFinite(f)) expect(shortest(f, true)).toEqual(shortestExact(f, true));
+    }
+  });
 });
