@@ -83,10 +83,7 @@ function rint(x: number): number {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/**
- * Splits an ISO date/time string into fields, or returns a string naming the failure: "syntax"
- * (22007) or "field" (22008, a field out of range).
- */
+/** Splits an ISO date/time string into fields, or names the failure. */
 function parseFields(text: string): Parsed | Failure {
   let rest = trimCSpace(text).toLowerCase();
   const d = DATE_PART.exec(rest);
@@ -120,7 +117,8 @@ function parseFields(text: string): Parsed | Failure {
       continue;
     }
     const z = offset === undefined ? ZONE_PART.exec(rest) : null;
-    if (z && (sawTime || z[1] !== undefined || sep === null)) {
+    // Numeric offsets only follow a time; a zone name may stand after a bare date.
+    if (z && (sawTime || z[1] !== undefined)) {
       if (z[1] !== undefined) offset = 0;
       else {
         const oh = Number(z[3]);

@@ -7,8 +7,12 @@ import { SqlTypeError } from "./errors.js";
 import { parseNumeric } from "./numeric.js";
 import { Jsonb, JsonbObject, type JsonbNode, Numeric } from "./value.js";
 
-/** Nesting beyond this is rejected, as PostgreSQL's stack depth check would. */
-const MAX_DEPTH = 6000;
+/**
+ * Nesting beyond this is rejected with PostgreSQL's stack-depth error. PostgreSQL's own limit
+ * depends on max_stack_depth (tens of thousands of levels); this one keeps every recursive walk
+ * over jsonb (parse, print, compare, hash) well inside the JS stack.
+ */
+export const MAX_JSON_DEPTH = 1000;
 
 function syntaxError(detail: string): SqlTypeError {
   return new SqlTypeError("invalid input syntax for type json", "22P02", detail);
@@ -95,7 +99,7 @@ class JsonParser {
   }
 
   private enter(): void {
-    if (++this.depth > MAX_DEPTH) throw new SqlTypeError("stack depth limit exceeded", "54001");
+    if (++this.depth > MAX_JSON_DEPTH) throw new SqlTypeError("stack depth limit exceeded", "54001");
   }
 
   private object(): JsonbNode {

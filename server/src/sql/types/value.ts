@@ -26,9 +26,10 @@
  *
  * Timestamps: a double holds every microsecond exactly within ±2^53 µs of the epoch (years 1684 to
  * 2255); further out only multiples of 2, 4, ... µs are representable (whole milliseconds up to
- * year 4253, whole seconds up to about year 20000). Rather than silently moving a value, input
- * and arithmetic reject a timestamp that the double cannot hold exactly with 22008 (timestamp out
- * of range), so every stored timestamp prints back as written. PostgreSQL's full range applies
+ * year 4253, whole seconds up to about year 20000). Rather than silently moving a value, text and
+ * binary input and casts reject a timestamp that the double cannot hold exactly with 22008
+ * (timestamp out of range), so every stored timestamp prints back as written; timestamp
+ * arithmetic must do the same (datetime.ts's exactMicros). PostgreSQL's full range applies
  * (4713 BC .. 294276 AD) for values that are representable, e.g. '9999-12-31 23:59:59' and
  * '0001-01-01' both are.
  *
