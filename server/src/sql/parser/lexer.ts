@@ -200,7 +200,8 @@ class Lexer {
   private quotedIdentifier(start: number, unicode: boolean): Token {
     const body = this.quotedBody('"', "quoted identifier", start);
     if (body.text.length === 0) throw this.error(start, "zero-length delimited identifier");
-    const value = unicode ? decodeUnicodeEscapes(body.text, this.uescape(), this.sql, start) : body.text;
+    const end = this.pos;
+    const value = unicode ? decodeUnicodeEscapes(body.text, this.uescape(), this.sql, start, end) : body.text;
     return this.token("qident", start, this.pos, value);
   }
 
@@ -211,7 +212,8 @@ class Lexer {
       text += body.text;
       if (!this.continuesOnNextLine()) break;
     }
-    if (mode === "unicode") text = decodeUnicodeEscapes(text, this.uescape(), this.sql, start);
+    const end = this.pos;
+    if (mode === "unicode") text = decodeUnicodeEscapes(text, this.uescape(), this.sql, start, end);
     return { kind: "string", value: text, start, end: this.pos };
   }
 
@@ -323,6 +325,9 @@ class Lexer {
   private continuesOnNextLine(): boolean {
     let i = this.pos;
     while (this.sql[i] === " " || this.sql[i] === "\t" || this.sql[i] === "\f") i++;
+    if (this.sql[i] === "-" && this.sql[i + 1] === "-") {
+      while (i < this.sql.length && this.sql[i] !== "\n" && this.sql[i] !== "\r") i++;
+    }
     if (this.sql[i] !== "\n" && this.sql[i] !== "\r") return false;
     for (;;) {
       if (isSpace(this.sql[i])) i++;
@@ -372,10 +377,10 @@ function encodingError(sql: string, start: number, detail: string): SqlPositione
 }
 
 /** The escapes of U&'...' and U&"...": \XXXX, \+XXXXXX and a doubled escape character. */
-function decodeUnicodeEscapes(text: string, escape: string, sql: string, start: number): string {
+function decodeUnicodeEscapes(text: string, escape: string, sql: string, start: number, end: number): string {
   let out = "";
   let pendingHigh = -1;
-  const fail = (message: string) => syntaxError(sql, start, sql.slice(start, start + text.length + 3), message);
+  const fail = (message: string) => syntaxError(sql, start, sql.slice(start, end), message);
   for (let i = 0; i < text.length; ) {
     const c = text[i] as string;
     if (c !== escape) {

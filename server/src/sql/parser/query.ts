@@ -120,11 +120,8 @@ function parseWith(ctx: ParseContext, range: TokenRange): WithQueryStatement {
     let materialized: boolean | undefined;
     if (c.acceptWords("materialized")) materialized = true;
     else if (c.acceptWords("not", "materialized")) materialized = false;
-    const body = c.expectGroup();
-    const cte: CommonTableExpression = { alias, statement: parseStatement(ctx, body, "dml") };
-    if (columnNames) cte.columnNames = columnNames;
-    if (materialized !== undefined) cte.materialized = materialized;
-    bind.push(cte);
+    const statement = parseStatement(ctx, c.expectGroup(), "dml");
+    bind.push({ alias, ...(columnNames ? { columnNames } : {}), ...(materialized !== undefined ? { materialized } : {}), statement });
   } while (c.acceptPunct(","));
   if (c.atEnd() || c.isWord("with")) throw c.fail();
   return { type: "with", recursive, bind, in: parseStatement(ctx, c.rest(), "dml") };

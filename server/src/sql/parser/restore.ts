@@ -12,13 +12,33 @@ type Node = Record<string, unknown>;
 
 const isNode = (v: unknown): v is Node => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export function restore(value: unknown, registry: Registry): unknown {
-  if (Array.isArray(value)) return value.map((v) => restore(v, registry));
-  if (typeof value === "string") return restoreIdentifiers(value, registry);
-  if (!isNode(value)) return value;
-  const node: Node = {};
-  for (const [k, v] of Object.entries(value)) node[k] = restore(v, registry);
-  return fixNode(node, registry);
+/** Iterative, because long operator chains make ASTs deeper than the call stack allows. */
+export function restore(root: unknown, registry: Registry): unknown {
+  const leaf = (v: unknown) => (typeof v === "string" ? restoreIdentifiers(v, registry) : v);
+  if (typeof root !== "object" || root === null) return leaf(root);
+  const done = new Map<object, unknown>();
+  const get = (v: unknown) => (typeof v === "object" && v !== null ? done.get(v) : leaf(v));
+  const stack: { value: object; expanded: boolean }[] = [{ value: root, expanded: false }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { value: object; expanded: boolean };
+    if (!top.expanded) {
+      top.expanded = true;
+      for (const child of Object.values(top.value)) {
+        if (typeof child === "object" && child !== null && !done.has(child)) stack.push({ value: child, expanded: false });
+      }
+      continue;
+    }
+    stack.pop();
+    if (done.has(top.value)) continue;
+    if (Array.isArray(top.value)) {
+      done.set(top.value, top.value.map(get));
+      continue;
+    }
+    const node: Node = {};
+    for (const [k, v] of Object.entries(top.value)) node[k] = get(v);
+    done.set(top.value, fixNode(node, registry));
+  }
+  return done.get(root);
 }
 
 function restoreIdentifiers(s: string, registry: Registry): string {
@@ -36,7 +56,8 @@ function placeholderCall(node: Node, registry: Registry): { kind: string; index:
 function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
   const call = placeholderCall(node, registry);
   if (call?.kind === "op") {
-    return { type: "binary", op: REWRITTEN_OPERATORS[call.index], left: call.args[0], right: call.args[1] } as Expr;
+    // Same key order as the library's own binary nodes.
+    return { type: "binary", left: call.args[0], right: call.args[1], op: REWRITTEN_OPERATORS[call.index] } as Expr;
   }
   if (call?.kind === "vec") return { type: "vector literal", values: registry.vectors[call.index] ?? [] };
   if (call?.kind === "num") return { type: "numeric", value: registry.numbers[call.index] ?? 0 };

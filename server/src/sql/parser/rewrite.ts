@@ -273,20 +273,31 @@ class Rewriter {
     return t !== undefined && t.kind === "op" && !HIGH_OPERATORS.has(t.value) && !LOOSE_OPERATORS.has(t.value);
   }
 
-  /** Operand of an "other" operator: unary expressions joined by tighter operators. */
+  /**
+   * Operand of an "other" operator: unary expressions joined by tighter operators. Once a
+   * primary is read the operand never fails: a broken continuation (`a + FROM`) just ends it
+   * and is left for the library to report, which also keeps the scan linear.
+   */
   operand(i: number, end: number, kind: Level): number {
     let j = this.signedPrimary(i, end, kind);
-    while (!failed(j) && j < end) {
-      const t = this.tok(j) as Token;
-      if (isPunct(t, "::")) j = this.typeName(j + 1, end);
-      else if (isPunct(t, "[") && this.closing(j, end) >= 0) j = this.closing(j, end) + 1;
-      else if (isPunct(t, ".") && j + 1 < end && this.isFieldName(this.tok(j + 1))) j += 2;
-      else if (isWord(t, "collate")) j = this.qualifiedName(j + 1, end);
-      else if (isWord(t, "at") && isWord(this.tok(j + 1), "time") && isWord(this.tok(j + 2), "zone") && j + 3 <= end) {
-        j = this.signedPrimary(j + 3, end, kind);
-      } else if (t.kind === "op" && HIGH_OPERATORS.has(t.value)) j = this.signedPrimary(j + 1, end, kind);
-      else break;
+    if (failed(j)) return j;
+    for (;;) {
+      const next = this.continuation(j, end, kind);
+      if (failed(next) || next === j) return j;
+      j = next;
     }
+  }
+
+  /** A postfix (`::type`, `[i]`, `.field`, COLLATE) or a tighter binary operator with its operand. */
+  private continuation(j: number, end: number, kind: Level): number {
+    if (j >= end) return j;
+    const t = this.tok(j) as Token;
+    if (isPunct(t, "::")) return this.typeName(j + 1, end);
+    if (isPunct(t, "[") && this.closing(j, end) >= 0) return this.closing(j, end) + 1;
+    if (isPunct(t, ".") && j + 1 < end && this.isFieldName(this.tok(j + 1))) return j + 2;
+    if (isWord(t, "collate")) return this.qualifiedName(j + 1, end);
+    if (isWord(t, "at") && isWord(this.tok(j + 1), "time") && isWord(this.tok(j + 2), "zone")) return this.signedPrimary(j + 3, end, kind);
+    if (t.kind === "op" && HIGH_OPERATORS.has(t.value)) return this.signedPrimary(j + 1, end, kind);
     return j;
   }
 

@@ -18,6 +18,8 @@ export type StatementClass = "any" | "dml";
 
 const QUERY_WORDS = new Set(["select", "values", "with"]);
 const DML_WORDS = new Set(["insert", "update", "delete"]);
+/** First words of the statements left to the library besides queries and DML. */
+const LIBRARY_STATEMENT_WORDS = new Set(["create", "alter", "drop", "truncate", "comment", "refresh", "do", "prepare", "deallocate", "set"]);
 const TRANSACTION_WORDS = new Set(["begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release"]);
 
 /** Routes a statement to our parsers for what the library gets wrong, to the library otherwise. */
@@ -60,5 +62,8 @@ export function parseStatement(ctx: ParseContext, range: TokenRange, allowed: St
       }
       break;
   }
+  // Anything else is not a statement PostgreSQL knows, even where the library would accept it
+  // (RAISE, TABLESPACE), so the error points at the first word, as PostgreSQL's does.
+  if (!LIBRARY_STATEMENT_WORDS.has(word)) throw errorAt(ctx, range.start);
   return parseWithLibrary(ctx, range, (r) => parseQuery(ctx, r));
 }

@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { parseOne } from "./testing.js";
+
+/** The statements we parse ourselves, beyond the corpus: variants and normalisations. */
+
+describe("transaction control", () => {
+  it.each([
+    ["BEGIN WORK", { type: "begin" }],
+    ["BEGIN READ WRITE ISOLATION LEVEL READ UNCOMMITTED DEFERRABLE", { type: "begin", writeable: "read write", isolationLevel: "read uncommitted", deferrable: true }],
+    ["START TRANSACTION READ ONLY", { type: "begin", writeable: "read only" }],
+    ["COMMIT TRANSACTION", { type: "commit" }],
+    ["END WORK", { type: "commit" }],
+    ["ROLLBACK WORK", { type: "rollback" }],
+    ["ABORT TRANSACTION", { type: "rollback" }],
+    ["ROLLBACK TRANSACTION TO SAVEPOINT \"Sp\"", { type: "rollback to savepoint", name: { name: "Sp" } }],
+    ["SAVEPOINT A1", { type: "savepoint", name: { name: "a1" } }],
+    ["SET TRANSACTION READ ONLY, ISOLATION LEVEL READ COMMITTED", { type: "set transaction", session: false, writeable: "read only", isolationLevel: "read committed" }],
+    ["PREPARE TRANSACTION 'it''s'", { type: "prepare transaction", gid: "it's" }],
+    ["COMMIT PREPARED $$g$$", { type: "commit prepared", gid: "g" }],
+  ])("%s", (sql, expected) => {
+    expect(parseOne(sql)).toEqual(expected);
+  });
+});
+
+describe("run-time parameters", () => {
+  it.each([
+    ["SET hnsw.ef_search TO 40", { type: "set", variable: { name: "hnsw.ef_search" }, set: { type: "value", value: 40 } }],
+    ["SET Alopex.Mode = on", { type: "set", variable: { name: "alopex.mode" }, set: { type: "identifier", name: "on" } }],
+    ["SET SESSION x = -1.5", { type: "set", variable: { name: "x" }, scope: "session", set: { type: "value", value: -1.5 } }],
+    ["SET x TO DEFAULT", { type: "set", variable: { name: "x" }, set: { type: "default" } }],
+    ['SET search_path = "$user", public', { type: "set", variable: { name: "search_path" }, set: { type: "list", values: [{ type: "identifier", doubleQuoted: true, name: "$user" }, { type: "identifier", name: "public" }] } }],
+    ["SET local = 1", { type: "set", variable: { name: "local" }, set: { type: "value", value: 1 } }],
+    ["RESET TIME ZONE", { type: "reset", variable: { name: "timezone" } }],
+    ["SHOW TIME ZONE", { type: "show", variable: { name: "timezone" } }],
+    ["SHOW server_version", { type: "show", variable: { name: "server_version" } }],
+  ])("%s", (sql, expected) => {
+    expect(parseOne(sql)).toEqual(expected);
+  });
+});
+
+describe("COPY", () => {
+  it.each([
+    ["COPY public.t TO STDOUT (FORMAT 'binary')", { type: "copy", direction: "to", table: { schema: "public", name: "t" }, options: { format: "binary" } }],
+    ["COPY t FROM STDIN (FORMAT csv, HEADER match, QUOTE '\"', ESCAPE '\\', ENCODING 'UTF8', FORCE_NOT_NULL (a), FORCE_NULL (b), FREEZE)", {
+      type: "copy",
+      direction: "from",
+      table: { name: "t" },
+      options: { format: "csv", header: "match", quote: '"', escape: "\\", encoding: "UTF8", forceNotNull: [{ name: "a" }], forceNull: [{ name: "b" }], freeze: true },
+    }],
+    ["COPY t TO STDOUT WITH (FORCE_QUOTE *, HEADER off)", { type: "copy", direction: "to", table: { name: "t" }, options: { forceQuote: "*", header: false } }],
+    ["COPY t FROM STDIN NULL AS '\\N' CSV", { type: "copy", direction: "from", table: { name: "t" }, options: { null: "\\N", format: "csv" } }],
+  ])("%s", (sql, expected) => {
+    expect(parseOne(sql)).toEqual(expected);
+  });
+
+  it("parses the query of COPY (...) TO like any query", () => {
+    expect(parseOne("COPY (SELECT e <-> [1,2] FROM t UNION ALL SELECT 0) TO STDOUT")).toMatchObject({
+      type: "copy",
+      query: { type: "union all", left: { columns: [{ expr: { op: "<->" } }] } },
+    });
+  });
+});
+
+describe("roles, locks, EXPLAIN, ANALYZE", () => {
+  it.each([
+    ["CREATE USER bob", { type: "create role", name: { name: "bob" }, options: { login: true } }],
+    ["CREATE USER bob NOLOGIN", { type: "create role", name: { name: "bob" }, options: { login: false } }],
+    ["CREATE ROLE admin WITH SUPERUSER CREATEDB NOCREATEROLE CONNECTION LIMIT 5 VALID UNTIL '2030-01-01' PASSWORD NULL", {
+      type: "create role",
+      name: { name: "admin" },
+      options: { superuser: true, createdb: true, createrole: false, connectionLimit: 5, validUntil: "2030-01-01", password: null },
+    }],
+    ["ALTER USER bob WITH ENCRYPTED PASSWORD 'x' NOSUPERUSER", { type: "alter role", name: { name: "bob" }, options: { password: "x", superuser: false } }],
+    ["DROP ROLE a, \"B\"", { type: "drop role", names: [{ name: "a" }, { name: "B" }], ifExists: false }],
+    ["LOCK t", { type: "lock", tables: [{ name: "t" }], mode: "access exclusive", nowait: false }],
+    ["LOCK TABLE ONLY s.t IN ROW EXCLUSIVE MODE NOWAIT", { type: "lock", tables: [{ schema: "s", name: "t" }], mode: "row exclusive", nowait: true }],
+    ["LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE", { type: "lock", tables: [{ name: "t" }], mode: "share update exclusive", nowait: false }],
+    ["ANALYZE VERBOSE a, s.b", { type: "analyze", verbose: true, tables: [{ name: "a" }, { schema: "s", name: "b" }] }],
+  ])("%s", (sql, expected) => {
+    expect(parseOne(sql)).toEqual(expected);
+  });
+
+  it("reads EXPLAIN options in both forms", () => {
+    expect(parseOne("EXPLAIN (ANALYZE, VERBOSE false, FORMAT json, COSTS off) DELETE FROM t")).toMatchObject({
+      type: "explain",
+      analyze: true,
+      verbose: false,
+      options: [
+        { name: "analyze", value: true },
+        { name: "verbose", value: false },
+        { name: "format", value: "json" },
+        { name: "costs", value: false },
+      ],
+      statement: { type: "delete" },
+    });
+    expect(parseOne("EXPLAIN ANALYSE VERBOSE (SELECT 1)")).toMatchObject({ analyze: true, verbose: true, statement: { type: "select" } });
+    expect(parseOne("EXPLAIN WITH x AS (SELECT 1) SELECT * FROM x")).toMatchObject({ statement: { type: "with" } });
+  });
+});
+
+describe("types and literals", () => {
+  it("reads VECTOR(n, metric) wherever a type goes", () => {
+    expect(parseOne("SELECT CAST(a AS VECTOR(3, COSINE)), b::vector(2, inner)")).toMatchObject({
+      columns: [
+        { expr: { type: "cast", to: { name: "vector", config: [3], metric: "cosine" } } },
+        { expr: { type: "cast", to: { name: "vector", config: [2], metric: "inner" } } },
+      ],
+    });
+    expect(parseOne("ALTER TABLE t ALTER COLUMN e TYPE vector(4, l2)")).toMatchObject({
+      changes: [{ alter: { type: "set type", dataType: { name: "vector", config: [4], metric: "l2" } } }],
+    });
+  });
+
+  it("keeps a function named vector a function", () => {
+    expect(parseOne("SELECT vector(3, cosine)")).toMatchObject({
+      columns: [{ expr: { type: "call", function: { name: "vector" }, args: [{ value: 3 }, { name: "cosine" }] } }],
+    });
+  });
+
+  it("reads [ ] as a vector only where an operand starts", () => {
+    expect(parseOne("SELECT a[1], ARRAY[[1,2],[3]], [1, +2, -3.5e1], []")).toMatchObject({
+      columns: [
+        { expr: { type: "arrayIndex" } },
+        { expr: { type: "array", expressions: [{ type: "array" }, { type: "array" }] } },
+        { expr: { type: "vector literal", values: [1, 2, -35] } },
+        { expr: { type: "vector literal", values: [] } },
+      ],
+    });
+  });
+});
