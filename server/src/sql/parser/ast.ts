@@ -31,6 +31,13 @@ export interface VectorLiteralExpr {
 
 export type Expr = pg.Expr | VectorDistanceExpr | VectorLiteralExpr;
 
+/**
+ * Integer and numeric constants that a JavaScript number cannot hold (more than 15 significant
+ * digits, like int8 extremes and long decimals, or out of its range: 1e400) also carry their
+ * source text.
+ */
+export type NumberLiteralExpr = (pg.ExprInteger | pg.ExprNumeric) & { text?: string };
+
 /** Window frame of `OVER (... ROWS|RANGE|GROUPS ...)`; a lone start bound means "... AND CURRENT ROW". */
 export interface WindowFrame {
   mode: "rows" | "range" | "groups";

@@ -53,7 +53,7 @@ export interface FrameShape {
 export class Registry {
   readonly prefix: string;
   readonly vectors: number[][] = [];
-  readonly numbers: number[] = [];
+  readonly numbers: { value: number; integer: boolean; text?: string }[] = [];
   readonly identifiers: string[] = [];
   readonly frames: FrameShape[] = [];
   readonly metrics: VectorMetric[] = [];
@@ -75,8 +75,8 @@ export class Registry {
     return `${this.prefix}vec${this.vectors.push(values) - 1}()`;
   }
 
-  number(value: number): string {
-    return `${this.prefix}num${this.numbers.push(value) - 1}()`;
+  number(literal: { value: number; integer: boolean; text?: string }): string {
+    return `${this.prefix}num${this.numbers.push(literal) - 1}()`;
   }
 
   identifier(name: string): string {

@@ -71,8 +71,34 @@ const LIBRARY_QUOTED = /^[^"*]+$/;
 
 const quoteString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
+/** Significant digits of a numeric constant's mantissa. */
+const significantDigits = (raw: string) => raw.replace(/[eE].*$/, "").replace(".", "").replace(/^0+/, "").length;
+
+/** After these words the library only takes a literal integer token (sequence options, SET TIME ZONE). */
+const LITERAL_ONLY_AFTER = new Set(["minvalue", "maxvalue", "increment", "restart", "cache", "start", "zone", "with", "by"]);
+
+/**
+ * Numbers the library cannot read right become placeholders: exponents (which it splits off as
+ * an alias) and, where an expression may stand, more digits than a double holds exactly. The
+ * source text goes along when the double loses the value (too many digits, out of range).
+ */
+function numberPlaceholder(ctx: ParseContext, i: number): { value: number; integer: boolean; text?: string } | null {
+  const t = ctx.tokens[i] as Token;
+  const exponent = /[eE]/.test(t.value);
+  const long = significantDigits(t.value) > 15;
+  let before = i - 1;
+  if (isOp(ctx.tokens[before], "-") || isOp(ctx.tokens[before], "+")) before--;
+  const prev = ctx.tokens[before];
+  if (!exponent && (!long || (prev?.kind === "ident" && LITERAL_ONLY_AFTER.has(prev.value)))) return null;
+  const integer = !exponent && !t.value.includes(".");
+  const value = Number(t.value);
+  const lost = long || !Number.isFinite(value) || (value === 0 && /[1-9]/.test(t.value.replace(/[eE].*$/, "")));
+  return { value, integer, ...(lost ? { text: t.value } : {}) };
+}
+
 /** The token as the library should read it: same meaning, in a spelling its lexer handles. */
-function tokenText(ctx: ParseContext, t: Token): { text: string; exact: boolean } {
+function tokenText(ctx: ParseContext, i: number): { text: string; exact: boolean } {
+  const t = ctx.tokens[i] as Token;
   const raw = ctx.sql.slice(t.start, t.end);
   switch (t.kind) {
     case "ident":
@@ -85,8 +111,10 @@ function tokenText(ctx: ParseContext, t: Token): { text: string; exact: boolean 
       return { text: quoteString(t.value), exact: raw === quoteString(t.value) };
     case "bitstring":
       return { text: `CAST(${quoteString(t.value)} AS varbit)`, exact: false };
-    case "number":
-      return /[eE]/.test(raw) ? { text: ctx.registry.number(Number(raw)), exact: false } : { text: raw, exact: true };
+    case "number": {
+      const literal = numberPlaceholder(ctx, i);
+      return literal ? { text: ctx.registry.number(literal), exact: false } : { text: raw, exact: true };
+    }
     default:
       return { text: raw, exact: true };
   }
@@ -97,7 +125,7 @@ function isGluedSign(ctx: ParseContext, range: TokenRange, edits: Edits, i: numb
   const t = ctx.tokens[i] as Token;
   const next = ctx.tokens[i + 1];
   if (!isOp(t, "-") || next?.kind !== "number" || i + 1 >= range.end || t.end !== next.start) return false;
-  if (/[eE]/.test(next.value) || edits.after.has(i) || edits.before.has(i + 1) || edits.replace.has(i + 1)) return false;
+  if (numberPlaceholder(ctx, i + 1) || edits.after.has(i) || edits.before.has(i + 1) || edits.replace.has(i + 1)) return false;
   return i === range.start || !endsOperand(ctx, i - 1);
 }
 
@@ -118,7 +146,7 @@ export function emit(ctx: ParseContext, range: TokenRange, edits: Edits, prefixT
     }
     const replaced = edits.replace.get(i);
     if (replaced !== undefined) parts.push({ text: replaced, orig: t.start, exact: false });
-    else parts.push({ ...tokenText(ctx, t), orig: t.start, glue: isGluedSign(ctx, range, edits, i) });
+    else parts.push({ ...tokenText(ctx, i), orig: t.start, glue: isGluedSign(ctx, range, edits, i) });
     for (const s of edits.after.get(i) ?? []) parts.push({ text: s, orig: t.end, exact: false });
     i++;
   }

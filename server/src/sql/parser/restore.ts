@@ -60,7 +60,10 @@ function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
     return { type: "binary", left: call.args[0], right: call.args[1], op: REWRITTEN_OPERATORS[call.index] } as Expr;
   }
   if (call?.kind === "vec") return { type: "vector literal", values: registry.vectors[call.index] ?? [] };
-  if (call?.kind === "num") return { type: "numeric", value: registry.numbers[call.index] ?? 0 };
+  if (call?.kind === "num") {
+    const n = registry.numbers[call.index] ?? { value: 0, integer: false };
+    return { type: n.integer ? "integer" : "numeric", value: n.value, ...(n.text !== undefined ? { text: n.text } : {}) } as Expr;
+  }
   const graft = graftIndex(node, registry);
   if (graft !== null) return registry.grafts[graft] as Statement;
   if (Array.isArray(node.orderBy)) attachFrame(node, registry);

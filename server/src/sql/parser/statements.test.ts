@@ -111,6 +111,19 @@ describe("types and literals", () => {
     });
   });
 
+  it("keeps the text of numbers a JavaScript number cannot hold", () => {
+    expect(parseOne("SELECT 9223372036854775807, 0.1234567890123456789, 1e400, 1.5, 2e3")).toEqual({
+      type: "select",
+      columns: [
+        { expr: { type: "integer", value: Number("9223372036854775807"), text: "9223372036854775807" } },
+        { expr: { type: "numeric", value: Number("0.1234567890123456789"), text: "0.1234567890123456789" } },
+        { expr: { type: "numeric", value: Infinity, text: "1e400" } },
+        { expr: { type: "numeric", value: 1.5 } },
+        { expr: { type: "numeric", value: 2000 } },
+      ],
+    });
+  });
+
   it("keeps a function named vector a function", () => {
     expect(parseOne("SELECT vector(3, cosine)")).toMatchObject({
       columns: [{ expr: { type: "call", function: { name: "vector" }, args: [{ value: 3 }, { name: "cosine" }] } }],
