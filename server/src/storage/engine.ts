@@ -34,6 +34,12 @@ export interface EngineOptions {
   readonly compactionFilter?: CompactionFilterFactory;
   /** Groups user keys into logical keys that compaction keeps together (see LogicalKeyBounds). */
   readonly logicalKeyBounds?: LogicalKeyBounds;
+  /**
+   * Within a logical key, a newer write always sorts before an older one (MVCC versions with
+   * inverted timestamps). Then a read within one logical key that finds a live entry in a
+   * memtable needs to look no further: everything in older memtables and tables sorts after it.
+   */
+  readonly newestFirstWithinLogicalKey?: boolean;
   /** Seed for the memtable's skiplist heights (deterministic tests). */
   readonly seed?: number;
   /** Run flushes and compactions in the background (default true). Tests may drive them by hand. */
@@ -305,6 +311,10 @@ export class StorageEngine {
   seekFirst(start: Uint8Array, end?: Uint8Array, options?: SeekOptions): KeyValue | undefined {
     this.checkOpen();
     const seq = options?.snapshot?.seq ?? this.visibleSeq;
+    if (options?.withinLogicalKey && this.options.newestFirstWithinLogicalKey) {
+      const found = this.seekFirstInMemtables(start, end, seq);
+      if (found !== "look further") return found;
+    }
     const children = this.rangeIterators(this.versions.current, start, end, options?.withinLogicalKey ?? false);
     const iter = children.length === 1 ? children[0]! : new MergingIterator(children);
     try {
@@ -328,6 +338,25 @@ export class StorageEngine {
     } finally {
       iter.close();
     }
+  }
+
+  /**
+   * seekFirst's shortcut for newest-first logical keys: memtables from newest to oldest; the first
+   * one holding anything of [start, end) decides if that entry is a visible put (nothing older can
+   * sort before it). A tombstone or a too-new entry sends the caller to the full merge.
+   */
+  private seekFirstInMemtables(start: Uint8Array, end: Uint8Array | undefined, seq: number): KeyValue | undefined | "look further" {
+    const target = lookupKey(start, SEQ_MAX);
+    for (let i = -1; i < this.imm.length; i++) {
+      const it = (i < 0 ? this.mem : this.imm[i]!.mem).logicalIterator();
+      it.seek(target);
+      if (!it.valid()) continue;
+      const ikey = it.key();
+      if (end && compareUserKeyOf(ikey, end) >= 0) continue;
+      if (seqOf(ikey) > seq || kindOf(ikey) !== ValueKind.Put) return "look further";
+      return [Buffer.from(ikey.subarray(0, ikey.length - TRAILER_BYTES)), Buffer.from(it.value())];
+    }
+    return "look further";
   }
 
   /** Iterators over the memtables and only those tables whose user keys may fall in [start, end). */

@@ -93,6 +93,7 @@ export class TxnStore implements KvStore, TxnHost {
       // Until recovery finishes nothing reads, but compaction may already run: keep everything.
       compactionFilter: mvccGcFilterFactory(() => ref.store?.gcHorizon() ?? 0),
       logicalKeyBounds: versionKeyBounds,
+      newestFirstWithinLogicalKey: true,
     });
     const s = new TxnStore(engine, options);
     try {
