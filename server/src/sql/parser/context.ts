@@ -44,6 +44,12 @@ export interface FrameShape {
   exclude?: WindowFrame["exclude"];
 }
 
+/** `trim(LEADING x FROM y)` is `ltrim(y, x)`: the written first argument goes last. */
+export interface SpecialCall {
+  name: string;
+  firstArgumentLast: boolean;
+}
+
 /**
  * Side tables for the placeholders written into the text given to the library. Every
  * placeholder name starts with `prefix`, chosen so that it occurs nowhere in the SQL (in any
@@ -57,6 +63,8 @@ export class Registry {
   readonly identifiers: string[] = [];
   readonly frames: FrameShape[] = [];
   readonly metrics: VectorMetric[] = [];
+  /** Calls with SQL-standard argument syntax, as the plain calls PostgreSQL turns them into. */
+  readonly specialCalls: SpecialCall[] = [];
   /** Queries parsed separately (set operations, WITH) and grafted back in place of `SELECT <q>`. */
   readonly grafts: (Statement | undefined)[] = [];
 
@@ -89,6 +97,10 @@ export class Registry {
 
   vectorType(metric: VectorMetric): string {
     return `${this.prefix}vt${this.metrics.push(metric) - 1}`;
+  }
+
+  specialCall(call: SpecialCall): string {
+    return `${this.prefix}sc${this.specialCalls.push(call) - 1}`;
   }
 
   graft(): { index: number; text: string } {

@@ -163,9 +163,10 @@ export const corpus: readonly CorpusEntry[] = [
   { id: "cast-typed-literal", lib: "ok", sql: "SELECT DATE '2024-01-01', TIMESTAMP '2024-01-01 10:00:00', INTERVAL '1 day'" },
   {
     id: "string-functions",
-    lib: "ok",
+    lib: "wrong",
     sql: "SELECT lower(a), upper(a), length(a), substring(a FROM 2 FOR 3), trim(a), concat(a, b), a || b, replace(a, 'x', 'y'), position('x' IN a) FROM t",
   },
+  { id: "trim-syntax", lib: "error", sql: "SELECT trim(BOTH ' ' FROM a), trim(LEADING '0' FROM b), trim(TRAILING FROM c) FROM t" },
   { id: "math-functions", lib: "ok", sql: "SELECT abs(a), round(b, 2), ceil(c), floor(d), sqrt(e), power(f, 2), mod(g, 3), a % 3, -a FROM t" },
   {
     id: "date-functions",

@@ -59,6 +59,11 @@ function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
     // Same key order as the library's own binary nodes.
     return { type: "binary", left: call.args[0], right: call.args[1], op: REWRITTEN_OPERATORS[call.index] } as Expr;
   }
+  if (call?.kind === "sc") {
+    const special = registry.specialCalls[call.index] ?? { name: "", firstArgumentLast: false };
+    const args = special.firstArgumentLast ? [...call.args.slice(1), ...call.args.slice(0, 1)] : call.args;
+    return { ...node, function: { name: special.name }, args } as Expr;
+  }
   if (call?.kind === "vec") return { type: "vector literal", values: registry.vectors[call.index] ?? [] };
   if (call?.kind === "num") {
     const n = registry.numbers[call.index] ?? { value: 0, integer: false };

@@ -92,6 +92,7 @@ class Rewriter {
         continue;
       }
       if (isWord(t, "vector")) this.vectorType(i, start, end);
+      if ((isWord(t, "trim") || isWord(t, "position")) && !isPunct(this.tok(i - 1), ".")) this.specialCall(i, end);
       if (isWord(t, "limit") && i + 1 < end && isWord(this.tok(i + 1), "all")) {
         this.edits.replace.set(i, "");
         this.edits.replace.set(i + 1, "");
@@ -162,6 +163,33 @@ class Rewriter {
     this.edits.replace.set(i, this.ctx.registry.vectorType(metric.value as VectorMetric));
     this.edits.replace.set(open + 2, "");
     this.edits.replace.set(open + 3, "");
+  }
+
+  /**
+   * TRIM([BOTH|LEADING|TRAILING] [chars] FROM s) and POSITION(sub IN s): the library rejects the
+   * first and reads the second as position(sub IN s) with an IN expression. PostgreSQL's own
+   * grammar turns them into btrim/ltrim/rtrim(s, chars) and position(s, sub); so do we.
+   */
+  private specialCall(i: number, end: number): void {
+    const open = i + 1;
+    const close = this.closing(open, end);
+    if (close < 0 || !isPunct(this.tok(open), "(")) return;
+    const word = (k: number) => this.tok(k)?.value;
+    if (word(i) === "position") {
+      const at = this.findTopLevel(open + 1, close, (k) => isWord(this.tok(k), "in"));
+      if (at < 0) return;
+      this.edits.replace.set(at, ",");
+      this.edits.replace.set(i, this.ctx.registry.specialCall({ name: "position", firstArgumentLast: true }));
+      return;
+    }
+    let j = open + 1;
+    const modes: Record<string, string> = { both: "btrim", leading: "ltrim", trailing: "rtrim" };
+    const mode = isWord(this.tok(j), "both") || isWord(this.tok(j), "leading") || isWord(this.tok(j), "trailing") ? word(j) : undefined;
+    if (mode) this.edits.replace.set(j++, "");
+    const from = this.findTopLevel(j, close, (k) => isWord(this.tok(k), "from"));
+    if (from >= 0) this.edits.replace.set(from, from === j ? "" : ",");
+    const name = modes[mode ?? "both"] as string;
+    this.edits.replace.set(i, this.ctx.registry.specialCall({ name, firstArgumentLast: from > j }));
   }
 
   // ---- window frames ---------------------------------------------------------------------
@@ -477,13 +505,13 @@ class FrameParser {
 function insertQuery(rw: Rewriter, range: TokenRange): void {
   const { ctx } = rw;
   if (!isWord(ctx.tokens[range.start], "insert")) return;
-  const isQueryStart = (i: number): boolean => {
+  const startsQuery = (i: number): boolean => {
     const t = ctx.tokens[i];
     if (isWord(t, "select") || isWord(t, "values") || isWord(t, "with")) return true;
-    const close = ctx.match[i] ?? -1;
-    return isPunct(t, "(") && close > i && rw.isGraftCandidate(i + 1, close);
+    // A parenthesised query, not the column list.
+    return isPunct(t, "(") && (ctx.match[i] ?? -1) > i && startsQuery(i + 1);
   };
-  const q = rw.findTopLevel(range.start + 1, range.end, isQueryStart);
+  const q = rw.findTopLevel(range.start + 1, range.end, startsQuery);
   if (q < 0) return;
   const t = (i: number) => ctx.tokens[i];
   let end = rw.findTopLevel(q, range.end, (i) => isWord(t(i), "returning") || (isWord(t(i), "on") && isWord(t(i + 1), "conflict")));
