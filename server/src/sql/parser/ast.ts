@@ -164,7 +164,8 @@ export interface RollbackPreparedStatement {
 
 /**
  * SET [SESSION|LOCAL] name {=|TO} value. The library's node shape; `variable.name` may be
- * dotted ("hnsw.ef_search"), each part folded like an identifier.
+ * dotted ("hnsw.ef_search"), each part folded like an identifier. SET TIME ZONE and SET NAMES
+ * come out as the parameters they set, "timezone" and "client_encoding".
  */
 export type SetStatement = pg.SetGlobalStatement;
 
@@ -317,7 +318,9 @@ type ReplacedLibraryStatement =
   | pg.StartTransactionStatement
   | pg.BeginStatement
   | pg.CommitStatement
-  | pg.RollbackStatement;
+  | pg.RollbackStatement
+  | pg.SetTimezone
+  | pg.SetNames;
 
 export type Statement = Exclude<pg.Statement, ReplacedLibraryStatement> | AlopexStatement;
 

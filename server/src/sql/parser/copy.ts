@@ -86,14 +86,13 @@ function stringValue(c: Cursor, name: Token, v: OptionValue): string {
   return v.text;
 }
 
+/** `*` or columns: parenthesised in the option list, bare in the old keyword form. */
 function columnListValue(c: Cursor): Name[] | "*" {
   if (c.peek()?.kind === "op" && c.peek()?.value === "*") {
     c.pos++;
     return "*";
   }
-  const names = c.parenNameList();
-  if (!names) throw c.fail();
-  return names;
+  return c.parenNameList() ?? c.nameList();
 }
 
 /** One `name [value]` of the parenthesised option list. */

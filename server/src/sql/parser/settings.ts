@@ -6,7 +6,8 @@ import { parseSetTransaction } from "./transaction.js";
 
 /**
  * SET / RESET / SHOW of run-time parameters. The library handles neither dotted names
- * (hnsw.ef_search) nor fractional values, SHOW ALL or RESET, and garbles value lists.
+ * (hnsw.ef_search) nor fractional values, SHOW ALL, RESET or SET LOCAL TIME ZONE, and garbles
+ * value lists; all SET forms are ours so that each comes out as one node type.
  */
 
 /** Parameter names PostgreSQL's grammar spells as several words. */
@@ -51,9 +52,15 @@ export function parseSet(c: Cursor): Statement {
   const isAssign = (ahead: number) => c.isWord("to", ahead) || isOp(c.peek(ahead), "=");
   // SESSION and LOCAL are scopes unless they are the parameter's own name.
   const scope = isAssign(1) ? null : c.oneOf(["session", "local"]);
-  const variable = parameterName(c);
-  if (!isAssign(0)) throw c.fail();
-  c.pos++;
+  // SET TIME ZONE x and SET NAMES x are PostgreSQL's spellings of timezone and client_encoding.
+  let variable: Name;
+  if (c.acceptWords("time", "zone")) variable = { name: "timezone" };
+  else if (c.acceptWords("names")) variable = { name: "client_encoding" };
+  else {
+    variable = parameterName(c);
+    if (!isAssign(0)) throw c.fail();
+    c.pos++;
+  }
   let set: SetGlobalValue;
   if (c.acceptWords("default")) set = { type: "default" };
   else {

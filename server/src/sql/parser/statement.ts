@@ -19,7 +19,7 @@ export type StatementClass = "any" | "dml";
 const QUERY_WORDS = new Set(["select", "values", "with"]);
 const DML_WORDS = new Set(["insert", "update", "delete"]);
 /** First words of the statements left to the library besides queries and DML. */
-const LIBRARY_STATEMENT_WORDS = new Set(["create", "alter", "drop", "truncate", "comment", "refresh", "do", "prepare", "deallocate", "set"]);
+const LIBRARY_STATEMENT_WORDS = new Set(["create", "alter", "drop", "truncate", "comment", "refresh", "do", "prepare", "deallocate"]);
 const TRANSACTION_WORDS = new Set(["begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release"]);
 
 /** Routes a statement to our parsers for what the library gets wrong, to the library otherwise. */
@@ -50,8 +50,6 @@ export function parseStatement(ctx: ParseContext, range: TokenRange, allowed: St
     case "reset":
       return parseReset(c);
     case "set":
-      // SET TIME ZONE and SET NAMES have their own node types in the library, and it parses them right.
-      if (secondInRange && (isWord(second, "names") || (isWord(second, "time") && isWord(ctx.tokens[range.start + 2], "zone")))) break;
       return parseSet(c);
     case "create":
     case "alter":
