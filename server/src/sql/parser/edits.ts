@@ -1,7 +1,7 @@
 import { REWRITTEN_OPERATORS, type ParseContext } from "./context.js";
 import { BOUNDARY, SIGN_CONTEXT } from "./keywords.js";
 import type { Token } from "./lexer.js";
-import { isOp, type TokenRange } from "./structure.js";
+import { isOp, isWord, type TokenRange } from "./structure.js";
 
 /**
  * Token-level edits on the text given to the library. Edits never move text: they insert
@@ -108,6 +108,8 @@ function tokenText(ctx: ParseContext, i: number): { text: string; exact: boolean
         ? { text: raw, exact: true }
         : { text: ctx.registry.identifier(t.value), exact: false };
     case "string":
+      // The library takes DO's body only in $$ quotes, and other strings only in single quotes.
+      if (isWord(ctx.tokens[i - 1], "do") && !t.value.includes("$$")) return { text: `$$${t.value}$$`, exact: raw === `$$${t.value}$$` };
       return { text: quoteString(t.value), exact: raw === quoteString(t.value) };
     case "bitstring":
       return { text: `CAST(${quoteString(t.value)} AS varbit)`, exact: false };
