@@ -147,7 +147,7 @@ describe("statements left to the library", () => {
     expect(parseOne("DO $body$ BEGIN NULL; END $body$")).toEqual({ type: "do", code: " BEGIN NULL; END " });
   });
 
-  it("still get set operations in INSERT and vector syntax anywhere", () => {
+  it("get vector syntax in any clause", () => {
     expect(parseOne("CREATE INDEX ON t (a) WHERE e <-> [1, 0] < 1")).toMatchObject({
       type: "create index",
       where: { type: "binary", op: "<", left: { type: "binary", op: "<->", right: { type: "vector literal", values: [1, 0] } } },
