@@ -34,6 +34,8 @@ export interface EngineOptions {
   readonly compactionFilter?: CompactionFilterFactory;
   /** Groups user keys into logical keys that compaction keeps together (see LogicalKeyBounds). */
   readonly logicalKeyBounds?: LogicalKeyBounds;
+  /** The lower bound of `logicalKeyBounds` alone, if it is cheaper to compute (memtables ask on every write). */
+  readonly logicalKeyOf?: LogicalKeyOf;
   /**
    * Within a logical key, a newer write always sorts before an older one (MVCC versions with
    * inverted timestamps). Then a read within one logical key that finds a live entry in a
@@ -829,6 +831,7 @@ function sstWriterOptions(config: StorageConfig): SstWriterOptions {
 }
 
 function logicalKeyOf(options: EngineOptions): LogicalKeyOf | undefined {
+  if (options.logicalKeyOf) return options.logicalKeyOf;
   const bounds = options.logicalKeyBounds;
   return bounds && ((userKey: Buffer) => bounds(userKey)[0]);
 }

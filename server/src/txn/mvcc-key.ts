@@ -140,6 +140,10 @@ const MAX_TS_SUFFIX = Buffer.alloc(TS_BYTES, 0xff);
  * All versions of one user key form one logical key for compaction (see LogicalKeyBounds): from
  * the bare escaped key (below every version) to the escaped key with the oldest timestamp.
  */
+export function versionKeyLogical(storageKey: Buffer): Buffer {
+  return storageKey[0] !== DATA_PREFIX || storageKey.length < 1 + TS_BYTES ? storageKey : storageKey.subarray(0, storageKey.length - TS_BYTES);
+}
+
 export function versionKeyBounds(storageKey: Buffer): readonly [Buffer, Buffer] {
   if (storageKey[0] !== DATA_PREFIX || storageKey.length < 1 + TS_BYTES) return [storageKey, storageKey];
   const prefix = storageKey.subarray(0, storageKey.length - TS_BYTES);

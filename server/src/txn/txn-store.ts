@@ -7,7 +7,7 @@ import { DuplicatePreparedTransaction, InvalidTransactionState, SerializationFai
 import { mvccGcFilterFactory } from "./gc-filter.js";
 import { HybridLogicalClock, LOGICAL_BITS, type PhysicalClock, type Timestamp } from "./hlc.js";
 import { LockManager } from "./lock-manager.js";
-import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds } from "./mvcc-key.js";
+import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds, versionKeyLogical } from "./mvcc-key.js";
 import { decodePreparedRecord, encodePreparedRecord, type PreparedRecord } from "./prepared-record.js";
 import { keyBytes, keyString } from "./read-set.js";
 import { Transaction, type PendingWrite, type TxnHost } from "./transaction.js";
@@ -93,6 +93,7 @@ export class TxnStore implements KvStore, TxnHost {
       // Until recovery finishes nothing reads, but compaction may already run: keep everything.
       compactionFilter: mvccGcFilterFactory(() => ref.store?.gcHorizon() ?? 0),
       logicalKeyBounds: versionKeyBounds,
+      logicalKeyOf: versionKeyLogical,
       newestFirstWithinLogicalKey: true,
     });
     const s = new TxnStore(engine, options);
