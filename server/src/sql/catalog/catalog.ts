@@ -1,0 +1,1112 @@
+/**
+ * The SQL catalog, read and changed inside a kv transaction (key layout: keys.ts).
+ *
+ * Because the catalog is ordinary kv data, DDL is transactional: a rolled-back CREATE TABLE
+ * leaves nothing, and a transaction reads the catalog of its own snapshot with its own
+ * uncommitted DDL on top.
+ *
+ * Concurrency. Every DDL statement first takes the exclusive key lock on the catalog version
+ * key, so DDL transactions run one at a time:
+ * - at Repeatable Read / Snapshot / Serializable, taking that lock fails with 40001 if any DDL
+ *   committed after the transaction's snapshot (first committer wins), so DDL never acts on a
+ *   stale catalog, and of two concurrent CREATE TABLE t one fails (40001, or 42P07 if it started
+ *   after the other committed);
+ * - at Read Committed / Uncommitted, the statement's snapshot is refreshed once the lock is
+ *   held, so the DDL reads the newest catalog (as PostgreSQL's DDL does) and ids and names
+ *   cannot be handed out twice.
+ * Ids come from a counter key written in the DDL transaction, so they are never duplicated
+ * (and, because ids are never reused, neither are key spaces).
+ *
+ * Table locks (`tx.lockTable(relationLockName(id), mode)`), taken before the version lock so that
+ * a DDL statement waiting for a table's users does not hold up unrelated DDL:
+ *
+ *   createTable, createSequence        exclusive on the new relation
+ *   dropTable, alterTableAddColumn,    exclusive on the table
+ *   alterTableDropColumn, renameTable,
+ *   renameColumn
+ *   createIndex                        shared on the table (readers go on, writers wait: PostgreSQL's SHARE)
+ *   dropIndex                          exclusive on the index's table
+ *   dropSequence                       exclusive on the sequence (CASCADE: also on the owning table)
+ *   roles                              none (the version key lock alone)
+ *   nextval / setval / nextRowId       none; an exclusive key lock on the state in a short transaction
+ *   useTable (DML)                     the caller's mode, plus a shared key lock on the table's
+ *                                      descriptor for writes (see useTable)
+ *
+ * DDL that reads table data (createIndex's build, ADD COLUMN NOT NULL's emptiness check) runs
+ * after the table lock. At Read Committed the refreshed snapshot then holds every committed
+ * row. At Repeatable Read / Snapshot the snapshot may predate rows committed by writers the lock
+ * waited for: with a store, the scan is compared with the newest committed data and any row that
+ * differs and was not written by this transaction fails the DDL with 40001 (a key lock on a key
+ * committed after the snapshot does that); Serializable's own read validation does the same.
+ *
+ * Caching. Decoded entries are cached per transaction (a second read of a table returns the
+ * same frozen object), and, given a CatalogCache, shared between transactions that read the same
+ * catalog version (cache.ts). After its first DDL a transaction keeps a private cache, updated as
+ * it writes.
+ */
+import { randomBytes } from "node:crypto";
+import type { KvCursor, KvEntry, KvStore, KvTransaction, TableLockMode } from "../../kv/kv.js";
+import { SqlStateError } from "../../common/sqlstate-error.js";
+import { formatText, isValueOfType, representationError, RowCodec, type SqlType, type SqlValue, typeNameForMessages } from "../types/index.js";
+import type { CatalogCache } from "./cache.js";
+import {
+  decodeCounter,
+  decodeIndex,
+  decodeRole,
+  decodeSequence,
+  decodeTable,
+  decodeVersion,
+  type DroppedSpan,
+  encodeCounter,
+  encodeDropped,
+  encodeIndex,
+  encodeRole,
+  encodeSequence,
+  encodeTable,
+  encodeVersion,
+  freezeTable,
+} from "./codec.js";
+import * as err from "./errors.js";
+import {
+  decodePrimaryKey,
+  decodeRelationRef,
+  droppedKey,
+  encodeIndexKey,
+  encodeIndexPrefix,
+  encodeRelationRef,
+  FIRST_OBJECT_ID,
+  indexSpan,
+  indexesPrefix,
+  indexKey,
+  NEXT_ID_KEY,
+  prefixSpan,
+  type RelationRef,
+  relationKey,
+  relationLockName,
+  ROLES_PREFIX,
+  roleKey,
+  rowIdStateKey,
+  SEQUENCES_PREFIX,
+  sequenceKey,
+  sequenceStateKey,
+  TABLES_PREFIX,
+  tableDataSpan,
+  tableKey,
+  tableSpan,
+  VERSION_KEY,
+} from "./keys.js";
+import {
+  type AlterRoleSpec,
+  type Check,
+  type CheckSpec,
+  type Column,
+  type ColumnSpec,
+  type CreateIndexSpec,
+  type CreateSequenceSpec,
+  type CreateTableSpec,
+  type DdlResult,
+  DEFAULT_SCHEMA,
+  done,
+  type DropOptions,
+  type Index,
+  type IndexColumn,
+  type KeyColumnSpec,
+  type RelationKind,
+  type RenameColumnOptions,
+  type Role,
+  type RoleSpec,
+  type Sequence,
+  type SequenceType,
+  skipped,
+  type Table,
+} from "./model.js";
+import {
+  nextvalInStore,
+  nextvalInTransaction,
+  SEQUENCE_TYPE_BOUNDS,
+  type SequenceParams,
+  sequenceFromSpec,
+  SequenceSession,
+  type SequenceTarget,
+  setvalInStore,
+  setvalInTransaction,
+} from "./sequences.js";
+
+export interface CatalogOptions {
+  /**
+   * The store the transaction belongs to. With it, nextval/setval/nextRowId are
+   * non-transactional (short transactions of their own, see sequences.ts) and snapshot-level DDL
+   * that reads table data is checked against the newest committed data. Without it nextval is
+   * transactional.
+   */
+  readonly store?: KvStore;
+  /** Decoded entries shared between transactions (one per store, or one per process). */
+  readonly cache?: CatalogCache;
+  /** The session's currval/lastval state. */
+  readonly session?: SequenceSession;
+}
+
+/** How a transaction's snapshot behaves, which decides how long cached entries stay right. */
+type ViewMode = "snapshot" | "statement" | "dirty";
+
+interface View {
+  /** The catalog version the entries belong to; undefined for a private view. */
+  readonly token: string | undefined;
+  readonly entries: Map<string, unknown>;
+}
+
+const EMPTY = Buffer.alloc(0);
+const SERIAL_TYPES: readonly string[] = ["int2", "int4", "int8"];
+/** Hidden row ids: a sequence per table, cached generously since their order means nothing. */
+const ROW_ID_PARAMS: SequenceParams = { start: 1n, increment: 1n, min: 1n, max: SEQUENCE_TYPE_BOUNDS.int8.max, cycle: false, cache: 100 };
+
+function viewMode(tx: KvTransaction): ViewMode {
+  if (tx.isolation === "read-uncommitted") return "dirty";
+  return tx.isolation === "read-committed" ? "statement" : "snapshot";
+}
+
+const sameRef = (a: RelationRef | undefined, b: RelationRef | undefined) => a?.kind === b?.kind && a?.id === b?.id;
+
+const keyColumn = (c: string | KeyColumnSpec): KeyColumnSpec => (typeof c === "string" ? { column: c } : c);
+
+/** Whether values of `t` can be key components (primary keys, btree indexes), as toKeyValue allows. */
+function checkKeyType(t: SqlType): void {
+  if (t.kind === "json") throw err.noOperatorClass(typeNameForMessages(t), "btree");
+  if (t.kind === "jsonb" || t.kind === "vector") throw err.notSupported(`values of type ${typeNameForMessages(t)} cannot be used in keys`);
+}
+
+/** SQL text of a string literal / identifier, quoted as PostgreSQL prints them. */
+const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const quoteIdent = (s: string) => (/^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`);
+
+function nextvalDefault(sequence: string): string {
+  return `nextval(${quoteLiteral(quoteIdent(sequence))}::regclass)`;
+}
+
+export class Catalog {
+  private static readonly instances = new WeakMap<KvTransaction, Catalog>();
+
+  private readonly mode: ViewMode;
+  private readonly shared: CatalogCache | undefined;
+  private view: View | undefined;
+  /** Bumped whenever the view is replaced by a private one, so loads begun before are not stored. */
+  private generation = 0;
+  /** Holds the version key's lock (every DDL statement takes it first). */
+  private ddl = false;
+  /** Has written a new version token (once per transaction, at its first change). */
+  private bumped = false;
+  /** Relations created by this transaction: invisible to others, so their sequences stay in it. */
+  private readonly created = new Set<number>();
+
+  private constructor(
+    readonly tx: KvTransaction,
+    private readonly options: CatalogOptions,
+  ) {
+    this.mode = viewMode(tx);
+    const sharable = this.mode !== "dirty" && !(tx.isolation === "serializable" && !tx.readOnly);
+    this.shared = sharable ? options.cache : undefined;
+  }
+
+  /**
+   * The catalog of a transaction: one per transaction (a second call returns the first, and its
+   * options), because it tracks the transaction's own DDL.
+   */
+  static of(tx: KvTransaction, options: CatalogOptions = {}): Catalog {
+    let c = Catalog.instances.get(tx);
+    if (!c) Catalog.instances.set(tx, (c = new Catalog(tx, options)));
+    return c;
+  }
+
+  /**
+   * For Read Uncommitted: starts a statement (tx.beginStatement) and forgets cached entries,
+   * which may have come from others' uncommitted DDL. Other levels need not call it (Read
+   * Committed checks the catalog version on every lookup), but may.
+   */
+  beginStatement(): void {
+    this.tx.beginStatement();
+    if (this.mode === "dirty" && !this.ddl) this.view = undefined;
+  }
+
+  /** The catalog version counter this transaction sees (0 before any DDL). */
+  async version(): Promise<number> {
+    return decodeVersion(await this.tx.get(VERSION_KEY)).counter;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  private async readToken(): Promise<string> {
+    return decodeVersion(await this.tx.get(VERSION_KEY)).token;
+  }
+
+  private privateView(): View {
+    return (this.view ??= { token: undefined, entries: new Map() });
+  }
+
+  private async currentView(): Promise<View> {
+    if (this.ddl || this.mode === "dirty") return this.privateView();
+    if (this.mode === "snapshot" && (this.view || !this.shared)) return this.privateViewOr();
+    // Read Committed reads the version at every lookup, since its snapshot moves per statement.
+    const token = await this.readToken();
+    if (this.ddl) return this.privateView();
+    if (this.view && (this.mode === "snapshot" || this.view.token === token)) return this.view;
+    this.view = { token, entries: this.shared?.entries(token) ?? new Map() };
+    return this.view;
+  }
+
+  private privateViewOr(): View {
+    return this.view ?? this.privateView();
+  }
+
+  /**
+   * A cached entry, loaded by `read` on a miss. `related` names further entries the load
+   * decoded anyway (a list's members), stored alongside.
+   */
+  private async load<T>(key: string, read: (known: ReadonlyMap<string, unknown>) => Promise<T>, related?: (value: T) => Iterable<[string, unknown]>): Promise<T> {
+    const generation = this.generation;
+    const view = await this.currentView();
+    if (view.entries.has(key)) return view.entries.get(key) as T;
+    const value = await read(view.entries);
+    // A moved Read Committed snapshot may have read another version; the token tells.
+    const stale = view.token !== undefined && this.mode === "statement" && (await this.readToken()) !== view.token;
+    // A DDL statement that started meanwhile replaced the view: the value may include its writes.
+    if (stale || generation !== this.generation) return value;
+    view.entries.set(key, value);
+    for (const [k, v] of related?.(value) ?? []) if (!view.entries.has(k)) view.entries.set(k, v);
+    return value;
+  }
+
+  private async scanAll(prefix: Buffer): Promise<KvEntry[]> {
+    const out: KvEntry[] = [];
+    for await (const e of this.tx.scan(prefixSpan(prefix))) out.push(e);
+    return out;
+  }
+
+  /** What a relation name stands for (table, index or sequence), or undefined. */
+  relation(name: string): Promise<RelationRef | undefined> {
+    return this.load(`rel:${name}`, async () => {
+      const bytes = await this.tx.get(relationKey(DEFAULT_SCHEMA, name));
+      return bytes === undefined ? undefined : Object.freeze(decodeRelationRef(bytes));
+    });
+  }
+
+  tableById(id: number): Promise<Table | undefined> {
+    return this.load(`table:${id}`, async () => {
+      const bytes = await this.tx.get(tableKey(id));
+      return bytes === undefined ? undefined : decodeTable(bytes);
+    });
+  }
+
+  async getTable(name: string): Promise<Table | undefined> {
+    const ref = await this.relation(name);
+    return ref?.kind === "table" ? this.tableById(ref.id) : undefined;
+  }
+
+  /** The table, or 42P01 / 42809 as PostgreSQL reports a bad name where a table is expected. */
+  async requireTable(name: string): Promise<Table> {
+    const ref = await this.relation(name);
+    if (ref === undefined) throw err.relationMissing(name);
+    if (ref.kind !== "table") throw err.wrongObjectType(name, "table");
+    return (await this.tableById(ref.id)) ?? this.inconsistent(name);
+  }
+
+  /** Every table, in creation (id) order. */
+  listTables(): Promise<readonly Table[]> {
+    return this.load(
+      "tables",
+      async (known) => Object.freeze((await this.scanAll(TABLES_PREFIX)).map((e) => decodeTable(e.value)).map((t) => (known.get(`table:${t.id}`) as Table | undefined) ?? t)),
+      (tables) => tables.map((t) => [`table:${t.id}`, t]),
+    );
+  }
+
+  /** The indexes of a table, in creation (id) order. */
+  indexesOf(tableId: number): Promise<readonly Index[]> {
+    return this.load(
+      `indexes:${tableId}`,
+      async (known) => Object.freeze((await this.scanAll(indexesPrefix(tableId))).map((e) => decodeIndex(e.value)).map((ix) => (known.get(`index:${ix.id}`) as Index | undefined) ?? ix)),
+      (indexes) => indexes.map((ix) => [`index:${ix.id}`, ix]),
+    );
+  }
+
+  private indexById(tableId: number, id: number): Promise<Index | undefined> {
+    return this.load(`index:${id}`, async () => {
+      const bytes = await this.tx.get(indexKey(tableId, id));
+      return bytes === undefined ? undefined : decodeIndex(bytes);
+    });
+  }
+
+  async getIndex(name: string): Promise<Index | undefined> {
+    const ref = await this.relation(name);
+    return ref?.kind === "index" ? this.indexById(ref.tableId!, ref.id) : undefined;
+  }
+
+  sequenceById(id: number): Promise<Sequence | undefined> {
+    return this.load(`sequence:${id}`, async () => {
+      const bytes = await this.tx.get(sequenceKey(id));
+      return bytes === undefined ? undefined : decodeSequence(bytes);
+    });
+  }
+
+  async getSequence(name: string): Promise<Sequence | undefined> {
+    const ref = await this.relation(name);
+    return ref?.kind === "sequence" ? this.sequenceById(ref.id) : undefined;
+  }
+
+  listSequences(): Promise<readonly Sequence[]> {
+    return this.load(
+      "sequences",
+      async () => Object.freeze((await this.scanAll(SEQUENCES_PREFIX)).map((e) => decodeSequence(e.value))),
+      (seqs) => seqs.map((s) => [`sequence:${s.id}`, s]),
+    );
+  }
+
+  getRole(name: string): Promise<Role | undefined> {
+    return this.load(`role:${name}`, async () => {
+      const bytes = await this.tx.get(roleKey(name));
+      return bytes === undefined ? undefined : decodeRole(bytes);
+    });
+  }
+
+  /** Every role, by name. */
+  listRoles(): Promise<readonly Role[]> {
+    return this.load(
+      "roles",
+      async () => Object.freeze((await this.scanAll(ROLES_PREFIX)).map((e) => decodeRole(e.value))),
+      (roles) => roles.map((r) => [`role:${r.name}`, r]),
+    );
+  }
+
+  private inconsistent(name: string): never {
+    throw new SqlStateError(`catalog entry for relation "${name}" is missing its descriptor`, "XX000");
+  }
+
+  /**
+   * Locks a table for a DML statement and returns its descriptor as of the lock.
+   *
+   * Read Committed: the statement's snapshot is refreshed once the lock is held (PostgreSQL
+   * likewise takes the statement snapshot after locking), so call this for every table of a
+   * statement before reading data. Snapshot levels, for modes that write: also takes a shared
+   * key lock on the table's descriptor, which fails with 40001 if DDL changed the table (or an
+   * index of it) after the snapshot (writing rows under an outdated schema would skip a new index), and
+   * makes later DDL on the table wait for this transaction.
+   */
+  async useTable(name: string, mode: TableLockMode): Promise<Table> {
+    let table = await this.requireTable(name);
+    for (;;) {
+      await this.tx.lockTable(relationLockName(table.id), mode);
+      if (this.mode === "snapshot") {
+        if (mode !== "intention-shared" && mode !== "shared") await this.tx.lockKey(tableKey(table.id), "shared");
+        return table;
+      }
+      this.tx.beginStatement();
+      if (this.mode === "dirty" && !this.ddl) this.view = undefined;
+      const now = await this.requireTable(name);
+      if (now.id === table.id && now.version === table.version) return now;
+      table = now;
+    }
+  }
+
+  // ---- DDL plumbing --------------------------------------------------------------------------
+
+  /**
+   * The start of every DDL statement: the version key's lock (see the file comment), and a
+   * private view from then on. Read Committed refreshes its snapshot each time, so a statement
+   * that just waited for a table lock sees the rows committed before it.
+   */
+  private async beginDdl(): Promise<void> {
+    if (!this.ddl) {
+      await this.tx.lockKey(VERSION_KEY, "exclusive");
+      this.ddl = true;
+      this.generation++;
+      this.view = { token: undefined, entries: new Map() };
+    }
+    if (this.mode !== "snapshot") this.tx.beginStatement();
+  }
+
+  /** Writes the new version token, once per transaction, before its first catalog write. */
+  private async changed(): Promise<void> {
+    if (this.bumped) return;
+    const v = decodeVersion(await this.tx.get(VERSION_KEY));
+    await this.tx.put(VERSION_KEY, encodeVersion({ counter: v.counter + 1, token: randomBytes(12).toString("base64url") }));
+    this.bumped = true;
+  }
+
+  private async put(key: Buffer, value: Buffer): Promise<void> {
+    await this.changed();
+    await this.tx.put(key, value);
+  }
+
+  private async del(key: Buffer): Promise<void> {
+    await this.changed();
+    await this.tx.delete(key);
+  }
+
+  /** Sets (or with undefined, marks absent) cached entries of the private view. */
+  private remember(key: string, value: unknown): void {
+    this.privateView().entries.set(key, value);
+  }
+
+  private forget(...keys: string[]): void {
+    const entries = this.privateView().entries;
+    for (const k of keys) entries.delete(k);
+  }
+
+  private async allocateId(): Promise<number> {
+    const id = decodeCounter(await this.tx.get(NEXT_ID_KEY), FIRST_OBJECT_ID);
+    await this.tx.put(NEXT_ID_KEY, encodeCounter(id + 1));
+    return id;
+  }
+
+  /**
+   * Resolves a name for DDL on it: locks the relation (an index: its table) in `mode` if it is
+   * of `kind`, then takes the DDL lock, and answers as of then. A name that moved in between
+   * (possible only at Read Committed, whose snapshot the DDL lock refreshes) is resolved again.
+   */
+  private async resolveForDdl(name: string, kind: RelationKind, mode: TableLockMode): Promise<RelationRef | undefined> {
+    let ref = await this.relation(name);
+    let locked: number | undefined;
+    for (;;) {
+      if (ref?.kind === kind) {
+        const target = ref.kind === "index" ? ref.tableId! : ref.id;
+        if (target !== locked) {
+          await this.tx.lockTable(relationLockName(target), mode);
+          locked = target;
+        }
+      }
+      await this.beginDdl();
+      const now = await this.relation(name);
+      if (sameRef(now, ref)) return now;
+      ref = now;
+    }
+  }
+
+  /** The table named for ALTER TABLE, locked exclusively; IF EXISTS gives undefined for a missing one. */
+  private async tableForAlter(name: string, ifExists: boolean | undefined): Promise<Table | undefined> {
+    const ref = await this.resolveForDdl(name, "table", "exclusive");
+    if (ref === undefined) {
+      if (ifExists) return undefined;
+      throw err.relationMissing(name);
+    }
+    if (ref.kind !== "table") throw err.wrongObjectType(name, "table");
+    return (await this.tableById(ref.id)) ?? this.inconsistent(name);
+  }
+
+  private async putRelation(name: string, ref: RelationRef): Promise<void> {
+    await this.put(relationKey(DEFAULT_SCHEMA, name), encodeRelationRef(ref));
+    this.remember(`rel:${name}`, Object.freeze(ref));
+  }
+
+  private async deleteRelation(name: string): Promise<void> {
+    await this.del(relationKey(DEFAULT_SCHEMA, name));
+    this.remember(`rel:${name}`, undefined);
+  }
+
+  private async putTable(t: Table): Promise<void> {
+    await this.put(tableKey(t.id), encodeTable(t));
+    this.remember(`table:${t.id}`, t);
+    this.forget("tables");
+  }
+
+  private async putIndex(ix: Index): Promise<void> {
+    await this.put(indexKey(ix.tableId, ix.id), encodeIndex(ix));
+    this.remember(`index:${ix.id}`, ix);
+    this.forget(`indexes:${ix.tableId}`);
+  }
+
+  private async putSequence(s: Sequence): Promise<void> {
+    await this.put(sequenceKey(s.id), encodeSequence(s));
+    this.remember(`sequence:${s.id}`, s);
+    this.forget("sequences");
+  }
+
+  /** A free relation name: `base`, else base1, base2, ... (PostgreSQL's ChooseRelationName). */
+  private async chooseRelationName(base: string, taken: ReadonlySet<string> = new Set()): Promise<string> {
+    for (let n = 0; ; n++) {
+      const name = n === 0 ? base : `${base}${n}`;
+      if (!taken.has(name) && (await this.relation(name)) === undefined) return name;
+    }
+  }
+
+  /** Bumps a table's version (and stores other changes to it). */
+  private async updateTable(table: Table, changes: Partial<Omit<Table, "kind" | "id" | "version">>): Promise<Table> {
+    const next = freezeTable({ ...table, ...changes, version: table.version + 1 });
+    await this.putTable(next);
+    return next;
+  }
+
+  /**
+   * The table's rows for DDL that reads them, verified against the newest committed data at
+   * snapshot levels (see the file comment). Stop early by breaking out of the loop.
+   */
+  private async *rowsForDdl(table: Table): AsyncGenerator<KvEntry> {
+    const span = tableSpan(table);
+    const store = this.options.store;
+    const verify = this.mode === "snapshot" && this.tx.isolation !== "serializable" && store !== undefined && !this.created.has(table.id);
+    const mine = this.tx.scan(span);
+    if (!verify) {
+      try {
+        yield* mine;
+      } finally {
+        mine.close();
+      }
+      return;
+    }
+    const latestTx = await store.begin({ isolation: "read-committed", readOnly: true });
+    const latest = latestTx.scan(span);
+    try {
+      yield* this.compareScans(mine, latest);
+    } finally {
+      mine.close();
+      latest.close();
+      if (latestTx.state === "active") await latestTx.commit();
+    }
+  }
+
+  /**
+   * Yields `mine`; where it differs from `latest`, locks the key, which fails with 40001 if
+   * another transaction committed it after this one's snapshot (and does nothing if this
+   * transaction wrote it itself).
+   */
+  private async *compareScans(mine: KvCursor, latest: KvCursor): AsyncGenerator<KvEntry> {
+    const next = async (it: AsyncIterator<KvEntry>): Promise<KvEntry | undefined> => {
+      const r = await it.next();
+      return r.done ? undefined : r.value;
+    };
+    const a = mine[Symbol.asyncIterator]();
+    const b = latest[Symbol.asyncIterator]();
+    let x = await next(a);
+    let y = await next(b);
+    while (x !== undefined || y !== undefined) {
+      if (y === undefined || (x !== undefined && Buffer.compare(x.key, y.key) < 0)) {
+        await this.tx.lockKey(x!.key, "shared");
+        yield x!;
+        x = await next(a);
+      } else if (x === undefined || Buffer.compare(x.key, y.key) > 0) {
+        await this.tx.lockKey(y.key, "shared");
+        y = await next(b);
+      } else {
+        if (!Buffer.from(x.value).equals(y.value)) await this.tx.lockKey(x.key, "shared");
+        yield x;
+        x = await next(a);
+        y = await next(b);
+      }
+    }
+  }
+
+  private async tableIsEmpty(table: Table): Promise<boolean> {
+    for await (const _ of this.rowsForDdl(table)) return false;
+    return true;
+  }
+
+  /**
+   * Leaves a dropped relation's keys for purgeDroppedData instead of deleting them here: DROP
+   * stays O(1), and it never writes a sequence's state, which nextval commits outside DDL (at
+   * snapshot levels that write would fail with 40001 whenever nextval ran after the snapshot).
+   * Nothing reads the keys meanwhile, since ids are never reused.
+   */
+  private async markDropped(id: number, spans: readonly DroppedSpan[]): Promise<void> {
+    await this.put(droppedKey(id), encodeDropped(spans));
+  }
+
+  // ---- tables --------------------------------------------------------------------------------
+
+  async createTable(spec: CreateTableSpec): Promise<DdlResult<Table>> {
+    await this.beginDdl();
+    if ((await this.relation(spec.name)) !== undefined) {
+      if (spec.ifNotExists) return skipped(`relation "${spec.name}" already exists, skipping`);
+      throw err.relationExists(spec.name);
+    }
+    const names = new Set<string>();
+    for (const c of spec.columns) {
+      if (names.has(c.name)) throw err.columnSpecifiedTwice(c.name);
+      names.add(c.name);
+    }
+    const idOf = new Map(spec.columns.map((c, i) => [c.name, i + 1]));
+    const pk = (spec.primaryKey ?? []).map(keyColumn);
+    const pkIds: number[] = [];
+    for (const k of pk) {
+      const id = idOf.get(k.column);
+      if (id === undefined) throw err.keyColumnMissing(k.column);
+      if (pkIds.includes(id)) throw err.keyColumnTwice(k.column);
+      checkKeyType(spec.columns[id - 1]!.type);
+      pkIds.push(id);
+    }
+    const id = await this.allocateId();
+    const sequences: Sequence[] = [];
+    const taken = new Set<string>();
+    const columns: Column[] = [];
+    for (const [i, c] of spec.columns.entries()) {
+      const columnId = i + 1;
+      let column = this.columnFromSpec(c, columnId, spec.name, pkIds.includes(columnId));
+      if (c.serial) {
+        const seq = await this.serialSequence(spec.name, c, id, columnId, taken);
+        sequences.push(seq);
+        column = { ...column, default: nextvalDefault(seq.name), serial: seq.name, notNull: true };
+      }
+      columns.push(column);
+    }
+    const table = freezeTable({
+      kind: "table",
+      id,
+      name: spec.name,
+      columns,
+      primaryKey: pkIds,
+      primaryKeyDirections: pk.map((k) => k.direction ?? "asc"),
+      checks: await this.checksFromSpecs(spec.checks ?? [], spec.name, columns, []),
+      nextColumnId: columns.length + 1,
+      version: 1,
+    });
+    await this.tx.lockTable(relationLockName(id), "exclusive");
+    await this.putRelation(spec.name, { kind: "table", id });
+    await this.putTable(table);
+    this.remember(`indexes:${id}`, Object.freeze([]));
+    this.created.add(id);
+    for (const seq of sequences) await this.addSequence(seq);
+    return done(table);
+  }
+
+  private columnFromSpec(c: ColumnSpec, id: number, table: string, inPrimaryKey: boolean): Column {
+    if (c.serial) {
+      if (!SERIAL_TYPES.includes(c.type.kind)) throw new SqlStateError(`serial column "${c.name}" must be of type smallint, integer or bigint`, "42804");
+      if (c.default !== undefined) throw new SqlStateError(`multiple default values specified for column "${c.name}" of table "${table}"`, "42601");
+    }
+    if (c.missing !== undefined && c.missing !== null && !isValueOfType(c.missing, c.type)) throw representationError(c.missing, c.type);
+    const column: { -readonly [K in keyof Column]: Column[K] } = { id, name: c.name, type: c.type, notNull: (c.notNull ?? false) || inPrimaryKey };
+    if (c.default !== undefined) column.default = c.default;
+    if (c.missing !== undefined && c.missing !== null) column.missing = c.missing;
+    return column;
+  }
+
+  /** The owned sequence of a serial column: `<table>_<column>_seq`, with the column type's range. */
+  private async serialSequence(table: string, c: ColumnSpec, tableId: number, columnId: number, taken: Set<string>): Promise<Sequence> {
+    const name = await this.chooseRelationName(`${table}_${c.name}_seq`, taken);
+    taken.add(name);
+    const type = c.type.kind as SequenceType;
+    const seq = sequenceFromSpec({ name, type }, await this.allocateId());
+    return { ...seq, ownedBy: { tableId, columnId } };
+  }
+
+  private async addSequence(seq: Sequence): Promise<void> {
+    await this.tx.lockTable(relationLockName(seq.id), "exclusive");
+    await this.putRelation(seq.name, { kind: "sequence", id: seq.id });
+    await this.putSequence(Object.freeze(seq));
+    this.created.add(seq.id);
+  }
+
+  private async checksFromSpecs(specs: readonly CheckSpec[], table: string, columns: readonly Column[], existing: readonly Check[]): Promise<Check[]> {
+    const out: Check[] = [...existing];
+    const used = new Set(existing.map((c) => c.name));
+    for (const s of specs) {
+      const ids = s.columns?.map((name) => {
+        const col = columns.find((c) => c.name === name);
+        if (!col) throw err.columnMissing(name);
+        return col.id;
+      });
+      let name = s.name;
+      if (name === undefined) {
+        const base = s.columns?.length === 1 ? `${table}_${s.columns[0]}_check` : `${table}_check`;
+        name = base;
+        for (let n = 1; used.has(name); n++) name = `${base}${n}`;
+      } else if (used.has(name)) {
+        throw err.constraintExists(name, table);
+      }
+      used.add(name);
+      out.push(ids === undefined ? { name, expr: s.expr } : { name, expr: s.expr, columnIds: ids });
+    }
+    return out;
+  }
+
+  /**
+   * DROP TABLE: the table, its indexes and owned sequences. Its rows stay until purged
+   * (purgeDroppedData), unreachable since the id is never reused. CASCADE changes nothing: no
+   * other object can depend on a table yet.
+   */
+  async dropTable(name: string, options: DropOptions = {}): Promise<DdlResult<Table>> {
+    const ref = await this.resolveForDdl(name, "table", "exclusive");
+    if (ref === undefined) {
+      if (options.ifExists) return skipped(`table "${name}" does not exist, skipping`);
+      throw err.dropTargetMissing("table", name);
+    }
+    if (ref.kind !== "table") throw err.wrongObjectType(name, "table", ref.kind);
+    const table = (await this.tableById(ref.id)) ?? this.inconsistent(name);
+    for (const ix of await this.indexesOf(table.id)) await this.removeIndex(ix);
+    for (const c of table.columns) if (c.serial !== undefined) await this.removeOwnedSequence(c.serial, table.id);
+    await this.deleteRelation(name);
+    await this.del(tableKey(table.id));
+    await this.markDropped(table.id, [tableDataSpan(table.id), prefixSpan(rowIdStateKey(table.id))]);
+    this.remember(`table:${table.id}`, undefined);
+    this.remember(`indexes:${table.id}`, Object.freeze([]));
+    this.forget("tables");
+    return done(table);
+  }
+
+  async alterTableAddColumn(tableName: string, spec: ColumnSpec, options: { readonly ifExists?: boolean; readonly ifNotExists?: boolean } = {}): Promise<DdlResult<Table>> {
+    const table = await this.tableForAlter(tableName, options.ifExists);
+    if (table === undefined) return skipped(`relation "${tableName}" does not exist, skipping`);
+    if (table.columns.some((c) => c.name === spec.name)) {
+      if (options.ifNotExists) return skipped(`column "${spec.name}" of relation "${tableName}" already exists, skipping`);
+      throw err.columnExists(spec.name, tableName);
+    }
+    let column = this.columnFromSpec(spec, table.nextColumnId, tableName, false);
+    const hasValue = column.missing !== undefined;
+    if (spec.serial || (column.notNull && !hasValue)) {
+      if (!(await this.tableIsEmpty(table))) {
+        if (spec.serial) throw err.notSupported(`cannot add serial column "${spec.name}" to table "${tableName}" with rows`);
+        throw new SqlStateError(`column "${spec.name}" of relation "${tableName}" contains null values`, "23502");
+      }
+    }
+    let seq: Sequence | undefined;
+    if (spec.serial) {
+      seq = await this.serialSequence(tableName, spec, table.id, column.id, new Set());
+      column = { ...column, default: nextvalDefault(seq.name), serial: seq.name, notNull: true };
+    }
+    const next = await this.updateTable(table, { columns: [...table.columns, column], nextColumnId: table.nextColumnId + 1 });
+    if (seq) await this.addSequence(seq);
+    return done(next);
+  }
+
+  /**
+   * DROP COLUMN: indexes on the column, checks that use it and its owned sequence go with it, as
+   * in PostgreSQL. Rows keep the old values (the row codec skips unknown column ids).
+   */
+  async alterTableDropColumn(tableName: string, columnName: string, options: DropOptions = {}): Promise<DdlResult<Table>> {
+    const table = await this.tableForAlter(tableName, options.ifExists);
+    if (table === undefined) return skipped(`relation "${tableName}" does not exist, skipping`);
+    const column = table.columns.find((c) => c.name === columnName);
+    if (column === undefined) {
+      if (options.ifExists) return skipped(`column "${columnName}" of relation "${tableName}" does not exist, skipping`);
+      throw err.columnMissingOf(columnName, tableName);
+    }
+    // The primary key is the rows' storage order here; changing it would mean rewriting the table.
+    if (table.primaryKey.includes(column.id)) throw err.notSupported(`cannot drop column "${columnName}" of table "${tableName}" because it is part of the primary key`);
+    for (const ix of await this.indexesOf(table.id)) {
+      if (ix.columns.some((c) => c.columnId === column.id)) {
+        await this.removeIndex(ix);
+        await this.markDropped(ix.id, [indexSpan(ix)]);
+      }
+    }
+    if (column.serial !== undefined) await this.removeOwnedSequence(column.serial, table.id);
+    const next = await this.updateTable(table, {
+      columns: table.columns.filter((c) => c.id !== column.id),
+      checks: table.checks.filter((c) => !c.columnIds?.includes(column.id)),
+    });
+    return done(next);
+  }
+
+  async renameTable(name: string, newName: string, options: { readonly ifExists?: boolean } = {}): Promise<DdlResult<Table>> {
+    const table = await this.tableForAlter(name, options.ifExists);
+    if (table === undefined) return skipped(`relation "${name}" does not exist, skipping`);
+    if (newName === name) return done(table);
+    if ((await this.relation(newName)) !== undefined) throw err.relationExists(newName);
+    await this.deleteRelation(name);
+    await this.putRelation(newName, { kind: "table", id: table.id });
+    return done(await this.updateTable(table, { name: newName }));
+  }
+
+  async renameColumn(tableName: string, oldName: string, newName: string, options: RenameColumnOptions & { readonly ifExists?: boolean } = {}): Promise<DdlResult<Table>> {
+    const table = await this.tableForAlter(tableName, options.ifExists);
+    if (table === undefined) return skipped(`relation "${tableName}" does not exist, skipping`);
+    const column = table.columns.find((c) => c.name === oldName);
+    if (column === undefined) throw err.columnMissing(oldName);
+    if (newName === oldName) return done(table);
+    if (table.columns.some((c) => c.name === newName)) throw err.columnExists(newName, tableName);
+    const rewrite = options.rewriteExpression;
+    const checks = table.checks.map((c) => {
+      if (!c.columnIds?.includes(column.id)) return c;
+      if (!rewrite) throw err.notSupported(`cannot rename column "${oldName}" of table "${tableName}": check constraint "${c.name}" refers to it by name`);
+      return { ...c, expr: rewrite(c.expr, oldName, newName) };
+    });
+    const columns = table.columns.map((c) => (c.id === column.id ? { ...c, name: newName } : c));
+    return done(await this.updateTable(table, { columns, checks }));
+  }
+
+  // ---- indexes -------------------------------------------------------------------------------
+
+  /**
+   * CREATE INDEX: records the index and, for btree, writes an entry for every row (checking
+   * uniqueness, 23505). hnsw indexes are recorded only; the vector layer builds them.
+   */
+  async createIndex(spec: CreateIndexSpec): Promise<DdlResult<Index>> {
+    const ref = await this.resolveForDdl(spec.table, "table", "shared");
+    if (ref === undefined) throw err.relationMissing(spec.table);
+    if (ref.kind !== "table") throw err.wrongObjectType(spec.table, "table");
+    const table = (await this.tableById(ref.id)) ?? this.inconsistent(spec.table);
+    const keyColumns = spec.columns.map(keyColumn);
+    const columns: IndexColumn[] = keyColumns.map((k) => {
+      const col = table.columns.find((c) => c.name === k.column);
+      if (!col) throw err.columnMissing(k.column);
+      return Object.freeze({ columnId: col.id, direction: k.direction ?? "asc" });
+    });
+    const constraint = spec.constraint ?? false;
+    const name = spec.name ?? (await this.chooseRelationName(`${table.name}_${keyColumns.map((k) => k.column).join("_")}_${constraint ? "key" : "idx"}`));
+    if ((await this.relation(name)) !== undefined) {
+      if (spec.ifNotExists) return skipped(`relation "${name}" already exists, skipping`);
+      throw err.relationExists(name);
+    }
+    const method = spec.method ?? "btree";
+    const unique = spec.unique ?? constraint;
+    const types = columns.map((c) => table.columns.find((col) => col.id === c.columnId)!.type);
+    const options = method === "btree" ? btreeOptions(spec.options ?? {}, types) : hnswOptions(spec.options ?? {}, types, columns, unique);
+    const index: Index = Object.freeze({
+      kind: "index",
+      id: await this.allocateId(),
+      name,
+      tableId: table.id,
+      columns: Object.freeze(columns),
+      unique,
+      method,
+      options: Object.freeze(options),
+      constraint,
+    });
+    await this.putRelation(name, { kind: "index", id: index.id, tableId: table.id });
+    await this.putIndex(index);
+    const next = await this.updateTable(table, {});
+    if (method === "btree") await this.buildIndex(index, next);
+    return done(index);
+  }
+
+  private async buildIndex(index: Index, table: Table): Promise<void> {
+    const codec = new RowCodec(table.columns);
+    const hidden = table.primaryKey.length === 0;
+    const positions = index.columns.map((c) => table.columns.findIndex((col) => col.id === c.columnId));
+    const seen = index.unique ? new Set<string>() : undefined;
+    for await (const e of this.rowsForDdl(table)) {
+      const row = codec.decode(e.value);
+      const rowId = hidden ? (decodePrimaryKey(table, e.key)[0] as bigint) : undefined;
+      if (seen) {
+        const values = positions.map((p) => row[p]!);
+        // NULLs are distinct from each other, as in PostgreSQL's default NULLS DISTINCT.
+        if (values.every((v) => v !== null)) {
+          const k = encodeIndexPrefix(index, table, values).toString("latin1");
+          if (seen.has(k)) throw duplicateKey(index, table, positions, values);
+          seen.add(k);
+        }
+      }
+      await this.tx.put(encodeIndexKey(index, table, row, rowId), EMPTY);
+    }
+  }
+
+  async dropIndex(name: string, options: DropOptions = {}): Promise<DdlResult<Index>> {
+    const ref = await this.resolveForDdl(name, "index", "exclusive");
+    if (ref === undefined) {
+      if (options.ifExists) return skipped(`index "${name}" does not exist, skipping`);
+      throw err.dropTargetMissing("index", name);
+    }
+    if (ref.kind !== "index") throw err.wrongObjectType(name, "index", ref.kind);
+    const index = (await this.indexById(ref.tableId!, ref.id)) ?? this.inconsistent(name);
+    const table = (await this.tableById(index.tableId)) ?? this.inconsistent(name);
+    if (index.constraint && !options.cascade) {
+      throw new err.CatalogError(`cannot drop index ${name} because constraint ${name} on table ${table.name} requires it`, "2BP01", undefined, `You can drop constraint ${name} on table ${table.name} instead.`);
+    }
+    await this.removeIndex(index);
+    await this.markDropped(index.id, [indexSpan(index)]);
+    await this.updateTable(table, {});
+    return done(index);
+  }
+
+  private async removeIndex(ix: Index): Promise<void> {
+    await this.deleteRelation(ix.name);
+    await this.del(indexKey(ix.tableId, ix.id));
+    this.remember(`index:${ix.id}`, undefined);
+    this.forget(`indexes:${ix.tableId}`);
+  }
+
+  // ---- sequences -----------------------------------------------------------------------------
+
+  async createSequence(spec: CreateSequenceSpec): Promise<DdlResult<Sequence>> {
+    await this.beginDdl();
+    if ((await this.relation(spec.name)) !== undefined) {
+      if (spec.ifNotExists) return skipped(`relation "${spec.name}" already exists, skipping`);
+      throw err.relationExists(spec.name);
+    }
+    // Checked before an id is taken, so a bad option leaves the counter alone.
+    sequenceFromSpec(spec, 0);
+    const seq = Object.freeze(sequenceFromSpec(spec, await this.allocateId()));
+    await this.addSequence(seq);
+    return done(seq);
+  }
+
+  /** DROP SEQUENCE; a serial column's sequence needs CASCADE, which drops the column's default. */
+  async dropSequence(name: string, options: DropOptions = {}): Promise<DdlResult<Sequence>> {
+    const ref = await this.resolveForDdl(name, "sequence", "exclusive");
+    if (ref === undefined) {
+      if (options.ifExists) return skipped(`sequence "${name}" does not exist, skipping`);
+      throw err.dropTargetMissing("sequence", name);
+    }
+    if (ref.kind !== "sequence") throw err.wrongObjectType(name, "sequence", ref.kind);
+    const seq = (await this.sequenceById(ref.id)) ?? this.inconsistent(name);
+    if (seq.ownedBy) {
+      const table = await this.tableById(seq.ownedBy.tableId);
+      const column = table?.columns.find((c) => c.id === seq.ownedBy!.columnId && c.serial === name);
+      if (table && column) {
+        if (!options.cascade) throw err.dependentObjects(`sequence ${name}`, [`default value for column ${column.name} of table ${table.name} depends on sequence ${name}`]);
+        await this.tx.lockTable(relationLockName(table.id), "exclusive");
+        const columns = table.columns.map((c) => (c.id === column.id ? withoutSerial(c) : c));
+        await this.updateTable(table, { columns });
+      }
+    }
+    await this.removeSequence(seq);
+    return done(seq);
+  }
+
+  private async removeSequence(seq: Sequence): Promise<void> {
+    await this.deleteRelation(seq.name);
+    await this.del(sequenceKey(seq.id));
+    await this.markDropped(seq.id, [prefixSpan(sequenceStateKey(seq.id))]);
+    this.remember(`sequence:${seq.id}`, undefined);
+    this.forget("sequences");
+  }
+
+  private async removeOwnedSequence(name: string, tableId: number): Promise<void> {
+    const seq = await this.getSequence(name);
+    if (seq?.ownedBy?.tableId === tableId) await this.removeSequence(seq);
+  }
+
+  private async requireSequence(name: string): Promise<Sequence> {
+    const ref = await this.relation(name);
+    if (ref === undefined) throw err.relationMissing(name);
+    if (ref.kind !== "sequence") throw err.wrongObjectType(name, "sequence");
+    return (await this.sequenceById(ref.id)) ?? this.inconsistent(name);
+  }
+
+  private sequenceTarget(seq: Sequence): SequenceTarget {
+    return { slot: `s:${seq.id}`, name: seq.name, stateKey: sequenceStateKey(seq.id), existsKey: sequenceKey(seq.id), params: seq };
+  }
+
+  /** The store to take values through, or undefined to stay in this transaction (see sequences.ts). */
+  private valueStore(relationId: number): KvStore | undefined {
+    return this.created.has(relationId) ? undefined : this.options.store;
+  }
+
+  /** nextval: 2200H past the bounds of a non-cycling sequence. */
+  async nextval(name: string): Promise<bigint> {
+    const seq = await this.requireSequence(name);
+    const target = this.sequenceTarget(seq);
+    const store = this.valueStore(seq.id);
+    const v = store ? await nextvalInStore(store, target) : await nextvalInTransaction(this.tx, target);
+    this.options.session?.record(seq.id, v);
+    return v;
+  }
+
+  /** setval(name, value, isCalled): with isCalled false the next nextval returns `value` itself. */
+  async setval(name: string, value: bigint, isCalled = true): Promise<bigint> {
+    const seq = await this.requireSequence(name);
+    const target = this.sequenceTarget(seq);
+    const store = this.valueStore(seq.id);
+    if (store) await setvalInStore(store, target, value, isCalled);
+    else await setvalInTransaction(this.tx, target, value, isCalled);
+    if (isCalled) this.options.session?.record(seq.id, value);
+    return value;
+  }
+
+  /** currval: the session's last nextval of the sequence (55000 before the first). */
+  async currval(name: string): Promise<bigint> {
+    const seq = await this.requireSequence(name);
+    return (this.options.session ?? new SequenceSession()).currval(seq.id, name);
+  }
+
+  /** A fresh hidden row id for a table without a primary key (unique, not ordered across processes). */
+  async nextRowId(table: Table): Promise<bigint> {
+    const target: SequenceTarget = { slot: `r:${table.id}`, name: table.name, stateKey: rowIdStateKey(table.id), existsKey: tableKey(table.id), params: ROW_ID_PARAMS };
+    const store = this.valueStore(table.id);
+    return store ? nextvalInStore(store, target) : nextvalInTransaction(this.tx, target);
+  }
+
+  // ---- roles ---------------------------------------------------------------------------------
+
+  async createRole(spec: RoleSpec): Promise<Role> {
+    if (spec.name === "public" || spec.name === "none" || spec.name.startsWith("pg_")) throw err.reservedRoleName(spec.name);
+    await this.beginDdl();
+    if ((await this.getRole(spec.name)) !== undefined) throw err.roleExists(spec.name);
+    const role: Role = Object.freeze({
+      name: spec.name,
+      login: spec.login ?? false,
+      superuser: spec.superuser ?? false,
+      ...(spec.passwordScram !== undefined && { passwordScram: spec.passwordScram }),
+    });
+    await this.putRole(role);
+    return role;
+  }
+
+  async alterRole(name: string, changes: AlterRoleSpec): Promise<Role> {
+    await this.beginDdl();
+    const role = await this.getRole(name);
+    if (role === undefined) throw err.roleMissing(name);
+    const { passwordScram: _old, ...rest } = role;
+    const password = changes.passwordScram === undefined ? role.passwordScram : (changes.passwordScram ?? undefined);
+    const next: Role = Object.freeze({
+      ...rest,
+      login: changes.login ?? role.login,
+      superuser: changes.superuser ?? role.superuser,
+      ...(password !== undefined && { passwordScram: password }),
+    });
+    await this.putRole(next);
+    return next;
+  }
+
+  async dropRole(name: string, options: { readonly ifExists?: boolean } = {}): Promise<DdlResult<Role>> {
+    await this.beginDdl();
+    const role = await this.getRole(name);
+    if (role === undefined) {
+      if (options.ifExists) return skipped(`role "${name}" does not exist, skipping`);
+      throw err.roleMissing(name);
+    }
+    await this.del(roleKey(name));
+    this.remember(`role:${name}`, undefined);
+    this.forget("roles");
+    return done(role);
+  }
+
+  private async putRole(role: Role): Promise<void> {
+    await this.put(roleKey(role.name), encodeRole(role));
+    this.remember(`role:${role.name}`, role);
+    this.forget("roles");
+  }
+}
+
+function withoutSerial(c: Column): Column {
+  const { default: _default, serial: _serial, ...rest } = c;
+  return rest;
+}
+
+function duplicateKey(index: Index, table: Table, positions: readonly number[], values: readonly SqlValue[]): err.CatalogError {
+  const names = positions.map((p) => table.columns[p]!.name).join(", ");
+  const shown = values.map((v, i) => formatText(v!, table.columns[positions[i]!]!.type)).join(", ");
+  return new err.CatalogError(`could not create unique index "${index.name}"`, "23505", `Key (${names})=(${shown}) is duplicated.`);
+}
+
+function unrecognized(name: string): err.CatalogError {
+  return err.invalidParameter(`unrecognized parameter "${name}"`);
+}
+
+function btreeOptions(options: Readonly<Record<string, string | number>>, types: readonly SqlType[]): Record<string, string | number> {
+  for (const t of types) checkKeyType(t);
+  for (const k of Object.keys(options)) throw unrecognized(k);
+  return {};
+}
+
+const HNSW_OPCLASSES: Readonly<Record<string, string>> = { l2: "vector_l2_ops", cosine: "vector_cosine_ops", inner: "vector_ip_ops" };
+
+/** pgvector's checks and defaults for hnsw: m 2..100 (16), ef_construction 4..1000 (64) and at least 2m. */
+function hnswOptions(options: Readonly<Record<string, string | number>>, types: readonly SqlType[], columns: readonly IndexColumn[], unique: boolean): Record<string, string | number> {
+  if (unique) throw err.notSupported(`access method "hnsw" does not support unique indexes`);
+  if (columns.length !== 1) throw err.notSupported(`access method "hnsw" does not support multicolumn indexes`);
+  if (columns[0]!.direction !== "asc") throw err.notSupported(`access method "hnsw" does not support ASC/DESC options`);
+  const t = types[0]!;
+  if (t.kind !== "vector") throw err.noOperatorClass(typeNameForMessages(t), "hnsw");
+  if (t.dims === undefined) throw err.invalidParameter("column does not have dimensions");
+  const int = (name: string, min: number, max: number, dflt: number): number => {
+    const raw = options[name];
+    if (raw === undefined) return dflt;
+    const v = typeof raw === "number" ? raw : /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+    if (!Number.isInteger(v)) throw err.invalidParameter(`invalid value for integer option "${name}": ${raw}`);
+    if (v < min || v > max) throw err.invalidParameter(`value ${v} out of bounds for option "${name}"`, `Valid values are between "${min}" and "${max}".`);
+    return v;
+  };
+  for (const k of Object.keys(options)) if (k !== "m" && k !== "ef_construction" && k !== "opclass") throw unrecognized(k);
+  const m = int("m", 2, 100, 16);
+  const ef = int("ef_construction", 4, 1000, 64);
+  if (ef < 2 * m) throw err.invalidParameter("ef_construction must be greater than or equal to 2 * m");
+  const opclass = options.opclass === undefined ? HNSW_OPCLASSES[t.metric]! : String(options.opclass);
+  if (!Object.values(HNSW_OPCLASSES).includes(opclass)) throw new err.CatalogError(`operator class "${opclass}" does not exist for access method "hnsw"`, "42704");
+  return { m, ef_construction: ef, opclass };
+}

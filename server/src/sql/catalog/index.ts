@@ -1,0 +1,25 @@
+/** The SQL catalog: schema objects stored in the kv store and changed transactionally. */
+export { Catalog, type CatalogOptions } from "./catalog.js";
+export { CatalogCache } from "./cache.js";
+export { CatalogError } from "./errors.js";
+export * from "./model.js";
+export {
+  columnPosition,
+  decodeIndexKey,
+  decodePrimaryKey,
+  encodeIndexKey,
+  encodeIndexPrefix,
+  encodePrimaryKey,
+  FIRST_OBJECT_ID,
+  indexKeyPrefix,
+  indexSpan,
+  PRIMARY_INDEX_ID,
+  primaryKeyOf,
+  type RelationRef,
+  relationLockName,
+  tableDataSpan,
+  tableKeyPrefix,
+  tableSpan,
+} from "./keys.js";
+export { purgeDroppedData, type PurgeOptions } from "./purge.js";
+export { nextValue, reserve, SEQUENCE_TYPE_BOUNDS, sequenceFromSpec, SequenceSession, type SequenceParams } from "./sequences.js";

@@ -1,0 +1,213 @@
+/**
+ * What the catalog stores: tables, indexes, sequences and roles, and the specs DDL takes.
+ *
+ * Every object the catalog hands out is immutable (frozen where that is possible), because one
+ * decoded object is shared by every reader of the same catalog version.
+ */
+import type { Direction } from "../../kv/key-encoding.js";
+import type { SqlType, SqlValue } from "../types/index.js";
+
+/** The one schema there is for now; names are unique per schema. */
+export const DEFAULT_SCHEMA = "public";
+
+export interface Column {
+  /** Stable within the table and never reused (rows store values by it, see row-codec.ts). */
+  readonly id: number;
+  readonly name: string;
+  readonly type: SqlType;
+  readonly notNull: boolean;
+  /** The DEFAULT expression as SQL text; the analyzer parses it when it plans a write. */
+  readonly default?: string;
+  /**
+   * What rows written before the column existed read as: ADD COLUMN with a constant default
+   * stores it here instead of rewriting the table (PostgreSQL's attmissingval).
+   */
+  readonly missing?: SqlValue;
+  /** The sequence behind a serial column (its default is `nextval('<name>'::regclass)`). */
+  readonly serial?: string;
+}
+
+export interface Check {
+  readonly name: string;
+  /** The CHECK expression as SQL text. */
+  readonly expr: string;
+  /** Columns the expression refers to, when the analyzer said: dropping one drops the check. */
+  readonly columnIds?: readonly number[];
+}
+
+export interface Table {
+  readonly kind: "table";
+  /** Stable, never reused, at least FIRST_OBJECT_ID (so it can be reported as a PostgreSQL OID). */
+  readonly id: number;
+  readonly name: string;
+  /** In definition order; dropped columns are gone from here (their ids are not reused). */
+  readonly columns: readonly Column[];
+  /** Column ids of the primary key; empty: rows are keyed by a hidden int8 row id. */
+  readonly primaryKey: readonly number[];
+  /** Direction of each primary key column (same length as primaryKey). */
+  readonly primaryKeyDirections: readonly Direction[];
+  readonly checks: readonly Check[];
+  readonly nextColumnId: number;
+  /** Increases with every change to the table or its indexes, so plans can tell they are stale. */
+  readonly version: number;
+}
+
+export type IndexMethod = "btree" | "hnsw";
+
+export interface IndexColumn {
+  readonly columnId: number;
+  readonly direction: Direction;
+}
+
+export interface Index {
+  readonly kind: "index";
+  readonly id: number;
+  readonly name: string;
+  readonly tableId: number;
+  readonly columns: readonly IndexColumn[];
+  readonly unique: boolean;
+  readonly method: IndexMethod;
+  /** hnsw: m, ef_construction and opclass (vector_l2_ops, vector_cosine_ops, vector_ip_ops). */
+  readonly options: Readonly<Record<string, string | number>>;
+  /** Backs a UNIQUE constraint: DROP INDEX refuses it without CASCADE, as PostgreSQL does. */
+  readonly constraint: boolean;
+}
+
+export type SequenceType = "int2" | "int4" | "int8";
+
+export interface Sequence {
+  readonly kind: "sequence";
+  readonly id: number;
+  readonly name: string;
+  readonly type: SequenceType;
+  readonly start: bigint;
+  readonly increment: bigint;
+  readonly min: bigint;
+  readonly max: bigint;
+  readonly cycle: boolean;
+  /** Values reserved per trip to the store (PostgreSQL's CACHE); at least 1. */
+  readonly cache: number;
+  /** The serial column that owns it: dropping the column or table drops the sequence. */
+  readonly ownedBy?: { readonly tableId: number; readonly columnId: number };
+}
+
+export interface Role {
+  readonly name: string;
+  readonly login: boolean;
+  readonly superuser: boolean;
+  /** SCRAM-SHA-256 verifier as PostgreSQL stores it in pg_authid.rolpassword. */
+  readonly passwordScram?: string;
+}
+
+export type Relation = Table | Index | Sequence;
+export type RelationKind = Relation["kind"];
+
+// ---- specs ---------------------------------------------------------------------------------
+
+export interface ColumnSpec {
+  readonly name: string;
+  /** For a serial column: the integer type (int2, int4 or int8) it stands for. */
+  readonly type: SqlType;
+  readonly notNull?: boolean;
+  readonly default?: string;
+  /** SERIAL / BIGSERIAL / SMALLSERIAL: creates an owned sequence and the nextval default. */
+  readonly serial?: boolean;
+  /** ADD COLUMN only: the constant existing rows read as (the default, evaluated once). */
+  readonly missing?: SqlValue;
+}
+
+export interface KeyColumnSpec {
+  readonly column: string;
+  readonly direction?: Direction;
+}
+
+export interface CheckSpec {
+  /** Default: PostgreSQL's choice, `<table>_<column>_check` or `<table>_check`, numbered if taken. */
+  readonly name?: string;
+  readonly expr: string;
+  /** Names of the columns the expression uses (lets DROP COLUMN drop the check with it). */
+  readonly columns?: readonly string[];
+}
+
+export interface CreateTableSpec {
+  readonly name: string;
+  readonly columns: readonly ColumnSpec[];
+  readonly primaryKey?: readonly (string | KeyColumnSpec)[];
+  readonly checks?: readonly CheckSpec[];
+  readonly ifNotExists?: boolean;
+}
+
+export interface CreateIndexSpec {
+  /** Default: PostgreSQL's choice, `<table>_<columns>_idx` (`_key` for a constraint), numbered if taken. */
+  readonly name?: string;
+  readonly table: string;
+  readonly columns: readonly (string | KeyColumnSpec)[];
+  readonly unique?: boolean;
+  /** Default btree. */
+  readonly method?: IndexMethod;
+  readonly options?: Readonly<Record<string, string | number>>;
+  /** The index enforces a UNIQUE constraint of the table (created by CREATE/ALTER TABLE). */
+  readonly constraint?: boolean;
+  readonly ifNotExists?: boolean;
+}
+
+export interface CreateSequenceSpec {
+  readonly name: string;
+  /** AS smallint | integer | bigint; default int8. */
+  readonly type?: SequenceType;
+  readonly start?: bigint;
+  readonly increment?: bigint;
+  readonly min?: bigint;
+  readonly max?: bigint;
+  readonly cycle?: boolean;
+  readonly cache?: number;
+  readonly ifNotExists?: boolean;
+}
+
+export interface RoleSpec {
+  readonly name: string;
+  readonly login?: boolean;
+  readonly superuser?: boolean;
+  readonly passwordScram?: string;
+}
+
+export interface AlterRoleSpec {
+  readonly login?: boolean;
+  readonly superuser?: boolean;
+  /** null removes the password. */
+  readonly passwordScram?: string | null;
+}
+
+export interface DropOptions {
+  readonly ifExists?: boolean;
+  readonly cascade?: boolean;
+}
+
+export interface RenameColumnOptions {
+  /**
+   * Rewrites an expression's text for the new column name (the analyzer knows how to find
+   * identifiers). Without it, renaming a column that a CHECK refers to fails, because the check's
+   * text would silently stop matching.
+   */
+  readonly rewriteExpression?: (expr: string, oldName: string, newName: string) => string;
+}
+
+// ---- results -------------------------------------------------------------------------------
+
+/** A NOTICE for the client (SQLSTATE 00000), e.g. `relation "t" already exists, skipping`. */
+export interface CatalogNotice {
+  readonly severity: "NOTICE";
+  readonly sqlstate: "00000";
+  readonly message: string;
+}
+
+/** What an IF [NOT] EXISTS statement did: the object it changed, or the notice that it skipped. */
+export type DdlResult<T> = { readonly done: true; readonly value: T } | { readonly done: false; readonly notice: CatalogNotice };
+
+export function done<T>(value: T): DdlResult<T> {
+  return { done: true, value };
+}
+
+export function skipped<T>(message: string): DdlResult<T> {
+  return { done: false, notice: { severity: "NOTICE", sqlstate: "00000", message } };
+}
