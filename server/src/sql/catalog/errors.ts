@@ -30,7 +30,8 @@ const DROP_HINT: Record<string, string> = { table: "Use DROP TABLE to remove a t
 
 /** 42809 wrong_object_type: `"i" is not a table`, with a hint naming the right command for DROP. */
 export function wrongObjectType(name: string, wanted: string, actual?: string): CatalogError {
-  return new CatalogError(`"${name}" is not a ${wanted}`, "42809", undefined, actual === undefined ? undefined : DROP_HINT[actual]);
+  const article = /^[aeiou]/.test(wanted) ? "an" : "a";
+  return new CatalogError(`"${name}" is not ${article} ${wanted}`, "42809", undefined, actual === undefined ? undefined : DROP_HINT[actual]);
 }
 
 export const columnExists = (column: string, relation: string) => new CatalogError(`column "${column}" of relation "${relation}" already exists`, "42701");
