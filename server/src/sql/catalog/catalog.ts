@@ -5,6 +5,10 @@
  * leaves nothing, and a transaction reads the catalog of its own snapshot with its own
  * uncommitted DDL on top.
  *
+ * Names are taken as given (the analyzer lower-cases unquoted identifiers). Tables, indexes and
+ * sequences share one namespace per schema, as relations do in PostgreSQL, so CREATE INDEX t
+ * fails when a table t exists (42P07); roles have their own.
+ *
  * Concurrency. Every DDL statement first takes the exclusive key lock on the catalog version
  * key, so DDL transactions run one at a time:
  * - at Repeatable Read / Snapshot / Serializable, taking that lock fails with 40001 if any DDL
@@ -17,8 +21,9 @@
  * Ids come from a counter key written in the DDL transaction, so they are never duplicated
  * (and, because ids are never reused, neither are key spaces).
  *
- * Table locks (`tx.lockTable(relationLockName(id), mode)`), taken before the version lock so that
- * a DDL statement waiting for a table's users does not hold up unrelated DDL:
+ * Table locks (`tx.lockTable(relationLockName(id), mode)`). On an existing relation they are
+ * taken before the version lock, so that a DDL statement waiting for a table's users does not
+ * hold up unrelated DDL:
  *
  *   createTable, createSequence        exclusive on the new relation
  *   dropTable, alterTableAddColumn,    exclusive on the table
@@ -238,23 +243,20 @@ export class Catalog {
     return decodeVersion(await this.tx.get(VERSION_KEY)).token;
   }
 
-  private privateView(): View {
+  /** The view in use, or a new private one (after DDL and at Read Uncommitted the view is always private). */
+  private viewOrNew(): View {
     return (this.view ??= { token: undefined, entries: new Map() });
   }
 
   private async currentView(): Promise<View> {
-    if (this.ddl || this.mode === "dirty") return this.privateView();
-    if (this.mode === "snapshot" && (this.view || !this.shared)) return this.privateViewOr();
+    if (this.ddl || this.mode === "dirty") return this.viewOrNew();
+    if (this.mode === "snapshot" && (this.view || !this.shared)) return this.viewOrNew();
     // Read Committed reads the version at every lookup, since its snapshot moves per statement.
     const token = await this.readToken();
-    if (this.ddl) return this.privateView();
+    if (this.ddl) return this.viewOrNew();
     if (this.view && (this.mode === "snapshot" || this.view.token === token)) return this.view;
     this.view = { token, entries: this.shared?.entries(token) ?? new Map() };
     return this.view;
-  }
-
-  private privateViewOr(): View {
-    return this.view ?? this.privateView();
   }
 
   /**
@@ -386,8 +388,9 @@ export class Catalog {
    * likewise takes the statement snapshot after locking), so call this for every table of a
    * statement before reading data. Snapshot levels, for modes that write: also takes a shared
    * key lock on the table's descriptor, which fails with 40001 if DDL changed the table (or an
-   * index of it) after the snapshot (writing rows under an outdated schema would skip a new index), and
-   * makes later DDL on the table wait for this transaction.
+   * index of it) after the snapshot, since writing rows under an outdated schema would, for
+   * one, skip a new index's entries; it also makes later DDL on the table wait for this
+   * transaction.
    */
   async useTable(name: string, mode: TableLockMode): Promise<Table> {
     let table = await this.requireTable(name);
@@ -425,6 +428,8 @@ export class Catalog {
   /** Writes the new version token, once per transaction, before its first catalog write. */
   private async changed(): Promise<void> {
     if (this.bumped) return;
+    // The shared cache is only right if every catalog write happens under the version lock.
+    if (!this.ddl) throw new SqlStateError("catalog write outside a DDL statement", "XX000");
     const v = decodeVersion(await this.tx.get(VERSION_KEY));
     await this.tx.put(VERSION_KEY, encodeVersion({ counter: v.counter + 1, token: randomBytes(12).toString("base64url") }));
     this.bumped = true;
@@ -442,11 +447,11 @@ export class Catalog {
 
   /** Sets (or with undefined, marks absent) cached entries of the private view. */
   private remember(key: string, value: unknown): void {
-    this.privateView().entries.set(key, value);
+    this.viewOrNew().entries.set(key, value);
   }
 
   private forget(...keys: string[]): void {
-    const entries = this.privateView().entries;
+    const entries = this.viewOrNew().entries;
     for (const k of keys) entries.delete(k);
   }
 
@@ -541,8 +546,8 @@ export class Catalog {
     const span = tableSpan(table);
     const store = this.options.store;
     const verify = this.mode === "snapshot" && this.tx.isolation !== "serializable" && store !== undefined && !this.created.has(table.id);
-    const mine = this.tx.scan(span);
     if (!verify) {
+      const mine = this.tx.scan(span);
       try {
         yield* mine;
       } finally {
@@ -551,6 +556,7 @@ export class Catalog {
       return;
     }
     const latestTx = await store.begin({ isolation: "read-committed", readOnly: true });
+    const mine = this.tx.scan(span);
     const latest = latestTx.scan(span);
     try {
       yield* this.compareScans(mine, latest);

@@ -272,7 +272,7 @@ describe("DDL and concurrent users", () => {
   });
 
   /** A writer inserts a row and holds its lock while a CREATE INDEX starts, then commits. */
-  async function indexRacingAWriter(isolation: "snapshot" | "read-committed") {
+  async function indexRacingAWriter(isolation: "snapshot" | "serializable" | "read-committed") {
     const t = await ts.run(async (cat) => value(await cat.createTable(T)));
     const writer = await ts.begin();
     await writer.cat.useTable("t", "intention-exclusive");
@@ -297,6 +297,12 @@ describe("DDL and concurrent users", () => {
       return out;
     });
     expect(entries).toEqual([[1]]);
+  });
+
+  it("CREATE INDEX at serializable fails at commit when a row arrived after its snapshot", async () => {
+    const { ddl, create } = await indexRacingAWriter("serializable");
+    await create;
+    await expectSqlError(ddl.tx.commit(), { sqlstate: "40001" });
   });
 
   it("CREATE INDEX at read committed indexes the rows committed while it waited", async () => {
