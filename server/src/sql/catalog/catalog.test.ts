@@ -180,6 +180,18 @@ const errorCases: readonly ErrorCase[] = [
   { name: "DROP ROLE of a missing role", run: (c) => c.dropRole("r"), sqlstate: "42704", message: 'role "r" does not exist' },
 ];
 
+describe("read-only transactions", () => {
+  it.each([
+    { fn: "nextval", run: (c: Catalog) => c.nextval("s") },
+    { fn: "setval", run: (c: Catalog) => c.setval("s", 5n) },
+  ])("refuse $fn with 25006", async ({ fn, run }) => {
+    await ts.run(standardSetup);
+    const { tx, cat } = await ts.begin({ readOnly: true });
+    await expectSqlError(run(cat), { sqlstate: "25006", message: `cannot execute ${fn}() in a read-only transaction` });
+    await tx.rollback();
+  });
+});
+
 describe("DDL errors", () => {
   it.each(errorCases)("$name: $sqlstate", async (c) => {
     await ts.run(async (cat, tx) => {

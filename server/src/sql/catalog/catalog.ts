@@ -983,8 +983,14 @@ export class Catalog {
     return this.created.has(relationId) ? undefined : this.options.store;
   }
 
+  /** PostgreSQL refuses nextval/setval in read-only transactions even though they are not transactional. */
+  private checkWritable(fn: string): void {
+    if (this.tx.readOnly) throw new SqlStateError(`cannot execute ${fn}() in a read-only transaction`, "25006");
+  }
+
   /** nextval: 2200H past the bounds of a non-cycling sequence. */
   async nextval(name: string): Promise<bigint> {
+    this.checkWritable("nextval");
     const seq = await this.requireSequence(name);
     const target = this.sequenceTarget(seq);
     const store = this.valueStore(seq.id);
@@ -995,6 +1001,7 @@ export class Catalog {
 
   /** setval(name, value, isCalled): with isCalled false the next nextval returns `value` itself. */
   async setval(name: string, value: bigint, isCalled = true): Promise<bigint> {
+    this.checkWritable("setval");
     const seq = await this.requireSequence(name);
     const target = this.sequenceTarget(seq);
     const store = this.valueStore(seq.id);
