@@ -1,0 +1,28 @@
+/** The vector layer: distances, exact and HNSW search, SSTable vector segments, the segment cache. */
+export * from "./distance.js";
+export { VectorSegmentCorruptionError } from "./errors.js";
+export { compareCandidates, FlatIndex, flatSearch, TopK, type IdFilter, type SearchResult, type VectorEntry } from "./flat-index.js";
+export {
+  checkEfSearch,
+  HNSW_DEFAULTS,
+  HNSW_MAX_ID,
+  HnswIndex,
+  validateHnswParams,
+  type HnswParams,
+  type HnswSearchOptions,
+  type ValidHnswParams,
+} from "./hnsw-index.js";
+export {
+  buildSegment,
+  decodeSegment,
+  encodeSegment,
+  readSegmentHeader,
+  RowKeyMap,
+  SEGMENT_VERSION,
+  type SegmentHeader,
+  type SegmentMeta,
+  type SegmentRow,
+  type SegmentSpec,
+  type VectorSegment,
+} from "./segment.js";
+export { VectorSegmentCache, type SegmentCacheKey, type SegmentLease, type VectorSegmentCacheStats } from "./budget.js";
