@@ -9,6 +9,7 @@
  * is `retainedBytes()`, which exceeds the budget only by segments in use at that moment.
  */
 import { LRUCache } from "lru-cache";
+import { checkEfSearch } from "./hnsw-index.js";
 import { decodeSegment, type VectorSegment } from "./segment.js";
 
 /** One use of a loaded segment; call `release()` exactly once when the search is done. */
@@ -47,6 +48,7 @@ export class VectorSegmentCache {
     private readonly options: { readonly efSearch?: number } = {},
   ) {
     if (!Number.isSafeInteger(capacityBytes) || capacityBytes < 1) throw new RangeError(`vector index memory ${capacityBytes} must be >= 1 byte`);
+    if (options.efSearch !== undefined) checkEfSearch(options.efSearch);
     this.lru = new LRUCache<SegmentCacheKey, Entry>({
       maxSize: capacityBytes,
       sizeCalculation: (entry) => Math.max(1, entry.segment.memoryBytes),

@@ -233,7 +233,11 @@ export function readSegmentHeader(bytes: Uint8Array): SegmentHeader {
   return header;
 }
 
-/** A decoded segment: its header, its loaded index and its row key map (when it has one). */
+/**
+ * A decoded segment: its header, its loaded index and its row key map (when it has one).
+ * NB: a segment is immutable; adding to or removing from `index` would make `memoryBytes` and the
+ * header stale and, in a shared cache, change other readers' answers.
+ */
 export interface VectorSegment {
   readonly header: SegmentHeader;
   readonly index: HnswIndex;

@@ -120,17 +120,26 @@ export class NativeIndex {
     });
   }
 
-  /** Frees the native memory now; the index is empty afterwards. */
-  release(): void {
-    withTempFile((path) => {
-      writeFileSync(path, new Uint8Array(0));
-      try {
+  /**
+   * Frees the native memory now; the index is empty afterwards. Best effort: if the temporary
+   * file cannot be written, returns false and the memory goes with garbage collection instead.
+   */
+  release(): boolean {
+    try {
+      withTempFile((path) => {
+        writeFileSync(path, new Uint8Array(0));
         this.index.load(path);
-      } catch {
-        // Expected: usearch resets the index, then fails on the empty file.
-      }
-    });
+      });
+    } catch (e) {
+      if (isFileSystemError(e)) return false;
+      // Otherwise usearch reset the index and then failed on the empty file, as intended.
+    }
+    return this.index.size() === 0;
   }
+}
+
+function isFileSystemError(e: unknown): boolean {
+  return typeof e === "object" && e !== null && "syscall" in e;
 }
 
 function withTempFile<T>(use: (path: string) => T): T {
