@@ -2,6 +2,8 @@
  * db_bench-style workloads over any key-value engine, through a small adapter, so our engine and
  * a peer run the same operations with the same keys in one process.
  */
+import { mulberry32 } from "../common/mulberry32.js";
+export { mulberry32 };
 export interface KvBenchAdapter {
   readonly name: string;
   put(key: Buffer, value: Buffer): Promise<void>;
@@ -30,18 +32,6 @@ export interface WorkloadResult {
   readonly ops: number;
   /** Median over segments of ops per second. */
   readonly opsPerSec: number;
-}
-
-/** A seeded permutation source: the same seed gives both engines the same order. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Key i as `keyBytes` bytes: zero-padded decimal, so numeric order is byte order. */

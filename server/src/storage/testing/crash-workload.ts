@@ -2,21 +2,11 @@
  * The deterministic workload of the crash test: per writer, a fixed sequence of puts, overwrites
  * and deletes derived from a seed, so the parent can rebuild what each acknowledged prefix means.
  */
+import { mulberry32 } from "../../common/mulberry32.js";
 export interface CrashOp {
   readonly key: string;
   /** undefined = delete. */
   readonly value: string | undefined;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The ops writer `writer` of round `round` performs, in order. */

@@ -1,16 +1,8 @@
 /** Seeded test data for the vector layer: the same seed gives the same vectors on every run. */
+import { mulberry32 } from "../../common/mulberry32.js";
 
 /** mulberry32: a small, fast 32-bit PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /** A standard normal sample (Box-Muller). */
 export function gaussian(random: () => number): number {

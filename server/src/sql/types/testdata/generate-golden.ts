@@ -16,22 +16,11 @@
  *   typename format_type of a column declared with a type name
  */
 import { execFileSync } from "node:child_process";
+import { mulberry32 as rng } from "../../../common/mulberry32.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-
-/** Deterministic PRNG (mulberry32) so the generated cases are stable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEND: Record<string, string> = {
   bool: "boolsend",
