@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { runChildUntilKilled } from "./testing/kill-child.js";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -14,33 +14,19 @@ const WRITERS = 4;
 const OPS_PER_WRITER = 3000;
 
 /** Runs the child, SIGKILLs it `killAfterMs` after it is ready, returns acked op counts per writer. */
-function runChild(dir: string, round: number, killAfterMs: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, dir, String(round), String(SEED), String(WRITERS), String(OPS_PER_WRITER)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const acked = new Array<number>(WRITERS).fill(0);
-    let buf = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line === "ready") setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-        const m = /^(\d+) (\d+)$/.exec(line);
-        if (m) acked[Number(m[1])] = Number(m[2]) + 1;
-      }
-    });
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      if (signal !== "SIGKILL" && code !== 0) reject(new Error(`crash child failed (code ${code}): ${stderr}`));
-      else resolve(acked);
-    });
-  });
+async function runChild(dir: string, round: number, killAfterMs: number): Promise<number[]> {
+  const acked = new Array<number>(WRITERS).fill(0);
+  await runChildUntilKilled(
+    CHILD,
+    [dir, String(round), String(SEED), String(WRITERS), String(OPS_PER_WRITER)],
+    killAfterMs,
+    (line) => {
+      const m = /^(\d+) (\d+)$/.exec(line);
+      if (m) acked[Number(m[1])] = Number(m[2]) + 1;
+    },
+    `seed ${SEED} round ${round}`,
+  );
+  return acked;
 }
 
 describe(`crash recovery under SIGKILL (seed ${SEED}; rerun with ALOPEX_CRASH_SEED=${SEED})`, () => {

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { runChildUntilKilled } from "../storage/testing/kill-child.js";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -32,32 +32,20 @@ interface ChildReport {
 }
 
 /** Runs the child and SIGKILLs it `killAfterMs` after it is ready; collects what it acknowledged. */
-function runChild(dir: string, round: number, mode: Mode, killAfterMs: number): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, dir, String(round), String(SEED), mode], { stdio: ["ignore", "pipe", "pipe"] });
-    const report = { began: new Set<string>(), committed: new Set<string>(), prepared: new Set<string>(), commitPrepared: new Set<string>() };
-    const sets: Record<string, Set<string>> = { B: report.began, C: report.committed, P: report.prepared, CP: report.commitPrepared };
-    let buf = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line === "ready") setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-        const m = /^(B|C|P|CP) (\S+)$/.exec(line);
-        if (m) sets[m[1]!]!.add(m[2]!);
-      }
-    });
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      if (signal !== "SIGKILL" && code !== 0) reject(new Error(`seed ${SEED} round ${round}: crash child failed (code ${code}): ${stderr}`));
-      else resolve({ ...report, killed: signal === "SIGKILL" });
-    });
-  });
+async function runChild(dir: string, round: number, mode: Mode, killAfterMs: number): Promise<ChildReport> {
+  const report = { began: new Set<string>(), committed: new Set<string>(), prepared: new Set<string>(), commitPrepared: new Set<string>() };
+  const sets: Record<string, Set<string>> = { B: report.began, C: report.committed, P: report.prepared, CP: report.commitPrepared };
+  const { killed } = await runChildUntilKilled(
+    CHILD,
+    [dir, String(round), String(SEED), mode],
+    killAfterMs,
+    (line) => {
+      const m = /^(B|C|P|CP) (\S+)$/.exec(line);
+      if (m) sets[m[1]!]!.add(m[2]!);
+    },
+    `seed ${SEED} round ${round}`,
+  );
+  return { ...report, killed };
 }
 
 const enc = (s: string) => Buffer.from(s);
