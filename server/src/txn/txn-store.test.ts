@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { KvTransaction } from "../kv/kv.js";
 import { makeTempDir, removeTempDir, SMALL_ENGINE_CONFIG } from "../storage/testing/temp-dir.js";
 import { DATA_END, DATA_START } from "./mvcc-key.js";
-import { TxnStore } from "./txn-store.js";
+import { StorageEngine } from "../storage/index.js";
+import { SYSTEM_KEYS, TxnStore } from "./txn-store.js";
 
 const b = (s: string) => Buffer.from(s);
 const str = (v: Uint8Array | undefined) => (v === undefined ? undefined : Buffer.from(v).toString());
@@ -136,6 +137,20 @@ describe("TxnStore", () => {
     expect(store.stats().readTimestamp).toBeGreaterThanOrEqual(before);
     await put("a", "3");
     expect(await read("a")).toBe("3");
+  });
+
+  it("refuses to open over a damaged clock record instead of reusing timestamps", async () => {
+    await put("a", "1");
+    await store.close();
+    const raw = await StorageEngine.open(dir, { config: SMALL_ENGINE_CONFIG });
+    await raw.put(SYSTEM_KEYS.hlc, Buffer.from("not a number"));
+    await raw.close();
+    await expect(TxnStore.open(dir, { storage: SMALL_ENGINE_CONFIG })).rejects.toMatchObject({ sqlstate: "XX001" });
+    const fix = await StorageEngine.open(dir, { config: SMALL_ENGINE_CONFIG });
+    await fix.put(SYSTEM_KEYS.hlc, Buffer.from(String(2 ** 53 - 1e6)));
+    await fix.close();
+    store = await TxnStore.open(dir, { storage: SMALL_ENGINE_CONFIG });
+    expect(await read("a")).toBe("1");
   });
 
   it("rejects work in the wrong state with the PostgreSQL codes", async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { SqlStateError } from "../common/sqlstate-error.js";
 import type { BeginOptions, KvStore, PreparedTransactionInfo } from "../kv/kv.js";
 import type { StorageConfigInput } from "../config/index.js";
 import { StorageEngine, WriteBatch, type Vfs } from "../storage/index.js";
@@ -111,6 +112,7 @@ export class TxnStore implements KvStore, TxnHost {
     const hlc = this.engine.get(HLC_KEY);
     if (hlc) {
       const ceiling = Number(hlc.toString("latin1"));
+      if (!Number.isSafeInteger(ceiling) || ceiling < 0) throw new SqlStateError(`corrupt clock record: ${JSON.stringify(hlc.toString("latin1"))}`, "XX001");
       this.hlc.observe(ceiling);
       this.hlcCeiling = ceiling;
     }
