@@ -1,0 +1,23 @@
+/** Helpers shared by the function modules. */
+import { SqlStateError } from "../../common/sqlstate-error.js";
+import { defaultOfKind, type SqlType, type SqlValue, type TypeKind } from "../types/index.js";
+import type { EvalContext, Overload, ParamType } from "./registry.js";
+
+type Impl = (args: readonly SqlValue[], ctx: EvalContext, types: readonly SqlType[]) => SqlValue;
+
+/** An overload declaration; `returns` is a type kind or a full type. */
+export function fn(name: string, params: readonly ParamType[], returns: TypeKind | SqlType, impl: Impl, extra: Partial<Pick<Overload, "strict" | "volatile" | "variadic">> = {}): Overload {
+  return { name, params, returns: typeof returns === "string" ? defaultOfKind(returns) : returns, impl, ...extra };
+}
+
+export function err(message: string, sqlstate: string): SqlStateError {
+  return new SqlStateError(message, sqlstate);
+}
+
+export function divisionByZero(): SqlStateError {
+  return err("division by zero", "22012");
+}
+
+export function featureNotSupported(what: string): SqlStateError {
+  return err(`${what} is not supported`, "0A000");
+}

@@ -1,0 +1,178 @@
+/**
+ * json/jsonb construction and access, uuid generation, and pgvector's functions and operators.
+ *
+ * jsonb paths (#>, #>>) take the path as text in array-literal form ('{a,0,b}'), because the type
+ * system has no arrays yet; PostgreSQL's text[] literal spelled the same way gives the same
+ * answers. The -> family is implemented for jsonb only: json (text-preserving) access is missing.
+ */
+import { randomUUID } from "node:crypto";
+import { formatText, Jsonb, JsonbObject, type JsonbNode, Numeric, type SqlType, type SqlValue } from "../types/index.js";
+import { formatJsonb, parseJsonb, quoteJsonString } from "../types/json.js";
+import { formatTimestamp } from "../types/datetime.js";
+import {
+  cosineDistance,
+  cosineSimilarity,
+  innerProduct,
+  l2Distance,
+  negativeInnerProduct,
+  vectorDims,
+  vectorDistance,
+  vectorNorm,
+  vectorSimilarity,
+} from "../../vector/distance.js";
+import { err, fn } from "./common.js";
+import type { Overload } from "./registry.js";
+
+/** to_json of one value, as json_build_object writes it. */
+function toJson(v: SqlValue, t: SqlType): string {
+  if (v === null) return "null";
+  switch (t.kind) {
+    case "bool":
+      return v ? "true" : "false";
+    case "int2":
+    case "int4":
+    case "int8":
+      return String(v);
+    case "float4":
+    case "float8":
+    case "numeric": {
+      const text = formatText(v, t);
+      // NaN and the infinities are not JSON numbers, so they become strings.
+      return /^-?[0-9]/.test(text) ? text : quoteJsonString(text);
+    }
+    case "json":
+      return v as string;
+    case "jsonb":
+      return formatJsonb(v as Jsonb);
+    case "timestamp":
+    case "timestamptz": {
+      // JSON dates are ISO 8601 with the T separator (and a full offset for timestamptz).
+      const text = formatTimestamp(v as number, false);
+      if (!Number.isFinite(v as number)) return quoteJsonString(text);
+      return quoteJsonString(text.replace(" ", "T").replace(/ BC$/, "") + (t.kind === "timestamptz" ? "+00:00" : "") + (text.endsWith(" BC") ? " BC" : ""));
+    }
+    default:
+      return quoteJsonString(formatText(v, t));
+  }
+}
+
+function buildObject(args: readonly SqlValue[], types: readonly SqlType[]): string {
+  if (args.length % 2 !== 0) throw err("argument list must have even number of elements", "22023");
+  const parts: string[] = [];
+  for (let k = 0; k < args.length; k += 2) {
+    const key = args[k]!;
+    if (key === null) throw err(`argument ${k + 1} cannot be null`, "22023");
+    parts.push(`${quoteJsonString(formatText(key, types[k]!))} : ${toJson(args[k + 1]!, types[k + 1]!)}`);
+  }
+  return `{${parts.join(", ")}}`;
+}
+
+function buildArray(args: readonly SqlValue[], types: readonly SqlType[]): string {
+  return `[${args.map((v, k) => toJson(v, types[k]!)).join(", ")}]`;
+}
+
+function field(node: JsonbNode, key: string): JsonbNode | undefined {
+  return node instanceof JsonbObject ? node.get(key) : undefined;
+}
+
+function element(node: JsonbNode, index: number): JsonbNode | undefined {
+  // A jsonb scalar is stored as a one-element array, and -> reads it as one.
+  if (!Array.isArray(node)) return node instanceof JsonbObject || (index !== 0 && index !== -1) ? undefined : node;
+  const arr = node as readonly JsonbNode[];
+  return arr[index < 0 ? arr.length + index : index];
+}
+
+/** A text[] literal's elements: '{a,"b c",0}'. */
+function parsePath(text: string): string[] {
+  const t = text.trim();
+  if (!t.startsWith("{") || !t.endsWith("}")) throw err(`malformed array literal: "${text}"`, "22P02");
+  const body = t.slice(1, -1).trim();
+  if (body === "") return [];
+  const out: string[] = [];
+  let k = 0;
+  while (k <= body.length) {
+    while (body[k] === " ") k++;
+    let item = "";
+    if (body[k] === '"') {
+      k++;
+      while (k < body.length && body[k] !== '"') {
+        if (body[k] === "\\") k++;
+        item += body[k++] ?? "";
+      }
+      k++;
+      while (body[k] === " ") k++;
+    } else {
+      while (k < body.length && body[k] !== ",") item += body[k++];
+      item = item.trim();
+      if (item.toLowerCase() === "null") throw err("cannot call function with null path elements", "22004");
+    }
+    out.push(item);
+    if (k >= body.length) break;
+    if (body[k] !== ",") throw err(`malformed array literal: "${text}"`, "22P02");
+    k++;
+  }
+  return out;
+}
+
+function extractPath(root: JsonbNode, path: readonly string[]): JsonbNode | undefined {
+  let node: JsonbNode | undefined = root;
+  for (const step of path) {
+    if (node === undefined) return undefined;
+    if (node instanceof JsonbObject) node = node.get(step);
+    else if (Array.isArray(node)) node = /^-?\d+$/.test(step) ? element(node, Number(step)) : undefined;
+    else return undefined;
+  }
+  return node;
+}
+
+function asJsonb(n: JsonbNode | undefined): SqlValue {
+  return n === undefined ? null : new Jsonb(n);
+}
+
+function asText(n: JsonbNode | undefined): SqlValue {
+  if (n === undefined || n === null) return null;
+  if (typeof n === "string") return n;
+  return formatJsonb(new Jsonb(n));
+}
+
+const root = (v: SqlValue | undefined): JsonbNode => (v as Jsonb).root;
+const vec = (v: SqlValue | undefined): Float32Array => v as Float32Array;
+
+/** pgvector's float8 results; Numeric is never involved but keeps formatting in one place. */
+const VV = ["vector", "vector"] as const;
+
+export const JSON_FUNCTIONS: readonly Overload[] = [
+  fn("json_build_object", [], "json", (args, _c, types) => buildObject(args, types), { variadic: "any", strict: false }),
+  fn("jsonb_build_object", [], "jsonb", (args, _c, types) => parseJsonb(buildObject(args, types)), { variadic: "any", strict: false }),
+  fn("json_build_array", [], "json", (args, _c, types) => buildArray(args, types), { variadic: "any", strict: false }),
+  fn("jsonb_build_array", [], "jsonb", (args, _c, types) => parseJsonb(buildArray(args, types)), { variadic: "any", strict: false }),
+  fn("->", ["jsonb", "text"], "jsonb", ([j, k]) => asJsonb(field(root(j), k as string))),
+  fn("->", ["jsonb", "int4"], "jsonb", ([j, k]) => asJsonb(element(root(j), k as number))),
+  fn("->>", ["jsonb", "text"], "text", ([j, k]) => asText(field(root(j), k as string))),
+  fn("->>", ["jsonb", "int4"], "text", ([j, k]) => asText(element(root(j), k as number))),
+  fn("#>", ["jsonb", "text"], "jsonb", ([j, p]) => asJsonb(extractPath(root(j), parsePath(p as string)))),
+  fn("#>>", ["jsonb", "text"], "text", ([j, p]) => asText(extractPath(root(j), parsePath(p as string)))),
+  fn("jsonb_typeof", ["jsonb"], "text", ([j]) => {
+    const n = root(j);
+    if (n === null) return "null";
+    if (typeof n === "string") return "string";
+    if (typeof n === "boolean") return "boolean";
+    if (n instanceof Numeric) return "number";
+    return n instanceof JsonbObject ? "object" : "array";
+  }),
+  fn("gen_random_uuid", [], "uuid", () => randomUUID(), { volatile: true }),
+];
+
+export const VECTOR_FUNCTIONS: readonly Overload[] = [
+  fn("vector_dims", ["vector"], "int4", ([v]) => vectorDims(vec(v))),
+  fn("vector_norm", ["vector"], "float8", ([v]) => vectorNorm(vec(v))),
+  fn("l2_distance", VV, "float8", ([a, b]) => l2Distance(vec(a), vec(b))),
+  fn("cosine_distance", VV, "float8", ([a, b]) => cosineDistance(vec(a), vec(b))),
+  fn("cosine_similarity", VV, "float8", ([a, b]) => cosineSimilarity(vec(a), vec(b))),
+  fn("inner_product", VV, "float8", ([a, b]) => innerProduct(vec(a), vec(b))),
+  fn("vector_distance", ["vector", "vector", "text"], "float8", ([a, b, m]) => vectorDistance(vec(a), vec(b), m as string)),
+  fn("vector_similarity", ["vector", "vector", "text"], "float8", ([a, b, m]) => vectorSimilarity(vec(a), vec(b), m as string)),
+  fn("<->", VV, "float8", ([a, b]) => l2Distance(vec(a), vec(b))),
+  fn("<=>", VV, "float8", ([a, b]) => cosineDistance(vec(a), vec(b))),
+  fn("<#>", VV, "float8", ([a, b]) => negativeInnerProduct(vec(a), vec(b))),
+];

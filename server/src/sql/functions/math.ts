@@ -1,0 +1,382 @@
+/**
+ * Arithmetic operators and math functions over int2/int4/int8, float4/float8 and numeric, with
+ * PostgreSQL's overflow, division and rounding rules (int4pl, float8div, numeric_div, ...).
+ *
+ * Gaps, deliberately loud: numeric exp/ln/log/power have no implementation yet (PostgreSQL's
+ * result scales for them are intricate); they are declared so that resolution picks the numeric
+ * overload as PostgreSQL does, and raise 0A000 instead of silently computing in float8.
+ */
+import { Dec, Numeric, type SqlValue, INT2_MAX, INT2_MIN, INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN, compareValues, type TypeKind, SqlTypeError } from "../types/index.js";
+import { checkedNumeric, roundToScale } from "../types/numeric.js";
+import { divisionByZero, err, featureNotSupported, fn } from "./common.js";
+import type { Overload } from "./registry.js";
+
+type IntKind = "int2" | "int4";
+const INT_NAME: Record<IntKind | "int8", string> = { int2: "smallint", int4: "integer", int8: "bigint" };
+
+function intOverflow(k: IntKind | "int8"): SqlTypeError {
+  return new SqlTypeError(`${INT_NAME[k]} out of range`, "22003");
+}
+
+function checkInt(k: IntKind, v: number): number {
+  const [min, max] = k === "int2" ? [INT2_MIN, INT2_MAX] : [INT4_MIN, INT4_MAX];
+  if (v < min || v > max) throw intOverflow(k);
+  // -0 is not an integer value SQL can show; keep results canonical.
+  return v === 0 ? 0 : v;
+}
+
+function checkInt8(v: bigint): bigint {
+  if (v < INT8_MIN || v > INT8_MAX) throw intOverflow("int8");
+  return v;
+}
+
+const n = (v: SqlValue | undefined): number => v as number;
+const b = (v: SqlValue | undefined): bigint => v as bigint;
+const num = (v: SqlValue | undefined): Numeric => v as Numeric;
+
+function intOps(k: IntKind): Overload[] {
+  const p = [k, k] as const;
+  return [
+    fn("+", p, k, ([x, y]) => checkInt(k, n(x) + n(y))),
+    fn("-", p, k, ([x, y]) => checkInt(k, n(x) - n(y))),
+    // Products below 2^31 are exact in a double, so the range check sees the true value.
+    fn("*", p, k, ([x, y]) => checkInt(k, n(x) * n(y))),
+    fn("/", p, k, ([x, y]) => {
+      if (n(y) === 0) throw divisionByZero();
+      return checkInt(k, Math.trunc(n(x) / n(y)));
+    }),
+    fn("%", p, k, ([x, y]) => {
+      if (n(y) === 0) throw divisionByZero();
+      return checkInt(k, n(x) % n(y));
+    }),
+    fn("mod", p, k, ([x, y]) => {
+      if (n(y) === 0) throw divisionByZero();
+      return checkInt(k, n(x) % n(y));
+    }),
+    fn("-", [k], k, ([x]) => checkInt(k, -n(x))),
+    fn("+", [k], k, ([x]) => x!),
+    fn("@", [k], k, ([x]) => checkInt(k, Math.abs(n(x)))),
+    fn("abs", [k], k, ([x]) => checkInt(k, Math.abs(n(x)))),
+  ];
+}
+
+function int8Ops(): Overload[] {
+  const p = ["int8", "int8"] as const;
+  const div = (x: bigint, y: bigint, mod: boolean): bigint => {
+    if (y === 0n) throw divisionByZero();
+    // BigInt division truncates toward zero and % takes the dividend's sign, as C does.
+    return mod ? x % y : checkInt8(x / y);
+  };
+  return [
+    fn("+", p, "int8", ([x, y]) => checkInt8(b(x) + b(y))),
+    fn("-", p, "int8", ([x, y]) => checkInt8(b(x) - b(y))),
+    fn("*", p, "int8", ([x, y]) => checkInt8(b(x) * b(y))),
+    fn("/", p, "int8", ([x, y]) => div(b(x), b(y), false)),
+    fn("%", p, "int8", ([x, y]) => div(b(x), b(y), true)),
+    fn("mod", p, "int8", ([x, y]) => div(b(x), b(y), true)),
+    fn("-", ["int8"], "int8", ([x]) => checkInt8(-b(x))),
+    fn("+", ["int8"], "int8", ([x]) => x!),
+    fn("@", ["int8"], "int8", ([x]) => checkInt8(b(x) < 0n ? -b(x) : b(x))),
+    fn("abs", ["int8"], "int8", ([x]) => checkInt8(b(x) < 0n ? -b(x) : b(x))),
+  ];
+}
+
+// ---- floats ----------------------------------------------------------------------------------
+
+function overflow(): SqlTypeError {
+  return new SqlTypeError("value out of range: overflow", "22003");
+}
+function underflow(): SqlTypeError {
+  return new SqlTypeError("value out of range: underflow", "22003");
+}
+
+/** float8pl/mi: an infinite result from finite inputs overflowed. */
+function checkSum(r: number, x: number, y: number): number {
+  if (!Number.isFinite(r) && !Number.isNaN(r) && Number.isFinite(x) && Number.isFinite(y)) throw overflow();
+  return r;
+}
+
+function checkProduct(r: number, x: number, y: number): number {
+  checkSum(r, x, y);
+  if (r === 0 && x !== 0 && y !== 0) throw underflow();
+  return r;
+}
+
+function floatDiv(x: number, y: number, round: (v: number) => number): number {
+  if (y === 0 && !Number.isNaN(x)) throw divisionByZero();
+  const r = round(x / y);
+  if (!Number.isFinite(r) && !Number.isNaN(r) && Number.isFinite(x)) throw overflow();
+  if (r === 0 && x !== 0 && Number.isFinite(y)) throw underflow();
+  return r;
+}
+
+function floatOps(k: "float4" | "float8"): Overload[] {
+  // float4 arithmetic rounds the exact double result once, as C's float arithmetic does.
+  const r = k === "float4" ? Math.fround : (v: number) => v;
+  const p = [k, k] as const;
+  return [
+    fn("+", p, k, ([x, y]) => checkSum(r(n(x) + n(y)), n(x), n(y))),
+    fn("-", p, k, ([x, y]) => checkSum(r(n(x) - n(y)), n(x), n(y))),
+    fn("*", p, k, ([x, y]) => checkProduct(r(n(x) * n(y)), n(x), n(y))),
+    fn("/", p, k, ([x, y]) => floatDiv(n(x), n(y), r)),
+    fn("-", [k], k, ([x]) => -n(x)),
+    fn("+", [k], k, ([x]) => x!),
+    fn("@", [k], k, ([x]) => Math.abs(n(x))),
+    fn("abs", [k], k, ([x]) => Math.abs(n(x))),
+  ];
+}
+
+/** rint: halves to even. */
+function rint(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const f = Math.floor(x);
+  const d = x - f;
+  const r = d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+  // Keep the sign of zero as C's rint does (round(-0.4) is -0).
+  return r === 0 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : r;
+}
+
+function dpow(x: number, y: number): number {
+  // C's pow (and PostgreSQL's checks around it) differ from Math.pow on these.
+  if (Number.isNaN(x)) return y === 0 ? 1 : NaN;
+  if (Number.isNaN(y)) return x === 1 ? 1 : NaN;
+  if (x === 0 && y < 0) throw err("zero raised to a negative power is undefined", "2201F");
+  if (x < 0 && Number.isFinite(y) && !Number.isInteger(y) && Number.isFinite(x)) {
+    throw err("a negative number raised to a non-integer power yields a complex result", "2201F");
+  }
+  if (Math.abs(x) === 1 && !Number.isFinite(y)) return 1;
+  const r = Math.pow(x, y);
+  if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y)) throw overflow();
+  if (r === 0 && x !== 0 && Number.isFinite(x) && Number.isFinite(y)) throw underflow();
+  return r;
+}
+
+/** Math.cbrt is off by an ulp at times where C's cbrt is not; one Newton step settles it. */
+function cbrt(x: number): number {
+  const r = Math.cbrt(x);
+  if (!Number.isFinite(r) || r === 0) return r;
+  const better = r - (r * r * r - x) / (3 * r * r);
+  return Math.abs(better * better * better - x) < Math.abs(r * r * r - x) ? better : r;
+}
+
+function logCheck(x: number): void {
+  if (x === 0) throw err("cannot take logarithm of zero", "2201E");
+  if (x < 0) throw err("cannot take logarithm of a negative number", "2201E");
+}
+
+function dexp(x: number): number {
+  if (Number.isNaN(x) || !Number.isFinite(x)) return Math.exp(x);
+  const r = Math.exp(x);
+  if (!Number.isFinite(r)) throw overflow();
+  if (r === 0) throw underflow();
+  return r;
+}
+
+function float8Functions(): Overload[] {
+  const f = (name: string, impl: (x: number) => number) => fn(name, ["float8"], "float8", ([x]) => impl(n(x)));
+  return [
+    f("ceil", Math.ceil),
+    f("ceiling", Math.ceil),
+    f("floor", Math.floor),
+    f("round", rint),
+    f("trunc", Math.trunc),
+    f("sign", (x) => (x > 0 ? 1 : x < 0 ? -1 : 0)),
+    f("sqrt", (x) => {
+      if (x < 0) throw err("cannot take square root of a negative number", "2201F");
+      return Math.sqrt(x);
+    }),
+    f("cbrt", cbrt),
+    f("exp", dexp),
+    f("ln", (x) => {
+      logCheck(x);
+      return Math.log(x);
+    }),
+    f("log", (x) => {
+      logCheck(x);
+      return Math.log10(x);
+    }),
+    f("log10", (x) => {
+      logCheck(x);
+      return Math.log10(x);
+    }),
+    fn("power", ["float8", "float8"], "float8", ([x, y]) => dpow(n(x), n(y))),
+    fn("pow", ["float8", "float8"], "float8", ([x, y]) => dpow(n(x), n(y))),
+    fn("^", ["float8", "float8"], "float8", ([x, y]) => dpow(n(x), n(y))),
+    fn("pi", [], "float8", () => Math.PI),
+    fn("random", [], "float8", (_a, ctx) => (ctx.random ?? Math.random)(), { volatile: true }),
+    f("degrees", (x) => x * (180 / Math.PI)),
+    f("radians", (x) => x * (Math.PI / 180)),
+  ];
+}
+
+// ---- numeric ---------------------------------------------------------------------------------
+
+/** Inexact operations compute with a private precision instead of numerics' huge default. */
+const Work = Dec.clone({ rounding: Dec.ROUND_DOWN });
+
+const NUMERIC_MIN_SIG_DIGITS = 16;
+const NUMERIC_MAX_DISPLAY_SCALE = 1000;
+
+/** Weight (base-10000 digit position) and first base-10000 digit, as PostgreSQL's NumericVar has them. */
+function base10000(d: Dec): { weight: number; first: number } {
+  if (d.isZero()) return { weight: 0, first: 0 };
+  const weight = Math.floor(d.e / 4);
+  const first = d.abs().times(new Dec(10).pow(-weight * 4)).floor().toNumber();
+  return { weight, first };
+}
+
+function clampScale(s: number): number {
+  return Math.min(Math.max(s, 0), NUMERIC_MAX_DISPLAY_SCALE);
+}
+
+/** select_div_scale. */
+function divScale(x: Numeric, y: Numeric): number {
+  const a = base10000(x.value);
+  const c = base10000(y.value);
+  let qweight = a.weight - c.weight;
+  if (a.first <= c.first) qweight--;
+  return clampScale(Math.max(NUMERIC_MIN_SIG_DIGITS - qweight * 4, x.scale, y.scale));
+}
+
+/** Rounds an exact-enough truncated value half away from zero: truncating first never crosses a half. */
+function roundedQuotient(x: Dec, y: Dec, scale: number): Dec {
+  const intDigits = Math.max(x.e - y.e + 2, 1);
+  Work.set({ precision: intDigits + scale + 5 });
+  const q = new Work(x).div(new Work(y));
+  return new Dec(q).toDecimalPlaces(scale, Dec.ROUND_HALF_UP);
+}
+
+function numericSpecial(x: Numeric, y: Numeric): Numeric | undefined {
+  return x.isNaN() || y.isNaN() ? Numeric.NaN : undefined;
+}
+
+function fromDec(d: Dec, scale: number): Numeric {
+  if (!d.isFinite()) return Numeric.of(d);
+  return checkedNumeric(d, scale);
+}
+
+function numericDiv(x: Numeric, y: Numeric, truncate: boolean): Numeric {
+  const special = numericSpecial(x, y);
+  if (special) return special;
+  if (!x.isFinite()) {
+    if (!y.isFinite()) return Numeric.NaN;
+    if (y.value.isZero()) throw divisionByZero();
+    return x.value.isNegative() !== y.value.isNegative() ? Numeric.NEGATIVE_INFINITY : Numeric.POSITIVE_INFINITY;
+  }
+  if (!y.isFinite()) return Numeric.ZERO;
+  if (y.value.isZero()) throw divisionByZero();
+  if (truncate) return fromDec(x.value.div(y.value).trunc(), 0);
+  const scale = divScale(x, y);
+  return fromDec(roundedQuotient(x.value, y.value, scale), scale);
+}
+
+function numericMod(x: Numeric, y: Numeric): Numeric {
+  const special = numericSpecial(x, y);
+  if (special) return special;
+  if (y.isFinite() && y.value.isZero()) throw divisionByZero();
+  if (!x.isFinite()) return Numeric.NaN;
+  if (!y.isFinite()) return x;
+  const q = x.value.div(y.value).trunc();
+  return fromDec(x.value.minus(q.times(y.value)), Math.max(x.scale, y.scale));
+}
+
+function numericSqrt(x: Numeric): Numeric {
+  if (x.isNaN()) return x;
+  if (x.value.isNegative()) throw err("cannot take square root of a negative number", "2201F");
+  if (!x.isFinite()) return x;
+  const { weight } = base10000(x.value);
+  const sweight = Math.trunc(((weight + 1) * 4) / 2) - 1;
+  const scale = clampScale(Math.max(NUMERIC_MIN_SIG_DIGITS - sweight, x.scale));
+  Work.set({ precision: Math.max(sweight + 2, 1) + scale + 5 });
+  return fromDec(new Dec(new Work(x.value).sqrt()).toDecimalPlaces(scale, Dec.ROUND_HALF_UP), scale);
+}
+
+function numericRound(x: Numeric, s: number, truncate: boolean): Numeric {
+  if (!x.isFinite()) return x;
+  // PostgreSQL clamps the requested scale to what a numeric can hold.
+  const scale = Math.min(Math.max(s, -NUMERIC_MAX_DISPLAY_SCALE * 2), NUMERIC_MAX_DISPLAY_SCALE);
+  const d = truncate
+    ? scale >= 0
+      ? x.value.toDecimalPlaces(scale, Dec.ROUND_DOWN)
+      : x.value.toNearest(new Dec(10).pow(-scale), Dec.ROUND_DOWN)
+    : roundToScale(x.value, scale);
+  return fromDec(d, Math.max(scale, 0));
+}
+
+function numericOps(): Overload[] {
+  const p = ["numeric", "numeric"] as const;
+  const add = (x: Numeric, y: Numeric, sub: boolean): Numeric =>
+    numericSpecial(x, y) ?? fromDec(sub ? x.value.minus(y.value) : x.value.plus(y.value), Math.max(x.scale, y.scale));
+  const unsupported = (name: string) => () => {
+    throw featureNotSupported(`${name}(numeric)`);
+  };
+  const sign = (x: Numeric): Numeric => (x.isNaN() ? x! : Numeric.fromInteger(x.value.isZero() ? 0 : x.value.isNegative() ? -1 : 1));
+  const ceilFloor = (x: Numeric, up: boolean): Numeric => (x.isFinite() ? fromDec(up ? x.value.ceil() : x.value.floor(), 0) : x);
+  return [
+    fn("+", p, "numeric", ([x, y]) => add(num(x), num(y), false)),
+    fn("-", p, "numeric", ([x, y]) => add(num(x), num(y), true)),
+    fn("*", p, "numeric", ([x, y]) => numericSpecial(num(x), num(y)) ?? fromDec(num(x).value.times(num(y).value), clampScale(num(x).scale + num(y).scale))),
+    fn("/", p, "numeric", ([x, y]) => numericDiv(num(x), num(y), false)),
+    fn("div", p, "numeric", ([x, y]) => numericDiv(num(x), num(y), true)),
+    fn("%", p, "numeric", ([x, y]) => numericMod(num(x), num(y))),
+    fn("mod", p, "numeric", ([x, y]) => numericMod(num(x), num(y))),
+    fn("-", ["numeric"], "numeric", ([x]) => (num(x).isNaN() ? x! : Numeric.of(num(x).value.neg(), num(x).scale))),
+    fn("+", ["numeric"], "numeric", ([x]) => x!),
+    fn("@", ["numeric"], "numeric", ([x]) => (num(x).isNaN() ? x! : Numeric.of(num(x).value.abs(), num(x).scale))),
+    fn("abs", ["numeric"], "numeric", ([x]) => (num(x).isNaN() ? x! : Numeric.of(num(x).value.abs(), num(x).scale))),
+    fn("sign", ["numeric"], "numeric", ([x]) => sign(num(x))),
+    fn("ceil", ["numeric"], "numeric", ([x]) => ceilFloor(num(x), true)),
+    fn("ceiling", ["numeric"], "numeric", ([x]) => ceilFloor(num(x), true)),
+    fn("floor", ["numeric"], "numeric", ([x]) => ceilFloor(num(x), false)),
+    fn("round", ["numeric"], "numeric", ([x]) => numericRound(num(x), 0, false)),
+    fn("round", ["numeric", "int4"], "numeric", ([x, s]) => numericRound(num(x), n(s), false)),
+    fn("trunc", ["numeric"], "numeric", ([x]) => numericRound(num(x), 0, true)),
+    fn("trunc", ["numeric", "int4"], "numeric", ([x, s]) => numericRound(num(x), n(s), true)),
+    fn("sqrt", ["numeric"], "numeric", ([x]) => numericSqrt(num(x))),
+    fn("exp", ["numeric"], "numeric", unsupported("exp")),
+    fn("ln", ["numeric"], "numeric", unsupported("ln")),
+    fn("log", ["numeric"], "numeric", unsupported("log")),
+    fn("log10", ["numeric"], "numeric", unsupported("log10")),
+    fn("log", p, "numeric", unsupported("log")),
+    fn("power", p, "numeric", unsupported("power")),
+    fn("pow", p, "numeric", unsupported("pow")),
+    fn("^", p, "numeric", unsupported("power")),
+  ];
+}
+
+// ---- comparison ------------------------------------------------------------------------------
+
+const COMPARABLE: readonly TypeKind[] = [
+  "bool", "int2", "int4", "int8", "float4", "float8", "numeric", "text", "char", "bytea", "date", "timestamp", "timestamptz", "uuid", "jsonb", "vector",
+];
+
+const COMPARISONS: readonly [string, (c: number) => boolean][] = [
+  ["=", (c) => c === 0],
+  ["<>", (c) => c !== 0],
+  ["<", (c) => c < 0],
+  ["<=", (c) => c <= 0],
+  [">", (c) => c > 0],
+  [">=", (c) => c >= 0],
+];
+
+/** Comparison operators per type; mixed-type comparisons resolve through implicit casts. */
+function comparisonOps(): Overload[] {
+  const out: Overload[] = [];
+  for (const k of COMPARABLE) {
+    for (const [op, test] of COMPARISONS) {
+      out.push(fn(op, [k, k], "bool", ([x, y], _ctx, types) => test(compareValues(x!, y!, types[0]!))));
+    }
+  }
+  return out;
+}
+
+export const MATH_FUNCTIONS: readonly Overload[] = [
+  ...intOps("int2"),
+  ...intOps("int4"),
+  ...int8Ops(),
+  ...floatOps("float4"),
+  ...floatOps("float8"),
+  ...float8Functions(),
+  ...numericOps(),
+  ...comparisonOps(),
+];
