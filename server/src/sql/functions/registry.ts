@@ -159,6 +159,7 @@ function selectCandidate(candidates: readonly Overload[], argTypes: readonly Sql
   for (const i of unknownAt) {
     let cat: string | undefined;
     let pref = false;
+    let conflict = false;
     for (const o of list) {
       const p = paramAt(o, i);
       const c = categoryOf(p);
@@ -167,10 +168,12 @@ function selectCandidate(candidates: readonly Overload[], argTypes: readonly Sql
         pref = preferred(p);
       } else if (c === cat) {
         pref ||= preferred(p);
-      } else if (cat !== "S") {
-        resolved = false;
+      } else {
+        // A conflict only counts if no candidate offers the string category.
+        conflict = true;
       }
     }
+    if (conflict && cat !== "S") resolved = false;
     slotCategory[i] = cat!;
     slotPreferred[i] = pref;
   }

@@ -292,6 +292,16 @@ call("substr", tx("x"));
 op("-", tx("a"));
 op("+", un("1"), un("2"));
 call("abs", un("1"));
+call("mod", un("7"), un("2"));
+call("round", un("2.5"));
+call("sqrt", un("4"));
+call("date_part", un("year"), un("2024-01-02"));
+call("date_trunc", un("month"), ["date", "2024-01-02"]);
+op("-", un("5"));
+op("=", un("a"), un("b"));
+op("<", i4("1"), f8("1.5"));
+op("=", ["varchar", "a"], ["bpchar", "a  "]);
+op("||", ["jsonb", "[1]"], tx("x"));
 
 // ---- run -----------------------------------------------------------------------------------
 function argSql([type, text]: Arg): string {
