@@ -2,13 +2,12 @@
  * Arithmetic operators and math functions over int2/int4/int8, float4/float8 and numeric, with
  * PostgreSQL's overflow, division and rounding rules (int4pl, float8div, numeric_div, ...).
  *
- * Gaps, deliberately loud: numeric exp/ln/log/power have no implementation yet (PostgreSQL's
- * result scales for them are intricate); they are declared so that resolution picks the numeric
- * overload as PostgreSQL does, and raise 0A000 instead of silently computing in float8.
+ * numeric exp/ln/log/power choose their result scales as PostgreSQL 15's numeric.c does (at least
+ * 16 significant digits, never fewer places than the inputs), from the same estimates.
  */
 import { Dec, Numeric, type SqlValue, INT2_MAX, INT2_MIN, INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN, compareValues, type TypeKind, SqlTypeError } from "../types/index.js";
 import { checkedNumeric, roundToScale } from "../types/numeric.js";
-import { divisionByZero, err, featureNotSupported, fn } from "./common.js";
+import { divisionByZero, err, fn } from "./common.js";
 import type { Overload } from "./registry.js";
 
 type IntKind = "int2" | "int4";
@@ -303,13 +302,123 @@ function numericRound(x: Numeric, s: number, truncate: boolean): Numeric {
   return fromDec(d, Math.max(scale, 0));
 }
 
+const TEN = Numeric.fromInteger(10);
+const NUMERIC_MAX_RESULT_SCALE = 2000;
+const GUARD = 10;
+
+/**
+ * A transcendental result to `scale` places: decimal.js rounds these correctly in every mode, so
+ * the value truncated a few digits past `scale` and then rounded half up is exactly PostgreSQL's
+ * correctly rounded result. `weight` estimates the result's decimal exponent.
+ */
+function transcendental(weight: number, scale: number, compute: (W: typeof Work) => Dec): Numeric {
+  Work.set({ precision: Math.max(weight + 1, 1) + scale + GUARD });
+  const d = new Dec(compute(Work)).toDecimalPlaces(scale, Dec.ROUND_HALF_UP);
+  return fromDec(d, scale);
+}
+
+/** estimate_ln_dweight: the decimal weight of ln(x), for choosing result scales. */
+function lnWeight(x: Dec): number {
+  if (!x.isPositive() || x.isZero()) return 0;
+  if (x.gte("0.9") && x.lte("1.1")) {
+    const d = x.minus(1);
+    return d.isZero() ? 0 : d.e;
+  }
+  const { weight } = base10000(x);
+  const digits = x.times(new Dec(10).pow(-(weight - 1) * 4)).floor().toNumber();
+  const ln = Math.log(digits) + (weight - 1) * 4 * Math.LN10;
+  return Math.trunc(Math.log10(Math.abs(ln)));
+}
+
+function lnArgumentCheck(x: Numeric): void {
+  if (x.value.isZero()) throw err("cannot take logarithm of zero", "2201E");
+  if (x.value.isNegative()) throw err("cannot take logarithm of a negative number", "2201E");
+}
+
+function numericLn(x: Numeric): Numeric {
+  if (x.isNaN()) return x;
+  lnArgumentCheck(x);
+  if (!x.isFinite()) return x;
+  const scale = clampScale(Math.max(NUMERIC_MIN_SIG_DIGITS - lnWeight(x.value), x.scale));
+  return transcendental(Math.abs(lnWeight(x.value)), scale, (W) => new W(x.value).ln());
+}
+
+function numericLog(b: Numeric, x: Numeric): Numeric {
+  if (b.isNaN() || x.isNaN()) return Numeric.NaN;
+  lnArgumentCheck(b);
+  lnArgumentCheck(x);
+  if (!b.isFinite() || !x.isFinite()) {
+    if (!b.isFinite() && !x.isFinite()) return Numeric.NaN;
+    return x.isFinite() ? Numeric.ZERO : Numeric.POSITIVE_INFINITY;
+  }
+  if (b.value.eq(1)) throw divisionByZero();
+  const weight = lnWeight(x.value) - lnWeight(b.value);
+  const scale = clampScale(Math.max(NUMERIC_MIN_SIG_DIGITS - weight, b.scale, x.scale));
+  return fromDec(transcendentalRaw(Math.abs(weight) + 4, scale, (W) => new W(x.value).ln().div(new W(b.value).ln())), scale);
+}
+
+/** Like transcendental, for quotients of transcendental values (not exactly truncated: extra guard digits instead). */
+function transcendentalRaw(weight: number, scale: number, compute: (W: typeof Work) => Dec): Dec {
+  Work.set({ precision: Math.max(weight + 1, 1) + scale + 3 * GUARD });
+  return new Dec(compute(Work)).toDecimalPlaces(scale, Dec.ROUND_HALF_UP);
+}
+
+function numericExp(x: Numeric): Numeric {
+  if (x.isNaN()) return x;
+  if (!x.isFinite()) return x.value.isNegative() ? Numeric.ZERO : x;
+  const val = Math.min(Math.max(x.value.toNumber() * 0.434294481903252, -NUMERIC_MAX_RESULT_SCALE), NUMERIC_MAX_RESULT_SCALE);
+  const scale = clampScale(Math.max(NUMERIC_MIN_SIG_DIGITS - Math.trunc(val), x.scale));
+  if (Math.abs(x.value.toNumber()) >= NUMERIC_MAX_RESULT_SCALE * 3) {
+    if (x.value.isPositive()) throw err("value overflows numeric format", "22003");
+    return Numeric.of(0, scale);
+  }
+  return transcendental(Math.ceil(val), scale, (W) => new W(x.value).exp());
+}
+
+function isIntegral(x: Numeric): boolean {
+  return x.isFinite() && x.value.isInteger();
+}
+
+function numericPower(x: Numeric, y: Numeric): Numeric {
+  // POSIX pow: NaN ^ 0 = 1 and 1 ^ NaN = 1, every other NaN input gives NaN.
+  if (x.isNaN()) return y.isFinite() && y.value.isZero() ? Numeric.fromInteger(1) : Numeric.NaN;
+  if (y.isNaN()) return x.isFinite() && x.value.eq(1) ? Numeric.fromInteger(1) : Numeric.NaN;
+  if (x.value.isZero() && y.value.isNegative()) throw err("zero raised to a negative power is undefined", "2201F");
+  if (x.value.isNegative() && !isIntegral(y) && y.isFinite()) throw err("a negative number raised to a non-integer power yields a complex result", "2201F");
+  if (!x.isFinite() || !y.isFinite()) {
+    const r = Math.pow(x.value.toNumber(), y.value.toNumber());
+    return Number.isNaN(r) ? Numeric.NaN : r === Infinity ? Numeric.POSITIVE_INFINITY : r === -Infinity ? Numeric.NEGATIVE_INFINITY : Numeric.fromInteger(r === 1 ? 1 : 0);
+  }
+  if (isIntegral(y) && y.value.abs().lte(2147483647)) {
+    const n = y.value.toNumber();
+    const scale = clampScale(Math.max(NUMERIC_MIN_SIG_DIGITS, x.scale));
+    if (n === 0) return Numeric.of(1, scale);
+    if (x.value.isZero()) return Numeric.of(0, scale);
+    const weight = n * Math.log10(x.value.abs().toNumber());
+    if (weight > 131072) throw err("value overflows numeric format", "22003");
+    if (weight < -(scale + 1)) return Numeric.of(0, scale);
+    if (n > 0) {
+      Work.set({ precision: Math.ceil(Math.max(weight, 0)) + scale + GUARD + 1 });
+      // Integer powers of an exact decimal are exact given enough digits; decimal.js rounds them correctly.
+      return fromDec(new Dec(new Work(x.value).pow(n)).toDecimalPlaces(scale, Dec.ROUND_HALF_UP), scale);
+    }
+    return transcendental(Math.ceil(Math.max(weight, 0)), scale, (W) => new W(x.value).pow(n));
+  }
+  if (x.value.isZero()) return Numeric.of(0, NUMERIC_MIN_SIG_DIGITS);
+  const lnx = Math.log(x.value.toNumber()) * y.value.toNumber();
+  if (Math.abs(lnx) > NUMERIC_MAX_RESULT_SCALE * 3.01) {
+    if (lnx > 0) throw err("value overflows numeric format", "22003");
+    return Numeric.of(0, NUMERIC_MAX_DISPLAY_SCALE);
+  }
+  const val = lnx * 0.434294481903252;
+  const scale = clampScale(Math.max(NUMERIC_MIN_SIG_DIGITS - Math.trunc(val), x.scale, y.scale));
+  return transcendental(Math.ceil(Math.max(val, 0)), scale, (W) => new W(x.value).pow(new W(y.value)));
+}
+
 function numericOps(): Overload[] {
   const p = ["numeric", "numeric"] as const;
   const add = (x: Numeric, y: Numeric, sub: boolean): Numeric =>
     numericSpecial(x, y) ?? fromDec(sub ? x.value.minus(y.value) : x.value.plus(y.value), Math.max(x.scale, y.scale));
-  const unsupported = (name: string) => () => {
-    throw featureNotSupported(`${name}(numeric)`);
-  };
   const sign = (x: Numeric): Numeric => (x.isNaN() ? x! : Numeric.fromInteger(x.value.isZero() ? 0 : x.value.isNegative() ? -1 : 1));
   const ceilFloor = (x: Numeric, up: boolean): Numeric => (x.isFinite() ? fromDec(up ? x.value.ceil() : x.value.floor(), 0) : x);
   return [
@@ -333,14 +442,15 @@ function numericOps(): Overload[] {
     fn("trunc", ["numeric"], "numeric", ([x]) => numericRound(num(x), 0, true)),
     fn("trunc", ["numeric", "int4"], "numeric", ([x, s]) => numericRound(num(x), n(s), true)),
     fn("sqrt", ["numeric"], "numeric", ([x]) => numericSqrt(num(x))),
-    fn("exp", ["numeric"], "numeric", unsupported("exp")),
-    fn("ln", ["numeric"], "numeric", unsupported("ln")),
-    fn("log", ["numeric"], "numeric", unsupported("log")),
-    fn("log10", ["numeric"], "numeric", unsupported("log10")),
-    fn("log", p, "numeric", unsupported("log")),
-    fn("power", p, "numeric", unsupported("power")),
-    fn("pow", p, "numeric", unsupported("pow")),
-    fn("^", p, "numeric", unsupported("power")),
+    fn("exp", ["numeric"], "numeric", ([x]) => numericExp(num(x))),
+    fn("ln", ["numeric"], "numeric", ([x]) => numericLn(num(x))),
+    // log(x) and log10(x) are log(10, x), as PostgreSQL defines them.
+    fn("log", ["numeric"], "numeric", ([x]) => numericLog(TEN, num(x))),
+    fn("log10", ["numeric"], "numeric", ([x]) => numericLog(TEN, num(x))),
+    fn("log", p, "numeric", ([b, x]) => numericLog(num(b), num(x))),
+    fn("power", p, "numeric", ([x, y]) => numericPower(num(x), num(y))),
+    fn("pow", p, "numeric", ([x, y]) => numericPower(num(x), num(y))),
+    fn("^", p, "numeric", ([x, y]) => numericPower(num(x), num(y))),
   ];
 }
 
