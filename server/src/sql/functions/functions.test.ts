@@ -153,6 +153,11 @@ describe("operators", () => {
     ["<#>", [["vector", "[1,2]"], ["vector", "[3,4]"]], "-11"],
     ["<=>", [["vector", "[1,0]"], ["vector", "[0,1]"]], "1"],
     ["<->", [["vector", "[1,2]"], ["vector", "[1,2,3]"]], "ERROR 22000"],
+    ["+", [["vector", "[1,2]"], ["vector", "[0.5,-2]"]], "[1.5,0]"],
+    ["*", [["vector", "[1,2]"], ["vector", "[3,4]"]], "[3,8]"],
+    ["*", [["vector", "[3e38]"], ["vector", "[10]"]], "ERROR 22003"],
+    ["->>", [["json", '{"a": [1,  2], "a": "last"}'], ["unknown", "a"]], "last"],
+    ["->", [["json", '{"a": [1,  2]}'], ["text", "a"]], "[1,  2]"],
   ])("%s %j = %j", (op, args, expected) => {
     expect(outcome("op", op, args)).toBe(expected);
   });

@@ -3,13 +3,15 @@
  *
  * jsonb paths (#>, #>>) take the path as text in array-literal form ('{a,0,b}'), because the type
  * system has no arrays yet; PostgreSQL's text[] literal spelled the same way gives the same
- * answers. The -> family is implemented for jsonb only: json (text-preserving) access is missing.
+ * answers. On json (text) values the operators scan the text and return the value's text exactly
+ * as written, taking the last of duplicate keys, as PostgreSQL's json functions do.
  */
 import { randomUUID } from "node:crypto";
-import { formatText, Jsonb, JsonbObject, type JsonbNode, Numeric, type SqlType, type SqlValue } from "../types/index.js";
+import { formatText, VECTOR, Jsonb, JsonbObject, type JsonbNode, Numeric, type SqlType, type SqlValue } from "../types/index.js";
 import { formatJsonb, parseJsonb, quoteJsonString } from "../types/json.js";
 import { formatTimestamp } from "../types/datetime.js";
 import {
+  checkSameDims,
   cosineDistance,
   cosineSimilarity,
   innerProduct,
@@ -135,6 +137,108 @@ function asText(n: JsonbNode | undefined): SqlValue {
   return formatJsonb(new Jsonb(n));
 }
 
+// ---- json (text) access ---------------------------------------------------------------------
+
+/** A span of json text: [start, end). The text was validated on input, so the scanner trusts it. */
+type Span = [number, number];
+
+class JsonScanner {
+  i = 0;
+  constructor(readonly text: string) {}
+
+  ws(): void {
+    while (this.i < this.text.length && " \t\n\r".includes(this.text[this.i]!)) this.i++;
+  }
+
+  /** Skips one value, returning its span. */
+  value(): Span {
+    this.ws();
+    const start = this.i;
+    const c = this.text[this.i];
+    if (c === '"') this.string();
+    else if (c === "{" || c === "[") {
+      const close = c === "{" ? "}" : "]";
+      this.i++;
+      this.ws();
+      if (this.text[this.i] === close) this.i++;
+      else {
+        for (;;) {
+          if (c === "{") {
+            this.string();
+            this.ws();
+            this.i++; // the colon
+          }
+          this.value();
+          this.ws();
+          if (this.text[this.i++] === close) break;
+        }
+      }
+    } else {
+      while (this.i < this.text.length && !" \t\n\r,]}".includes(this.text[this.i]!)) this.i++;
+    }
+    return [start, this.i];
+  }
+
+  string(): string {
+    this.ws();
+    const start = this.i++;
+    while (this.text[this.i] !== '"') this.i += this.text[this.i] === "\\" ? 2 : 1;
+    this.i++;
+    return JSON.parse(this.text.slice(start, this.i)) as string;
+  }
+
+  /** Spans of an object's members (last duplicate wins) or an array's elements; undefined for scalars. */
+  children(): { keys?: Map<string, Span>; items?: Span[] } | undefined {
+    this.ws();
+    const c = this.text[this.i];
+    if (c !== "{" && c !== "[") return undefined;
+    this.i++;
+    const keys = new Map<string, Span>();
+    const items: Span[] = [];
+    this.ws();
+    if (this.text[this.i] === (c === "{" ? "}" : "]")) return c === "{" ? { keys } : { items };
+    for (;;) {
+      if (c === "{") {
+        const k = this.string();
+        this.ws();
+        this.i++;
+        keys.set(k, this.value());
+      } else items.push(this.value());
+      this.ws();
+      if (this.text[this.i++] !== ",") break;
+    }
+    return c === "{" ? { keys } : { items };
+  }
+}
+
+function jsonStep(text: string, span: Span, step: string | number, objectKeysOnly: boolean): Span | undefined {
+  const sc = new JsonScanner(text.slice(0, span[1]));
+  sc.i = span[0];
+  const ch = sc.children();
+  if (ch === undefined) return undefined;
+  if (typeof step === "string") {
+    if (ch.keys) return ch.keys.get(step);
+    if (objectKeysOnly || !/^-?\d+$/.test(step)) return undefined;
+    step = Number(step);
+  }
+  if (!ch.items) return undefined;
+  return ch.items[step < 0 ? ch.items.length + step : step];
+}
+
+/** `objectKeysOnly`: -> with a text key never indexes arrays (only #> paths do). */
+function jsonGet(text: string, path: readonly (string | number)[], asText: boolean, objectKeysOnly = false): SqlValue {
+  let span: Span | undefined = new JsonScanner(text).value();
+  for (const step of path) {
+    if (span === undefined) return null;
+    span = jsonStep(text, span, step, objectKeysOnly);
+  }
+  if (span === undefined) return null;
+  const raw = text.slice(span[0], span[1]);
+  if (!asText) return raw;
+  if (raw === "null") return null;
+  return raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+}
+
 const root = (v: SqlValue | undefined): JsonbNode => (v as Jsonb).root;
 const vec = (v: SqlValue | undefined): Float32Array => v as Float32Array;
 
@@ -152,6 +256,12 @@ export const JSON_FUNCTIONS: readonly Overload[] = [
   fn("->>", ["jsonb", "int4"], "text", ([j, k]) => asText(element(root(j), k as number))),
   fn("#>", ["jsonb", "text"], "jsonb", ([j, p]) => asJsonb(extractPath(root(j), parsePath(p as string)))),
   fn("#>>", ["jsonb", "text"], "text", ([j, p]) => asText(extractPath(root(j), parsePath(p as string)))),
+  fn("->", ["json", "text"], "json", ([j, k]) => jsonGet(j as string, [k as string], false, true)),
+  fn("->", ["json", "int4"], "json", ([j, k]) => jsonGet(j as string, [k as number], false)),
+  fn("->>", ["json", "text"], "text", ([j, k]) => jsonGet(j as string, [k as string], true, true)),
+  fn("->>", ["json", "int4"], "text", ([j, k]) => jsonGet(j as string, [k as number], true)),
+  fn("#>", ["json", "text"], "json", ([j, p]) => jsonGet(j as string, parsePath(p as string), false)),
+  fn("#>>", ["json", "text"], "text", ([j, p]) => jsonGet(j as string, parsePath(p as string), true)),
   fn("jsonb_typeof", ["jsonb"], "text", ([j]) => {
     const n = root(j);
     if (n === null) return "null";
@@ -163,7 +273,21 @@ export const JSON_FUNCTIONS: readonly Overload[] = [
   fn("gen_random_uuid", [], "uuid", () => randomUUID(), { volatile: true }),
 ];
 
+/** pgvector's element-wise arithmetic: equal dimensions, and an infinite element is an overflow. */
+function elementwise(a: Float32Array, b: Float32Array, op: (x: number, y: number) => number): Float32Array {
+  checkSameDims(a, b);
+  const out = new Float32Array(a.length);
+  for (let k = 0; k < a.length; k++) {
+    out[k] = op(a[k]!, b[k]!);
+    if (!Number.isFinite(out[k]!)) throw err("value out of range: overflow", "22003");
+  }
+  return out;
+}
+
 export const VECTOR_FUNCTIONS: readonly Overload[] = [
+  fn("+", VV, VECTOR, ([a, b]) => elementwise(vec(a), vec(b), (x, y) => x + y)),
+  fn("-", VV, VECTOR, ([a, b]) => elementwise(vec(a), vec(b), (x, y) => x - y)),
+  fn("*", VV, VECTOR, ([a, b]) => elementwise(vec(a), vec(b), (x, y) => x * y)),
   fn("vector_dims", ["vector"], "int4", ([v]) => vectorDims(vec(v))),
   fn("vector_norm", ["vector"], "float8", ([v]) => vectorNorm(vec(v))),
   fn("l2_distance", VV, "float8", ([a, b]) => l2Distance(vec(a), vec(b))),

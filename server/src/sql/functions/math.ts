@@ -204,6 +204,24 @@ function float8Functions(): Overload[] {
     fn("pi", [], "float8", () => Math.PI),
     fn("random", [], "float8", (_a, ctx) => (ctx.random ?? Math.random)(), { volatile: true }),
     f("degrees", (x) => x * (180 / Math.PI)),
+    ...(
+      [
+        ["sin", Math.sin, false],
+        ["cos", Math.cos, false],
+        ["tan", Math.tan, false],
+        ["asin", Math.asin, true],
+        ["acos", Math.acos, true],
+        ["atan", Math.atan, false],
+      ] as const
+    ).map(([name, g, bounded]) =>
+      f(name, (x) => {
+        if (Number.isNaN(x)) return NaN;
+        // dsin and friends reject infinities; asin/acos also anything outside [-1, 1].
+        if ((!bounded && !Number.isFinite(x) && name !== "atan") || (bounded && (x < -1 || x > 1))) throw err("input is out of range", "22003");
+        return g(x);
+      }),
+    ),
+    fn("atan2", ["float8", "float8"], "float8", ([y, x]) => Math.atan2(n(y), n(x))),
     f("radians", (x) => x * (Math.PI / 180)),
   ];
 }

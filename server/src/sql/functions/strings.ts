@@ -394,6 +394,12 @@ export const STRING_FUNCTIONS: readonly Overload[] = [
   fn("initcap", ["text"], "text", ([x]) => initcap(s(x))),
   fn("substring", ["text", "int4"], "text", ([x, a]) => substr(s(x), i(a))),
   fn("substring", ["text", "int4", "int4"], "text", ([x, a, c]) => substr(s(x), i(a), i(c))),
+  // substring(s FROM pattern): the first parenthesised subexpression's match, else the whole match.
+  fn("substring", TEXT2, "text", ([x, p]) => {
+    const m = regex(s(p), false).exec(s(x));
+    if (m === null) return null;
+    return m.length > 1 ? (m[1] ?? null) : m[0];
+  }),
   fn("substr", ["text", "int4"], "text", ([x, a]) => substr(s(x), i(a))),
   fn("substr", ["text", "int4", "int4"], "text", ([x, a, c]) => substr(s(x), i(a), i(c))),
   fn("position", TEXT2, "int4", ([x, sub]) => strpos(s(x), s(sub))),

@@ -130,6 +130,9 @@ for (const [x, y] of [["2", "3"], ["2.0", "3"], ["2", "-3"], ["2", "0.5"], ["1.5
 op("^", nm("2"), i4("3"));
 call("pi");
 call("degrees", f8("3.141592653589793"));
+for (const f of ["sin", "cos", "tan", "asin", "acos", "atan"]) for (const v of ["0", "0.5", "1", "-1", "2", "Infinity", "NaN"]) call(f, f8(v));
+call("atan2", f8("1"), f8("-1"));
+for (const [s, p] of [["hello world", "o.w"], ["hello world", "(l+)o"], ["hello", "z"], ["abc123", "[0-9]+"], ["foo", "(x)?foo"]]) call("substring", tx(s!), tx(p!));
 call("radians", f8("180"));
 call("div", nm("7.5"), nm("2"));
 call("div", nm("-7.5"), nm("2"));
@@ -297,6 +300,20 @@ for (const p of ["{a,b,1}", "{a,b,-1,c}", "{a,b,x}", "{s}", "{}", "{n}", "{a,b,2
   op("#>>", ["jsonb", J], ["text[]", p]);
 }
 for (const j of ['{"a":1}', "[1]", '"s"', "1", "true", "null"]) call("jsonb_typeof", ["jsonb", j]);
+const JT = '{ "a" : {"b":[10,  20, {"c":"x\\n"}]}, "a2": 1, "dup": 1, "dup": [2 ,3], "s": "q\\"uote", "n": null }';
+for (const k of ["a", "a2", "dup", "s", "n", "missing", "0"]) {
+  op("->", ["json", JT], tx(k));
+  op("->>", ["json", JT], tx(k));
+}
+for (const k of ["0", "1", "-1", "3"]) {
+  op("->", ["json", '[1, "two", {"x": [ 3 ]}]'], i4(k));
+  op("->>", ["json", '[1, "two", {"x": [ 3 ]}]'], i4(k));
+}
+op("->", ["json", "[1]"], tx("0"));
+for (const p of ["{a,b,2,c}", "{a,b,1}", "{a}", "{}", "{dup,1}", "{s}", "{n}", "{x}"]) {
+  op("#>", ["json", JT], ["text[]", p]);
+  op("#>>", ["json", JT], ["text[]", p]);
+}
 
 // ---- resolution errors ---------------------------------------------------------------------
 call("nosuchfunction", i4("1"));
