@@ -3,6 +3,7 @@
  * printed by the type system's I/O), plus what the golden file cannot cover: the evaluation
  * context, volatility, vectors (pgvector is not in the reference server) and the regex translation.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sqlstateOf } from "../../common/sqlstate-error.js";
 import { formatText, parseText, type SqlType, type SqlValue, typeFromName, NULL_TYPE, TEXT, VECTOR, INT4, UUID, DATE, TIMESTAMPTZ, FLOAT8 } from "../types/index.js";
@@ -232,5 +233,34 @@ describe("quoting helpers", () => {
   it("quoteLiteral doubles quotes and switches to E'' for backslashes", () => {
     expect(quoteLiteral("it's")).toBe("'it''s'");
     expect(quoteLiteral("a\\b")).toBe("E'a\\\\b'");
+  });
+});
+
+describe("integer arithmetic against a BigInt reference", () => {
+  const INT4_RANGE = { min: -2147483648, max: 2147483647 };
+
+  it("int4 + - * / % agree with exact arithmetic, erroring exactly on overflow", () => {
+    const ops: [string, (a: bigint, b: bigint) => bigint | undefined][] = [
+      ["+", (a, b) => a + b],
+      ["-", (a, b) => a - b],
+      ["*", (a, b) => a * b],
+      ["/", (a, b) => (b === 0n ? undefined : a / b)],
+      ["%", (a, b) => (b === 0n ? undefined : a % b)],
+    ];
+    const int = fc.oneof(fc.integer(INT4_RANGE), fc.constantFrom(0, 1, -1, INT4_RANGE.min, INT4_RANGE.max));
+    fc.assert(
+      fc.property(int, int, fc.integer({ min: 0, max: ops.length - 1 }), (a, b, k) => {
+        const [op, ref] = ops[k]!;
+        const want = ref(BigInt(a), BigInt(b));
+        const got = outcome("op", op, [
+          ["int4", String(a)],
+          ["int4", String(b)],
+        ]);
+        if (want === undefined) return got === "ERROR 22012";
+        const fits = want >= BigInt(INT4_RANGE.min) && want <= BigInt(INT4_RANGE.max);
+        return got === (fits ? String(want) : "ERROR 22003");
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
