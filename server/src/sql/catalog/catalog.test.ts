@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { KvTransaction } from "../../kv/kv.js";
-import { FLOAT8, INT4, INT8, JSON_TYPE, Numeric, NUMERIC, RowCodec, type SqlValue, TEXT, typeFromName } from "../types/index.js";
+import { FLOAT8, INT4, INT8, JSON_TYPE, Numeric, NUMERIC, RowCodec, TEXT, typeFromName } from "../types/index.js";
 import type { Catalog } from "./catalog.js";
-import { decodeIndexKey, encodePrimaryKey, FIRST_OBJECT_ID, indexSpan, primaryKeyOf } from "./keys.js";
-import type { CreateTableSpec, DdlResult, Table } from "./model.js";
-import { type ExpectedError, expectSqlError, TestStore } from "./testing/catalog-store.js";
+import { decodeIndexKey, encodePrimaryKey, FIRST_OBJECT_ID, indexSpan } from "./keys.js";
+import type { DdlResult } from "./model.js";
+import { type ExpectedError, expectSqlError, insert, T, TestStore, value } from "./testing/catalog-store.js";
 
 let ts: TestStore;
 
@@ -16,23 +16,6 @@ afterEach(async () => {
   await ts.close();
 });
 
-const T: CreateTableSpec = {
-  name: "t",
-  columns: [
-    { name: "a", type: INT4 },
-    { name: "b", type: TEXT },
-  ],
-  primaryKey: ["a"],
-};
-
-function value<T>(r: DdlResult<T>): T {
-  if (!r.done) throw new Error(`skipped: ${r.notice.message}`);
-  return r.value;
-}
-
-async function insert(tx: KvTransaction, table: Table, row: readonly SqlValue[]): Promise<void> {
-  await tx.put(encodePrimaryKey(table, primaryKeyOf(table, row)), new RowCodec(table.columns).encode(row));
-}
 
 /** Creates t(a int4 primary key, b text), an index i on b and a sequence s. */
 async function standardSetup(cat: Catalog): Promise<void> {

@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { KvTransaction } from "../../kv/kv.js";
 import { sqlstateOf } from "../../common/sqlstate-error.js";
-import { INT4, RowCodec, type SqlValue, TEXT } from "../types/index.js";
+import { INT4 } from "../types/index.js";
 import { CatalogCache } from "./cache.js";
 import { Catalog } from "./catalog.js";
-import { decodeIndexKey, DROPPED_PREFIX, encodePrimaryKey, indexSpan, prefixSpan, primaryKeyOf, tableDataSpan } from "./keys.js";
-import type { CreateTableSpec, DdlResult, Table } from "./model.js";
+import { decodeIndexKey, DROPPED_PREFIX, encodePrimaryKey, indexSpan, prefixSpan, tableDataSpan } from "./keys.js";
 import { purgeDroppedData } from "./purge.js";
-import { expectSqlError, TestStore } from "./testing/catalog-store.js";
+import { expectSqlError, insert, T, TestStore, value } from "./testing/catalog-store.js";
 
 let ts: TestStore;
 
@@ -19,23 +18,6 @@ afterEach(async () => {
   await ts.close();
 });
 
-const T: CreateTableSpec = {
-  name: "t",
-  columns: [
-    { name: "a", type: INT4 },
-    { name: "b", type: TEXT },
-  ],
-  primaryKey: ["a"],
-};
-
-function value<T>(r: DdlResult<T>): T {
-  if (!r.done) throw new Error(`skipped: ${r.notice.message}`);
-  return r.value;
-}
-
-async function insert(tx: KvTransaction, table: Table, row: readonly SqlValue[]): Promise<void> {
-  await tx.put(encodePrimaryKey(table, primaryKeyOf(table, row)), new RowCodec(table.columns).encode(row));
-}
 
 async function countKeys(range: { start?: Uint8Array; end?: Uint8Array } = {}): Promise<number> {
   return ts.run(async (_cat, tx) => {

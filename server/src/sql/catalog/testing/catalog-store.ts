@@ -4,7 +4,10 @@ import type { BeginOptions, KvTransaction } from "../../../kv/kv.js";
 import { sqlstateOf } from "../../../common/sqlstate-error.js";
 import { makeTempDir, removeTempDir, SMALL_ENGINE_CONFIG } from "../../../storage/testing/temp-dir.js";
 import { TxnStore } from "../../../txn/txn-store.js";
+import { INT4, RowCodec, type SqlValue, TEXT } from "../../types/index.js";
 import { Catalog, type CatalogOptions } from "../catalog.js";
+import { encodePrimaryKey, primaryKeyOf } from "../keys.js";
+import type { CreateTableSpec, DdlResult, Table } from "../model.js";
 
 export class TestStore {
   private constructor(
@@ -67,4 +70,25 @@ export async function expectSqlError(p: Promise<unknown>, want: ExpectedError): 
   expect({ sqlstate: sqlstateOf(error), message: got.message }).toEqual({ sqlstate: want.sqlstate, message: want.message ?? got.message });
   if (want.detail !== undefined) expect(got.detail).toBe(want.detail);
   if (want.hint !== undefined) expect(got.hint).toBe(want.hint);
+}
+
+/** A two-column table with an int4 primary key, the shape most catalog tests start from. */
+export const T: CreateTableSpec = {
+  name: "t",
+  columns: [
+    { name: "a", type: INT4 },
+    { name: "b", type: TEXT },
+  ],
+  primaryKey: ["a"],
+};
+
+/** The value of a DDL call that was expected to run (not to be skipped by IF [NOT] EXISTS). */
+export function value<V>(r: DdlResult<V>): V {
+  if (!r.done) throw new Error(`skipped: ${r.notice.message}`);
+  return r.value;
+}
+
+/** Writes a row the way the executor will: primary key to row codec value. */
+export async function insert(tx: KvTransaction, table: Table, row: readonly SqlValue[]): Promise<void> {
+  await tx.put(encodePrimaryKey(table, primaryKeyOf(table, row)), new RowCodec(table.columns).encode(row));
 }

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { exactMicros } from "../datetime.js";
 import { parseJsonb } from "../json.js";
-import type { SqlType, TypeKind } from "../sql-type.js";
+import { TYPE_KINDS, type SqlType, type TypeKind } from "../sql-type.js";
 import { canonicalUuid, checkText, fitChar } from "../text-io.js";
 import {
   DATE_MAX,
@@ -22,26 +22,7 @@ import {
 } from "../value.js";
 
 /** Kinds with values (not the unknown/null pseudo-types). */
-export const VALUE_KINDS: readonly TypeKind[] = [
-  "bool",
-  "int2",
-  "int4",
-  "int8",
-  "float4",
-  "float8",
-  "numeric",
-  "text",
-  "varchar",
-  "char",
-  "bytea",
-  "date",
-  "timestamp",
-  "timestamptz",
-  "uuid",
-  "json",
-  "jsonb",
-  "vector",
-];
+export const VALUE_KINDS: readonly TypeKind[] = TYPE_KINDS.filter((k) => k !== "unknown" && k !== "null");
 
 /** Kinds that can be key components. */
 export const KEY_KINDS: readonly TypeKind[] = VALUE_KINDS.filter((k) => k !== "json" && k !== "jsonb" && k !== "vector");
