@@ -41,6 +41,13 @@ export class ReadOnlyTransaction extends TxnError {
   }
 }
 
+/** 54000: a transaction's buffered writes outgrew their memory budget. */
+export class TransactionTooLarge extends TxnError {
+  constructor(limitBytes: number) {
+    super(`transaction write set exceeds its memory budget of ${limitBytes} bytes; split the work into smaller transactions`, "54000");
+  }
+}
+
 /** 42704: COMMIT/ROLLBACK PREPARED of an unknown global id. */
 export class UndefinedPreparedTransaction extends TxnError {
   constructor(gid: string) {

@@ -1,6 +1,6 @@
 import type { IsolationLevel, KeyLockMode, KvCursor, KvScanOptions, KvTransaction, TableLockMode, TxnState } from "../kv/kv.js";
 import type { StorageEngine } from "../storage/index.js";
-import { InvalidTransactionState, ReadOnlyTransaction, SerializationFailure, TransactionAborted, TxnError } from "./errors.js";
+import { InvalidTransactionState, ReadOnlyTransaction, SerializationFailure, TransactionAborted, TransactionTooLarge, TxnError } from "./errors.js";
 import type { Timestamp } from "./hlc.js";
 import type { LockManager, LockMode, LockTarget } from "./lock-manager.js";
 import { MergeCursor, type CursorProgress } from "./mvcc-cursor.js";
@@ -54,6 +54,8 @@ export class Transaction implements KvTransaction {
   readonly tableLocks = new Map<string, Set<TableLockMode>>();
   private readonly cursors = new Set<MergeCursor>();
   private abortReason: string | undefined;
+  /** Bytes of buffered keys and values, held against maxWriteBytes. */
+  private writeBytes = 0;
 
   constructor(
     private readonly host: TxnHost,
@@ -61,6 +63,7 @@ export class Transaction implements KvTransaction {
     readonly isolation: IsolationLevel,
     readonly readOnly: boolean,
     readonly lockTimeoutMs: number | undefined,
+    private readonly maxWriteBytes: number,
   ) {
     this.readTs = host.readTimestamp();
     this.reads = isolation === "serializable" && !readOnly ? new ReadSet() : undefined;
@@ -98,6 +101,13 @@ export class Transaction implements KvTransaction {
     if (this.readOnly) throw new ReadOnlyTransaction();
     const k = keyString(key);
     if (this.keyLocks.get(k) !== "exclusive") await this.lockKeyInternal(key, k, "exclusive");
+    const previous = this.writes.get(k);
+    const bytes = this.writeBytes - (previous ? previous.key.length + (previous.value?.length ?? 0) : 0) + key.length + (value?.length ?? 0);
+    if (bytes > this.maxWriteBytes) {
+      this.abort("write set over its memory budget");
+      throw new TransactionTooLarge(this.maxWriteBytes);
+    }
+    this.writeBytes = bytes;
     this.writes.set(k, { key: Buffer.from(key), value });
   }
 

@@ -153,6 +153,21 @@ describe("TxnStore", () => {
     expect(await read("a")).toBe("1");
   });
 
+  it("fails a transaction whose buffered writes outgrow their budget, counting rewrites once", async () => {
+    await store.close();
+    store = await TxnStore.open(dir, { storage: SMALL_ENGINE_CONFIG, maxTransactionWriteBytes: 1000 });
+    const t = await store.begin();
+    for (let i = 0; i < 50; i++) await t.put(b("same"), Buffer.alloc(400)); // one key rewritten: 404 bytes
+    await t.put(b("other"), Buffer.alloc(400));
+    await expect(t.put(b("third"), Buffer.alloc(400))).rejects.toMatchObject({ sqlstate: "54000" });
+    expect(t.state).toBe("aborted");
+    expect(store.stats().active).toBe(0);
+    const u = await store.begin();
+    await u.put(b("small"), b("ok"));
+    await u.commit();
+    expect(await read("small")).toBe("ok");
+  });
+
   it("rejects work in the wrong state with the PostgreSQL codes", async () => {
     const ro = await store.begin({ readOnly: true });
     await expect(ro.put(b("a"), b("1"))).rejects.toMatchObject({ sqlstate: "25006" });

@@ -21,6 +21,11 @@ export interface TxnStoreOptions {
   readonly clock?: PhysicalClock;
   /** Default lock wait limit in milliseconds; undefined waits until granted or a deadlock is found. */
   readonly lockTimeoutMs?: number;
+  /**
+   * Memory budget of one transaction's buffered writes (keys and values), default 256 MiB:
+   * writes are held in memory until commit, so a bigger transaction fails with 54000.
+   */
+  readonly maxTransactionWriteBytes?: number;
   /** Skiplist seed for deterministic tests. */
   readonly seed?: number;
   readonly backgroundWork?: boolean;
@@ -43,6 +48,7 @@ const HLC_LEASE = 1000 * 2 ** LOGICAL_BITS;
 const PREPARED_PREFIX = "prep/";
 const preparedKey = (gid: string) => systemKey(PREPARED_PREFIX + gid);
 const MAX_GID_LENGTH = 200;
+const DEFAULT_MAX_TRANSACTION_WRITE_BYTES = 256 * 1024 * 1024;
 
 interface PreparedEntry {
   readonly record: PreparedRecord;
@@ -143,7 +149,14 @@ export class TxnStore implements KvStore, TxnHost {
   async begin(options: BeginOptions = {}): Promise<Transaction> {
     this.checkOpen();
     const lockTimeoutMs = options.lockTimeoutMs ?? this.options.lockTimeoutMs;
-    const txn = new Transaction(this, `${this.bootId}-${this.nextTxn++}`, options.isolation ?? "snapshot", options.readOnly ?? false, lockTimeoutMs);
+    const txn = new Transaction(
+      this,
+      `${this.bootId}-${this.nextTxn++}`,
+      options.isolation ?? "snapshot",
+      options.readOnly ?? false,
+      lockTimeoutMs,
+      this.options.maxTransactionWriteBytes ?? DEFAULT_MAX_TRANSACTION_WRITE_BYTES,
+    );
     this.active.set(txn.id, txn);
     return txn;
   }
