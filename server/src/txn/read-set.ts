@@ -27,17 +27,36 @@ export function keySuccessor(key: string): string {
   return key + "\u0000";
 }
 
+/** Bytes charged per recorded key or range beyond its characters (set slot, objects). */
+const ENTRY_OVERHEAD_BYTES = 48;
+
+/**
+ * Keys and ranges read, within a memory budget. Past the budget the set coarsens: everything
+ * recorded so far, and everything recorded later, folds into one range from the smallest to the
+ * largest key read. That reads as more than was read (a conflict check may fail a transaction it
+ * need not), never less, so serializability holds while memory stays bounded.
+ */
 export class ReadSet {
   readonly keys = new Set<string>();
   readonly ranges: ReadRange[] = [];
+  private bytes = 0;
+  /** Set once coarsened: the single range standing for everything read. */
+  private cover: { start: string; end: string | undefined } | undefined;
+
+  constructor(private readonly budgetBytes = Infinity) {}
 
   addKey(key: string): void {
+    if (this.cover) return this.widen({ start: key, end: keySuccessor(key) });
+    if (this.keys.has(key)) return;
     this.keys.add(key);
+    this.charge(key.length);
   }
 
   addRange(range: ReadRange): void {
     if (range.end !== undefined && range.end <= range.start) return;
+    if (this.cover) return this.widen(range);
     this.ranges.push(range);
+    this.charge(range.start.length + (range.end?.length ?? 0));
   }
 
   /** True when a write to `key` changes something this set read. */
@@ -49,5 +68,36 @@ export class ReadSet {
 
   get empty(): boolean {
     return this.keys.size === 0 && this.ranges.length === 0;
+  }
+
+  /** Whether the set has folded into one covering range. */
+  get coarsened(): boolean {
+    return this.cover !== undefined;
+  }
+
+  private charge(chars: number): void {
+    this.bytes += chars + ENTRY_OVERHEAD_BYTES;
+    if (this.bytes > this.budgetBytes) this.coarsen();
+  }
+
+  private coarsen(): void {
+    let start: string | undefined;
+    let end: string | undefined | null = null; // null: nothing yet; undefined: unbounded
+    const take = (s: string, e: string | undefined) => {
+      if (start === undefined || s < start) start = s;
+      if (end === null || (end !== undefined && (e === undefined || e > end))) end = e;
+    };
+    for (const k of this.keys) take(k, keySuccessor(k));
+    for (const r of this.ranges) take(r.start, r.end);
+    this.keys.clear();
+    this.ranges.length = 0;
+    this.cover = { start: start ?? "", end: end === null ? "" : end };
+    this.ranges.push(this.cover);
+  }
+
+  private widen(r: ReadRange): void {
+    const c = this.cover!;
+    if (r.start < c.start) c.start = r.start;
+    if (c.end !== undefined && (r.end === undefined || r.end > c.end)) c.end = r.end;
   }
 }

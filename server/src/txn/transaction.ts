@@ -64,9 +64,10 @@ export class Transaction implements KvTransaction {
     readonly readOnly: boolean,
     readonly lockTimeoutMs: number | undefined,
     private readonly maxWriteBytes: number,
+    maxReadSetBytes: number,
   ) {
     this.readTs = host.readTimestamp();
-    this.reads = isolation === "serializable" && !readOnly ? new ReadSet() : undefined;
+    this.reads = isolation === "serializable" && !readOnly ? new ReadSet(maxReadSetBytes) : undefined;
   }
 
   beginStatement(): void {

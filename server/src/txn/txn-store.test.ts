@@ -207,6 +207,19 @@ describe("TxnStore", () => {
     await expect(t3.commit()).rejects.toMatchObject({ sqlstate: "40001" });
   });
 
+  it("serializable: a read set over its budget still catches conflicts", async () => {
+    await store.close();
+    store = await TxnStore.open(dir, { storage: SMALL_ENGINE_CONFIG, maxTransactionReadSetBytes: 200 });
+    for (let i = 0; i < 10; i++) await put(`k${i}`, "1");
+    const t = await store.begin({ isolation: "serializable" });
+    for (let i = 0; i < 10; i++) await t.get(b(`k${i}`));
+    await t.put(b("out"), b("1"));
+    const w = await store.begin({ isolation: "serializable" });
+    await w.put(b("k5"), b("2"));
+    await w.commit();
+    await expect(t.commit()).rejects.toMatchObject({ sqlstate: "40001" });
+  });
+
   it("serializable: blind writers and read-only transactions do not fail", async () => {
     await put("x", "0");
     const ro = await store.begin({ isolation: "serializable", readOnly: true });

@@ -26,6 +26,11 @@ export interface TxnStoreOptions {
    * writes are held in memory until commit, so a bigger transaction fails with 54000.
    */
   readonly maxTransactionWriteBytes?: number;
+  /**
+   * Memory budget of a serializable transaction's record of what it read, default 64 MiB; past it
+   * the record folds into one covering range (more conflicts possible, never fewer).
+   */
+  readonly maxTransactionReadSetBytes?: number;
   /** Skiplist seed for deterministic tests. */
   readonly seed?: number;
   readonly backgroundWork?: boolean;
@@ -49,6 +54,7 @@ const PREPARED_PREFIX = "prep/";
 const preparedKey = (gid: string) => systemKey(PREPARED_PREFIX + gid);
 const MAX_GID_LENGTH = 200;
 const DEFAULT_MAX_TRANSACTION_WRITE_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_READ_SET_BYTES = 64 * 1024 * 1024;
 
 interface PreparedEntry {
   readonly record: PreparedRecord;
@@ -156,6 +162,7 @@ export class TxnStore implements KvStore, TxnHost {
       options.readOnly ?? false,
       lockTimeoutMs,
       this.options.maxTransactionWriteBytes ?? DEFAULT_MAX_TRANSACTION_WRITE_BYTES,
+      this.options.maxTransactionReadSetBytes ?? DEFAULT_MAX_READ_SET_BYTES,
     );
     this.active.set(txn.id, txn);
     return txn;
