@@ -691,7 +691,6 @@ export class StorageEngine {
 
   // ---------------------------------------------------------------- housekeeping
 
-  /** Deletes tables no version uses and WALs already flushed. `all` also sweeps orphans (open only). */
   /**
    * Deletes compacted-away tables that no reader pins any more. Cheap when there are none, since
    * every scan calls it when it ends; no directory listing (see deleteObsoleteFiles for that).
@@ -707,7 +706,10 @@ export class StorageEngine {
     }
   }
 
-  /** Lists the directory and deletes every obsolete table, WAL and (with `all`) temp file. */
+  /**
+   * Lists the directory and deletes tables no version uses and WALs already flushed; `all` also
+   * sweeps orphans and temp files (at open only).
+   */
   private deleteObsoleteFiles(all = false): void {
     const live = this.versions.liveFileNumbers();
     const liveWals = new Set([this.mem.walNumber, ...this.imm.map((m) => m.mem.walNumber)]);

@@ -32,7 +32,6 @@ export class MergeCursor implements KvCursor {
   private returned = 0;
   private lastKey: Buffer | undefined;
   private closed = false;
-  private exhausted = false;
 
   constructor(
     private readonly storage: Iterator<VisibleVersion>,
@@ -101,14 +100,8 @@ export class MergeCursor implements KvCursor {
   private finish(exhausted: boolean): void {
     if (this.closed) return;
     this.closed = true;
-    this.exhausted = exhausted;
     this.storage.return?.();
     this.options.onClose({ lastKey: this.lastKey, exhausted });
-  }
-
-  /** How far it has read so far, without closing (a commit validates open cursors too). */
-  progress(): CursorProgress {
-    return { lastKey: this.lastKey, exhausted: this.exhausted };
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<KvEntry> {

@@ -136,16 +136,16 @@ export function systemKey(name: string): Buffer {
 
 const MAX_TS_SUFFIX = Buffer.alloc(TS_BYTES, 0xff);
 
+/** A version key's logical key (see LogicalKeyBounds): the escaped user key without its timestamp. */
+export function versionKeyLogical(storageKey: Buffer): Buffer {
+  return storageKey[0] !== DATA_PREFIX || storageKey.length < 1 + TS_BYTES ? storageKey : versionPrefixOf(storageKey);
+}
+
 /**
  * All versions of one user key form one logical key for compaction (see LogicalKeyBounds): from
  * the bare escaped key (below every version) to the escaped key with the oldest timestamp.
  */
-export function versionKeyLogical(storageKey: Buffer): Buffer {
-  return storageKey[0] !== DATA_PREFIX || storageKey.length < 1 + TS_BYTES ? storageKey : storageKey.subarray(0, storageKey.length - TS_BYTES);
-}
-
 export function versionKeyBounds(storageKey: Buffer): readonly [Buffer, Buffer] {
-  if (storageKey[0] !== DATA_PREFIX || storageKey.length < 1 + TS_BYTES) return [storageKey, storageKey];
-  const prefix = storageKey.subarray(0, storageKey.length - TS_BYTES);
-  return [prefix, Buffer.concat([prefix, MAX_TS_SUFFIX])];
+  const lo = versionKeyLogical(storageKey);
+  return lo === storageKey ? [lo, lo] : [lo, Buffer.concat([lo, MAX_TS_SUFFIX])];
 }

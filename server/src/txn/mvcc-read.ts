@@ -9,16 +9,10 @@ export interface VisibleVersion {
   readonly value: Buffer | undefined;
 }
 
-/** The version of `key` a snapshot at `readTs` sees, or undefined when it has none. */
-export function readVersion(engine: StorageEngine, key: Uint8Array, readTs: Timestamp): VisibleVersion | undefined {
+/** The value of `key` a snapshot at `readTs` sees: undefined when it has no version or a delete. */
+export function readValue(engine: StorageEngine, key: Uint8Array, readTs: Timestamp): Buffer | undefined {
   const found = engine.seekFirst(encodeVersionKey(key, readTs), versionsEnd(key), { withinLogicalKey: true });
-  return found && { key: Buffer.from(key), value: decodeVersionValue(found[1]) };
-}
-
-/** The commit timestamp of the newest version of `key`, or undefined when it was never written. */
-export function newestVersionTs(engine: StorageEngine, key: Uint8Array): Timestamp | undefined {
-  const found = engine.seekFirst(encodeKeyBound(key), versionsEnd(key));
-  return found && versionTsOf(found[0]);
+  return found && decodeVersionValue(found[1]);
 }
 
 function userKeyOfPrefix(prefix: Buffer): Buffer {

@@ -4,7 +4,7 @@ import { InvalidTransactionState, ReadOnlyTransaction, SerializationFailure, Tra
 import type { Timestamp } from "./hlc.js";
 import type { LockManager, LockMode, LockTarget } from "./lock-manager.js";
 import { MergeCursor, type CursorProgress } from "./mvcc-cursor.js";
-import { readVersion, visibleVersions, type VisibleVersion } from "./mvcc-read.js";
+import { readValue, visibleVersions, type VisibleVersion } from "./mvcc-read.js";
 import { keyBytes, keyString, keySuccessor, ReadSet } from "./read-set.js";
 
 /** An uncommitted write, buffered in its transaction until commit. `value` undefined: delete. */
@@ -84,9 +84,9 @@ export class Transaction implements KvTransaction {
     if (this.isolation === "read-uncommitted") {
       const dirty = this.host.intentOf(k);
       if (dirty) return dirty.value;
-      return readVersion(this.host.engine, key, this.host.readTimestamp())?.value;
+      return readValue(this.host.engine, key, this.host.readTimestamp());
     }
-    return readVersion(this.host.engine, key, this.readTs)?.value;
+    return readValue(this.host.engine, key, this.readTs);
   }
 
   put(key: Uint8Array, value: Uint8Array): Promise<void> {

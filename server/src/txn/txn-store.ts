@@ -226,16 +226,7 @@ export class TxnStore implements KvStore, TxnHost {
       this.counters.commits++;
       return;
     }
-    if (txn.reads) {
-      const conflict = this.commitLog.findConflict(txn.readTs, txn.reads, txn.id);
-      if (conflict) {
-        this.counters.serializationFailures++;
-        txn.abort("serialization failure");
-        throw new SerializationFailure(
-          `read/write dependencies among transactions: key ${keyBytes(conflict.key).toString("hex")} read by ${txn.id} was written by ${conflict.txnId}, which committed first`,
-        );
-      }
-    }
+    this.validateReads(txn);
     const writes = [...txn.writes.values()];
     try {
       await this.writeCommit(txn.id, writes, undefined);
@@ -246,6 +237,18 @@ export class TxnStore implements KvStore, TxnHost {
     txn.state = "committed";
     this.finish(txn);
     this.counters.commits++;
+  }
+
+  /** Serializable validation (see CommitLog): fails and aborts `txn` if a later commit wrote what it read. */
+  private validateReads(txn: Transaction): void {
+    if (!txn.reads) return;
+    const conflict = this.commitLog.findConflict(txn.readTs, txn.reads, txn.id);
+    if (!conflict) return;
+    this.counters.serializationFailures++;
+    txn.abort("serialization failure");
+    throw new SerializationFailure(
+      `read/write dependencies among transactions: key ${keyBytes(conflict.key).toString("hex")} read by ${txn.id} was written by ${conflict.txnId}, which committed first`,
+    );
   }
 
   /**
@@ -295,12 +298,7 @@ export class TxnStore implements KvStore, TxnHost {
         txn.abort(`prepare failed: ${(e as Error).message}`);
         throw e;
       }
-      const conflict = this.commitLog.findConflict(txn.readTs, txn.reads, txn.id);
-      if (conflict) {
-        this.counters.serializationFailures++;
-        txn.abort("serialization failure");
-        throw new SerializationFailure(`read/write dependencies among transactions: a key read by ${txn.id} was written by ${conflict.txnId}`);
-      }
+      this.validateReads(txn);
     }
     if (this.prepared.has(gid)) {
       txn.abort("duplicate prepared transaction id");
