@@ -8,7 +8,10 @@
  *
  * Each figure is the median over timed segments (latency percentiles pool every segment's
  * committed transactions). Segments of every configuration, raw and transactional, take turns,
- * so machine noise lands on all of them alike. The last line is one JSON object.
+ * so machine noise lands on all of them alike. Every segment starts with both engines' background
+ * work (flushes, compactions) finished, untimed: a segment pays for the background work its own
+ * writes start while it runs, not for what an earlier segment (of either engine) left behind.
+ * The last line is one JSON object.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -107,6 +110,9 @@ async function runMode(root: string, sync: SyncMode): Promise<ModeResults> {
     await preloadTxnStore(store, params);
     await preloadEngine(engine, params);
     const durationMs = seconds[sync] * 1000;
+    // Both engines share this thread: a flush or compaction one segment started would otherwise
+    // run, and be timed, in whichever segment comes next, often the other engine's.
+    const quiesce = () => Promise.all([store.engine.whenBackgroundIdle(), engine.whenBackgroundIdle()]);
     const txnRuns = new Map<string, { rates: number[]; abortRates: number[]; latencies: Float64Array[] }>();
     const rawRuns = new Map<string, number[]>();
     let round = 0;
@@ -115,9 +121,14 @@ async function runMode(root: string, sync: SyncMode): Promise<ModeResults> {
       const ms = round === 0 ? Math.min(durationMs, 200) : durationMs;
       for (const clients of clientCounts) {
         const s = seed + round;
+        await quiesce();
         const put = await runRawSegment(engine, params, { clients, durationMs: ms, seed: s, putsPerOp: 1 });
         const txns = [];
-        for (const isolation of ISOLATIONS) txns.push({ isolation, r: await runTxnSegment(store, params, { isolation, clients, durationMs: ms, seed: s }) });
+        for (const isolation of ISOLATIONS) {
+          await quiesce();
+          txns.push({ isolation, r: await runTxnSegment(store, params, { isolation, clients, durationMs: ms, seed: s }) });
+        }
+        await quiesce();
         const batch2 = await runRawSegment(engine, params, { clients, durationMs: ms, seed: s, putsPerOp: 2 });
         if (round === 0) continue;
         for (const { isolation, r } of txns) {

@@ -590,6 +590,15 @@ export class StorageEngine {
     }
   }
 
+  /**
+   * Resolves once no flush or compaction is running or scheduled (a write may start new ones at
+   * any time after). Benchmarks use it so that one segment's background work is not timed in
+   * the next.
+   */
+  async whenBackgroundIdle(): Promise<void> {
+    while (this.flushing || this.compacting) await Promise.allSettled([this.flushing, this.compacting]);
+  }
+
   // ---------------------------------------------------------------- compaction
 
   /** Flushes, then compacts every level into the next until all data sits in the last level. */
