@@ -9,7 +9,7 @@ import { compareUserKeyOf, kindOf, lookupKey, SEQ_MAX, seqOf, TRAILER_BYTES, Val
 import type { InternalIterator } from "./iterator.js";
 import { LevelIterator } from "./level-iterator.js";
 import { Memtable, type LogicalKeyOf } from "./memtable/memtable.js";
-import { skipListEntryOverheadBytes } from "./memtable/skiplist.js";
+import { NIL, skipListEntryOverheadBytes } from "./memtable/skiplist.js";
 import { XorShift32 } from "./memtable/prng.js";
 import { MergingIterator } from "./merging-iterator.js";
 import { visibleEntries, type KeyValue, type ScanOptions } from "./scan.js";
@@ -216,7 +216,7 @@ export class StorageEngine {
     wals.sort((a, b) => a - b);
 
     // Replay the unflushed WALs into one memtable.
-    const replayed = new Memtable(random, 0, logicalKeyOf(options));
+    const replayed = new Memtable(random, 0, logicalKeyOf(options), memtableChunkBytes(config));
     let lastSeq = versions.lastSeq;
     for (const n of wals) {
       replayWal(vfs, joinPath(dir, walFileName(n)), (payload) => {
@@ -241,7 +241,7 @@ export class StorageEngine {
     await versions.logAndApply(edit);
 
     const engine = new StorageEngine(dir, config, vfs, versions, tables, lock, options, {
-      mem: new Memtable(random, walNumber, logicalKeyOf(options)),
+      mem: new Memtable(random, walNumber, logicalKeyOf(options), memtableChunkBytes(config)),
       wal,
       lastSeq,
       random,
@@ -350,13 +350,13 @@ export class StorageEngine {
   private seekFirstInMemtables(start: Uint8Array, end: Uint8Array | undefined, seq: number): KeyValue | undefined | "look further" {
     const target = lookupKey(start, SEQ_MAX);
     for (let i = -1; i < this.imm.length; i++) {
-      const it = (i < 0 ? this.mem : this.imm[i]!.mem).logicalIterator();
-      it.seek(target);
-      if (!it.valid()) continue;
-      const ikey = it.key();
-      if (end && compareUserKeyOf(ikey, end) >= 0) continue;
-      if (seqOf(ikey) > seq || kindOf(ikey) !== ValueKind.Put) return "look further";
-      return [Buffer.from(ikey.subarray(0, ikey.length - TRAILER_BYTES)), Buffer.from(it.value())];
+      const mem = i < 0 ? this.mem : this.imm[i]!.mem;
+      const ref = mem.seekInLogicalKey(target);
+      if (ref === NIL) continue;
+      const list = mem.entries;
+      if (end && list.compareUserKeyTo(ref, end) >= 0) continue;
+      if (list.seqOf(ref) > seq || list.kindOf(ref) !== ValueKind.Put) return "look further";
+      return [list.copyUserKey(ref), list.copyValue(ref)];
     }
     return "look further";
   }
@@ -529,7 +529,7 @@ export class StorageEngine {
     }
     const old = { mem: this.mem, wal: this.wal };
     this.imm.unshift(old);
-    this.mem = new Memtable(this.random, walNumber, logicalKeyOf(this.options));
+    this.mem = new Memtable(this.random, walNumber, logicalKeyOf(this.options), memtableChunkBytes(this.config));
     this.wal = wal;
     if (old.mem.pendingWrites > 0) {
       const drained = old.mem.whenDrained().then(() => {
@@ -839,6 +839,11 @@ function walOptions(config: StorageConfig): { syncMode: StorageConfig["wal_sync"
 
 function sstWriterOptions(config: StorageConfig): SstWriterOptions {
   return { blockSizeBytes: config.block_size, restartInterval: config.block_restart_interval, bloomBitsPerKey: config.bloom_bits_per_key };
+}
+
+/** Memtable arena chunks: a 32nd of the memtable, within [4 KiB, 1 MiB]. */
+function memtableChunkBytes(config: StorageConfig): number {
+  return Math.min(1024 * 1024, Math.max(4096, Math.floor(config.memtable_size / 32)));
 }
 
 function logicalKeyOf(options: EngineOptions): LogicalKeyOf | undefined {

@@ -1,22 +1,19 @@
-import { compareInternalKeys, compareUserKeyOf, kindOf, lookupKey, seqOf, TRAILER_BYTES, ValueKind, writeTrailer } from "../internal-key.js";
+import { assert } from "../assert.js";
+import { lookupKey, TRAILER_BYTES, ValueKind } from "../internal-key.js";
 import type { InternalIterator } from "../iterator.js";
+import { LogicalIndex } from "./logical-index.js";
 import type { RandomSource } from "./prng.js";
-import { SkipList, SkipListIterator, skipListEntryOverheadBytes, type SkipListNode } from "./skiplist.js";
+import { DEFAULT_CHUNK_BYTES, NIL, SkipList, SkipListIterator, type SharedSkipList } from "./skiplist.js";
 
-/** The lowest user key of the logical key a user key belongs to (see LogicalKeyBounds). */
+/**
+ * The lowest user key of the logical key a user key belongs to (see LogicalKeyBounds).
+ * NB: it must be a prefix of the user key (a view of its first bytes, or the key itself): the
+ * memtable's index keys logical keys by those bytes.
+ */
 export type LogicalKeyOf = (userKey: Buffer) => Buffer;
 
 /** Height-1 splices in a row per logical key before a normal insert (bounds level-0 walks). */
 const MAX_SPLICE_RUN = 8;
-/** Memory charged per logical-index entry beyond its key string: map slot, entry object. */
-const LOGICAL_ENTRY_BYTES = 80;
-
-interface LogicalEntry {
-  /** The first node of the logical key in list order. */
-  node: SkipListNode;
-  /** Splices since the last normal insert. */
-  run: number;
-}
 
 export interface MemtableGetResult {
   readonly kind: ValueKind;
@@ -24,13 +21,18 @@ export interface MemtableGetResult {
   readonly value: Buffer;
 }
 
+/** What a flush reads: the sorted entries. */
+export interface SortedEntries {
+  iterator(): InternalIterator;
+}
+
 /**
  * The in-memory write buffer: every write lands here after the WAL, until the memtable is full,
- * becomes immutable and is flushed to an L0 SSTable.
+ * becomes immutable and is flushed to an L0 SSTable. Entries live in the skiplist's arena (see
+ * skiplist.ts), which a flush in a worker thread reads in place.
  */
-export class Memtable {
+export class Memtable implements SortedEntries {
   private readonly list: SkipList;
-  private bytes = 0;
   /**
    * Writes that took a sequence number against this memtable but have not been applied yet
    * (their WAL append is in flight). A flush must wait for zero, or it would miss them.
@@ -40,51 +42,47 @@ export class Memtable {
   private reservedBytes = 0;
   private drainWaiters: (() => void)[] = [];
   /**
-   * Logical key (latin1) → its first node, when the engine groups keys into logical keys (MVCC
-   * versions of a row). A read inside one logical key starts from that node instead of searching
-   * the list, and a new version that sorts first (the newest) is spliced in front of it.
+   * Logical key → its first node, when the engine groups keys into logical keys (MVCC versions
+   * of a row). A read inside one logical key starts from that node instead of searching the
+   * list, and a new version that sorts first (the newest) is spliced in front of it.
    */
-  private readonly logical: Map<string, LogicalEntry> | undefined;
+  private readonly logical: LogicalIndex | undefined;
 
   constructor(
     random: RandomSource,
     /** Number of the WAL file that holds this memtable's writes. */
     readonly walNumber: number,
     private readonly logicalKeyOf?: LogicalKeyOf,
+    /** Arena chunk size (see SkipList). */
+    chunkBytes = DEFAULT_CHUNK_BYTES,
   ) {
-    this.list = new SkipList(random);
-    if (logicalKeyOf) this.logical = new Map();
+    this.list = new SkipList(random, chunkBytes);
+    if (logicalKeyOf) this.logical = new LogicalIndex(this.list);
   }
 
-  /** Adds one version. Copies key and value into one allocation the memtable owns. */
+  /** Adds one version, copying key and value into the memtable's arena. */
   add(seq: number, kind: ValueKind, key: Uint8Array, value: Uint8Array): void {
-    const ikeyLen = key.length + TRAILER_BYTES;
-    const buf = Buffer.allocUnsafe(ikeyLen + value.length);
-    buf.set(key, 0);
-    writeTrailer(buf, key.length, seq, kind);
-    buf.set(value, ikeyLen);
-    const ikey = buf.subarray(0, ikeyLen);
-    this.bytes += buf.length + skipListEntryOverheadBytes();
     if (this.logical === undefined) {
-      this.list.insert(ikey, buf.subarray(ikeyLen));
+      this.list.add(key, seq, kind, value);
       return;
     }
-    const lk = this.logicalKeyOf!(buf.subarray(0, key.length)).toString("latin1");
-    const entry = this.logical.get(lk);
-    if (entry === undefined) {
-      this.logical.set(lk, { node: this.list.insert(ikey, buf.subarray(ikeyLen)), run: 0 });
-      this.bytes += LOGICAL_ENTRY_BYTES + lk.length;
-    } else if (compareInternalKeys(ikey, entry.node.key) < 0) {
+    const lkl = logicalKeyLength(this.logicalKeyOf!, key);
+    const slot = this.logical.find(key, lkl);
+    if (slot < 0) {
+      this.logical.insert(~slot, lkl, this.list.add(key, seq, kind, value));
+      return;
+    }
+    const first = this.logical.node(slot);
+    if (this.list.compareEntryTo(key, seq, kind, first) < 0) {
       // Sorts before every other version of its logical key, and after everything before them.
-      if (entry.run < MAX_SPLICE_RUN) {
-        entry.node = this.list.insertBefore(entry.node, ikey, buf.subarray(ikeyLen));
-        entry.run++;
+      const run = this.logical.run(slot);
+      if (run < MAX_SPLICE_RUN) {
+        this.logical.update(slot, this.list.addBefore(first, key, seq, kind, value), run + 1);
       } else {
-        entry.node = this.list.insert(ikey, buf.subarray(ikeyLen));
-        entry.run = 0;
+        this.logical.update(slot, this.list.add(key, seq, kind, value), 0);
       }
     } else {
-      this.list.insert(ikey, buf.subarray(ikeyLen));
+      this.list.add(key, seq, kind, value);
     }
   }
 
@@ -98,23 +96,42 @@ export class Memtable {
     return new LogicalSeekIterator(this.list, this.logical, this.logicalKeyOf);
   }
 
+  /**
+   * The first entry >= target (an internal key) within the target's logical key, as a node of
+   * this memtable's list (see `entries`), or NIL. Without logical keys, a plain search.
+   */
+  seekInLogicalKey(target: Buffer): number {
+    if (this.logical === undefined || this.logicalKeyOf === undefined) return this.list.findGreaterOrEqual(target);
+    const slot = this.logical.find(target, logicalKeyLength(this.logicalKeyOf, target.subarray(0, target.length - TRAILER_BYTES)));
+    return slot < 0 ? NIL : this.list.walkFrom(this.logical.node(slot), target);
+  }
+
+  /** The list the nodes `seekInLogicalKey` returns belong to (read their keys and values there). */
+  get entries(): SkipList {
+    return this.list;
+  }
+
   /** Newest version of `userKey` with sequence number <= seq. */
   get(userKey: Uint8Array, seq: number): MemtableGetResult | undefined {
-    const node = this.list.findGreaterOrEqual(lookupKey(userKey, seq));
-    if (node === null) return undefined;
-    const k = node.key;
-    const ul = k.length - TRAILER_BYTES;
-    if (ul !== userKey.length || compareUserKeyOf(k, userKey) !== 0) return undefined;
-    return { kind: kindOf(k), seq: seqOf(k), value: node.value };
+    const ref = this.list.findGreaterOrEqual(lookupKey(userKey, seq));
+    if (ref === NIL) return undefined;
+    if (this.list.userKeyLength(ref) !== userKey.length || !this.list.hasPrefix(ref, userKey, userKey.length)) return undefined;
+    return { kind: this.list.kindOf(ref), seq: this.list.seqOf(ref), value: this.list.valueOf(ref) };
   }
 
   iterator(): InternalIterator {
     return this.list.iterator();
   }
 
+  /** The arena, for a flush in another thread. NB: only once the memtable is immutable and drained. */
+  shared(): SharedSkipList {
+    assert(this.pendingWrites === 0, "a memtable is shared only once its writes are applied");
+    return this.list.shared();
+  }
+
   /** Approximate memory held, charged against `memtable_size`. */
   approximateBytes(): number {
-    return this.bytes + this.reservedBytes;
+    return this.list.arenaBytes + (this.logical?.bytes ?? 0) + this.reservedBytes;
   }
 
   get entryCount(): number {
@@ -149,17 +166,26 @@ export class Memtable {
   }
 }
 
+/** The length of `userKey`'s logical key, which must be a prefix of it. */
+function logicalKeyLength(logicalKeyOf: LogicalKeyOf, userKey: Uint8Array): number {
+  const key = Buffer.isBuffer(userKey) ? userKey : Buffer.from(userKey.buffer, userKey.byteOffset, userKey.byteLength);
+  const lk = logicalKeyOf(key);
+  if (lk === key) return key.length;
+  assert(lk.buffer === key.buffer && lk.byteOffset === key.byteOffset && lk.length <= key.length, "a logical key is a prefix of its user key");
+  return lk.length;
+}
+
 class LogicalSeekIterator extends SkipListIterator {
   constructor(
     list: SkipList,
-    private readonly index: ReadonlyMap<string, LogicalEntry>,
+    private readonly index: LogicalIndex,
     private readonly logicalKeyOf: LogicalKeyOf,
   ) {
     super(list);
   }
 
   override seek(target: Buffer): void {
-    const entry = this.index.get(this.logicalKeyOf(target.subarray(0, target.length - TRAILER_BYTES)).toString("latin1"));
-    this.seekFrom(entry === undefined ? null : entry.node, target);
+    const slot = this.index.find(target, logicalKeyLength(this.logicalKeyOf, target.subarray(0, target.length - TRAILER_BYTES)));
+    this.seekFrom(slot < 0 ? NIL : this.index.node(slot), target);
   }
 }

@@ -22,6 +22,34 @@ describe("SkipList", () => {
     expect(() => list.insert(ikey("a", 1), Buffer.from("y"))).toThrow(/duplicate/);
   });
 
+  it("keeps entries of every size across arena chunks, and reads the same through a shared view", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.string({ maxLength: 6 }), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 3000 })), {
+          selector: ([k, s]) => `${k}\u0000${s}`,
+          maxLength: 150,
+        }),
+        fc.integer(),
+        (entries, seed) => {
+          // 4 KiB chunks: values past 1 KiB get chunks of their own, the rest share.
+          const list = new SkipList(new XorShift32(seed), 4096);
+          const model = entries.map(([k, s, n]) => ({ key: ikey(k, s), value: Buffer.alloc(n, s & 0xff) }));
+          for (const e of model) list.insert(e.key, e.value);
+          model.sort((a, b) => compareInternalKeys(a.key, b.key));
+          for (const view of [list, SkipList.fromShared(list.shared())]) {
+            const it = view.iterator();
+            const got: { key: Buffer; value: Buffer }[] = [];
+            for (it.seekToFirst(); it.valid(); it.next()) got.push({ key: Buffer.from(it.key()), value: Buffer.from(it.value()) });
+            expect(got).toEqual(model);
+          }
+          const bytes = model.reduce((n, e) => n + e.key.length + e.value.length, 0);
+          expect(list.arenaBytes).toBeGreaterThanOrEqual(bytes);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   // Differential test: the skiplist against a sorted array, over random inserts and cursor moves.
   it("matches a sorted-array model for seek, seekForPrev, next and prev", () => {
     fc.assert(
