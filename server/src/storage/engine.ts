@@ -2,8 +2,10 @@ import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from 
 import { BlockCache } from "./cache/block-cache.js";
 import type { CompactionFilterFactory } from "./compaction/filter.js";
 import { pickCompaction, pickForLevel, type CompactionPick, type CompactionShape, type LogicalKeyBounds } from "./compaction/picker.js";
-import { runCompaction } from "./compaction/run-compaction.js";
+import { runCompaction, type CompactionResult } from "./compaction/run-compaction.js";
+import { sharedBackgroundWorkers, type BackgroundWorkers } from "./background/workers.js";
 import { DirLock } from "./dir-lock.js";
+import { writeMemtable } from "./flush.js";
 import { EngineClosedError, toStorageError, StorageError } from "./errors.js";
 import { compareUserKeyOf, kindOf, lookupKey, SEQ_MAX, seqOf, TRAILER_BYTES, ValueKind } from "./internal-key.js";
 import type { InternalIterator } from "./iterator.js";
@@ -46,6 +48,12 @@ export interface EngineOptions {
   readonly seed?: number;
   /** Run flushes and compactions in the background (default true). Tests may drive them by hand. */
   readonly backgroundWork?: boolean;
+  /**
+   * The threads flushes and compactions build their tables in: by default a pool every engine of
+   * the process shares; `false` builds them on the engine's thread, in slices between event-loop
+   * turns. A custom `vfs` always means the engine's thread (the workers use the real file system).
+   */
+  readonly backgroundWorkers?: BackgroundWorkers | false;
 }
 
 /** A consistent point-in-time view: reads through it see exactly the writes before it was taken. */
@@ -109,7 +117,6 @@ interface ImmutableMemtable {
   readonly wal: WalWriter;
 }
 
-const FLUSH_ENTRIES_PER_YIELD = 4096;
 const COMPACTION_ENTRIES_PER_YIELD = 2048;
 const WRITES_PER_BACKGROUND_TURN = 32;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -135,6 +142,8 @@ export class StorageEngine {
   private readonly random: XorShift32;
   private readonly shape: CompactionShape;
   private readonly sstOptions: SstWriterOptions;
+  /** Where flushes and compactions build tables; undefined: on this thread. */
+  private readonly workers: BackgroundWorkers | undefined;
 
   /** Writers wait on this while a memtable switch drains the old memtable's writes. */
   private rotating: Promise<void> | undefined;
@@ -183,6 +192,7 @@ export class StorageEngine {
       ...(options.logicalKeyBounds && { logicalKeyBounds: options.logicalKeyBounds }),
     };
     this.sstOptions = sstWriterOptions(config);
+    this.workers = options.vfs === undefined && options.backgroundWorkers !== false ? (options.backgroundWorkers ?? sharedBackgroundWorkers()) : undefined;
   }
 
   /**
@@ -572,9 +582,7 @@ export class StorageEngine {
       await oldest.mem.whenDrained();
       try {
         await oldest.wal.close();
-        const out = new TableOutput(this.vfs, this.dir, this.sstOptions, () => this.versions.newFileNumber());
-        await writeMemtable(oldest.mem, out, yieldToEventLoop);
-        const files = out.finish();
+        const files = await this.buildFlushTables(oldest.mem);
         const next = this.imm.length > 1 ? this.imm[this.imm.length - 2]!.mem : this.mem;
         await this.versions.logAndApply({ added: files.map((f) => [0, f]), logNumber: next.walNumber, lastSeq: this.visibleSeq });
         this.counters.flushBytes += totalBytes(files);
@@ -656,20 +664,7 @@ export class StorageEngine {
     }
     const version = this.versions.pin(this.versions.current);
     try {
-      const out = new TableOutput(this.vfs, this.dir, this.sstOptions, () => this.versions.newFileNumber());
-      const result = await runCompaction(
-        {
-          version,
-          pick,
-          smallestSnapshot: this.smallestSnapshot(),
-          ...(this.options.compactionFilter && { filterFactory: this.options.compactionFilter }),
-          targetFileBytes: this.config.target_file_size,
-          yieldToEventLoop,
-          entriesPerYield: COMPACTION_ENTRIES_PER_YIELD,
-        },
-        this.tables,
-        out,
-      ).catch((e: unknown) => {
+      const result = await this.runCompactionJob(version, pick).catch((e: unknown) => {
         throw this.fail(e, "compaction");
       });
       await this.apply({ deleted, added: result.outputs.map((f) => [pick.outputLevel, f]), compactPointers: pointer }, "compaction");
@@ -681,6 +676,34 @@ export class StorageEngine {
       this.versions.unpin(version);
       this.deleteObsoleteTables();
     }
+  }
+
+  /** Writes an immutable, drained memtable as L0 tables, in a worker thread if there are workers. */
+  private async buildFlushTables(mem: Memtable): Promise<FileMetadata[]> {
+    const newFileNumber = () => this.versions.newFileNumber();
+    if (this.workers !== undefined) {
+      return this.workers.flush({ dir: this.dir, sst: this.sstOptions, memtable: mem.shared(), newFileNumber });
+    }
+    const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber);
+    await writeMemtable(mem, out, yieldToEventLoop);
+    return out.finish();
+  }
+
+  /** Merges a compaction's inputs into new tables, in a worker thread if there are workers and the filter can go there. */
+  private runCompactionJob(version: Version, pick: CompactionPick): Promise<CompactionResult> {
+    const newFileNumber = () => this.versions.newFileNumber();
+    const filterFactory = this.options.compactionFilter;
+    const smallestSnapshot = this.smallestSnapshot();
+    const targetFileBytes = this.config.target_file_size;
+    if (this.workers !== undefined && this.workers.canCompact(filterFactory)) {
+      return this.workers.compact({ dir: this.dir, sst: this.sstOptions, version, pick, smallestSnapshot, filterFactory, targetFileBytes, newFileNumber });
+    }
+    const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber);
+    return runCompaction(
+      { version, pick, smallestSnapshot, ...(filterFactory && { filterFactory }), targetFileBytes, yieldToEventLoop, entriesPerYield: COMPACTION_ENTRIES_PER_YIELD },
+      this.tables,
+      out,
+    );
   }
 
   private async apply(edit: VersionEdit, what: string): Promise<void> {
@@ -813,23 +836,6 @@ export class StorageEngine {
       writeStalls: c.stalls,
       ...(this.failure && { failure: this.failure.message }),
     };
-  }
-}
-
-/** Writes every entry of a memtable into `out` (one L0 table), yielding now and then if asked. */
-async function writeMemtable(mem: Memtable, out: TableOutput, yieldFn?: () => Promise<void>): Promise<void> {
-  const it = mem.iterator();
-  let n = 0;
-  try {
-    for (it.seekToFirst(); it.valid(); it.next()) {
-      out.add(it.key(), it.value());
-      if (yieldFn && ++n % FLUSH_ENTRIES_PER_YIELD === 0) await yieldFn();
-    }
-  } catch (e) {
-    out.abandon();
-    throw e;
-  } finally {
-    it.close();
   }
 }
 

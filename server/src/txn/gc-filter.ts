@@ -18,7 +18,16 @@ import { DATA_PREFIX, isTombstoneValue, versionPrefixOf, versionTsOf } from "./m
  * key's versions one logical key (`versionKeyBounds`), which compaction moves down together.
  */
 export function mvccGcFilterFactory(horizon: () => Timestamp): CompactionFilterFactory {
-  return { create: ({ bottommost }) => new MvccGcFilter(horizon(), bottommost) };
+  return {
+    create: ({ bottommost }) => new MvccGcFilter(horizon(), bottommost),
+    // A compaction in a worker thread gets the horizon as of its start, as `create` would.
+    forWorker: () => ({ moduleUrl: import.meta.url, exportName: mvccGcFilterAt.name, args: [horizon()] }),
+  };
+}
+
+/** The filter factory for a fixed horizon: what a compaction in a worker thread uses (see forWorker). */
+export function mvccGcFilterAt(horizon: Timestamp): CompactionFilterFactory {
+  return { create: ({ bottommost }) => new MvccGcFilter(horizon, bottommost) };
 }
 
 export class MvccGcFilter implements CompactionFilter {

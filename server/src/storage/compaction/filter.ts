@@ -12,4 +12,10 @@ export interface CompactionFilter {
 export interface CompactionFilterFactory {
   /** A fresh filter for one compaction (filters may carry state across consecutive keys). */
   create(context: { readonly outputLevel: number; readonly bottommost: boolean }): CompactionFilter;
+  /**
+   * How a background worker thread builds the factory `create` would use now: a module it
+   * imports, the function it calls there and that function's (structured-cloneable) arguments.
+   * Called when a compaction starts. Without it, compactions run on the engine's thread.
+   */
+  forWorker?(): { readonly moduleUrl: string; readonly exportName: string; readonly args: readonly unknown[] };
 }

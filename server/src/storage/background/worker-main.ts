@@ -1,0 +1,96 @@
+/**
+ * The body of a background worker thread: builds SSTables for flushes and compactions that the
+ * engine's thread hands over (see workers.ts), one job at a time, with the same code the engine
+ * runs on its own thread (`writeMemtable`, `runCompaction`, `TableOutput`) over the real file
+ * system.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { BlockCache } from "../cache/block-cache.js";
+import type { CompactionFilterFactory } from "../compaction/filter.js";
+import { runCompaction } from "../compaction/run-compaction.js";
+import { writeMemtable } from "../flush.js";
+import { SkipList } from "../memtable/skiplist.js";
+import { TableCache } from "../table-cache.js";
+import { TableOutput } from "../table-output.js";
+import { NodeVfs } from "../vfs.js";
+import { Version } from "../version/version.js";
+import { errorToWire, FILE_NUMBER_BATCH, fileFromWire, fileToWire, pickFromWire, type CompactionJob, type FlushJob, type Job, type WorkerFilterSpec, type WorkerMessage } from "./jobs.js";
+
+/** Blocks a compaction reads stay cached for: it reads each block once, in order. */
+const COMPACTION_BLOCK_CACHE_BYTES = 256 * 1024;
+/** How long to wait for file numbers before failing the job rather than hanging. */
+const FILE_NUMBER_WAIT_MS = 60_000;
+
+const port = parentPort;
+if (port === null) throw new Error("worker-main.ts runs as a worker thread");
+const { mailbox } = workerData as { mailbox: SharedArrayBuffer };
+const mailboxFlag = new Int32Array(mailbox, 0, 2);
+const mailboxNumbers = new Float64Array(mailbox, 8, FILE_NUMBER_BATCH);
+const vfs = new NodeVfs();
+
+port.on("message", (job: Job) => void run(job));
+
+async function run(job: Job): Promise<void> {
+  const reserved = [...job.fileNumbers];
+  const newFileNumber = (): number => {
+    if (reserved.length === 0) reserved.push(...askForFileNumbers(job.id));
+    return reserved.shift()!;
+  };
+  let reply: WorkerMessage;
+  try {
+    reply = job.kind === "flush" ? await flush(job, newFileNumber) : await compact(job, newFileNumber);
+  } catch (e) {
+    reply = { kind: "failed", id: job.id, error: errorToWire(e) };
+  }
+  port!.postMessage(reply);
+}
+
+async function flush(job: FlushJob, newFileNumber: () => number): Promise<WorkerMessage> {
+  const out = new TableOutput(vfs, job.dir, job.sst, newFileNumber);
+  await writeMemtable(SkipList.fromShared(job.memtable), out);
+  return { kind: "flushed", id: job.id, files: out.finish().map(fileToWire) };
+}
+
+async function compact(job: CompactionJob, newFileNumber: () => number): Promise<WorkerMessage> {
+  const tables = new TableCache(vfs, job.dir, new BlockCache(COMPACTION_BLOCK_CACHE_BYTES));
+  try {
+    const result = await runCompaction(
+      {
+        version: new Version(job.levels.map((files) => files.map(fileFromWire))),
+        pick: pickFromWire(job.pick),
+        smallestSnapshot: job.smallestSnapshot,
+        ...(job.filter && { filterFactory: await loadFilter(job.filter) }),
+        targetFileBytes: job.targetFileBytes,
+        // Nothing else runs on this thread.
+        yieldToEventLoop: () => Promise.resolve(),
+        entriesPerYield: Infinity,
+      },
+      tables,
+      new TableOutput(vfs, job.dir, job.sst, newFileNumber),
+    );
+    return { kind: "compacted", id: job.id, result: { ...result, outputs: result.outputs.map(fileToWire) } };
+  } finally {
+    tables.close();
+  }
+}
+
+async function loadFilter(spec: WorkerFilterSpec): Promise<CompactionFilterFactory> {
+  const mod = (await import(spec.moduleUrl)) as Record<string, unknown>;
+  const make = mod[spec.exportName];
+  if (typeof make !== "function") throw new Error(`${spec.moduleUrl} has no function ${spec.exportName}`);
+  return make(...spec.args) as CompactionFilterFactory;
+}
+
+/**
+ * Asks the engine's thread for more file numbers and waits for them (TableOutput takes numbers
+ * synchronously). NB: this blocks the worker, never the engine's thread, which answers from its
+ * event loop.
+ */
+function askForFileNumbers(id: number): number[] {
+  port!.postMessage({ kind: "need-file-numbers", id } satisfies WorkerMessage);
+  if (Atomics.wait(mailboxFlag, 0, 0, FILE_NUMBER_WAIT_MS) === "timed-out") throw new Error("timed out waiting for file numbers from the engine");
+  const count = Atomics.load(mailboxFlag, 1);
+  const numbers = Array.from(mailboxNumbers.subarray(0, count));
+  Atomics.store(mailboxFlag, 0, 0);
+  return numbers;
+}
