@@ -7,10 +7,11 @@ import { sharedBackgroundWorkers, type BackgroundWorkers } from "./background/wo
 import { DirLock } from "./dir-lock.js";
 import { writeMemtable } from "./flush.js";
 import { EngineClosedError, toStorageError, StorageError } from "./errors.js";
-import { compareUserKeyOf, kindOf, lookupKey, SEQ_MAX, seqOf, TRAILER_BYTES, ValueKind } from "./internal-key.js";
+import { assert } from "./assert.js";
+import { compareBytes, compareUserKeyOf, kindOf, lookupKey, SEQ_MAX, seqOf, TRAILER_BYTES, ValueKind } from "./internal-key.js";
 import type { InternalIterator } from "./iterator.js";
 import { LevelIterator } from "./level-iterator.js";
-import { Memtable, type LogicalKeyOf } from "./memtable/memtable.js";
+import { Memtable, type LogicalKeyLength } from "./memtable/memtable.js";
 import { NIL, skipListEntryOverheadBytes } from "./memtable/skiplist.js";
 import { XorShift32 } from "./memtable/prng.js";
 import { MergingIterator } from "./merging-iterator.js";
@@ -36,8 +37,12 @@ export interface EngineOptions {
   readonly compactionFilter?: CompactionFilterFactory;
   /** Groups user keys into logical keys that compaction keeps together (see LogicalKeyBounds). */
   readonly logicalKeyBounds?: LogicalKeyBounds;
-  /** The lower bound of `logicalKeyBounds` alone, if it is cheaper to compute (memtables ask on every write). */
-  readonly logicalKeyOf?: LogicalKeyOf;
+  /**
+   * The length of the logical key of the user key key[0, userKeyLength): the lower bound of
+   * `logicalKeyBounds`, which must be a prefix of the user key. Memtables ask on every write and
+   * logical-key read; without it the engine derives it from `logicalKeyBounds` (allocating).
+   */
+  readonly logicalKeyLength?: LogicalKeyLength;
   /**
    * Within a logical key, a newer write always sorts before an older one (MVCC versions with
    * inverted timestamps). Then a read within one logical key that finds a live entry in a
@@ -119,6 +124,9 @@ interface ImmutableMemtable {
 
 const COMPACTION_ENTRIES_PER_YIELD = 2048;
 const WRITES_PER_BACKGROUND_TURN = 32;
+/** seekNewestFirst's answers besides a result: "merge every source", "this source has nothing". */
+const LOOK_FURTHER = Symbol("look further");
+const NOTHING_HERE = Symbol("nothing here");
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -193,6 +201,7 @@ export class StorageEngine {
     };
     this.sstOptions = sstWriterOptions(config);
     this.workers = options.vfs === undefined && options.backgroundWorkers !== false ? (options.backgroundWorkers ?? sharedBackgroundWorkers()) : undefined;
+    if (options.backgroundWork !== false) this.workers?.warmUp();
   }
 
   /**
@@ -226,7 +235,7 @@ export class StorageEngine {
     wals.sort((a, b) => a - b);
 
     // Replay the unflushed WALs into one memtable.
-    const replayed = new Memtable(random, 0, logicalKeyOf(options), memtableChunkBytes(config));
+    const replayed = new Memtable(random, 0, logicalKeyLength(options), memtableChunkBytes(config));
     let lastSeq = versions.lastSeq;
     for (const n of wals) {
       replayWal(vfs, joinPath(dir, walFileName(n)), (payload) => {
@@ -251,7 +260,7 @@ export class StorageEngine {
     await versions.logAndApply(edit);
 
     const engine = new StorageEngine(dir, config, vfs, versions, tables, lock, options, {
-      mem: new Memtable(random, walNumber, logicalKeyOf(options), memtableChunkBytes(config)),
+      mem: new Memtable(random, walNumber, logicalKeyLength(options), memtableChunkBytes(config)),
       wal,
       lastSeq,
       random,
@@ -321,11 +330,20 @@ export class StorageEngine {
    * nothing to clean up either.
    */
   seekFirst(start: Uint8Array, end?: Uint8Array, options?: SeekOptions): KeyValue | undefined {
+    return this.seekFirstEntry(start, end, options, true) as KeyValue | undefined;
+  }
+
+  /** seekFirst's value alone (one copy fewer): what a point read needs. */
+  seekFirstValue(start: Uint8Array, end?: Uint8Array, options?: SeekOptions): Buffer | undefined {
+    return this.seekFirstEntry(start, end, options, false) as Buffer | undefined;
+  }
+
+  private seekFirstEntry(start: Uint8Array, end: Uint8Array | undefined, options: SeekOptions | undefined, withKey: boolean): KeyValue | Buffer | undefined {
     this.checkOpen();
     const seq = options?.snapshot?.seq ?? this.visibleSeq;
     if (options?.withinLogicalKey && this.options.newestFirstWithinLogicalKey) {
-      const found = this.seekFirstInMemtables(start, end, seq);
-      if (found !== "look further") return found;
+      const found = this.seekNewestFirst(start, end, seq, withKey);
+      if (found !== LOOK_FURTHER) return found;
     }
     const children = this.rangeIterators(this.versions.current, start, end, options?.withinLogicalKey ?? false);
     const iter = children.length === 1 ? children[0]! : new MergingIterator(children);
@@ -341,7 +359,7 @@ export class StorageEngine {
           iter.next();
           continue;
         }
-        if (kindOf(ikey) === ValueKind.Put) return [Buffer.from(ikey.subarray(0, ul)), Buffer.from(iter.value())];
+        if (kindOf(ikey) === ValueKind.Put) return withKey ? [Buffer.from(ikey.subarray(0, ul)), Buffer.from(iter.value())] : Buffer.from(iter.value());
         // A copy: the iterator's buffer may be reused by the next move.
         lastKey = Buffer.from(ikey.subarray(0, ul));
         iter.next();
@@ -353,11 +371,14 @@ export class StorageEngine {
   }
 
   /**
-   * seekFirst's shortcut for newest-first logical keys: memtables from newest to oldest; the first
-   * one holding anything of [start, end) decides if that entry is a visible put (nothing older can
-   * sort before it). A tombstone or a too-new entry sends the caller to the full merge.
+   * seekFirst's shortcut for newest-first logical keys. Within one logical key a newer write
+   * sorts first, and every source is newer than the ones after it (memtables newest first, then
+   * L0 newest first, then each level: see Version), so the first source holding anything of
+   * [start, end) holds the first entry of the merge. If that entry is a visible put it is the
+   * answer, with one seek per source until then and no merge; a tombstone or an entry too new for
+   * the snapshot sends the caller to the full merge.
    */
-  private seekFirstInMemtables(start: Uint8Array, end: Uint8Array | undefined, seq: number): KeyValue | undefined | "look further" {
+  private seekNewestFirst(start: Uint8Array, end: Uint8Array | undefined, seq: number, withKey: boolean): KeyValue | Buffer | undefined | typeof LOOK_FURTHER {
     const target = lookupKey(start, SEQ_MAX);
     for (let i = -1; i < this.imm.length; i++) {
       const mem = i < 0 ? this.mem : this.imm[i]!.mem;
@@ -365,10 +386,46 @@ export class StorageEngine {
       if (ref === NIL) continue;
       const list = mem.entries;
       if (end && list.compareUserKeyTo(ref, end) >= 0) continue;
-      if (list.seqOf(ref) > seq || list.kindOf(ref) !== ValueKind.Put) return "look further";
-      return [list.copyUserKey(ref), list.copyValue(ref)];
+      if (list.seqOf(ref) > seq || list.kindOf(ref) !== ValueKind.Put) return LOOK_FURTHER;
+      return withKey ? [list.copyUserKey(ref), list.copyValue(ref)] : list.copyValue(ref);
     }
-    return "look further";
+    const version = this.versions.current;
+    for (const f of version.levels[0]!) {
+      if (compareUserKeyOf(f.largest, start) < 0 || (end !== undefined && compareUserKeyOf(f.smallest, end) >= 0)) continue;
+      const found = this.firstInTable(f.fileNumber, target, end, seq, withKey);
+      if (found !== NOTHING_HERE) return found;
+    }
+    for (let level = 1; level < version.levels.length; level++) {
+      const files = version.levels[level]!;
+      if (files.length === 0) continue;
+      // The first file whose largest key is >= start holds the level's first entry >= start.
+      const f = files[version.findFile(level, start)];
+      if (f === undefined || (end !== undefined && compareUserKeyOf(f.smallest, end) >= 0)) continue;
+      const found = this.firstInTable(f.fileNumber, target, end, seq, withKey);
+      if (found !== NOTHING_HERE) return found;
+    }
+    return undefined;
+  }
+
+  /** The first entry >= target of one table, judged as seekNewestFirst judges a source. */
+  private firstInTable(
+    fileNumber: number,
+    target: Buffer,
+    end: Uint8Array | undefined,
+    seq: number,
+    withKey: boolean,
+  ): KeyValue | Buffer | typeof LOOK_FURTHER | typeof NOTHING_HERE {
+    const it = this.tables.get(fileNumber).iterator();
+    try {
+      it.seek(target);
+      if (!it.valid()) return NOTHING_HERE;
+      const ikey = it.key();
+      if (end && compareUserKeyOf(ikey, end) >= 0) return NOTHING_HERE;
+      if (seqOf(ikey) > seq || kindOf(ikey) !== ValueKind.Put) return LOOK_FURTHER;
+      return withKey ? [Buffer.from(ikey.subarray(0, ikey.length - TRAILER_BYTES)), Buffer.from(it.value())] : Buffer.from(it.value());
+    } finally {
+      it.close();
+    }
   }
 
   /** Iterators over the memtables and only those tables whose user keys may fall in [start, end). */
@@ -539,7 +596,7 @@ export class StorageEngine {
     }
     const old = { mem: this.mem, wal: this.wal };
     this.imm.unshift(old);
-    this.mem = new Memtable(this.random, walNumber, logicalKeyOf(this.options), memtableChunkBytes(this.config));
+    this.mem = new Memtable(this.random, walNumber, logicalKeyLength(this.options), memtableChunkBytes(this.config));
     this.wal = wal;
     if (old.mem.pendingWrites > 0) {
       const drained = old.mem.whenDrained().then(() => {
@@ -852,8 +909,14 @@ function memtableChunkBytes(config: StorageConfig): number {
   return Math.min(1024 * 1024, Math.max(4096, Math.floor(config.memtable_size / 32)));
 }
 
-function logicalKeyOf(options: EngineOptions): LogicalKeyOf | undefined {
-  if (options.logicalKeyOf) return options.logicalKeyOf;
+function logicalKeyLength(options: EngineOptions): LogicalKeyLength | undefined {
+  if (options.logicalKeyLength) return options.logicalKeyLength;
   const bounds = options.logicalKeyBounds;
-  return bounds && ((userKey: Buffer) => bounds(userKey)[0]);
+  if (bounds === undefined) return undefined;
+  return (key, userKeyLength) => {
+    const userKey = Buffer.from(key.buffer, key.byteOffset, userKeyLength);
+    const lo = bounds(userKey)[0];
+    assert(lo.length <= userKeyLength && compareBytes(lo, userKey.subarray(0, lo.length)) === 0, "a logical key is a prefix of its user keys");
+    return lo.length;
+  };
 }

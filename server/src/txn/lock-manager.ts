@@ -29,7 +29,8 @@ import { DeadlockDetected, LockNotAvailable } from "./errors.js";
 import { describeCycle, WaitForGraph } from "./wait-for-graph.js";
 
 export type LockTarget =
-  | { readonly kind: "key"; readonly key: Uint8Array }
+  /** `keyId`: the key as a latin1 string (see read-set.ts's keyString), if the caller has it already. */
+  | { readonly kind: "key"; readonly key: Uint8Array; readonly keyId?: string }
   | { readonly kind: "table"; readonly table: string }
   /** Shared only; `end` exclusive, missing means unbounded. */
   | { readonly kind: "range"; readonly start: Uint8Array; readonly end?: Uint8Array };
@@ -316,13 +317,8 @@ export class LockManager {
   acquire(txnId: string, target: LockTarget, mode: LockMode, options?: AcquireOptions): Promise<void> {
     const m = modeIndex(target, mode);
     if (target.kind === "key") {
-      const id = keyString(target.key);
-      const state = this.keys.get(id);
-      // Fast path: nobody holds or waits for the key and no range lock could cover it.
-      if (state === undefined && (m === S || (this.ranges.length === 0 && this.rangeWaiters.length === 0))) {
-        this.holdNewKey(txnId, id, m);
-        return RESOLVED;
-      }
+      const id = target.keyId ?? keyString(target.key);
+      if (this.tryHoldNewKey(txnId, id, m)) return RESOLVED;
       return this.acquireSlow(txnId, KEY, id, undefined, m, options);
     }
     if (target.kind === "table") return this.acquireSlow(txnId, TABLE, target.table, undefined, m, options);
@@ -337,7 +333,10 @@ export class LockManager {
    */
   tryAcquire(txnId: string, target: LockTarget, mode: LockMode): boolean {
     const m = modeIndex(target, mode);
-    if (target.kind === "key") return this.attempt(txnId, KEY, keyString(target.key), undefined, m) === undefined;
+    if (target.kind === "key") {
+      const id = target.keyId ?? keyString(target.key);
+      return this.tryHoldNewKey(txnId, id, m) || this.attempt(txnId, KEY, id, undefined, m) === undefined;
+    }
     if (target.kind === "table") return this.attempt(txnId, TABLE, target.table, undefined, m) === undefined;
     const end = target.end === undefined ? undefined : keyString(target.end);
     return this.attempt(txnId, RANGE, keyString(target.start), end, m) === undefined;
@@ -647,6 +646,13 @@ export class LockManager {
     const state = new LockState(kind, id);
     map.set(id, state);
     return state;
+  }
+
+  /** The fast path: grants a key nobody holds or waits for, when no range lock could cover it. */
+  private tryHoldNewKey(txnId: string, id: string, mode: number): boolean {
+    if (this.keys.has(id) || !(mode === S || (this.ranges.length === 0 && this.rangeWaiters.length === 0))) return false;
+    this.holdNewKey(txnId, id, mode);
+    return true;
   }
 
   private holdNewKey(txnId: string, id: string, mode: number): void {

@@ -138,7 +138,12 @@ const MAX_TS_SUFFIX = Buffer.alloc(TS_BYTES, 0xff);
 
 /** A version key's logical key (see LogicalKeyBounds): the escaped user key without its timestamp. */
 export function versionKeyLogical(storageKey: Buffer): Buffer {
-  return storageKey[0] !== DATA_PREFIX || storageKey.length < 1 + TS_BYTES ? storageKey : versionPrefixOf(storageKey);
+  return storageKey.subarray(0, versionKeyLogicalLength(storageKey, storageKey.length));
+}
+
+/** The length of versionKeyLogical(key[0, length)), without making it. */
+export function versionKeyLogicalLength(key: Uint8Array, length: number): number {
+  return key[0] !== DATA_PREFIX || length < 1 + TS_BYTES ? length : length - TS_BYTES;
 }
 
 /**

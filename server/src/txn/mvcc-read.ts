@@ -9,10 +9,12 @@ export interface VisibleVersion {
   readonly value: Buffer | undefined;
 }
 
+const WITHIN_LOGICAL_KEY = { withinLogicalKey: true } as const;
+
 /** The value of `key` a snapshot at `readTs` sees: undefined when it has no version or a delete. */
 export function readValue(engine: StorageEngine, key: Uint8Array, readTs: Timestamp): Buffer | undefined {
-  const found = engine.seekFirst(encodeVersionKey(key, readTs), versionsEnd(key), { withinLogicalKey: true });
-  return found && decodeVersionValue(found[1]);
+  const found = engine.seekFirstValue(encodeVersionKey(key, readTs), versionsEnd(key), WITHIN_LOGICAL_KEY);
+  return found && decodeVersionValue(found);
 }
 
 function userKeyOfPrefix(prefix: Buffer): Buffer {

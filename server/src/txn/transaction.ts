@@ -52,7 +52,8 @@ export class Transaction implements KvTransaction {
   readonly keyLocks = new Map<string, KeyLockMode>();
   /** Every table mode asked for (the lock manager holds their combination). */
   readonly tableLocks = new Map<string, Set<TableLockMode>>();
-  private readonly cursors = new Set<MergeCursor>();
+  /** Open cursors, made on the first scan (most transactions never scan). */
+  private cursors: Set<MergeCursor> | undefined;
   private abortReason: string | undefined;
   /** Bytes of buffered keys and values, held against maxWriteBytes. */
   private writeBytes = 0;
@@ -77,6 +78,8 @@ export class Transaction implements KvTransaction {
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     this.checkActive();
+    // Nothing of its own to look up and no read set to record into: no key string needed.
+    if (this.writes.size === 0 && this.reads === undefined && this.isolation !== "read-uncommitted") return readValue(this.host.engine, key, this.readTs);
     const k = keyString(key);
     const own = this.writes.get(k);
     if (own) return own.value;
@@ -101,7 +104,11 @@ export class Transaction implements KvTransaction {
     this.checkActive();
     if (this.readOnly) throw new ReadOnlyTransaction();
     const k = keyString(key);
-    if (this.keyLocks.get(k) !== "exclusive") await this.lockKeyInternal(key, k, "exclusive");
+    if (this.keyLocks.get(k) !== "exclusive") {
+      // An uncontended lock is granted at once, without a promise.
+      if (this.host.locks.tryAcquire(this.id, { kind: "key", key, keyId: k }, "exclusive")) this.keyLocked(k, "exclusive");
+      else await this.lockKeyInternal(key, k, "exclusive");
+    }
     const previous = this.writes.get(k);
     const bytes = this.writeBytes - (previous ? previous.key.length + (previous.value?.length ?? 0) : 0) + key.length + (value?.length ?? 0);
     if (bytes > this.maxWriteBytes) {
@@ -125,11 +132,11 @@ export class Transaction implements KvTransaction {
       limit: options.limit ?? Infinity,
       checkOpen: () => this.checkActive(),
       onClose: (p) => {
-        this.cursors.delete(cursor);
+        this.cursors?.delete(cursor);
         this.recordRange(start, end, reverse, p);
       },
     });
-    this.cursors.add(cursor);
+    (this.cursors ??= new Set()).add(cursor);
     return cursor;
   }
 
@@ -166,7 +173,12 @@ export class Transaction implements KvTransaction {
   }
 
   private async lockKeyInternal(key: Uint8Array, k: string, mode: KeyLockMode): Promise<void> {
-    await this.acquire({ kind: "key", key }, mode);
+    await this.acquire({ kind: "key", key, keyId: k }, mode);
+    this.keyLocked(k, mode);
+  }
+
+  /** Records a granted key lock and applies first-committer-wins. */
+  private keyLocked(k: string, mode: KeyLockMode): void {
     this.keyLocks.set(k, mode);
     // Once locked, nobody else can commit a new version of the key until this transaction ends,
     // so one check here stands for the whole transaction: a snapshot-level transaction may not
@@ -223,6 +235,7 @@ export class Transaction implements KvTransaction {
   }
 
   private closeCursors(): void {
+    if (this.cursors === undefined || this.cursors.size === 0) return;
     for (const c of [...this.cursors]) c.close();
   }
 

@@ -2,13 +2,13 @@ import { randomBytes } from "node:crypto";
 import { SqlStateError } from "../common/sqlstate-error.js";
 import type { BeginOptions, KvStore, PreparedTransactionInfo } from "../kv/kv.js";
 import type { StorageConfigInput } from "../config/index.js";
-import { StorageEngine, WriteBatch, type Vfs } from "../storage/index.js";
+import { StorageEngine, WriteBatch, type BackgroundWorkers, type Vfs } from "../storage/index.js";
 import { CommitLog } from "./commit-log.js";
 import { DuplicatePreparedTransaction, InvalidTransactionState, SerializationFailure, UndefinedPreparedTransaction } from "./errors.js";
 import { mvccGcFilterFactory } from "./gc-filter.js";
 import { HybridLogicalClock, LOGICAL_BITS, type PhysicalClock, type Timestamp } from "./hlc.js";
 import { LockManager } from "./lock-manager.js";
-import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds, versionKeyLogical } from "./mvcc-key.js";
+import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds, versionKeyLogicalLength } from "./mvcc-key.js";
 import { decodePreparedRecord, encodePreparedRecord, type PreparedRecord } from "./prepared-record.js";
 import { keyBytes, keyString } from "./read-set.js";
 import { Transaction, type PendingWrite, type TxnHost } from "./transaction.js";
@@ -34,6 +34,8 @@ export interface TxnStoreOptions {
   /** Skiplist seed for deterministic tests. */
   readonly seed?: number;
   readonly backgroundWork?: boolean;
+  /** Where flushes and compactions build tables (see EngineOptions.backgroundWorkers). */
+  readonly backgroundWorkers?: BackgroundWorkers | false;
 }
 
 export interface TxnStoreStats {
@@ -55,6 +57,8 @@ const preparedKey = (gid: string) => systemKey(PREPARED_PREFIX + gid);
 const MAX_GID_LENGTH = 200;
 const DEFAULT_MAX_TRANSACTION_WRITE_BYTES = 256 * 1024 * 1024;
 const DEFAULT_MAX_READ_SET_BYTES = 64 * 1024 * 1024;
+/** Commits between two prunings of the commit log (a bound on what it keeps beyond the horizon). */
+const COMMITS_PER_PRUNE = 16;
 
 interface PreparedEntry {
   readonly record: PreparedRecord;
@@ -86,6 +90,7 @@ export class TxnStore implements KvStore, TxnHost {
   /** Commit timestamps below this are covered by the persisted clock record. */
   private hlcCeiling: Timestamp = 0;
   private counters = { commits: 0, aborts: 0, serializationFailures: 0 };
+  private commitsSincePrune = 0;
   private closed = false;
 
   private constructor(
@@ -103,10 +108,11 @@ export class TxnStore implements KvStore, TxnHost {
       ...(options.vfs && { vfs: options.vfs }),
       ...(options.seed !== undefined && { seed: options.seed }),
       ...(options.backgroundWork !== undefined && { backgroundWork: options.backgroundWork }),
+      ...(options.backgroundWorkers !== undefined && { backgroundWorkers: options.backgroundWorkers }),
       // Until recovery finishes nothing reads, but compaction may already run: keep everything.
       compactionFilter: mvccGcFilterFactory(() => ref.store?.gcHorizon() ?? 0),
       logicalKeyBounds: versionKeyBounds,
-      logicalKeyOf: versionKeyLogical,
+      logicalKeyLength: versionKeyLogicalLength,
       newestFirstWithinLogicalKey: true,
     });
     const s = new TxnStore(engine, options);
@@ -227,9 +233,8 @@ export class TxnStore implements KvStore, TxnHost {
       return;
     }
     this.validateReads(txn);
-    const writes = [...txn.writes.values()];
     try {
-      await this.writeCommit(txn.id, writes, undefined);
+      await this.writeCommit(txn.id, [...txn.writes.values()], [...txn.writes.keys()], undefined);
     } catch (e) {
       txn.abort(`commit failed: ${(e as Error).message}`);
       throw e;
@@ -252,14 +257,15 @@ export class TxnStore implements KvStore, TxnHost {
   }
 
   /**
-   * Takes a commit timestamp, records the write set for validators, and writes the versions as
-   * one atomic batch; resolves when it is durable. Timestamp assignment and the commit-log
-   * append happen in one synchronous step, so the log stays ordered and validation (which runs
-   * just before, synchronously) cannot miss a concurrent commit.
+   * Takes a commit timestamp, records the write set (`keys`: the writes' key strings) for
+   * validators, and writes the versions as one atomic batch; resolves when it is durable.
+   * Timestamp assignment and the commit-log append happen in one synchronous step, so the log
+   * stays ordered and validation (which runs just before, synchronously) cannot miss a
+   * concurrent commit.
    */
-  private async writeCommit(txnId: string, writes: readonly PendingWrite[], preparedGid: string | undefined): Promise<void> {
+  private async writeCommit(txnId: string, writes: readonly PendingWrite[], keys: readonly string[], preparedGid: string | undefined): Promise<void> {
     const ts = this.hlc.now();
-    this.commitLog.append({ txnId, commitTs: ts, keys: writes.map((w) => keyString(w.key)) });
+    this.commitLog.append({ txnId, commitTs: ts, keys });
     this.inFlight.add(ts);
     const batch = new WriteBatch();
     for (const w of writes) batch.put(encodeVersionKey(w.key, ts), encodeVersionValue(w.value));
@@ -276,7 +282,12 @@ export class TxnStore implements KvStore, TxnHost {
     } finally {
       this.inFlight.delete(ts);
     }
-    this.commitLog.prune(this.conflictHorizon());
+    // Pruning looks at every active transaction, so it runs every few commits; entries kept a
+    // little longer are at or below every snapshot that checks conflicts, so they change nothing.
+    if (++this.commitsSincePrune >= COMMITS_PER_PRUNE) {
+      this.commitsSincePrune = 0;
+      this.commitLog.prune(this.conflictHorizon());
+    }
   }
 
   async prepare(txn: Transaction, gid: string): Promise<void> {
@@ -340,7 +351,7 @@ export class TxnStore implements KvStore, TxnHost {
   async commitPrepared(gid: string): Promise<void> {
     const entry = this.takePrepared(gid);
     try {
-      await this.writeCommit(entry.record.txnId, entry.record.writes, gid);
+      await this.writeCommit(entry.record.txnId, entry.record.writes, entry.record.writes.map((w) => keyString(w.key)), gid);
     } catch (e) {
       entry.phase = "prepared";
       throw e;

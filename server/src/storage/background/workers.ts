@@ -61,6 +61,14 @@ export class BackgroundWorkers {
     this.lane = new Lane(options.entry ?? DEFAULT_ENTRY);
   }
 
+  /**
+   * Starts the thread now if it is not running, so the first flush does not wait for it to load
+   * (a few hundred milliseconds). It holds the process open only while it has a job.
+   */
+  warmUp(): void {
+    this.lane.warmUp();
+  }
+
   /** Jobs run and failed, and threads started, since the pool was made. */
   stats(): BackgroundWorkerStats {
     return this.lane.stats();
@@ -161,6 +169,11 @@ class Lane {
 
   stats(): BackgroundWorkerStats {
     return { ...this.counters, queued: this.queues.flush.length + this.queues.compaction.length };
+  }
+
+  warmUp(): void {
+    if (this.worker !== undefined) return;
+    this.spawn().unref();
   }
 
   async close(): Promise<void> {

@@ -10,9 +10,9 @@ import { XorShift32 } from "./prng.js";
  * key, as the MVCC layer groups a row's versions. Versions arrive newest-sorting-first per row,
  * mostly, with some out of order, so both the splice path and the normal insert path run.
  */
-const logicalKeyOf = (userKey: Buffer) => {
-  const bar = userKey.indexOf(0x7c);
-  return bar < 0 ? userKey : userKey.subarray(0, bar + 1);
+const logicalKeyLength = (key: Uint8Array, userKeyLength: number) => {
+  const bar = key.subarray(0, userKeyLength).indexOf(0x7c);
+  return bar < 0 ? userKeyLength : bar + 1;
 };
 
 function collect(it: InternalIterator, reverse: boolean): string[] {
@@ -30,7 +30,7 @@ describe("memtable logical-key index", () => {
         fc.array(fc.tuple(fc.constantFrom("a", "b", "c", "d", "e"), fc.integer({ min: 0, max: 70 })), { maxLength: 30 }),
         fc.integer(),
         (writes, seeks, seed) => {
-          const indexed = new Memtable(new XorShift32(seed | 1), 1, logicalKeyOf);
+          const indexed = new Memtable(new XorShift32(seed | 1), 1, logicalKeyLength);
           const plain = new Memtable(new XorShift32(seed | 1), 1);
           const seen = new Set<string>();
           let seq = 1;
@@ -64,7 +64,7 @@ describe("memtable logical-key index", () => {
   });
 
   it("splices at most a bounded run of height-1 nodes per row", () => {
-    const mem = new Memtable(new XorShift32(3), 1, logicalKeyOf);
+    const mem = new Memtable(new XorShift32(3), 1, logicalKeyLength);
     for (let v = 0; v < 100; v++) mem.add(v + 1, ValueKind.Put, Buffer.from(`r|${String(999 - v)}`), Buffer.from("x"));
     const it = mem.logicalIterator();
     it.seek(makeInternalKey(Buffer.from("r|900"), SEQ_MAX, ValueKind.Put));

@@ -5,7 +5,7 @@ const INITIAL_SLOTS = 1024;
 const SLOT_BYTES = 13;
 
 /**
- * A memtable's index from logical key (a prefix of user keys, see LogicalKeyOf) to the first
+ * A memtable's index from logical key (a prefix of user keys, see LogicalKeyLength) to the first
  * node of that logical key in the skiplist, with the number of height-1 nodes spliced in front
  * of it since its last normal insert. Open addressing over typed arrays, so it costs the garbage
  * collector four objects however many keys it holds; a logical key's bytes are not stored but

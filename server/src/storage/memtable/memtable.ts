@@ -6,11 +6,11 @@ import type { RandomSource } from "./prng.js";
 import { DEFAULT_CHUNK_BYTES, NIL, SkipList, SkipListIterator, type SharedSkipList } from "./skiplist.js";
 
 /**
- * The lowest user key of the logical key a user key belongs to (see LogicalKeyBounds).
- * NB: it must be a prefix of the user key (a view of its first bytes, or the key itself): the
- * memtable's index keys logical keys by those bytes.
+ * The length of the logical key (see LogicalKeyBounds) of the user key key[0, userKeyLength):
+ * its lowest user key, which must be a prefix of the user key (the memtable's index keys logical
+ * keys by those bytes). Asked on every write and logical-key read, so it should be cheap.
  */
-export type LogicalKeyOf = (userKey: Buffer) => Buffer;
+export type LogicalKeyLength = (key: Uint8Array, userKeyLength: number) => number;
 
 /** Height-1 splices in a row per logical key before a normal insert (bounds level-0 walks). */
 const MAX_SPLICE_RUN = 8;
@@ -52,12 +52,12 @@ export class Memtable implements SortedEntries {
     random: RandomSource,
     /** Number of the WAL file that holds this memtable's writes. */
     readonly walNumber: number,
-    private readonly logicalKeyOf?: LogicalKeyOf,
+    private readonly logicalKeyLength?: LogicalKeyLength,
     /** Arena chunk size (see SkipList). */
     chunkBytes = DEFAULT_CHUNK_BYTES,
   ) {
     this.list = new SkipList(random, chunkBytes);
-    if (logicalKeyOf) this.logical = new LogicalIndex(this.list);
+    if (logicalKeyLength) this.logical = new LogicalIndex(this.list);
   }
 
   /** Adds one version, copying key and value into the memtable's arena. */
@@ -66,7 +66,7 @@ export class Memtable implements SortedEntries {
       this.list.add(key, seq, kind, value);
       return;
     }
-    const lkl = logicalKeyLength(this.logicalKeyOf!, key);
+    const lkl = this.logicalKeyLength!(key, key.length);
     const slot = this.logical.find(key, lkl);
     if (slot < 0) {
       this.logical.insert(~slot, lkl, this.list.add(key, seq, kind, value));
@@ -92,8 +92,8 @@ export class Memtable implements SortedEntries {
    * Valid only for reads that stay within one logical key.
    */
   logicalIterator(): InternalIterator {
-    if (this.logical === undefined || this.logicalKeyOf === undefined) return this.list.iterator();
-    return new LogicalSeekIterator(this.list, this.logical, this.logicalKeyOf);
+    if (this.logical === undefined || this.logicalKeyLength === undefined) return this.list.iterator();
+    return new LogicalSeekIterator(this.list, this.logical, this.logicalKeyLength);
   }
 
   /**
@@ -101,8 +101,8 @@ export class Memtable implements SortedEntries {
    * this memtable's list (see `entries`), or NIL. Without logical keys, a plain search.
    */
   seekInLogicalKey(target: Buffer): number {
-    if (this.logical === undefined || this.logicalKeyOf === undefined) return this.list.findGreaterOrEqual(target);
-    const slot = this.logical.find(target, logicalKeyLength(this.logicalKeyOf, target.subarray(0, target.length - TRAILER_BYTES)));
+    if (this.logical === undefined || this.logicalKeyLength === undefined) return this.list.findGreaterOrEqual(target);
+    const slot = this.logical.find(target, this.logicalKeyLength(target, target.length - TRAILER_BYTES));
     return slot < 0 ? NIL : this.list.walkFrom(this.logical.node(slot), target);
   }
 
@@ -166,26 +166,17 @@ export class Memtable implements SortedEntries {
   }
 }
 
-/** The length of `userKey`'s logical key, which must be a prefix of it. */
-function logicalKeyLength(logicalKeyOf: LogicalKeyOf, userKey: Uint8Array): number {
-  const key = Buffer.isBuffer(userKey) ? userKey : Buffer.from(userKey.buffer, userKey.byteOffset, userKey.byteLength);
-  const lk = logicalKeyOf(key);
-  if (lk === key) return key.length;
-  assert(lk.buffer === key.buffer && lk.byteOffset === key.byteOffset && lk.length <= key.length, "a logical key is a prefix of its user key");
-  return lk.length;
-}
-
 class LogicalSeekIterator extends SkipListIterator {
   constructor(
     list: SkipList,
     private readonly index: LogicalIndex,
-    private readonly logicalKeyOf: LogicalKeyOf,
+    private readonly logicalKeyLength: LogicalKeyLength,
   ) {
     super(list);
   }
 
   override seek(target: Buffer): void {
-    const slot = this.index.find(target, logicalKeyLength(this.logicalKeyOf, target.subarray(0, target.length - TRAILER_BYTES)));
+    const slot = this.index.find(target, this.logicalKeyLength(target, target.length - TRAILER_BYTES));
     this.seekFrom(slot < 0 ? NIL : this.index.node(slot), target);
   }
 }
