@@ -554,8 +554,8 @@ export class StorageEngine {
   private makeRoomForWrite(): Promise<void> | undefined {
     if (this.rotating) return this.rotating;
     // NB: with sync `none` an awaited write completes in microtasks, so a tight write loop never
-    // returns to the event loop and background flushes and compactions (which run in slices
-    // between event-loop turns) would starve. Give them a turn every few writes.
+    // returns to the event loop, where background work makes progress: its slices when it runs on
+    // this thread, the worker's reply when it runs in a worker. Give it a turn every few writes.
     if ((this.flushing || this.compacting) && ++this.writesSinceYield >= WRITES_PER_BACKGROUND_TURN) {
       this.writesSinceYield = 0;
       return yieldToEventLoop();

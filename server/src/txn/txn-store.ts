@@ -6,6 +6,7 @@ import { StorageEngine, WriteBatch, type BackgroundWorkers, type Vfs } from "../
 import { CommitLog } from "./commit-log.js";
 import { DuplicatePreparedTransaction, InvalidTransactionState, SerializationFailure, UndefinedPreparedTransaction } from "./errors.js";
 import { mvccGcFilterFactory } from "./gc-filter.js";
+import { InFlightCommits } from "./in-flight.js";
 import { HybridLogicalClock, LOGICAL_BITS, type PhysicalClock, type Timestamp } from "./hlc.js";
 import { LockManager } from "./lock-manager.js";
 import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds, versionKeyLogicalLength } from "./mvcc-key.js";
@@ -84,7 +85,7 @@ export class TxnStore implements KvStore, TxnHost {
   private readonly active = new Map<string, Transaction>();
   private readonly prepared = new Map<string, PreparedEntry>();
   /** Commit timestamps assigned whose batch is not yet applied. */
-  private readonly inFlight = new Set<Timestamp>();
+  private readonly inFlight = new InFlightCommits();
   private readonly bootId = randomBytes(4).toString("hex");
   private nextTxn = 1;
   /** Commit timestamps below this are covered by the persisted clock record. */
@@ -175,10 +176,8 @@ export class TxnStore implements KvStore, TxnHost {
   }
 
   readTimestamp(): Timestamp {
-    if (this.inFlight.size === 0) return this.hlc.latest();
-    let min = Infinity;
-    for (const ts of this.inFlight) if (ts < min) min = ts;
-    return min - 1;
+    const oldest = this.inFlight.oldest();
+    return oldest === undefined ? this.hlc.latest() : oldest - 1;
   }
 
   /** The oldest timestamp a live or future snapshot may read at (see gc-filter.ts). */
@@ -280,7 +279,7 @@ export class TxnStore implements KvStore, TxnHost {
     try {
       await this.engine.write(batch);
     } finally {
-      this.inFlight.delete(ts);
+      this.inFlight.finish(ts);
     }
     // Pruning looks at every active transaction, so it runs every few commits; entries kept a
     // little longer are at or below every snapshot that checks conflicts, so they change nothing.
