@@ -1,13 +1,13 @@
 import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from "../config/storage-config.js";
+import { assert } from "./assert.js";
+import { sharedBackgroundWorkers, type BackgroundWorkers } from "./background/workers.js";
 import { BlockCache } from "./cache/block-cache.js";
 import type { CompactionFilterFactory } from "./compaction/filter.js";
 import { pickCompaction, pickForLevel, type CompactionPick, type CompactionShape, type LogicalKeyBounds } from "./compaction/picker.js";
 import { runCompaction, type CompactionResult } from "./compaction/run-compaction.js";
-import { sharedBackgroundWorkers, type BackgroundWorkers } from "./background/workers.js";
 import { DirLock } from "./dir-lock.js";
-import { writeMemtable } from "./flush.js";
 import { EngineClosedError, toStorageError, StorageError } from "./errors.js";
-import { assert } from "./assert.js";
+import { writeMemtable } from "./flush.js";
 import { compareBytes, compareUserKeyOf, kindOf, lookupKey, SEQ_MAX, seqOf, TRAILER_BYTES, ValueKind } from "./internal-key.js";
 import type { InternalIterator } from "./iterator.js";
 import { LevelIterator } from "./level-iterator.js";

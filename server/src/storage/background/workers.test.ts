@@ -78,6 +78,36 @@ describe("background worker thread", () => {
     }
   });
 
+  it("fails a compaction whose filter description cannot cross to the thread, and keeps serving other jobs", async () => {
+    const workers = new BackgroundWorkers();
+    const uncloneable: CompactionFilterFactory = {
+      create: () => ({ decide: () => "keep" }),
+      forWorker: () => ({ moduleUrl: import.meta.url, exportName: "none", args: [() => 1] }),
+    };
+    const other = makeTempDir();
+    try {
+      const db = await StorageEngine.open(dir, { config: SMALL_ENGINE_CONFIG, backgroundWorkers: workers, compactionFilter: uncloneable });
+      // The first compaction fails, in the background while writing or when asked for.
+      const err = await fill(db, 2000)
+        .then(() => db.compact())
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(String(err)).toMatch(/could not be cloned/);
+      expect(db.stats().failure).toBeDefined();
+      await db.close();
+      const ok = await StorageEngine.open(other, { config: SMALL_ENGINE_CONFIG, backgroundWorkers: workers });
+      await fill(ok, 2000);
+      await ok.compact();
+      expect([...ok.scan()]).toHaveLength(1000);
+      await ok.close();
+    } finally {
+      await workers.close();
+      removeTempDir(other);
+    }
+  });
+
   const failures = [
     { mode: "exit", sqlstate: "XX000", message: /background flush thread exited/ },
     { mode: "throw", sqlstate: "XX000", message: /injected failure/ },

@@ -50,7 +50,8 @@ export interface CompactionRequest {
   readonly newFileNumber: () => number;
 }
 
-const DEFAULT_ENTRY = new URL("./worker-main.ts", import.meta.url);
+// From source (tsx) the entry is TypeScript; compiled, it sits beside this file as JavaScript.
+const DEFAULT_ENTRY = new URL(import.meta.url.endsWith(".ts") ? "./worker-main.ts" : "./worker-main.js", import.meta.url);
 const TSX_BOOTSTRAP = new URL("./tsx-bootstrap.mjs", import.meta.url);
 
 /** The flush and compaction thread. Engines share one per process (`sharedBackgroundWorkers`). */
@@ -177,6 +178,8 @@ class Lane {
   }
 
   async close(): Promise<void> {
+    const queued = [...this.queues.flush.splice(0), ...this.queues.compaction.splice(0)];
+    for (const p of queued) p.reject(new StorageError(`background ${p.kind} not run: the worker pool was closed`, "57P01"));
     const w = this.worker;
     if (w === undefined) return;
     await w.terminate();
@@ -195,12 +198,19 @@ class Lane {
       this.startNext();
       return;
     }
-    this.current = { ...next, id };
     const worker = this.worker ?? this.spawn();
+    try {
+      worker.postMessage(job);
+    } catch (e) {
+      // A job that cannot cross to the thread (a value structured clone refuses) fails alone.
+      next.reject(e as Error);
+      this.startNext();
+      return;
+    }
+    this.current = { ...next, id };
     worker.ref();
     if (next.kind === "flush") this.counters.flushes++;
     else this.counters.compactions++;
-    worker.postMessage(job);
   }
 
   private spawn(): Worker {
