@@ -123,6 +123,7 @@ const TABLE = 1;
 const RANGE = 2;
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const NO_WAITERS: readonly Waiter[] = [];
 
 const defaultTimers: LockTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -350,12 +351,15 @@ export class LockManager {
     const t = this.txns.get(txnId);
     if (t === undefined) return;
     this.txns.delete(txnId);
-    const cancelled = t.waiting.slice();
+    // The common case: nobody waits for anything, so there is nothing to cancel or wake.
+    const anyWaiters = this.waiterCount > 0;
+    const cancelled = anyWaiters ? t.waiting.slice() : NO_WAITERS;
     for (const w of cancelled) this.unqueue(w, t);
     for (const s of t.keys) this.release(this.keys, s, txnId);
     for (const s of t.tables) this.release(this.tables, s, txnId);
     if (t.rangeCount > 0) this.ranges = this.ranges.filter((r) => r.txnId !== txnId);
     this.graph.removeWaiter(txnId);
+    if (!anyWaiters) return;
     this.reexamine(this.waitersBlockedBy(txnId));
     for (const w of cancelled) {
       w.reject(

@@ -32,6 +32,8 @@ export interface TxnHost {
   noteSerializationFailure(): void;
 }
 
+const NO_TABLE_LOCKS: ReadonlyMap<string, ReadonlySet<TableLockMode>> = new Map();
+
 /** Levels that read one snapshot for the whole transaction and refuse lost updates. */
 function snapshotLevel(iso: IsolationLevel): boolean {
   return iso === "repeatable-read" || iso === "snapshot" || iso === "serializable";
@@ -50,10 +52,14 @@ export class Transaction implements KvTransaction {
   /** Serializable only: what it read, validated at commit. */
   readonly reads: ReadSet | undefined;
   readonly keyLocks = new Map<string, KeyLockMode>();
-  /** Every table mode asked for (the lock manager holds their combination). */
-  readonly tableLocks = new Map<string, Set<TableLockMode>>();
+  /** Made on the first table lock (most transactions of the kv layer take none). */
+  private tableLockModes: Map<string, Set<TableLockMode>> | undefined;
   /** Open cursors, made on the first scan (most transactions never scan). */
   private cursors: Set<MergeCursor> | undefined;
+  /** Every table mode asked for, by table (the lock manager holds their combination). */
+  get tableLocks(): ReadonlyMap<string, ReadonlySet<TableLockMode>> {
+    return this.tableLockModes ?? NO_TABLE_LOCKS;
+  }
   private abortReason: string | undefined;
   /** Bytes of buffered keys and values, held against maxWriteBytes. */
   private writeBytes = 0;
@@ -195,10 +201,11 @@ export class Transaction implements KvTransaction {
 
   async lockTable(table: string, mode: TableLockMode): Promise<void> {
     this.checkActive();
-    if (this.tableLocks.get(table)?.has(mode)) return;
+    if (this.tableLockModes?.get(table)?.has(mode)) return;
     await this.acquire({ kind: "table", table }, mode);
-    let modes = this.tableLocks.get(table);
-    if (!modes) this.tableLocks.set(table, (modes = new Set()));
+    const locks = (this.tableLockModes ??= new Map());
+    let modes = locks.get(table);
+    if (!modes) locks.set(table, (modes = new Set()));
     modes.add(mode);
   }
 

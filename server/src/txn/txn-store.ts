@@ -233,7 +233,7 @@ export class TxnStore implements KvStore, TxnHost {
     }
     this.validateReads(txn);
     try {
-      await this.writeCommit(txn.id, [...txn.writes.values()], [...txn.writes.keys()], undefined);
+      await this.writeCommit(txn.id, txn.writes.values(), [...txn.writes.keys()], undefined);
     } catch (e) {
       txn.abort(`commit failed: ${(e as Error).message}`);
       throw e;
@@ -262,7 +262,7 @@ export class TxnStore implements KvStore, TxnHost {
    * stays ordered and validation (which runs just before, synchronously) cannot miss a
    * concurrent commit.
    */
-  private async writeCommit(txnId: string, writes: readonly PendingWrite[], keys: readonly string[], preparedGid: string | undefined): Promise<void> {
+  private async writeCommit(txnId: string, writes: Iterable<PendingWrite>, keys: readonly string[], preparedGid: string | undefined): Promise<void> {
     const ts = this.hlc.now();
     this.commitLog.append({ txnId, commitTs: ts, keys });
     this.inFlight.add(ts);
