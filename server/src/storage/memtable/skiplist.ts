@@ -5,118 +5,103 @@ import type { RandomSource } from "./prng.js";
 
 /**
  * A skiplist of (internal key → value), ordered by `compareInternalKeys`, kept in arena memory
- * rather than in JS objects: nodes are runs of 32-bit words in `Int32Array` chunks, keys and
- * values are bytes in `Uint8Array` chunks, and a node is referred to by its word index (a
- * "ref"). So a memtable of a million entries is a few dozen buffers to the garbage collector
- * instead of millions of objects, and, since the chunks are `SharedArrayBuffer`s, a worker thread
- * can read a finished list (`shared()` / `SkipList.fromShared`) without a copy.
+ * rather than in JS objects: each node is a run of bytes in a chunk (a `SharedArrayBuffer` seen
+ * both as bytes and as 32-bit words) holding its header words, its internal key and its value,
+ * and it is referred to by its word index (a "ref"). So a memtable of a million entries is a few
+ * dozen buffers to the garbage collector instead of millions of objects; a search touches one
+ * place per node it compares (header and key are adjacent); and, the chunks being shared memory,
+ * a worker thread can read a finished list (`shared()` / `SkipList.fromShared`) without a copy.
  *
  * Single writer, insert only (deletes are tombstone entries); iterators stay valid across inserts
  * because nodes never move or disappear.
  *
- * Node layout (words): data chunk | data offset | key bytes | value bytes | level-0 predecessor
- * (the head for the first node) | height | next[height]. The entry's bytes are the internal key
- * then the value, contiguous in one data chunk. Ref 0 is the head; NIL ends a level.
+ * Node layout (words): key bytes | value bytes | level-0 predecessor (the head for the first
+ * node) | height | next[height], then the internal key and the value, padded to a word. A node
+ * bigger than a quarter of a chunk gets a chunk of its own. Ref 0 is the head; NIL ends a level.
  */
 export const SKIPLIST_MAX_HEIGHT = 12;
 /** 1 in 4 nodes grows a level: LevelDB's branching factor, a good balance of memory and depth. */
 const BRANCHING_MASK = 3;
 
-const N_DATA_CHUNK = 0;
-const N_DATA_OFFSET = 1;
-const N_KEY_BYTES = 2;
-const N_VALUE_BYTES = 3;
-const N_PREV0 = 4;
-const N_HEIGHT = 5;
-const N_NEXT = 6;
+const W_KEY_BYTES = 0;
+const W_VALUE_BYTES = 1;
+const W_PREV0 = 2;
+const W_HEIGHT = 3;
+const W_NEXT = 4;
 const HEAD = 0;
 /** The end of a level (and "no node"). */
 export const NIL = -1;
 
-/** Bytes of node words per level of height, and for the rest of a node. */
 const WORD_BYTES = 4;
-const NODE_FIXED_BYTES = N_NEXT * WORD_BYTES;
-/** An entry bigger than this share of a data chunk gets a chunk of its own. */
+/** A node bigger than this share of a chunk gets a chunk of its own. */
 const OWN_CHUNK_FRACTION = 4;
-/** Default data chunk size; the engine sizes chunks from `memtable_size`. */
+/** Default chunk size; the engine sizes chunks from `memtable_size`. */
 export const DEFAULT_CHUNK_BYTES = 256 * 1024;
 const MIN_CHUNK_BYTES = 4 * 1024;
 
 /** Everything a reader in another thread needs to walk a list that no longer changes. */
 export interface SharedSkipList {
-  readonly nodeChunks: readonly SharedArrayBuffer[];
-  readonly dataChunks: readonly SharedArrayBuffer[];
-  /** log2 of the words per node chunk. */
-  readonly nodeChunkShift: number;
+  readonly chunks: readonly SharedArrayBuffer[];
+  /** log2 of the words per (ordinary) chunk: a ref is chunk << shift | word. */
+  readonly chunkShift: number;
   readonly count: number;
 }
 
 export class SkipList {
-  private readonly nodeChunks: Int32Array[] = [];
-  private readonly dataChunks: Uint8Array[] = [];
-  private readonly nodeShift: number;
-  private readonly nodeMask: number;
-  private readonly dataChunkBytes: number;
-  /** Next free word in the last node chunk. */
-  private nodeTop = 0;
-  /** The data chunk small entries are appended to, and its next free byte. */
-  private dataCurrent = -1;
-  private dataTop = 0;
+  private readonly words: Int32Array[] = [];
+  private readonly bytes: Uint8Array[] = [];
+  private readonly shift: number;
+  private readonly mask: number;
+  private readonly chunkBytes: number;
+  /** The chunk ordinary nodes are appended to, and its next free byte. */
+  private current = -1;
+  private top = 0;
   private height = 1;
   private count = 0;
-  /** Arena bytes taken: node words, entry bytes and chunk tails left unused. */
-  private bytes = 0;
-  /** Scratch for findGreaterOrEqual's predecessors; reused so inserts allocate nothing. */
+  /** Arena bytes taken: nodes and chunk tails left unused. */
+  private used = 0;
+  /** Scratch for searches' predecessors; reused so inserts allocate nothing. */
   private readonly prevScratch = new Int32Array(SKIPLIST_MAX_HEIGHT);
-  /** Where the entry being inserted was written, and its sizes (see writeEntry). */
-  private entryChunk = 0;
-  private entryOffset = 0;
-  private entryKeyBytes = 0;
-  private entryValueBytes = 0;
 
   /**
-   * `chunkBytes` is the data chunk size (rounded up to a power of two; node chunks are a quarter of
-   * it). A list built by `fromShared` is read-only and has no random source.
+   * `chunkBytes` is the chunk size (rounded up to a power of two). A list built by `fromShared`
+   * is read-only and has no random source.
    */
   constructor(
     private readonly random: RandomSource | undefined,
     chunkBytes = DEFAULT_CHUNK_BYTES,
   ) {
-    let dataBytes = MIN_CHUNK_BYTES;
-    while (dataBytes < chunkBytes) dataBytes *= 2;
-    this.dataChunkBytes = dataBytes;
-    this.nodeShift = Math.log2(dataBytes / 4 / WORD_BYTES);
-    this.nodeMask = (1 << this.nodeShift) - 1;
+    let size = MIN_CHUNK_BYTES;
+    while (size < chunkBytes) size *= 2;
+    this.chunkBytes = size;
+    this.shift = Math.log2(size / WORD_BYTES);
+    this.mask = (1 << this.shift) - 1;
     if (random !== undefined) {
-      const head = this.allocNode(SKIPLIST_MAX_HEIGHT);
+      const head = this.allocNode(SKIPLIST_MAX_HEIGHT, 0, 0);
       assert(head === HEAD, "the head is the first node");
-      const n = this.nodeChunks[0]!;
-      n[N_PREV0] = NIL;
-      n[N_HEIGHT] = SKIPLIST_MAX_HEIGHT;
-      n.fill(NIL, N_NEXT, N_NEXT + SKIPLIST_MAX_HEIGHT);
+      const w = this.words[0]!;
+      w[W_PREV0] = NIL;
+      w.fill(NIL, W_NEXT, W_NEXT + SKIPLIST_MAX_HEIGHT);
       // An empty list charges nothing: the head is the list's fixed cost, not an entry's.
-      this.bytes = 0;
+      this.used = 0;
     }
   }
 
   /** A read-only list over chunks another thread filled (see `shared`). */
   static fromShared(s: SharedSkipList): SkipList {
-    const list = new SkipList(undefined, (1 << s.nodeChunkShift) * WORD_BYTES * 4);
-    assert(list.nodeShift === s.nodeChunkShift, "shared skiplist chunk geometry");
-    for (const c of s.nodeChunks) list.nodeChunks.push(new Int32Array(c));
-    for (const c of s.dataChunks) list.dataChunks.push(new Uint8Array(c));
+    const list = new SkipList(undefined, (1 << s.chunkShift) * WORD_BYTES);
+    assert(list.shift === s.chunkShift, "shared skiplist chunk geometry");
+    for (const c of s.chunks) {
+      list.words.push(new Int32Array(c));
+      list.bytes.push(new Uint8Array(c));
+    }
     list.count = s.count;
     return list;
   }
 
   /** The chunks, for `fromShared` in another thread. NB: valid only once the list stops changing. */
   shared(): SharedSkipList {
-    return {
-      nodeChunks: this.nodeChunks.map((c) => c.buffer as SharedArrayBuffer),
-      dataChunks: this.dataChunks.map((c) => c.buffer as SharedArrayBuffer),
-      nodeChunkShift: this.nodeShift,
-      count: this.count,
-    };
+    return { chunks: this.bytes.map((c) => c.buffer as SharedArrayBuffer), chunkShift: this.shift, count: this.count };
   }
 
   get size(): number {
@@ -125,20 +110,27 @@ export class SkipList {
 
   /** Arena bytes in use (what a memtable charges against its budget). */
   get arenaBytes(): number {
-    return this.bytes;
+    return this.used;
   }
 
   /** Inserts an internal key that is not already present (internal keys are unique by sequence number). */
   insert(ikey: Uint8Array, value: Uint8Array): number {
     const ul = ikey.length - TRAILER_BYTES;
-    this.writeEntry(ikey.subarray(0, ul), ikey, ul, 0, 0 as ValueKind, value);
-    return this.linkNew();
+    const ref = this.allocNode(this.randomHeight(), ikey.length, value.length);
+    const at = this.keyStart(ref);
+    const b = this.bytes[ref >>> this.shift]!;
+    b.set(ikey.subarray(0, ul), at);
+    for (let i = 0; i < TRAILER_BYTES; i++) b[at + ul + i] = ikey[ul + i]!;
+    b.set(value, at + ikey.length);
+    this.link(ref);
+    return ref;
   }
 
   /** Inserts user key + (seq, kind) → value, copying the bytes into the arena; returns the node. */
   add(userKey: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array): number {
-    this.writeEntry(userKey, undefined, 0, seq, kind, value);
-    return this.linkNew();
+    const ref = this.newNode(this.randomHeight(), userKey, seq, kind, value);
+    this.link(ref);
+    return ref;
   }
 
   /**
@@ -148,13 +140,12 @@ export class SkipList {
    * in a row (a search that lands among them walks them one by one).
    */
   addBefore(successor: number, userKey: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array): number {
-    this.writeEntry(userKey, undefined, 0, seq, kind, value);
-    const ref = this.makeNode(1);
-    const before = this.word(successor, N_PREV0);
-    this.setWord(ref, N_PREV0, before);
-    this.setWord(ref, N_NEXT, successor);
-    this.setWord(before, N_NEXT, ref);
-    this.setWord(successor, N_PREV0, ref);
+    const ref = this.newNode(1, userKey, seq, kind, value);
+    const before = this.word(successor, W_PREV0);
+    this.setWord(ref, W_PREV0, before);
+    this.setWord(ref, W_NEXT, successor);
+    this.setWord(before, W_NEXT, ref);
+    this.setWord(successor, W_PREV0, ref);
     this.count++;
     return ref;
   }
@@ -164,49 +155,50 @@ export class SkipList {
    * the key: negative when it sorts before the node.
    */
   compareEntryTo(userKey: Uint8Array, seq: number, kind: ValueKind, ref: number): number {
-    const n = this.nodeChunks[ref >>> this.nodeShift]!;
-    const o = ref & this.nodeMask;
-    const d = this.dataChunks[n[o + N_DATA_CHUNK]!]!;
-    const off = n[o + N_DATA_OFFSET]!;
-    const ul = n[o + N_KEY_BYTES]! - TRAILER_BYTES;
-    const c = compareSpans(userKey, 0, userKey.length, d, off, ul);
-    if (c !== 0) return c;
+    const c = ref >>> this.shift;
+    const w = this.words[c]!;
+    const o = ref & this.mask;
+    const b = this.bytes[c]!;
+    const at = (o + W_NEXT + w[o + W_HEIGHT]!) * WORD_BYTES;
+    const ul = w[o + W_KEY_BYTES]! - TRAILER_BYTES;
+    const cmp = compareSpans(userKey, 0, userKey.length, b, at, ul);
+    if (cmp !== 0) return cmp;
     // Trailers: newest (higher seq, then higher kind) first.
-    const s = seqAt(d, off + ul);
+    const s = seqAt(b, at + ul);
     if (s !== seq) return s - seq;
-    return d[off + ul + TRAILER_BYTES - 1]! - kind;
+    return b[at + ul + TRAILER_BYTES - 1]! - kind;
   }
 
   /** Compares node `ref`'s user key with `userKey`. */
   compareUserKeyTo(ref: number, userKey: Uint8Array): number {
-    const n = this.nodeChunks[ref >>> this.nodeShift]!;
-    const o = ref & this.nodeMask;
-    return compareSpans(this.dataChunks[n[o + N_DATA_CHUNK]!]!, n[o + N_DATA_OFFSET]!, n[o + N_KEY_BYTES]! - TRAILER_BYTES, userKey, 0, userKey.length);
+    const c = ref >>> this.shift;
+    const w = this.words[c]!;
+    const o = ref & this.mask;
+    return compareSpans(this.bytes[c]!, (o + W_NEXT + w[o + W_HEIGHT]!) * WORD_BYTES, w[o + W_KEY_BYTES]! - TRAILER_BYTES, userKey, 0, userKey.length);
   }
 
   /** Whether node `ref`'s user key starts with key[0, length) and is at least that long. */
   hasPrefix(ref: number, key: Uint8Array, length: number): boolean {
-    const n = this.nodeChunks[ref >>> this.nodeShift]!;
-    const o = ref & this.nodeMask;
-    if (n[o + N_KEY_BYTES]! - TRAILER_BYTES < length) return false;
-    const d = this.dataChunks[n[o + N_DATA_CHUNK]!]!;
-    const off = n[o + N_DATA_OFFSET]!;
-    for (let i = 0; i < length; i++) if (d[off + i] !== key[i]) return false;
+    const c = ref >>> this.shift;
+    const w = this.words[c]!;
+    const o = ref & this.mask;
+    if (w[o + W_KEY_BYTES]! - TRAILER_BYTES < length) return false;
+    const b = this.bytes[c]!;
+    const at = (o + W_NEXT + w[o + W_HEIGHT]!) * WORD_BYTES;
+    for (let i = 0; i < length; i++) if (b[at + i] !== key[i]) return false;
     return true;
   }
 
-  /** First node with key >= target (an internal key), or NIL; fills `prev` with each level's predecessor if asked. */
-  findGreaterOrEqual(target: Uint8Array, fillPrev = false): number {
-    const prev = this.prevScratch;
+  /** First node with key >= target (an internal key), or NIL. */
+  findGreaterOrEqual(target: Uint8Array): number {
     let x = HEAD;
     let level = this.height - 1;
     const tl = target.length;
     while (true) {
-      const next = this.word(x, N_NEXT + level);
+      const next = this.word(x, W_NEXT + level);
       if (next !== NIL && this.compareNodeTo(next, target, 0, tl) < 0) {
         x = next;
       } else {
-        if (fillPrev) prev[level] = x;
         if (level === 0) return next;
         level--;
       }
@@ -216,7 +208,7 @@ export class SkipList {
   /** The first node at or after `from` (a level-0 walk) whose key is >= target, or NIL. */
   walkFrom(from: number, target: Uint8Array): number {
     let x = from;
-    while (x !== NIL && this.compareNodeTo(x, target, 0, target.length) < 0) x = this.word(x, N_NEXT);
+    while (x !== NIL && this.compareNodeTo(x, target, 0, target.length) < 0) x = this.word(x, W_NEXT);
     return x;
   }
 
@@ -225,7 +217,7 @@ export class SkipList {
     let x = HEAD;
     let level = this.height - 1;
     while (true) {
-      const next = this.word(x, N_NEXT + level);
+      const next = this.word(x, W_NEXT + level);
       if (next !== NIL && this.compareNodeTo(next, target, 0, target.length) < 0) {
         x = next;
       } else {
@@ -240,7 +232,7 @@ export class SkipList {
     let x = HEAD;
     let level = this.height - 1;
     while (true) {
-      const next = this.word(x, N_NEXT + level);
+      const next = this.word(x, W_NEXT + level);
       if (next !== NIL) x = next;
       else if (level === 0) return x;
       else level--;
@@ -248,76 +240,62 @@ export class SkipList {
   }
 
   first(): number {
-    return this.word(HEAD, N_NEXT);
+    return this.word(HEAD, W_NEXT);
   }
 
   next(ref: number): number {
-    return this.word(ref, N_NEXT);
+    return this.word(ref, W_NEXT);
   }
 
   /** The level-0 predecessor, or NIL for the first node. */
   prev(ref: number): number {
-    const p = this.word(ref, N_PREV0);
+    const p = this.word(ref, W_PREV0);
     return p === HEAD ? NIL : p;
   }
 
   /** Compares node `ref`'s internal key with target[start, start + length). */
   compareNodeTo(ref: number, target: Uint8Array, start: number, length: number): number {
-    const n = this.nodeChunks[ref >>> this.nodeShift]!;
-    const o = ref & this.nodeMask;
-    return compareInternalSpans(this.dataChunks[n[o + N_DATA_CHUNK]!]!, n[o + N_DATA_OFFSET]!, n[o + N_KEY_BYTES]!, target, start, length);
+    const c = ref >>> this.shift;
+    const w = this.words[c]!;
+    const o = ref & this.mask;
+    return compareInternalSpans(this.bytes[c]!, (o + W_NEXT + w[o + W_HEIGHT]!) * WORD_BYTES, w[o + W_KEY_BYTES]!, target, start, length);
   }
 
   /** A view of node `ref`'s internal key (valid while the list lives). */
   keyOf(ref: number): Buffer {
-    const n = this.nodeChunks[ref >>> this.nodeShift]!;
-    const o = ref & this.nodeMask;
-    const d = this.dataChunks[n[o + N_DATA_CHUNK]!]!;
-    return Buffer.from(d.buffer, d.byteOffset + n[o + N_DATA_OFFSET]!, n[o + N_KEY_BYTES]!);
+    const b = this.bytes[ref >>> this.shift]!;
+    return Buffer.from(b.buffer, b.byteOffset + this.keyStart(ref), this.word(ref, W_KEY_BYTES));
   }
 
   /** A view of node `ref`'s value. */
   valueOf(ref: number): Buffer {
-    const n = this.nodeChunks[ref >>> this.nodeShift]!;
-    const o = ref & this.nodeMask;
-    const d = this.dataChunks[n[o + N_DATA_CHUNK]!]!;
-    return Buffer.from(d.buffer, d.byteOffset + n[o + N_DATA_OFFSET]! + n[o + N_KEY_BYTES]!, n[o + N_VALUE_BYTES]!);
+    const b = this.bytes[ref >>> this.shift]!;
+    return Buffer.from(b.buffer, b.byteOffset + this.keyStart(ref) + this.word(ref, W_KEY_BYTES), this.word(ref, W_VALUE_BYTES));
   }
 
   /** Node `ref`'s user key length (its internal key without the trailer). */
   userKeyLength(ref: number): number {
-    return this.word(ref, N_KEY_BYTES) - TRAILER_BYTES;
+    return this.word(ref, W_KEY_BYTES) - TRAILER_BYTES;
   }
 
   /** Node `ref`'s sequence number. */
   seqOf(ref: number): number {
-    const n = this.nodeChunks[ref >>> this.nodeShift]!;
-    const o = ref & this.nodeMask;
-    return seqAt(this.dataChunks[n[o + N_DATA_CHUNK]!]!, n[o + N_DATA_OFFSET]! + n[o + N_KEY_BYTES]! - TRAILER_BYTES);
+    return seqAt(this.bytes[ref >>> this.shift]!, this.keyStart(ref) + this.word(ref, W_KEY_BYTES) - TRAILER_BYTES);
   }
 
   /** Node `ref`'s value kind. */
   kindOf(ref: number): ValueKind {
-    const n = this.nodeChunks[ref >>> this.nodeShift]!;
-    const o = ref & this.nodeMask;
-    return this.dataChunks[n[o + N_DATA_CHUNK]!]![n[o + N_DATA_OFFSET]! + n[o + N_KEY_BYTES]! - 1] as ValueKind;
+    return this.bytes[ref >>> this.shift]![this.keyStart(ref) + this.word(ref, W_KEY_BYTES) - 1] as ValueKind;
   }
 
   /** Copies node `ref`'s user key into a new buffer. */
   copyUserKey(ref: number): Buffer {
-    const n = this.nodeChunks[ref >>> this.nodeShift]!;
-    const o = ref & this.nodeMask;
-    const d = this.dataChunks[n[o + N_DATA_CHUNK]!]!;
-    const off = n[o + N_DATA_OFFSET]!;
-    return copyOut(d, off, n[o + N_KEY_BYTES]! - TRAILER_BYTES);
+    return copyOut(this.bytes[ref >>> this.shift]!, this.keyStart(ref), this.word(ref, W_KEY_BYTES) - TRAILER_BYTES);
   }
 
   /** Copies node `ref`'s value into a new buffer. */
   copyValue(ref: number): Buffer {
-    const n = this.nodeChunks[ref >>> this.nodeShift]!;
-    const o = ref & this.nodeMask;
-    const d = this.dataChunks[n[o + N_DATA_CHUNK]!]!;
-    return copyOut(d, n[o + N_DATA_OFFSET]! + n[o + N_KEY_BYTES]!, n[o + N_VALUE_BYTES]!);
+    return copyOut(this.bytes[ref >>> this.shift]!, this.keyStart(ref) + this.word(ref, W_KEY_BYTES), this.word(ref, W_VALUE_BYTES));
   }
 
   iterator(): SkipListIterator {
@@ -327,127 +305,106 @@ export class SkipList {
   // ---------------------------------------------------------------- arena
 
   private word(ref: number, field: number): number {
-    return this.nodeChunks[ref >>> this.nodeShift]![(ref & this.nodeMask) + field]!;
+    return this.words[ref >>> this.shift]![(ref & this.mask) + field]!;
   }
 
   private setWord(ref: number, field: number, value: number): void {
-    this.nodeChunks[ref >>> this.nodeShift]![(ref & this.nodeMask) + field] = value;
+    this.words[ref >>> this.shift]![(ref & this.mask) + field] = value;
   }
 
-  /**
-   * Copies an entry's bytes into the data arena and remembers where (entryChunk, entryOffset).
-   * The internal key is `userKey` then either ikey[ul, ul + 8) (when `ikey` is given) or the
-   * trailer of (seq, kind).
-   */
-  private writeEntry(userKey: Uint8Array, ikey: Uint8Array | undefined, ul: number, seq: number, kind: ValueKind, value: Uint8Array): void {
-    assert(this.random !== undefined, "a shared skiplist is read-only");
+  /** Byte offset of node `ref`'s key in its chunk. */
+  private keyStart(ref: number): number {
+    const o = ref & this.mask;
+    return (o + W_NEXT + this.words[ref >>> this.shift]![o + W_HEIGHT]!) * WORD_BYTES;
+  }
+
+  /** Allocates a node of `height` and copies (userKey, seq, kind) and value into it; not linked. */
+  private newNode(height: number, userKey: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array): number {
     const ukl = userKey.length;
-    const size = ukl + TRAILER_BYTES + value.length;
-    let chunk: Uint8Array;
-    let off: number;
-    if (size * OWN_CHUNK_FRACTION > this.dataChunkBytes) {
-      // Big entries get a chunk of their own; small ones keep filling the current chunk.
-      chunk = new Uint8Array(new SharedArrayBuffer(size));
-      this.dataChunks.push(chunk);
-      this.entryChunk = this.dataChunks.length - 1;
-      off = 0;
-      this.bytes += size;
-    } else {
-      if (this.dataCurrent < 0 || this.dataTop + size > this.dataChunkBytes) {
-        if (this.dataCurrent >= 0) this.bytes += this.dataChunkBytes - this.dataTop;
-        this.dataChunks.push(new Uint8Array(new SharedArrayBuffer(this.dataChunkBytes)));
-        this.dataCurrent = this.dataChunks.length - 1;
-        this.dataTop = 0;
-      }
-      chunk = this.dataChunks[this.dataCurrent]!;
-      off = this.dataTop;
-      this.dataTop += size;
-      this.entryChunk = this.dataCurrent;
-      this.bytes += size;
-    }
-    this.entryOffset = off;
-    this.entryKeyBytes = ukl + TRAILER_BYTES;
-    this.entryValueBytes = value.length;
-    chunk.set(userKey, off);
-    if (ikey !== undefined) {
-      for (let i = 0; i < TRAILER_BYTES; i++) chunk[off + ukl + i] = ikey[ul + i]!;
-    } else {
-      writeTrailerBytes(chunk, off + ukl, seq, kind);
-    }
-    chunk.set(value, off + ukl + TRAILER_BYTES);
+    const ref = this.allocNode(height, ukl + TRAILER_BYTES, value.length);
+    const b = this.bytes[ref >>> this.shift]!;
+    const at = this.keyStart(ref);
+    b.set(userKey, at);
+    writeTrailerBytes(b, at + ukl, seq, kind);
+    b.set(value, at + ukl + TRAILER_BYTES);
+    return ref;
   }
 
-  /** Links the entry just written at a random height after a search. */
-  private linkNew(): number {
-    const d = this.dataChunks[this.entryChunk]!;
-    const off = this.entryOffset;
-    const keyBytes = this.entryKeyBytes;
+  /** Links node `ref` (allocated, key written) into every level of its height, after a search. */
+  private link(ref: number): void {
+    assert(this.random !== undefined, "a shared skiplist is read-only");
+    const c = ref >>> this.shift;
+    const b = this.bytes[c]!;
+    const at = this.keyStart(ref);
+    const keyBytes = this.word(ref, W_KEY_BYTES);
+    const h = this.word(ref, W_HEIGHT);
     const prev = this.prevScratch;
-    const found = this.searchEntry(d, off, keyBytes);
-    if (found !== NIL && this.compareNodeTo(found, d, off, keyBytes) === 0) {
-      throw new Error("skiplist: duplicate internal key");
+    let x = HEAD;
+    let level = this.height - 1;
+    let found: number;
+    while (true) {
+      const next = this.word(x, W_NEXT + level);
+      if (next !== NIL && this.compareNodeTo(next, b, at, keyBytes) < 0) {
+        x = next;
+      } else {
+        prev[level] = x;
+        if (level === 0) {
+          found = next;
+          break;
+        }
+        level--;
+      }
     }
-    const h = this.randomHeight();
+    if (found !== NIL && this.compareNodeTo(found, b, at, keyBytes) === 0) throw new Error("skiplist: duplicate internal key");
     if (h > this.height) {
       for (let i = this.height; i < h; i++) prev[i] = HEAD;
       this.height = h;
     }
-    const ref = this.makeNode(h);
     for (let i = 0; i < h; i++) {
       const p = prev[i]!;
-      this.setWord(ref, N_NEXT + i, this.word(p, N_NEXT + i));
-      this.setWord(p, N_NEXT + i, ref);
+      this.setWord(ref, W_NEXT + i, this.word(p, W_NEXT + i));
+      this.setWord(p, W_NEXT + i, ref);
     }
-    this.setWord(ref, N_PREV0, prev[0]!);
-    const after = this.word(ref, N_NEXT);
-    if (after !== NIL) this.setWord(after, N_PREV0, ref);
+    this.setWord(ref, W_PREV0, prev[0]!);
+    if (found !== NIL) this.setWord(found, W_PREV0, ref);
     this.count++;
-    return ref;
   }
 
-  /** findGreaterOrEqual for a key in the data arena, filling prevScratch. */
-  private searchEntry(d: Uint8Array, off: number, keyBytes: number): number {
-    const prev = this.prevScratch;
-    let x = HEAD;
-    let level = this.height - 1;
-    while (true) {
-      const next = this.word(x, N_NEXT + level);
-      if (next !== NIL && this.compareNodeTo(next, d, off, keyBytes) < 0) {
-        x = next;
-      } else {
-        prev[level] = x;
-        if (level === 0) return next;
-        level--;
+  /** Allocates a node (header words, then key and value bytes); fills in its sizes and height. */
+  private allocNode(height: number, keyBytes: number, valueBytes: number): number {
+    const size = ((W_NEXT + height) * WORD_BYTES + keyBytes + valueBytes + WORD_BYTES - 1) & ~(WORD_BYTES - 1);
+    let c: number;
+    let o: number;
+    if (size * OWN_CHUNK_FRACTION > this.chunkBytes) {
+      // A big node gets a chunk of its own; small ones keep filling the current chunk.
+      c = this.addChunk(size);
+      o = 0;
+    } else {
+      if (this.current < 0 || this.top + size > this.chunkBytes) {
+        if (this.current >= 0) this.used += this.chunkBytes - this.top;
+        this.current = this.addChunk(this.chunkBytes);
+        this.top = 0;
       }
+      c = this.current;
+      o = this.top / WORD_BYTES;
+      this.top += size;
     }
-  }
-
-  /** Allocates and fills a node for the entry just written; links are the caller's. */
-  private makeNode(height: number): number {
-    const ref = this.allocNode(height);
-    const n = this.nodeChunks[ref >>> this.nodeShift]!;
-    const o = ref & this.nodeMask;
-    n[o + N_DATA_CHUNK] = this.entryChunk;
-    n[o + N_DATA_OFFSET] = this.entryOffset;
-    n[o + N_KEY_BYTES] = this.entryKeyBytes;
-    n[o + N_VALUE_BYTES] = this.entryValueBytes;
-    n[o + N_HEIGHT] = height;
+    this.used += size;
+    const ref = (c << this.shift) | o;
+    assert(ref >= 0 && ref >>> this.shift === c, "skiplist arena overflow");
+    const w = this.words[c]!;
+    w[o + W_KEY_BYTES] = keyBytes;
+    w[o + W_VALUE_BYTES] = valueBytes;
+    w[o + W_HEIGHT] = height;
     return ref;
   }
 
-  private allocNode(height: number): number {
-    const words = N_NEXT + height;
-    const chunkWords = this.nodeMask + 1;
-    if (this.nodeChunks.length === 0 || this.nodeTop + words > chunkWords) {
-      if (this.nodeChunks.length > 0) this.bytes += (chunkWords - this.nodeTop) * WORD_BYTES;
-      this.nodeChunks.push(new Int32Array(new SharedArrayBuffer(chunkWords * WORD_BYTES)));
-      this.nodeTop = 0;
-    }
-    const ref = ((this.nodeChunks.length - 1) << this.nodeShift) | this.nodeTop;
-    assert(ref >= 0, "skiplist node arena overflow");
-    this.nodeTop += words;
-    this.bytes += words * WORD_BYTES;
-    return ref;
+  private addChunk(size: number): number {
+    assert(this.random !== undefined, "a shared skiplist is read-only");
+    const sab = new SharedArrayBuffer(size);
+    this.words.push(new Int32Array(sab));
+    this.bytes.push(new Uint8Array(sab));
+    return this.words.length - 1;
   }
 
   private randomHeight(): number {
@@ -515,9 +472,9 @@ export class SkipListIterator implements InternalIterator {
   }
 }
 
-/** Byte overhead charged per entry beyond key and value: node words at a typical height, trailer. */
+/** Byte overhead charged per entry beyond key and value: header words at a typical height, trailer, padding. */
 export function skipListEntryOverheadBytes(height = 2): number {
-  return NODE_FIXED_BYTES + height * WORD_BYTES + TRAILER_BYTES;
+  return (W_NEXT + height) * WORD_BYTES + TRAILER_BYTES + WORD_BYTES - 1;
 }
 
 /** Compares a[as, as + al) with b[bs, bs + bl) bytewise. */
