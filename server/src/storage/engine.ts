@@ -553,10 +553,13 @@ export class StorageEngine {
    */
   private makeRoomForWrite(): Promise<void> | undefined {
     if (this.rotating) return this.rotating;
-    // NB: with sync `none` an awaited write completes in microtasks, so a tight write loop never
-    // returns to the event loop, where background work makes progress: its slices when it runs on
-    // this thread, the worker's reply when it runs in a worker. Give it a turn every few writes.
-    if ((this.flushing || this.compacting) && ++this.writesSinceYield >= WRITES_PER_BACKGROUND_TURN) {
+    // NB: without an fsync to wait for (sync `none` or `interval`) an awaited write completes in
+    // microtasks, so a tight write loop never returns to the event loop, where background work
+    // makes progress: its slices when it runs on this thread, the worker's reply when it runs in
+    // a worker. Give it a turn every few writes. With sync `always` every commit waits for an
+    // fsync, which is such a turn; yielding there would only make the writes queued behind this
+    // one miss the next group commit.
+    if (this.config.wal_sync !== "always" && (this.flushing || this.compacting) && ++this.writesSinceYield >= WRITES_PER_BACKGROUND_TURN) {
       this.writesSinceYield = 0;
       return yieldToEventLoop();
     }
