@@ -379,10 +379,9 @@ export class StorageEngine {
    * the snapshot sends the caller to the full merge.
    */
   private seekNewestFirst(start: Uint8Array, end: Uint8Array | undefined, seq: number, withKey: boolean): KeyValue | Buffer | undefined | typeof LOOK_FURTHER {
-    const target = lookupKey(start, SEQ_MAX);
     for (let i = -1; i < this.imm.length; i++) {
       const mem = i < 0 ? this.mem : this.imm[i]!.mem;
-      const ref = mem.seekInLogicalKey(target);
+      const ref = mem.seekInLogicalKey(start);
       if (ref === NIL) continue;
       const list = mem.entries;
       if (end && list.compareUserKeyTo(ref, end) >= 0) continue;
@@ -390,6 +389,7 @@ export class StorageEngine {
       return withKey ? [list.copyUserKey(ref), list.copyValue(ref)] : list.copyValue(ref);
     }
     const version = this.versions.current;
+    const target = lookupKey(start, SEQ_MAX);
     for (const f of version.levels[0]!) {
       if (compareUserKeyOf(f.largest, start) < 0 || (end !== undefined && compareUserKeyOf(f.smallest, end) >= 0)) continue;
       const found = this.firstInTable(f.fileNumber, target, end, seq, withKey);

@@ -1,5 +1,5 @@
 import { assert } from "../assert.js";
-import { lookupKey, TRAILER_BYTES, ValueKind } from "../internal-key.js";
+import { lookupKey, SEQ_MAX, TRAILER_BYTES, ValueKind } from "../internal-key.js";
 import type { InternalIterator } from "../iterator.js";
 import { LogicalIndex } from "./logical-index.js";
 import type { RandomSource } from "./prng.js";
@@ -97,13 +97,14 @@ export class Memtable implements SortedEntries {
   }
 
   /**
-   * The first entry >= target (an internal key) within the target's logical key, as a node of
-   * this memtable's list (see `entries`), or NIL. Without logical keys, a plain search.
+   * The first entry at or after every version of `userKey` (the internal key (userKey, SEQ_MAX,
+   * put)) within its logical key, as a node of this memtable's list (see `entries`), or NIL.
+   * Without logical keys, a plain search.
    */
-  seekInLogicalKey(target: Buffer): number {
-    if (this.logical === undefined || this.logicalKeyLength === undefined) return this.list.findGreaterOrEqual(target);
-    const slot = this.logical.find(target, this.logicalKeyLength(target, target.length - TRAILER_BYTES));
-    return slot < 0 ? NIL : this.list.walkFrom(this.logical.node(slot), target);
+  seekInLogicalKey(userKey: Uint8Array): number {
+    if (this.logical === undefined || this.logicalKeyLength === undefined) return this.list.findGreaterOrEqual(lookupKey(userKey, SEQ_MAX));
+    const slot = this.logical.find(userKey, this.logicalKeyLength(userKey, userKey.length));
+    return slot < 0 ? NIL : this.list.walkFromEntry(this.logical.node(slot), userKey, SEQ_MAX, ValueKind.Put);
   }
 
   /** The list the nodes `seekInLogicalKey` returns belong to (read their keys and values there). */

@@ -212,6 +212,13 @@ export class SkipList {
     return x;
   }
 
+  /** walkFrom for the internal key (userKey, seq, kind), without building it. */
+  walkFromEntry(from: number, userKey: Uint8Array, seq: number, kind: ValueKind): number {
+    let x = from;
+    while (x !== NIL && this.compareEntryTo(userKey, seq, kind, x) > 0) x = this.word(x, W_NEXT);
+    return x;
+  }
+
   /** Last node with key < target, or the head. */
   findLessThan(target: Uint8Array): number {
     let x = HEAD;
