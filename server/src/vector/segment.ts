@@ -45,6 +45,16 @@ const U32_MAX = 2 ** 32 - 1;
 const METRIC_CODE: Readonly<Record<VectorMetric, number>> = { l2: 1, cosine: 2, inner: 3 };
 const CODE_METRIC: readonly (VectorMetric | undefined)[] = [undefined, "l2", "cosine", "inner"];
 
+/** The byte a metric is stored as in segments, section directories and vector payloads. */
+export function metricCode(metric: VectorMetric): number {
+  return METRIC_CODE[metric];
+}
+
+/** The metric of a stored code, or undefined for a code no metric has. */
+export function metricOfCode(code: number): VectorMetric | undefined {
+  return CODE_METRIC[code];
+}
+
 /** A segment's header, as `readSegmentHeader` decodes it. */
 export interface SegmentHeader {
   readonly version: number;
