@@ -24,6 +24,11 @@ import type { Version } from "./version/version.js";
 import { replayWal } from "./wal/reader.js";
 import { WalWriter } from "./wal/writer.js";
 import { decodeBatch, encodeBatch, WriteBatch } from "./write-batch.js";
+import { checkVector, VectorSegmentCache } from "../vector/index.js";
+import { MemtableVectors } from "./vector/memtable-vectors.js";
+import { BuildingVectorSink, PrebuiltVectorSink, type TableVectorSink } from "./vector/table-vector-sink.js";
+import { TableVectors } from "./vector/table-vectors.js";
+import type { SourceHits, VectorEntryOf, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";
 
 export interface EngineOptions {
   /** Storage settings; validated, with defaults from ARCHITECTURE.md. */
@@ -42,6 +47,12 @@ export interface EngineOptions {
    * memtable needs to look no further: everything in older memtables and tables sorts after it.
    */
   readonly newestFirstWithinLogicalKey?: boolean;
+  /**
+   * Recognises the vector entries among the values written (the MVCC layer's vector versions):
+   * memtables index them, every table gets a vector section for those it holds, and
+   * `vectorSearch` searches them. Without it the engine stores vectors as plain values.
+   */
+  readonly vectorEntryOf?: VectorEntryOf;
   /** Seed for the memtable's skiplist heights (deterministic tests). */
   readonly seed?: number;
   /** Run flushes and compactions in the background (default true). Tests may drive them by hand. */
@@ -100,6 +111,21 @@ export interface EngineStats {
   readonly trivialMoves: number;
   readonly writeSlowdowns: number;
   readonly writeStalls: number;
+  /** Vector indexes: loaded table segments (within `vector_index_memory`) and the memtables' indexes. */
+  readonly vectorIndex: {
+    readonly capacityBytes: number;
+    /** Bytes of cached segments; never above capacityBytes. */
+    readonly sizeBytes: number;
+    /** sizeBytes plus evicted segments a search still holds. */
+    readonly retainedBytes: number;
+    readonly segments: number;
+    readonly hits: number;
+    readonly misses: number;
+    readonly evictions: number;
+    readonly oversized: number;
+    /** The memtables' indexes (charged to memtable_size, not to vector_index_memory). */
+    readonly memtableBytes: number;
+  };
   /** Set once a background write failed; the engine then refuses writes. */
   readonly failure?: string;
 }
@@ -135,6 +161,9 @@ export class StorageEngine {
   private readonly random: XorShift32;
   private readonly shape: CompactionShape;
   private readonly sstOptions: SstWriterOptions;
+  private readonly vectorTables: TableVectors;
+  /** A fresh vector sink per table that flush and compaction write; undefined without vectors. */
+  private readonly vectorSinks: (() => TableVectorSink) | undefined;
 
   /** Writers wait on this while a memtable switch drains the old memtable's writes. */
   private rotating: Promise<void> | undefined;
@@ -183,6 +212,8 @@ export class StorageEngine {
       ...(options.logicalKeyBounds && { logicalKeyBounds: options.logicalKeyBounds }),
     };
     this.sstOptions = sstWriterOptions(config);
+    this.vectorTables = new TableVectors(new VectorSegmentCache(config.vector_index_memory));
+    this.vectorSinks = vectorSinks(options);
   }
 
   /**
@@ -215,7 +246,8 @@ export class StorageEngine {
     }
     wals.sort((a, b) => a - b);
 
-    // Replay the unflushed WALs into one memtable.
+    // Replay the unflushed WALs into one memtable (not searched: it becomes a table right away, and
+    // that table's vector section is built from its entries).
     const replayed = new Memtable(random, 0, logicalKeyOf(options));
     let lastSeq = versions.lastSeq;
     for (const n of wals) {
@@ -234,14 +266,14 @@ export class StorageEngine {
     const tables = new TableCache(vfs, dir, new BlockCache(config.block_cache_size));
     const edit: { logNumber: number; lastSeq: number; added?: [number, FileMetadata][] } = { logNumber: walNumber, lastSeq };
     if (!replayed.isEmpty()) {
-      const out = new TableOutput(vfs, dir, sstWriterOptions(config), () => versions.newFileNumber());
+      const out = new TableOutput(vfs, dir, sstWriterOptions(config), () => versions.newFileNumber(), vectorSinks(options));
       await writeMemtable(replayed, out);
       edit.added = out.finish().map((f) => [0, f]);
     }
     await versions.logAndApply(edit);
 
     const engine = new StorageEngine(dir, config, vfs, versions, tables, lock, options, {
-      mem: new Memtable(random, walNumber, logicalKeyOf(options)),
+      mem: new Memtable(random, walNumber, logicalKeyOf(options), memtableVectors(options)),
       wal,
       lastSeq,
       random,
@@ -392,6 +424,46 @@ export class StorageEngine {
     return children;
   }
 
+  /**
+   * Nearest-neighbour candidates among the vector entries of `request.index` in every memtable and
+   * live table: up to k accepted hits per source, unmerged, with whether a short answer is proof
+   * (see VectorSearchRequest and SourceHits). Like every read it is synchronous, so no compaction
+   * can retire a table under it, and `accept` may read the engine. Table segments load on demand
+   * through the segment cache. Throws 22000 for a malformed query or one of other dimensions, and
+   * CorruptionError (XX001) naming the file for a damaged vector section.
+   */
+  vectorSearch(request: VectorSearchRequest): VectorSearchResult {
+    this.checkOpen();
+    checkVector(request.query, request.index.dims);
+    if (!Number.isSafeInteger(request.k) || request.k < 0) throw new RangeError(`k ${request.k} is not a non-negative integer`);
+    const found: SourceHits[] = [];
+    for (const m of [this.mem, ...this.imm.map((i) => i.mem)]) {
+      const r = m.vectors?.search(request);
+      if (r !== undefined) found.push(r);
+    }
+    for (const files of this.versions.current.levels) {
+      for (const f of files) {
+        const r = this.vectorTables.search(this.tables.get(f.fileNumber), request);
+        if (r !== undefined) found.push(r);
+      }
+    }
+    return { hits: found.flatMap((r) => r.hits), exhaustive: found.every((r) => r.exhaustive), sources: found.length };
+  }
+
+  private vectorIndexStats(): EngineStats["vectorIndex"] {
+    const cache = this.vectorTables.segments;
+    let memtableBytes = 0;
+    for (const m of [this.mem, ...this.imm.map((i) => i.mem)]) memtableBytes += m.vectors?.memoryBytes() ?? 0;
+    return {
+      capacityBytes: cache.capacityBytes,
+      sizeBytes: cache.sizeBytes(),
+      retainedBytes: cache.retainedBytes(),
+      segments: cache.count,
+      ...cache.stats,
+      memtableBytes,
+    };
+  }
+
   /** Pins the current state for reads; release it when done so compaction can drop old versions. */
   snapshot(): Snapshot {
     this.checkOpen();
@@ -529,7 +601,7 @@ export class StorageEngine {
     }
     const old = { mem: this.mem, wal: this.wal };
     this.imm.unshift(old);
-    this.mem = new Memtable(this.random, walNumber, logicalKeyOf(this.options));
+    this.mem = new Memtable(this.random, walNumber, logicalKeyOf(this.options), memtableVectors(this.options));
     this.wal = wal;
     if (old.mem.pendingWrites > 0) {
       const drained = old.mem.whenDrained().then(() => {
@@ -572,7 +644,9 @@ export class StorageEngine {
       await oldest.mem.whenDrained();
       try {
         await oldest.wal.close();
-        const out = new TableOutput(this.vfs, this.dir, this.sstOptions, () => this.versions.newFileNumber());
+        const vectors = oldest.mem.vectors;
+        const sinks = vectors ? () => new PrebuiltVectorSink(() => vectors.encodeSection()) : this.vectorSinks;
+        const out = new TableOutput(this.vfs, this.dir, this.sstOptions, () => this.versions.newFileNumber(), sinks);
         await writeMemtable(oldest.mem, out, yieldToEventLoop);
         const files = out.finish();
         const next = this.imm.length > 1 ? this.imm[this.imm.length - 2]!.mem : this.mem;
@@ -583,7 +657,7 @@ export class StorageEngine {
         this.fail(e, `flush of ${walFileName(oldest.mem.walNumber)}`);
         return;
       }
-      this.imm.pop();
+      this.imm.pop()!.mem.vectors?.close();
       this.deleteObsoleteFiles();
       this.notifyProgress();
       this.maybeScheduleCompaction();
@@ -647,7 +721,7 @@ export class StorageEngine {
     }
     const version = this.versions.pin(this.versions.current);
     try {
-      const out = new TableOutput(this.vfs, this.dir, this.sstOptions, () => this.versions.newFileNumber());
+      const out = new TableOutput(this.vfs, this.dir, this.sstOptions, () => this.versions.newFileNumber(), this.vectorSinks);
       const result = await runCompaction(
         {
           version,
@@ -700,7 +774,7 @@ export class StorageEngine {
     const live = this.versions.liveFileNumbers();
     for (const n of [...this.obsoleteFiles]) {
       if (live.has(n)) continue;
-      this.tables.evict(n);
+      this.evictTable(n);
       this.obsoleteFiles.delete(n);
       this.vfs.remove(joinPath(this.dir, sstFileName(n)));
     }
@@ -721,11 +795,16 @@ export class StorageEngine {
       else if (p.kind === "temp") obsolete = all;
       if (!obsolete) continue;
       if (p.kind === "sst") {
-        this.tables.evict(p.fileNumber);
+        this.evictTable(p.fileNumber);
         this.obsoleteFiles.delete(p.fileNumber);
       }
       this.vfs.remove(joinPath(this.dir, name));
     }
+  }
+
+  private evictTable(fileNumber: number): void {
+    this.tables.evict(fileNumber);
+    this.vectorTables.evict(fileNumber);
   }
 
   private waitForProgress(): Promise<void> {
@@ -765,6 +844,8 @@ export class StorageEngine {
     } finally {
       await this.versions.close().catch(() => undefined);
       this.tables.close();
+      this.vectorTables.close();
+      for (const m of [this.mem, ...this.imm.map((i) => i.mem)]) m.vectors?.close();
       this.lock.release();
     }
   }
@@ -802,6 +883,7 @@ export class StorageEngine {
       trivialMoves: c.trivialMoves,
       writeSlowdowns: c.slowdowns,
       writeStalls: c.stalls,
+      vectorIndex: this.vectorIndexStats(),
       ...(this.failure && { failure: this.failure.message }),
     };
   }
@@ -830,6 +912,15 @@ function walOptions(config: StorageConfig): { syncMode: StorageConfig["wal_sync"
 
 function sstWriterOptions(config: StorageConfig): SstWriterOptions {
   return { blockSizeBytes: config.block_size, restartInterval: config.block_restart_interval, bloomBitsPerKey: config.bloom_bits_per_key };
+}
+
+function memtableVectors(options: EngineOptions): MemtableVectors | undefined {
+  return options.vectorEntryOf && new MemtableVectors(options.vectorEntryOf);
+}
+
+function vectorSinks(options: EngineOptions): (() => TableVectorSink) | undefined {
+  const entryOf = options.vectorEntryOf;
+  return entryOf && (() => new BuildingVectorSink(entryOf));
 }
 
 function logicalKeyOf(options: EngineOptions): LogicalKeyOf | undefined {

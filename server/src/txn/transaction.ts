@@ -1,4 +1,15 @@
-import type { IsolationLevel, KeyLockMode, KvCursor, KvScanOptions, KvTransaction, TableLockMode, TxnState } from "../kv/kv.js";
+import type {
+  IsolationLevel,
+  KeyLockMode,
+  KvCursor,
+  KvScanOptions,
+  KvTransaction,
+  KvVectorSearchOptions,
+  KvVectorSearchResult,
+  TableLockMode,
+  TxnState,
+  VectorIndexSpec,
+} from "../kv/kv.js";
 import type { StorageEngine } from "../storage/index.js";
 import { InvalidTransactionState, ReadOnlyTransaction, SerializationFailure, TransactionAborted, TransactionTooLarge, TxnError } from "./errors.js";
 import type { Timestamp } from "./hlc.js";
@@ -6,11 +17,15 @@ import type { LockManager, LockMode, LockTarget } from "./lock-manager.js";
 import { MergeCursor, type CursorProgress } from "./mvcc-cursor.js";
 import { readValue, visibleVersions, type VisibleVersion } from "./mvcc-read.js";
 import { keyBytes, keyString, keySuccessor, ReadSet } from "./read-set.js";
+import { checkVector, validateVectorIndexParams, vectorToBytes, type ValidVectorIndexParams } from "../vector/index.js";
+import { searchVectors } from "./vector-search.js";
 
 /** An uncommitted write, buffered in its transaction until commit. `value` undefined: delete. */
 export interface PendingWrite {
   readonly key: Buffer;
   readonly value: Buffer | undefined;
+  /** Set for `putVector`: the index the vector (the float bytes in `value`) belongs to. */
+  readonly vector?: ValidVectorIndexParams;
 }
 
 /** What a transaction needs from the store that runs it. */
@@ -97,7 +112,35 @@ export class Transaction implements KvTransaction {
     return this.write(key, undefined);
   }
 
-  private async write(key: Uint8Array, value: Buffer | undefined): Promise<void> {
+  putVector(key: Uint8Array, index: VectorIndexSpec, vector: Float32Array): Promise<void> {
+    this.checkActive();
+    const params = validateVectorIndexParams(index);
+    checkVector(vector, params.dims);
+    return this.write(key, vectorToBytes(vector), params);
+  }
+
+  async vectorSearch(options: KvVectorSearchOptions): Promise<KvVectorSearchResult> {
+    this.checkActive();
+    const ru = this.isolation === "read-uncommitted";
+    const start = options.range?.start ? Buffer.from(options.range.start) : undefined;
+    const end = options.range?.end ? Buffer.from(options.range.end) : undefined;
+    const overlay = ru ? this.dirtyOverlay(start, end) : this.writes;
+    const result = searchVectors({ engine: this.host.engine, readTs: ru ? this.host.readTimestamp() : this.readTs, overlay }, options);
+    // Whichever entries of the range the answer rests on, a later write anywhere in it could
+    // change it: the whole range is read.
+    this.reads?.addRange({ start: start ? keyString(start) : "", end: end ? keyString(end) : undefined });
+    return result;
+  }
+
+  /** Read Uncommitted: others' uncommitted writes in range, own writes winning. */
+  private dirtyOverlay(start: Buffer | undefined, end: Buffer | undefined): Map<string, PendingWrite> {
+    const overlay = new Map<string, PendingWrite>();
+    for (const w of this.host.intentsInRange(start, end)) overlay.set(keyString(w.key), w);
+    for (const [k, w] of this.writes) overlay.set(k, w);
+    return overlay;
+  }
+
+  private async write(key: Uint8Array, value: Buffer | undefined, vector?: ValidVectorIndexParams): Promise<void> {
     this.checkActive();
     if (this.readOnly) throw new ReadOnlyTransaction();
     const k = keyString(key);
@@ -109,7 +152,7 @@ export class Transaction implements KvTransaction {
       throw new TransactionTooLarge(this.maxWriteBytes);
     }
     this.writeBytes = bytes;
-    this.writes.set(k, { key: Buffer.from(key), value });
+    this.writes.set(k, { key: Buffer.from(key), value, ...(vector && { vector }) });
   }
 
   scan(options: KvScanOptions = {}): KvCursor {

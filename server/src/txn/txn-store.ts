@@ -9,6 +9,7 @@ import { mvccGcFilterFactory } from "./gc-filter.js";
 import { HybridLogicalClock, LOGICAL_BITS, type PhysicalClock, type Timestamp } from "./hlc.js";
 import { LockManager } from "./lock-manager.js";
 import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds, versionKeyLogical } from "./mvcc-key.js";
+import { encodeVectorVersionValue, mvccVectorEntryOf } from "./mvcc-vector.js";
 import { decodePreparedRecord, encodePreparedRecord, type PreparedRecord } from "./prepared-record.js";
 import { keyBytes, keyString } from "./read-set.js";
 import { Transaction, type PendingWrite, type TxnHost } from "./transaction.js";
@@ -108,6 +109,7 @@ export class TxnStore implements KvStore, TxnHost {
       logicalKeyBounds: versionKeyBounds,
       logicalKeyOf: versionKeyLogical,
       newestFirstWithinLogicalKey: true,
+      vectorEntryOf: mvccVectorEntryOf,
     });
     const s = new TxnStore(engine, options);
     try {
@@ -262,7 +264,7 @@ export class TxnStore implements KvStore, TxnHost {
     this.commitLog.append({ txnId, commitTs: ts, keys: writes.map((w) => keyString(w.key)) });
     this.inFlight.add(ts);
     const batch = new WriteBatch();
-    for (const w of writes) batch.put(encodeVersionKey(w.key, ts), encodeVersionValue(w.value));
+    for (const w of writes) batch.put(encodeVersionKey(w.key, ts), w.vector && w.value ? encodeVectorVersionValue(w.vector, w.value) : encodeVersionValue(w.value));
     if (ts >= this.hlcCeiling) {
       // The clock's high-water mark is a lease: persisted ahead of use, in the batch of the first
       // commit that passes the last one, so most commits write nothing for it. The engine applies

@@ -1,5 +1,6 @@
 import { compareInternalKeys, compareUserKeyOf, kindOf, lookupKey, seqOf, TRAILER_BYTES, ValueKind, writeTrailer } from "../internal-key.js";
 import type { InternalIterator } from "../iterator.js";
+import type { MemtableVectors } from "../vector/memtable-vectors.js";
 import type { RandomSource } from "./prng.js";
 import { SkipList, SkipListIterator, skipListEntryOverheadBytes, type SkipListNode } from "./skiplist.js";
 
@@ -51,6 +52,11 @@ export class Memtable {
     /** Number of the WAL file that holds this memtable's writes. */
     readonly walNumber: number,
     private readonly logicalKeyOf?: LogicalKeyOf,
+    /**
+     * Indexes of the vector entries written here (for vector search), charged to this memtable's
+     * bytes. NB: holds native memory: the engine closes it when it drops the memtable.
+     */
+    readonly vectors?: MemtableVectors,
   ) {
     this.list = new SkipList(random);
     if (logicalKeyOf) this.logical = new Map();
@@ -65,6 +71,7 @@ export class Memtable {
     buf.set(value, ikeyLen);
     const ikey = buf.subarray(0, ikeyLen);
     this.bytes += buf.length + skipListEntryOverheadBytes();
+    if (this.vectors !== undefined && kind === ValueKind.Put) this.bytes += this.vectors.add(buf.subarray(0, key.length), buf.subarray(ikeyLen));
     if (this.logical === undefined) {
       this.list.insert(ikey, buf.subarray(ikeyLen));
       return;

@@ -1,0 +1,29 @@
+import { decodeVectorPayload, encodeVectorPayload, payloadVector, type ValidVectorIndexParams } from "../vector/index.js";
+import type { VectorEntry } from "../storage/index.js";
+import { DATA_PREFIX, VersionTag } from "./mvcc-key.js";
+
+/**
+ * Vector versions: how `putVector` values are stored, and how the storage engine recognises them
+ * (`EngineOptions.vectorEntryOf`). The stored value is the Vector tag, then the vector payload.
+ */
+
+/** The stored value of a vector version: `floats` are the dims × 4 little-endian float32 bytes. */
+export function encodeVectorVersionValue(index: ValidVectorIndexParams, floats: Uint8Array): Buffer {
+  const out = encodeVectorPayload(index, floats, 1);
+  out[0] = VersionTag.Vector;
+  return out;
+}
+
+/** The index and vector of a stored version value, or undefined when it is not a (well-formed) vector. */
+export function storedVectorOf(stored: Buffer): VectorEntry | undefined {
+  if (stored[0] !== VersionTag.Vector) return undefined;
+  const payload = decodeVectorPayload(stored, 1);
+  if (typeof payload === "string") return undefined;
+  const vector = payloadVector(payload);
+  return vector && { index: payload.params, vector };
+}
+
+/** The engine's hook: the vector entry a storage put is, if it is a vector version. */
+export function mvccVectorEntryOf(storageKey: Buffer, stored: Buffer): VectorEntry | undefined {
+  return storageKey[0] === DATA_PREFIX ? storedVectorOf(stored) : undefined;
+}
