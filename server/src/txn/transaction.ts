@@ -112,11 +112,11 @@ export class Transaction implements KvTransaction {
     return this.write(key, undefined);
   }
 
-  putVector(key: Uint8Array, index: VectorIndexSpec, vector: Float32Array): Promise<void> {
+  async putVector(key: Uint8Array, index: VectorIndexSpec, vector: Float32Array): Promise<void> {
     this.checkActive();
     const params = validateVectorIndexParams(index);
     checkVector(vector, params.dims);
-    return this.write(key, vectorToBytes(vector), params);
+    await this.write(key, vectorToBytes(vector), params);
   }
 
   async vectorSearch(options: KvVectorSearchOptions): Promise<KvVectorSearchResult> {

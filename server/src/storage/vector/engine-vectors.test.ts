@@ -1,0 +1,169 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sqlstateOf } from "../../common/sqlstate-error.js";
+import { decodeVectorSection, flatSearch, vectorIndexKey } from "../../vector/index.js";
+import { clusteredVectors } from "../../vector/testing/datasets.js";
+import { StorageEngine, type EngineOptions } from "../engine.js";
+import { CorruptionError } from "../errors.js";
+import { decodeFooter } from "../sstable/footer.js";
+import { FOOTER_BYTES } from "../sstable/format.js";
+import { makeTempDir, removeTempDir, SMALL_ENGINE_CONFIG } from "../testing/temp-dir.js";
+import { params, rawVectorEntryOf, rawVectorValue } from "./testing/raw-vectors.js";
+
+const INDEX = params({ id: 5, dims: 32, metric: "l2", m: 8, efConstruction: 32 });
+const OTHER = params({ id: 6, dims: 32, metric: "cosine", m: 8, efConstruction: 32 });
+const vectors = clusteredVectors({ count: 3000, dims: 32, clusters: 12, spread: 0.5, seed: 23 });
+const key = (i: number) => Buffer.from(`v${String(i).padStart(5, "0")}`);
+const OPTIONS: EngineOptions = { config: SMALL_ENGINE_CONFIG, vectorEntryOf: rawVectorEntryOf };
+
+let dir: string;
+let db: StorageEngine;
+
+beforeEach(() => {
+  dir = makeTempDir("alopex-engine-vectors-");
+});
+afterEach(async () => {
+  await db.close();
+  removeTempDir(dir);
+});
+
+async function fill(count: number, every = 50): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await db.put(key(i), rawVectorValue(i % 10 === 9 ? OTHER : INDEX, vectors[i]!));
+    if (i % every === 0) await db.put(Buffer.from(`plain${i}`), Buffer.from("not a vector"));
+  }
+}
+
+/**
+ * Rows per index in the vector sections of the live tables. Closes and reopens the engine first
+ * (without background work), so that no compaction is writing and obsolete files are gone.
+ */
+async function sectionRows(): Promise<Map<string, number>> {
+  await db.close();
+  db = await StorageEngine.open(dir, { ...OPTIONS, backgroundWork: false });
+  const rows = new Map<string, number>();
+  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".sst"))) {
+    const bytes = fs.readFileSync(path.join(dir, name));
+    const footer = decodeFooter(bytes.subarray(bytes.length - FOOTER_BYTES));
+    if (typeof footer === "string" || footer.vector === undefined) continue;
+    const section = bytes.subarray(footer.vector.offset, footer.vector.offset + footer.vector.sizeBytes);
+    for (const e of decodeVectorSection(section).entries) rows.set(vectorIndexKey(e.params), (rows.get(vectorIndexKey(e.params)) ?? 0) + e.rows);
+  }
+  return rows;
+}
+
+function nearest(query: Float32Array, k: number, efSearch = 100): string[] {
+  const r = db.vectorSearch({ index: INDEX, query, k, efSearch });
+  const hits = [...r.hits].sort((a, b) => a.distance - b.distance || Buffer.compare(a.key, b.key));
+  return hits.slice(0, k).map((h) => h.key.toString());
+}
+
+describe("StorageEngine vector search", () => {
+  it("writes a section per table for the vector entries it holds, and compaction rewrites them", async () => {
+    db = await StorageEngine.open(dir, OPTIONS);
+    await fill(2000);
+    await db.flush();
+    expect(await sectionRows()).toEqual(
+      new Map([
+        [vectorIndexKey(INDEX), 1800],
+        [vectorIndexKey(OTHER), 200],
+      ]),
+    );
+    expect(db.stats().levels.reduce((n, l) => n + l.files, 0)).toBeGreaterThan(5);
+    // Overwrite a tenth with plain values: compaction (no snapshot holds the old ones) drops them.
+    await db.close();
+    db = await StorageEngine.open(dir, OPTIONS);
+    for (let i = 0; i < 2000; i += 10) await db.put(key(i), Buffer.from("plain now"));
+    await db.compact();
+    expect(await sectionRows()).toEqual(
+      new Map([
+        [vectorIndexKey(INDEX), 1600],
+        [vectorIndexKey(OTHER), 200],
+      ]),
+    );
+    const q = vectors[11]!;
+    const alive = vectors.slice(0, 2000).map((vector, i) => ({ id: BigInt(i), vector })).filter((e) => Number(e.id) % 10 !== 0 && Number(e.id) % 10 !== 9);
+    expect(nearest(q, 10)).toEqual(flatSearch(alive, q, 10, "l2").ids.map((id) => key(Number(id)).toString()));
+  });
+
+  it("searches memtables and tables together, and entries the WAL brings back", async () => {
+    db = await StorageEngine.open(dir, OPTIONS);
+    await fill(600);
+    const q = vectors[100]!;
+    const all = vectors.slice(0, 600).map((vector, i) => ({ id: BigInt(i), vector })).filter((e) => Number(e.id) % 10 !== 9);
+    const want = flatSearch(all, q, 10, "l2").ids.map((id) => key(Number(id)).toString());
+    expect(db.stats().levels[0]!.files + db.stats().levels[1]!.files).toBeGreaterThan(0);
+    expect(nearest(q, 10)).toEqual(want);
+    await db.close();
+    db = await StorageEngine.open(dir, OPTIONS);
+    expect(nearest(q, 10)).toEqual(want);
+  });
+
+  it("fails with XX001 naming the file when a segment or its directory is damaged", async () => {
+    db = await StorageEngine.open(dir, { ...OPTIONS, config: { ...SMALL_ENGINE_CONFIG, memtable_size: 4 * 1024 * 1024 } });
+    await fill(300);
+    await db.flush();
+    await db.close();
+    const [name] = fs.readdirSync(dir).filter((n) => n.endsWith(".sst"));
+    const file = path.join(dir, name!);
+    const pristine = fs.readFileSync(file);
+    const footer = decodeFooter(pristine.subarray(pristine.length - FOOTER_BYTES));
+    if (typeof footer === "string" || footer.vector === undefined) throw new Error("expected a vector section");
+    const section = decodeVectorSection(pristine.subarray(footer.vector.offset, footer.vector.offset + footer.vector.sizeBytes));
+    const segment = section.entries[0]!;
+    for (const [where, at] of [
+      ["the directory", footer.vector.offset + 20],
+      ["a segment's header", footer.vector.offset + segment.offset + 20],
+      ["a segment's graph", footer.vector.offset + segment.offset + Math.floor(segment.length / 2)],
+    ] as const) {
+      const damaged = Buffer.from(pristine);
+      damaged[at]! ^= 0x10;
+      fs.writeFileSync(file, damaged);
+      db = await StorageEngine.open(dir, { ...OPTIONS, backgroundWork: false });
+      let error: unknown;
+      try {
+        db.vectorSearch({ index: INDEX, query: vectors[0]!, k: 3 });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, where).toBeInstanceOf(CorruptionError);
+      expect(sqlstateOf(error)).toBe("XX001");
+      expect((error as CorruptionError).message).toContain(file);
+      expect((error as CorruptionError).offset).toBeGreaterThanOrEqual(footer.vector.offset);
+      // Plain reads of the table still work: the damage is in the vector section only.
+      expect(db.get(key(3))).toBeDefined();
+      await db.close();
+    }
+    fs.writeFileSync(file, pristine);
+    db = await StorageEngine.open(dir, { ...OPTIONS, backgroundWork: false });
+    expect(db.vectorSearch({ index: INDEX, query: vectors[0]!, k: 3 }).hits).toHaveLength(3);
+  });
+
+  it("keeps loaded segments within vector_index_memory and reloads evicted ones", async () => {
+    db = await StorageEngine.open(dir, OPTIONS);
+    await fill(3000, 1000);
+    await db.flush();
+    await db.close();
+    const queries = vectors.slice(0, 30);
+    db = await StorageEngine.open(dir, { ...OPTIONS, backgroundWork: false });
+    const unlimited = queries.map((q) => nearest(q, 10));
+    const { segments, sizeBytes } = db.stats().vectorIndex;
+    expect(segments).toBeGreaterThan(8);
+    const budget = Math.floor((3.5 * sizeBytes) / segments);
+    await db.close();
+
+    db = await StorageEngine.open(dir, { ...OPTIONS, config: { ...SMALL_ENGINE_CONFIG, vector_index_memory: budget }, backgroundWork: false });
+    for (const [i, q] of queries.entries()) {
+      expect(nearest(q, 10)).toEqual(unlimited[i]);
+      const s = db.stats().vectorIndex;
+      expect(s.capacityBytes).toBe(budget);
+      expect(s.sizeBytes).toBeLessThanOrEqual(budget);
+      // No search is running, so nothing is held past the budget either.
+      expect(s.retainedBytes).toBe(s.sizeBytes);
+    }
+    const s = db.stats().vectorIndex;
+    expect(s.evictions).toBeGreaterThan(0);
+    expect(s.misses).toBeGreaterThan(segments);
+  });
+});
