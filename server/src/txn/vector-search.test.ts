@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sqlstateOf } from "../common/sqlstate-error.js";
 import type { KvTransaction, KvVectorSearchOptions, VectorIndexSpec } from "../kv/kv.js";
 import { makeTempDir, removeTempDir } from "../storage/testing/temp-dir.js";
-import { compareKeyedCandidates, vectorDistance } from "../vector/index.js";
+import { compareKeyedCandidates, validateVectorIndexParams, vectorDistance, vectorIndexKey } from "../vector/index.js";
+import { sectionRows } from "../storage/vector/testing/section-rows.js";
 import { clusteredVectors, gaussian, seededRandom } from "../vector/testing/datasets.js";
 import { TxnStore, type TxnStoreOptions } from "./txn-store.js";
 
@@ -207,6 +208,9 @@ describe("vectorSearch visibility", () => {
     });
     for (const v of victims) model.set(name(v), vectors[Number(name(v).slice(4))]!);
     await everywhere(async () => expect(await inTxn((t) => search(t, q))).toEqual(nearest));
+    // No snapshot is older than the last writes: the full compaction kept one version per key.
+    await reopen();
+    expect(sectionRows(dir)).toEqual(new Map([[vectorIndexKey(validateVectorIndexParams(INDEX)), 1500]]));
   });
 
   it("sees its own uncommitted vectors and not other transactions'", async () => {

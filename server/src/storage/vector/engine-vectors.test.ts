@@ -10,6 +10,7 @@ import { decodeFooter } from "../sstable/footer.js";
 import { FOOTER_BYTES } from "../sstable/format.js";
 import { makeTempDir, removeTempDir, SMALL_ENGINE_CONFIG } from "../testing/temp-dir.js";
 import { params, rawVectorEntryOf, rawVectorValue } from "./testing/raw-vectors.js";
+import { sectionRows } from "./testing/section-rows.js";
 
 const INDEX = params({ id: 5, dims: 32, metric: "l2", m: 8, efConstruction: 32 });
 const OTHER = params({ id: 6, dims: 32, metric: "cosine", m: 8, efConstruction: 32 });
@@ -35,22 +36,11 @@ async function fill(count: number, every = 50): Promise<void> {
   }
 }
 
-/**
- * Rows per index in the vector sections of the live tables. Closes and reopens the engine first
- * (without background work), so that no compaction is writing and obsolete files are gone.
- */
-async function sectionRows(): Promise<Map<string, number>> {
+/** Rows per index in the live tables' vector sections (closes and reopens without background work, to settle). */
+async function settledRows(): Promise<Map<string, number>> {
   await db.close();
   db = await StorageEngine.open(dir, { ...OPTIONS, backgroundWork: false });
-  const rows = new Map<string, number>();
-  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".sst"))) {
-    const bytes = fs.readFileSync(path.join(dir, name));
-    const footer = decodeFooter(bytes.subarray(bytes.length - FOOTER_BYTES));
-    if (typeof footer === "string" || footer.vector === undefined) continue;
-    const section = bytes.subarray(footer.vector.offset, footer.vector.offset + footer.vector.sizeBytes);
-    for (const e of decodeVectorSection(section).entries) rows.set(vectorIndexKey(e.params), (rows.get(vectorIndexKey(e.params)) ?? 0) + e.rows);
-  }
-  return rows;
+  return sectionRows(dir);
 }
 
 function nearest(query: Float32Array, k: number, efSearch = 100): string[] {
@@ -64,7 +54,7 @@ describe("StorageEngine vector search", () => {
     db = await StorageEngine.open(dir, OPTIONS);
     await fill(2000);
     await db.flush();
-    expect(await sectionRows()).toEqual(
+    expect(await settledRows()).toEqual(
       new Map([
         [vectorIndexKey(INDEX), 1800],
         [vectorIndexKey(OTHER), 200],
@@ -76,7 +66,7 @@ describe("StorageEngine vector search", () => {
     db = await StorageEngine.open(dir, OPTIONS);
     for (let i = 0; i < 2000; i += 10) await db.put(key(i), Buffer.from("plain now"));
     await db.compact();
-    expect(await sectionRows()).toEqual(
+    expect(await settledRows()).toEqual(
       new Map([
         [vectorIndexKey(INDEX), 1600],
         [vectorIndexKey(OTHER), 200],
