@@ -11,6 +11,17 @@ export class ProtocolViolation extends SqlStateError {
   }
 }
 
+/**
+ * The client closed the connection (or sent Terminate) where the server was waiting for a
+ * particular message, e.g. psql hanging up to prompt for a password, or a client leaving in the
+ * middle of COPY. Not an error to report: the connection just ends.
+ */
+export class ClientGone extends Error {
+  constructor() {
+    super("client closed the connection");
+  }
+}
+
 export type Severity = "ERROR" | "FATAL" | "PANIC" | "WARNING" | "NOTICE" | "DEBUG" | "INFO" | "LOG";
 
 /** The fields of ErrorResponse and NoticeResponse that Alopex sends (PostgreSQL's field codes in brackets). */

@@ -147,6 +147,11 @@ export class FrontendReader {
     this.total += chunk.length;
   }
 
+  /** Whether a whole message frame is buffered (read() would not return undefined, though it may throw). */
+  hasCompleteMessage(): boolean {
+    return this.total >= 5 && this.total >= 1 + this.peek(5).readInt32BE(1);
+  }
+
   /** The connection's first packet, or undefined until all of it has arrived. */
   readStartup(): StartupPacket | undefined {
     if (this.total < 4) return undefined;
