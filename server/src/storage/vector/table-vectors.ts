@@ -45,11 +45,6 @@ export class TableVectors {
     }
   }
 
-  /** Whether the table's section holds entries of `index` (reads the directory, not the segment). */
-  hasIndex(reader: SstReader, key: string): boolean {
-    return this.directory(reader)?.byIndex.has(key) ?? false;
-  }
-
   /** Forgets a table that is gone: its directory and its cached segments. */
   evict(fileNumber: number): void {
     const directory = this.directories.get(fileNumber);
