@@ -140,8 +140,10 @@ describe("vectorSearch recall against exact search", () => {
         model,
         more.map((v, i) => [COUNT + i, v]),
       );
+      const unflushed = await inTxn(async (t) => Promise.all(qs.slice(0, 20).map((q) => search(t, q))));
       await reopen();
       figures.replayed = await recall(model, qs);
+      expect(await inTxn(async (t) => Promise.all(qs.slice(0, 20).map((q) => search(t, q))))).toEqual(unflushed);
 
       console.log(`recall@${K} (ef_search ${EF}, ${COUNT} vectors): ${JSON.stringify(figures)}`);
       for (const [where, r] of Object.entries(figures)) if (!where.includes("ef_search")) expect(r).toBeGreaterThanOrEqual(0.95);
