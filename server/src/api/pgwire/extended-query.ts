@@ -166,7 +166,7 @@ export class ExtendedQuery {
     if (portal.state === "done") {
       // Running a finished portal again yields nothing more, as in PostgreSQL.
       const tag = portal.result?.commandTag ?? prepared.command;
-      this.ctx.channel.send(commandComplete(tag.replace(/^(SELECT|FETCH|MOVE) \d+$/, "$1 0")));
+      this.ctx.channel.send(commandComplete(tag.replace(/^SELECT \d+$/, "SELECT 0")));
       return;
     }
     const result = portal.result ?? (portal.result = await this.ctx.session.execute(prepared, portal.params));
@@ -175,14 +175,17 @@ export class ExtendedQuery {
       await runCopy(this.ctx, result, result.copy);
       return;
     }
-    const done = await sendRows(this.ctx, result, portal.formats, maxRows > 0 ? maxRows : 0);
+    const { done, rowsSent } = await sendRows(this.ctx, result, portal.formats, maxRows > 0 ? maxRows : 0);
+    const resumed = portal.state === "suspended";
     if (!done) {
       portal.state = "suspended";
       this.ctx.channel.send(portalSuspended());
       return;
     }
     portal.state = "done";
-    this.ctx.channel.send(commandComplete(result.commandTag));
+    // PostgreSQL's tag counts the rows of this Execute, not of the whole portal.
+    const tag = result.commandTag;
+    this.ctx.channel.send(commandComplete(resumed ? tag.replace(/^SELECT \d+$/, `SELECT ${rowsSent}`) : tag));
   }
 
   async close(m: MessageOf<"Close">): Promise<void> {

@@ -24,10 +24,15 @@ export interface QueryContext {
 
 /**
  * Sends DataRows of `result` until `maxRows` rows went out (0: all of them) or the result ends.
- * Resolves with whether it ended. Output is flushed between batches once it is large, so a big
+ * Resolves with whether it ended and how many rows went out. Output is flushed between batches once it is large, so a big
  * result streams to the client (and waits for it) instead of piling up in memory.
  */
-export async function sendRows(ctx: QueryContext, result: StatementResult, formats: readonly FormatCode[], maxRows: number): Promise<boolean> {
+export async function sendRows(
+  ctx: QueryContext,
+  result: StatementResult,
+  formats: readonly FormatCode[],
+  maxRows: number,
+): Promise<{ done: boolean; rowsSent: number }> {
   let sent = 0;
   while (true) {
     const want = maxRows > 0 ? Math.min(maxRows - sent, ctx.limits.fetchBatchRows) : ctx.limits.fetchBatchRows;
@@ -36,8 +41,8 @@ export async function sendRows(ctx: QueryContext, result: StatementResult, forma
     sent += rows.length;
     ctx.sendNotices();
     await ctx.channel.maybeFlush();
-    if (done) return true;
-    if (maxRows > 0 && sent >= maxRows) return false;
+    if (done) return { done: true, rowsSent: sent };
+    if (maxRows > 0 && sent >= maxRows) return { done: false, rowsSent: sent };
     // An empty unfinished batch resolves as a microtask; without yielding, the loop would starve
     // the event loop (timeouts, cancels and other connections) until the statement produced a row.
     if (rows.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
