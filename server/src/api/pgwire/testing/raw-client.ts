@@ -15,9 +15,6 @@ export class RawClient {
   private constructor(readonly socket: Socket) {
     socket.on("data", (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
-      const { messages, rest } = splitBackendMessages(this.buffer);
-      this.messages.push(...messages);
-      this.buffer = Buffer.from(rest);
       this.signal();
     });
     socket.on("close", () => {
@@ -60,6 +57,7 @@ export class RawClient {
   async readUntil(type: string, timeoutMs = 5000): Promise<BackendMessage[]> {
     const deadline = Date.now() + timeoutMs;
     while (true) {
+      this.parse();
       const i = this.messages.findIndex((m) => m.type === type);
       if (i >= 0) return this.messages.splice(0, i + 1);
       if (this.closedFlag) throw new Error(`connection closed before '${type}'; got ${this.describe(this.messages)}`);
@@ -77,6 +75,7 @@ export class RawClient {
       if (left <= 0) throw new Error(`timed out waiting for the server to close; got ${this.describe(this.messages)}`);
       await this.waitForInput(left);
     }
+    this.parse();
     return this.messages.splice(0);
   }
 
@@ -96,6 +95,13 @@ export class RawClient {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** Frames what arrived into messages (lazily, so a raw byte such as the SSLRequest answer can be taken first). */
+  private parse(): void {
+    const { messages, rest } = splitBackendMessages(this.buffer);
+    this.messages.push(...messages);
+    this.buffer = Buffer.from(rest);
   }
 
   private describe(messages: readonly BackendMessage[]): string {
