@@ -3,14 +3,21 @@
  * protocol, REST and gRPC report. Broken invariants are not of this kind (they are assertions).
  */
 export class SqlStateError extends Error {
+  /** ErrorResponse field D: more about what happened. */
+  readonly detail?: string;
+  /** ErrorResponse field H: what to do about it. */
+  readonly hint?: string;
+
   constructor(
     message: string,
     /** PostgreSQL SQLSTATE (five characters). */
     readonly sqlstate: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string; hint?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    if (options?.detail !== undefined) this.detail = options.detail;
+    if (options?.hint !== undefined) this.hint = options.hint;
   }
 }
 

@@ -272,7 +272,7 @@ function fromDec(d: Dec, scale: number): Numeric {
   return checkedNumeric(d, scale);
 }
 
-function numericDiv(x: Numeric, y: Numeric, truncate: boolean): Numeric {
+export function numericDiv(x: Numeric, y: Numeric, truncate: boolean): Numeric {
   const special = numericSpecial(x, y);
   if (special) return special;
   if (!x.isFinite()) {

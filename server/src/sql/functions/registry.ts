@@ -62,9 +62,9 @@ export class FunctionLookupError extends SqlStateError {
   constructor(
     message: string,
     sqlstate: string,
-    readonly hint: string,
+    hint: string,
   ) {
-    super(message, sqlstate);
+    super(message, sqlstate, { hint });
   }
 }
 

@@ -1,0 +1,28 @@
+/** Which statements become plans, and the analyzer's entry point for them. */
+import type * as pg from "pgsql-ast-parser";
+import { SqlStateError } from "../../common/sqlstate-error.js";
+import type { Statement } from "../parser/index.js";
+import type { LogicalPlan } from "../plan/logical.js";
+import type { AnalyzerContext } from "./context.js";
+import { analyzeDelete, analyzeInsert, analyzeUpdate } from "./dml.js";
+import { analyzeQuery } from "./select.js";
+
+const QUERIES = new Set(["select", "values", "union", "union all", "intersect", "intersect all", "except", "except all", "with"]);
+
+export function isPlannable(s: Statement): boolean {
+  return QUERIES.has(s.type) || s.type === "insert" || s.type === "update" || s.type === "delete" || s.type === "explain";
+}
+
+export async function analyzeStatement(s: Statement, ctx: AnalyzerContext): Promise<LogicalPlan> {
+  if (QUERIES.has(s.type)) return analyzeQuery(s, ctx);
+  switch (s.type) {
+    case "insert":
+      return analyzeInsert(s as pg.InsertStatement, ctx);
+    case "update":
+      return analyzeUpdate(s as pg.UpdateStatement, ctx);
+    case "delete":
+      return analyzeDelete(s as pg.DeleteStatement, ctx);
+    default:
+      throw new SqlStateError(`${s.type.toUpperCase()} cannot be planned`, "0A000");
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The SQL engine over a kv store: what sessions of one database share (the catalog cache, the
+ * statement cache, table statistics).
+ */
+import type { KvStore } from "../kv/kv.js";
+import { CatalogCache } from "./catalog/index.js";
+import { NO_STATS, type StatsSource } from "./optimizer/stats.js";
+import { newStatementCache, Session, type SessionOptions, type StatementCache } from "./session/session.js";
+
+export interface SqlEngineOptions {
+  readonly stats?: StatsSource;
+  readonly tempDir?: string;
+}
+
+export class SqlEngine {
+  readonly catalogCache = new CatalogCache();
+  readonly statementCache: StatementCache = newStatementCache();
+  stats: StatsSource;
+
+  constructor(
+    readonly store: KvStore,
+    private readonly options: SqlEngineOptions = {},
+  ) {
+    this.stats = options.stats ?? NO_STATS;
+  }
+
+  session(options: Partial<Pick<SessionOptions, "user" | "database" | "settings">> = {}): Session {
+    return new Session({
+      store: this.store,
+      catalogCache: this.catalogCache,
+      statementCache: this.statementCache,
+      stats: { tableStats: (t) => this.stats.tableStats(t) },
+      ...(this.options.tempDir && { tempDir: this.options.tempDir }),
+      ...options,
+    });
+  }
+}

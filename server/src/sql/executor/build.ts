@@ -1,0 +1,99 @@
+/** Builds the operator tree for a physical plan. */
+import { SqlStateError } from "../../common/sqlstate-error.js";
+import type { PhysicalPlan } from "../plan/physical.js";
+import { HashAggregateOperator } from "./aggregate.js";
+import { DistinctOperator, FilterOperator, LimitOperator, ProjectOperator, ValuesOperator } from "./basic.js";
+import type { ExecContext, NodeStats } from "./context.js";
+import { CteScanOperator, WithOperator, worktableKey } from "./cte.js";
+import { DeleteOperator, InsertOperator, UpdateOperator } from "./dml.js";
+import { HashJoinOperator, NestedLoopJoinOperator } from "./join.js";
+import type { Operator, Row } from "./operator.js";
+import { ScanOperator } from "./scan.js";
+import { SetOpOperator } from "./setop.js";
+import { SortOperator } from "./sort.js";
+import { WindowOperator } from "./window.js";
+
+export function buildOperator(p: PhysicalPlan, ctx: ExecContext): Operator {
+  const op = buildNode(p, ctx);
+  return ctx.analyze ? new Instrumented(op, statsFor(ctx.analyze, p)) : op;
+}
+
+function statsFor(m: Map<PhysicalPlan, NodeStats>, p: PhysicalPlan): NodeStats {
+  let s = m.get(p);
+  if (!s) m.set(p, (s = { rows: 0, loops: 0, timeMs: 0 }));
+  return s;
+}
+
+function buildNode(p: PhysicalPlan, ctx: ExecContext): Operator {
+  const build = (q: PhysicalPlan) => buildOperator(q, ctx);
+  switch (p.kind) {
+    case "scan":
+      return new ScanOperator(p, ctx);
+    case "values":
+      return new ValuesOperator(p, ctx);
+    case "filter":
+      return new FilterOperator(build(p.input), p, ctx);
+    case "project":
+      return new ProjectOperator(build(p.input), p, ctx);
+    case "limit":
+      return new LimitOperator(build(p.input), p, ctx);
+    case "distinct":
+      return new DistinctOperator(build(p.input), p, ctx);
+    case "sort":
+      return new SortOperator(build(p.input), p, ctx);
+    case "hash aggregate":
+    case "sort aggregate":
+      return new HashAggregateOperator(build(p.input), p, ctx);
+    case "nested loop join":
+      return new NestedLoopJoinOperator(build(p.left), () => build(p.right), p, ctx);
+    case "hash join":
+    case "merge join":
+      if (p.kind === "merge join") throw new SqlStateError("merge join is not implemented", "XX000");
+      return new HashJoinOperator(build(p.left), build(p.right), p, ctx);
+    case "setop":
+      return new SetOpOperator(build(p.left), build(p.right), p, ctx);
+    case "with":
+      return new WithOperator(p, build(p.body), build, ctx);
+    case "cte scan":
+      return new CteScanOperator(p.cteId, ctx);
+    case "worktable scan":
+      return new CteScanOperator(worktableKey(p.cteId), ctx);
+    case "window":
+      return new WindowOperator(build(p.input), p, ctx);
+    case "insert":
+      return new InsertOperator(build(p.source), p, ctx);
+    case "update":
+      return new UpdateOperator(build(p.input), p, ctx);
+    case "delete":
+      return new DeleteOperator(build(p.input), p, ctx);
+    case "vector search":
+      throw new SqlStateError("vector index search is not available yet", "0A000");
+  }
+}
+
+/** Counts rows, loops and time per node for EXPLAIN ANALYZE. */
+class Instrumented implements Operator {
+  constructor(
+    private readonly inner: Operator,
+    private readonly stats: NodeStats,
+  ) {}
+  async open(): Promise<void> {
+    const t = performance.now();
+    this.stats.loops++;
+    await this.inner.open();
+    this.stats.timeMs += performance.now() - t;
+  }
+  async next(): Promise<Row[] | null> {
+    const t = performance.now();
+    const b = await this.inner.next();
+    this.stats.timeMs += performance.now() - t;
+    if (b) this.stats.rows += b.length;
+    return b;
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+  get affected(): number {
+    return (this.inner as { affected?: number }).affected ?? 0;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * INSERT, UPDATE and DELETE operators. Each consumes its input, writes through a RowWriter and
+ * yields RETURNING rows (if any); `affected` is the count for the command tag.
+ */
+import type { ScalarExpr } from "../plan/expr.js";
+import type { PhysicalPlan } from "../plan/physical.js";
+import type { SqlValue } from "../types/index.js";
+import { evalAll } from "./basic.js";
+import { compileExpr, compilePredicate, type Evaluator, type Layout, layoutOf } from "./compile.js";
+import { checkViolation } from "./constraints.js";
+import type { ExecContext } from "./context.js";
+import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
+import { RowWriter } from "./row-writer.js";
+
+export interface WriteOperator extends Operator {
+  readonly affected: number;
+}
+
+type Check = { name: string; test: (row: Row) => boolean | Promise<boolean> };
+
+function compileChecks(checks: readonly { name: string; expr: ScalarExpr }[], layout: Layout, ctx: ExecContext): Check[] {
+  // A CHECK passes unless it is false (NULL passes), unlike WHERE.
+  return checks.map((c) => {
+    const e = compileExpr(c.expr, layout, ctx);
+    return { name: c.name, test: e.async ? async (r: Row) => (await e.eval(r)) !== false : (r: Row) => e.eval(r) !== false };
+  });
+}
+
+async function runChecks(checks: Check[], table: RowWriter["table"], row: Row): Promise<void> {
+  for (const c of checks) {
+    const ok = c.test(row);
+    if (!(ok === true || (ok !== false && (await ok)))) throw checkViolation(table, c.name, row);
+  }
+}
+
+/** The hidden row id a scan appends, if it reaches here unprojected (filters, sorts and limits pass rows through). */
+export function findRowId(p: PhysicalPlan): { id: number } | undefined {
+  if (p.kind === "scan") return p.rowId;
+  if (p.kind === "filter" || p.kind === "limit" || p.kind === "sort") return findRowId(p.input);
+  return undefined;
+}
+
+/** Shared shape: pull all input, write, buffer RETURNING rows. */
+abstract class WriteBase implements WriteOperator {
+  affected = 0;
+  private out: Row[] = [];
+  private at = 0;
+  constructor(protected readonly input: Operator) {}
+  protected abstract write(row: Row): Promise<Row | undefined>;
+  async open(): Promise<void> {
+    this.affected = 0;
+    this.out = [];
+    this.at = 0;
+    await this.input.open();
+    try {
+      for (let b = await this.input.next(); b; b = await this.input.next()) {
+        for (const r of b) {
+          const ret = await this.write(r);
+          if (ret) this.out.push(ret);
+        }
+      }
+    } finally {
+      await this.input.close();
+    }
+  }
+  async next(): Promise<Row[] | null> {
+    if (this.at >= this.out.length) return null;
+    const b = this.out.slice(this.at, this.at + BATCH_SIZE);
+    this.at += b.length;
+    return b;
+  }
+  async close(): Promise<void> {
+    this.out = [];
+  }
+}
+
+export class InsertOperator extends WriteBase {
+  private readonly writer: RowWriter;
+  private readonly checks: Check[];
+  private readonly returning: Evaluator[] | undefined;
+  private readonly conflictSets: { position: number; expr: Evaluator }[] | undefined;
+  private readonly conflictWhere: ((row: Row) => boolean | Promise<boolean>) | undefined;
+
+  constructor(
+    input: Operator,
+    private readonly plan: Extract<PhysicalPlan, { kind: "insert" }>,
+    private readonly ctx: ExecContext,
+  ) {
+    super(input);
+    this.writer = new RowWriter(ctx.tx, ctx.catalog, plan.table, plan.indexes);
+    const layout = layoutOf(plan.rowColumns);
+    this.checks = compileChecks(plan.checks, layout, ctx);
+    this.returning = plan.returning?.map((e) => compileExpr(e, layout, ctx));
+    const oc = plan.onConflict;
+    if (oc?.action === "update") {
+      const both = layoutOf([...oc.existingColumns!, ...oc.excludedColumns!]);
+      this.conflictSets = oc.assignments!.map((a) => ({ position: plan.table.columns.findIndex((c) => c.id === a.columnId), expr: compileExpr(a.expr, both, ctx) }));
+      this.conflictWhere = compilePredicate(oc.where, both, ctx);
+    }
+  }
+
+  protected async write(source: Row): Promise<Row | undefined> {
+    this.ctx.checkCancel();
+    const row = source.slice(0, this.plan.table.columns.length) as SqlValue[];
+    await runChecks(this.checks, this.plan.table, row);
+    const oc = this.plan.onConflict;
+    if (oc) {
+      const key = this.writer.hasPrimaryKey ? this.writer.keyOf(row) : undefined;
+      const conflict = await this.writer.findConflict(row, key);
+      if (conflict) {
+        if (oc.action === "nothing") return undefined;
+        const existing = await this.writer.readRow(conflict.rowKey);
+        if (!existing) return undefined;
+        const both = [...existing, ...row];
+        if (this.conflictWhere) {
+          const ok = this.conflictWhere(both);
+          if (!(ok === true || (ok !== false && (await ok)))) return undefined;
+        }
+        const updated = existing.slice();
+        for (const s of this.conflictSets!) updated[s.position] = await s.expr.eval(both);
+        await runChecks(this.checks, this.plan.table, updated);
+        await this.writer.update(conflict.rowKey, existing, updated, undefined);
+        this.affected++;
+        return this.returning ? evalAll(this.returning, updated) : undefined;
+      }
+    }
+    await this.writer.insert(row);
+    this.affected++;
+    return this.returning ? evalAll(this.returning, row) : undefined;
+  }
+}
+
+/** What UPDATE and DELETE share: locating the old row and its key in the input row. */
+abstract class RowChangeBase extends WriteBase {
+  protected readonly writer: RowWriter;
+  protected readonly inputLayout: Layout;
+  private readonly oldPositions: number[];
+  private readonly rowIdPosition: number | undefined;
+  private readonly seen = new Set<string>();
+
+  constructor(input: Operator, plan: Extract<PhysicalPlan, { kind: "update" | "delete" }>, protected readonly ctx: ExecContext) {
+    super(input);
+    this.writer = new RowWriter(ctx.tx, ctx.catalog, plan.table, plan.indexes);
+    const rowIdCol = findRowId(plan.input);
+    this.inputLayout = layoutOf(plan.input.columns, rowIdCol);
+    this.oldPositions = plan.tableColumns.map((c) => this.inputLayout.get(c.id)!);
+    this.rowIdPosition = rowIdCol ? this.inputLayout.get(rowIdCol.id) : undefined;
+  }
+
+  /** The old row, its row id and key; undefined when this target row was already handled (UPDATE ... FROM can repeat it). */
+  protected target(input: Row): { old: SqlValue[]; rowId: bigint | undefined; key: Buffer } | undefined {
+    const old = this.oldPositions.map((p) => input[p]!);
+    const rowId = this.rowIdPosition !== undefined ? (input[this.rowIdPosition] as bigint) : undefined;
+    const key = this.writer.keyOf(old, rowId);
+    const k = key.toString("hex");
+    if (this.seen.has(k)) return undefined;
+    this.seen.add(k);
+    return { old, rowId, key };
+  }
+}
+
+export class UpdateOperator extends RowChangeBase {
+  private readonly checks: Check[];
+  private readonly returning: Evaluator[] | undefined;
+  private readonly sets: { position: number; expr: Evaluator }[];
+
+  constructor(
+    input: Operator,
+    private readonly plan: Extract<PhysicalPlan, { kind: "update" }>,
+    ctx: ExecContext,
+  ) {
+    super(input, plan, ctx);
+    this.sets = plan.assignments.map((a) => ({ position: plan.table.columns.findIndex((c) => c.id === a.columnId), expr: compileExpr(a.expr, this.inputLayout, ctx) }));
+    const layout = layoutOf(plan.rowColumns);
+    this.checks = compileChecks(plan.checks, layout, ctx);
+    this.returning = plan.returning?.map((e) => compileExpr(e, layout, ctx));
+  }
+
+  protected async write(input: Row): Promise<Row | undefined> {
+    this.ctx.checkCancel();
+    const t = this.target(input);
+    if (!t) return undefined;
+    const updated = t.old.slice();
+    for (const s of this.sets) updated[s.position] = s.expr.async ? await s.expr.eval(input) : s.expr.eval(input);
+    await runChecks(this.checks, this.plan.table, updated);
+    await this.writer.update(t.key, t.old, updated, t.rowId);
+    this.affected++;
+    return this.returning ? evalAll(this.returning, updated) : undefined;
+  }
+}
+
+export class DeleteOperator extends RowChangeBase {
+  private readonly returning: Evaluator[] | undefined;
+
+  constructor(input: Operator, plan: Extract<PhysicalPlan, { kind: "delete" }>, ctx: ExecContext) {
+    super(input, plan, ctx);
+    this.returning = plan.returning?.map((e) => compileExpr(e, layoutOf(plan.tableColumns), ctx));
+  }
+
+  protected async write(input: Row): Promise<Row | undefined> {
+    this.ctx.checkCancel();
+    const t = this.target(input);
+    if (!t) return undefined;
+    await this.writer.delete(t.key, t.old, t.rowId);
+    this.affected++;
+    return this.returning ? evalAll(this.returning, t.old) : undefined;
+  }
+}

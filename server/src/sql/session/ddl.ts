@@ -1,0 +1,259 @@
+/**
+ * DDL statements, executed against the catalog inside the session's transaction: the AST is
+ * turned into the catalog's specs (expressions printed back to SQL text, names normalised) and
+ * the catalog does the rest (locking, validation, index builds).
+ */
+import type * as pg from "pgsql-ast-parser";
+import { SqlStateError } from "../../common/sqlstate-error.js";
+import type { Catalog, CheckSpec, ColumnSpec, CreateIndexSpec, DdlResult, KeyColumnSpec, SequenceType } from "../catalog/index.js";
+import { typeOfAst } from "../analyzer/expr.js";
+import { exprToSql, parseStoredExpr as parseExprText } from "../analyzer/table-exprs.js";
+import type { Expr, Statement } from "../parser/index.js";
+import { isSerialTypeName } from "../types/index.js";
+import type { SessionNotice } from "./api.js";
+
+export interface DdlOutcome {
+  readonly tag: string;
+  readonly notices: SessionNotice[];
+}
+
+function noticeOf<T>(r: DdlResult<T>, notices: SessionNotice[]): void {
+  if (!r.done) notices.push({ severity: "NOTICE", sqlstate: "00000", message: r.notice.message });
+}
+
+/** Column names an expression mentions (for CheckSpec.columns). */
+function referencedColumns(e: Expr): string[] {
+  const names = new Set<string>();
+  const walk = (x: unknown) => {
+    if (Array.isArray(x)) return x.forEach(walk);
+    if (typeof x !== "object" || x === null) return;
+    const n = x as Record<string, unknown>;
+    if (n.type === "ref" && typeof n.name === "string" && n.name !== "*") names.add(n.name);
+    Object.values(n).forEach(walk);
+  };
+  walk(e);
+  return [...names];
+}
+
+function columnSpec(c: pg.CreateColumnDef): { spec: ColumnSpec; primary: boolean; unique: boolean; checks: CheckSpec[] } {
+  const typeName = (c.dataType as pg.BasicDataTypeDef).name ?? "";
+  const serial = c.dataType.kind !== "array" && isSerialTypeName(typeName);
+  const type = typeOfAst(c.dataType as pg.DataTypeDef);
+  let notNull = false;
+  let primary = false;
+  let unique = false;
+  let def: string | undefined;
+  const checks: CheckSpec[] = [];
+  for (const k of c.constraints ?? []) {
+    switch (k.type) {
+      case "not null":
+        notNull = true;
+        break;
+      case "null":
+        break;
+      case "primary key":
+        primary = true;
+        notNull = true;
+        break;
+      case "unique":
+        unique = true;
+        break;
+      case "default":
+        def = exprToSql(k.default as Expr);
+        break;
+      case "check":
+        checks.push({ expr: exprToSql(k.expr as Expr), columns: referencedColumns(k.expr as Expr), ...(k.constraintName && { name: k.constraintName.name }) });
+        break;
+      case "reference":
+        throw new SqlStateError("foreign keys are not supported", "0A000");
+      default:
+        throw new SqlStateError(`column constraint ${(k as { type: string }).type} is not supported`, "0A000");
+    }
+  }
+  return { spec: { name: c.name.name, type, ...(notNull && { notNull }), ...(def !== undefined && { default: def }), ...(serial && { serial: true }) }, primary, unique, checks };
+}
+
+export async function createTable(s: pg.CreateTableStatement, catalog: Catalog): Promise<DdlOutcome> {
+  const notices: SessionNotice[] = [];
+  if ((s as { inherits?: unknown }).inherits) throw new SqlStateError("table inheritance is not supported", "0A000");
+  const columns: ColumnSpec[] = [];
+  const checks: CheckSpec[] = [];
+  const uniques: string[][] = [];
+  let primaryKey: string[] | undefined;
+  for (const c of s.columns) {
+    if (c.kind !== "column") throw new SqlStateError("CREATE TABLE ... LIKE is not supported", "0A000");
+    const r = columnSpec(c);
+    columns.push(r.spec);
+    checks.push(...r.checks);
+    if (r.primary) {
+      if (primaryKey) throw new SqlStateError(`multiple primary keys for table "${s.name.name}" are not allowed`, "42P16");
+      primaryKey = [c.name.name];
+    }
+    if (r.unique) uniques.push([c.name.name]);
+  }
+  for (const k of s.constraints ?? []) {
+    switch (k.type) {
+      case "primary key":
+        if (primaryKey) throw new SqlStateError(`multiple primary keys for table "${s.name.name}" are not allowed`, "42P16");
+        primaryKey = k.columns.map((n) => n.name);
+        break;
+      case "unique":
+        uniques.push(k.columns.map((n) => n.name));
+        break;
+      case "check":
+        checks.push({ expr: exprToSql(k.expr as Expr), columns: referencedColumns(k.expr as Expr), ...(k.constraintName && { name: k.constraintName.name }) });
+        break;
+      default:
+        throw new SqlStateError(`table constraint ${k.type} is not supported`, "0A000");
+    }
+  }
+  // Primary key columns are NOT NULL.
+  const withPk = columns.map((c) => (primaryKey?.includes(c.name) ? { ...c, notNull: true } : c));
+  const r = await catalog.createTable({ name: s.name.name, columns: withPk, ...(primaryKey && { primaryKey }), checks, ...(s.ifNotExists && { ifNotExists: true }) });
+  noticeOf(r, notices);
+  if (r.done) {
+    for (const cols of uniques) await catalog.createIndex({ table: s.name.name, columns: cols, unique: true, constraint: true });
+  }
+  return { tag: "CREATE TABLE", notices };
+}
+
+export async function createIndex(s: pg.CreateIndexStatement, catalog: Catalog): Promise<DdlOutcome> {
+  const notices: SessionNotice[] = [];
+  const method = (s.using?.name ?? "btree").toLowerCase();
+  if (method !== "btree" && method !== "hnsw") throw new SqlStateError(`access method "${method}" does not exist`, "42704");
+  const columns: KeyColumnSpec[] = [];
+  const options: Record<string, string | number> = {};
+  for (const e of s.expressions) {
+    const ref = e.expression as pg.ExprRef;
+    if (ref.type !== "ref") throw new SqlStateError("indexes on expressions are not supported", "0A000");
+    columns.push({ column: ref.name, ...(e.order === "desc" && { direction: "desc" as const }) });
+    if (e.opclass) options.opclass = e.opclass.name;
+  }
+  for (const w of s.with ?? []) options[w.parameter.toLowerCase()] = /^\d+$/.test(w.value) ? Number(w.value) : w.value;
+  if ((s as { where?: unknown }).where) throw new SqlStateError("partial indexes are not supported", "0A000");
+  const spec: CreateIndexSpec = {
+    table: s.table.name,
+    columns,
+    ...(s.indexName && { name: s.indexName.name }),
+    ...(s.unique && { unique: true }),
+    method: method as "btree" | "hnsw",
+    ...(Object.keys(options).length && { options }),
+    ...(s.ifNotExists && { ifNotExists: true }),
+  };
+  noticeOf(await catalog.createIndex(spec), notices);
+  return { tag: "CREATE INDEX", notices };
+}
+
+export async function dropStatement(s: pg.DropStatement, catalog: Catalog): Promise<DdlOutcome> {
+  const notices: SessionNotice[] = [];
+  const options = { ...(s.ifExists && { ifExists: true }), ...(s.cascade === "cascade" && { cascade: true }) };
+  for (const n of s.names) {
+    if (n.schema && n.schema !== "public") throw new SqlStateError(`schema "${n.schema}" does not exist`, "3F000");
+    if (s.type === "drop table") noticeOf(await catalog.dropTable(n.name, options), notices);
+    else if (s.type === "drop index") noticeOf(await catalog.dropIndex(n.name, options), notices);
+    else if (s.type === "drop sequence") noticeOf(await catalog.dropSequence(n.name, options), notices);
+    else throw new SqlStateError(`${s.type.toUpperCase()} is not supported`, "0A000");
+  }
+  return { tag: s.type.toUpperCase(), notices };
+}
+
+export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog): Promise<DdlOutcome> {
+  const notices: SessionNotice[] = [];
+  const name = s.table.name;
+  const ifExists = !!(s as { ifExists?: boolean }).ifExists;
+  for (const ch of s.changes) {
+    switch (ch.type) {
+      case "add column": {
+        const r = columnSpec(ch.column);
+        if (r.primary) throw new SqlStateError("adding a primary key column is not supported", "0A000");
+        noticeOf(await catalog.alterTableAddColumn(name, r.spec, { ifExists, ...(ch.ifNotExists && { ifNotExists: true }) }), notices);
+        if (r.unique) await catalog.createIndex({ table: name, columns: [ch.column.name.name], unique: true, constraint: true });
+        break;
+      }
+      case "drop column":
+        noticeOf(await catalog.alterTableDropColumn(name, ch.column.name, { ...(ch.ifExists && { ifExists: true }), ...((ch as { behaviour?: string }).behaviour === "cascade" && { cascade: true }) }), notices);
+        break;
+      case "rename":
+        noticeOf(await catalog.renameTable(name, ch.to.name, { ifExists }), notices);
+        break;
+      case "rename column":
+        noticeOf(await catalog.renameColumn(name, ch.column.name, ch.to.name, { ifExists, rewriteExpression: renameInExpression }), notices);
+        break;
+      case "add constraint": {
+        const k = ch.constraint;
+        if (k.type !== "unique") throw new SqlStateError(`ALTER TABLE ADD CONSTRAINT ${k.type} is not supported`, "0A000");
+        await catalog.createIndex({ table: name, columns: k.columns.map((c) => c.name), unique: true, constraint: true, ...(k.constraintName && { name: k.constraintName.name }) });
+        break;
+      }
+      default:
+        throw new SqlStateError(`ALTER TABLE ${ch.type.toUpperCase()} is not supported`, "0A000");
+    }
+  }
+  return { tag: "ALTER TABLE", notices };
+}
+
+/** RENAME COLUMN inside a stored CHECK/DEFAULT: reparse, rename references, print again. */
+function renameInExpression(expr: string, oldName: string, newName: string): string {
+  // Stored expressions are printed by exprToSql, so they parse back; names appear as refs.
+  const rename = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(rename);
+    if (typeof x !== "object" || x === null) return x;
+    const n = { ...(x as Record<string, unknown>) };
+    if (n.type === "ref" && n.name === oldName && !n.table) n.name = newName;
+    for (const [k, v] of Object.entries(n)) if (k !== "name") n[k] = rename(v);
+    return n;
+  };
+  return exprToSql(rename(parseExprText(expr)) as Expr);
+}
+
+
+export async function createSequence(s: pg.CreateSequenceStatement, catalog: Catalog): Promise<DdlOutcome> {
+  const notices: SessionNotice[] = [];
+  const o = s.options;
+  const big = (v: number | undefined | "no minvalue" | "no maxvalue" | null) => (typeof v === "number" ? BigInt(v) : undefined);
+  const asName = (o.as as pg.BasicDataTypeDef | undefined)?.name?.toLowerCase();
+  const type = asName ? ({ smallint: "int2", int2: "int2", integer: "int4", int: "int4", int4: "int4", bigint: "int8", int8: "int8" } as Record<string, SequenceType>)[asName] : undefined;
+  if (asName && !type) throw new SqlStateError("sequence type must be smallint, integer, or bigint", "22023");
+  const start = big(o.startWith);
+  const increment = big(o.incrementBy);
+  const min = big(o.minValue as number | undefined);
+  const max = big(o.maxValue as number | undefined);
+  noticeOf(
+    await catalog.createSequence({
+      name: s.name.name,
+      ...(type && { type }),
+      ...(start !== undefined && { start }),
+      ...(increment !== undefined && { increment }),
+      ...(min !== undefined && { min }),
+      ...(max !== undefined && { max }),
+      ...(o.cycle === "cycle" && { cycle: true }),
+      ...(typeof o.cache === "number" && { cache: o.cache }),
+      ...(s.ifNotExists && { ifNotExists: true }),
+    }),
+    notices,
+  );
+  return { tag: "CREATE SEQUENCE", notices };
+}
+
+export function isDdl(s: Statement): boolean {
+  return ["create table", "create index", "drop table", "drop index", "drop sequence", "alter table", "create sequence"].includes(s.type);
+}
+
+export async function runDdl(s: Statement, catalog: Catalog): Promise<DdlOutcome> {
+  switch (s.type) {
+    case "create table":
+      return createTable(s as pg.CreateTableStatement, catalog);
+    case "create index":
+      return createIndex(s as pg.CreateIndexStatement, catalog);
+    case "drop table":
+    case "drop index":
+    case "drop sequence":
+      return dropStatement(s as pg.DropStatement, catalog);
+    case "alter table":
+      return alterTable(s as pg.AlterTableStatement, catalog);
+    case "create sequence":
+      return createSequence(s as pg.CreateSequenceStatement, catalog);
+    default:
+      throw new SqlStateError(`${s.type.toUpperCase()} is not supported`, "0A000");
+  }
+}

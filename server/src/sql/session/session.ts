@@ -1,0 +1,733 @@
+/**
+ * A SQL session: the state of one connection (its transaction, settings, sequences) and the
+ * statement pipeline parse → analyze → plan → execute.
+ *
+ * Transactions. Outside BEGIN each statement runs in a transaction of its own, committed when
+ * its result has been read to the end (or closed). Inside BEGIN ... COMMIT statements share the
+ * block's transaction; after an error the block is failed (25P02 for everything but ROLLBACK).
+ * A multi-statement simple query outside a block runs each statement in its own transaction
+ * (PostgreSQL runs them in one; see docs/ARCHITECTURE.md).
+ *
+ * Plans. A prepared statement keeps its plan and the tables it used with their versions; each
+ * execution locks those tables again (as analysis would) and replans if any changed.
+ */
+import { SqlStateError, sqlstateOf } from "../../common/sqlstate-error.js";
+import type { IsolationLevel, KvStore, KvTransaction, TableLockMode } from "../../kv/kv.js";
+import { AnalyzerContext, ParamTypes, type TableUse } from "../analyzer/context.js";
+import { analyzeStatement, isPlannable } from "../analyzer/statement.js";
+import { Catalog, type CatalogCache, type Index, SequenceSession } from "../catalog/index.js";
+import { buildOperator } from "../executor/build.js";
+import type { ExecContext, NodeStats } from "../executor/context.js";
+import type { Operator, Row } from "../executor/operator.js";
+import { planQuery } from "../optimizer/planner.js";
+import { NO_STATS, type StatsSource } from "../optimizer/stats.js";
+import { parseSql, type Statement } from "../parser/index.js";
+import type * as ast from "../parser/index.js";
+import { explainPlan } from "../plan/explain.js";
+import type { LogicalPlan } from "../plan/logical.js";
+import type { PhysicalPlan } from "../plan/physical.js";
+import { type SqlType, type SqlValue, TEXT } from "../types/index.js";
+import type { PreparedStatement, QueryResult, ResultColumn, SessionNotice, SqlSession, StatementResult, TransactionStatus } from "./api.js";
+import { isDdl, runDdl } from "./ddl.js";
+import { toParamValue } from "./params.js";
+import { Settings } from "./settings.js";
+import type * as pg from "pgsql-ast-parser";
+import { LRUCache } from "lru-cache";
+
+export interface SessionOptions {
+  readonly store: KvStore;
+  readonly catalogCache?: CatalogCache;
+  readonly user?: string;
+  readonly database?: string;
+  readonly settings?: Readonly<Record<string, string>>;
+  readonly stats?: StatsSource;
+  readonly tempDir?: string;
+  /** Statements run() has prepared, shared by the sessions of one engine (plans are revalidated on use). */
+  readonly statementCache?: StatementCache;
+}
+
+/** Prepared statements by SQL text. */
+export type StatementCache = LRUCache<string, object>;
+
+export function newStatementCache(max = 512): StatementCache {
+  return new LRUCache<string, object>({ max });
+}
+
+interface Planned {
+  readonly logical: LogicalPlan;
+  readonly physical: PhysicalPlan;
+  readonly uses: readonly TableUse[];
+}
+
+interface Prepared extends PreparedStatement {
+  readonly ast: Statement;
+  planned?: Planned;
+  /** Not analysed yet (simple query, embedded run): types and columns come from the first execution. */
+  lazy?: boolean;
+  paramTypes: readonly SqlType[];
+  columns: readonly ResultColumn[];
+}
+
+const ISOLATION: Record<string, IsolationLevel> = {
+  "read uncommitted": "read-uncommitted",
+  "read committed": "read-committed",
+  "repeatable read": "repeatable-read",
+  snapshot: "snapshot",
+  serializable: "serializable",
+};
+
+const TX_CONTROL = new Set(["begin", "commit", "rollback", "savepoint", "release savepoint", "rollback to savepoint", "set transaction", "prepare transaction", "commit prepared", "rollback prepared"]);
+
+export class Session implements SqlSession {
+  private tx: KvTransaction | undefined;
+  /** Inside BEGIN ... COMMIT. */
+  private block = false;
+  private failed = false;
+  /** SET TRANSACTION / BEGIN modes for the block's transaction, applied when it starts. */
+  private modes: { isolation?: IsolationLevel; readOnly?: boolean } = {};
+  /** Results of implicit transactions still being read. */
+  private openImplicit = 0;
+  private notices: SessionNotice[] = [];
+  private cancelled = false;
+  private deadline = 0;
+  private readonly settings: Settings;
+  private readonly sequences = new SequenceSession();
+  private closed = false;
+  /** Statements run() has seen, with their plans (revalidated on every use). */
+  private readonly runCache: StatementCache;
+
+  constructor(private readonly options: SessionOptions) {
+    this.settings = new Settings({ session_authorization: options.user ?? "alopex", ...options.settings });
+    this.runCache = options.statementCache ?? newStatementCache(64);
+  }
+
+  get transactionStatus(): TransactionStatus {
+    if (!this.block) return "I";
+    return this.failed ? "E" : "T";
+  }
+
+  get reportedSettings(): ReadonlyMap<string, string> {
+    return this.settings.reported();
+  }
+
+  takeNotices(): SessionNotice[] {
+    const n = this.notices;
+    this.notices = [];
+    return n;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  // ---- preparing -----------------------------------------------------------------------------
+
+  async prepare(sql: string, paramTypes: readonly (SqlType | undefined)[] = []): Promise<PreparedStatement> {
+    const statements = parseSql(sql);
+    if (statements.length > 1) throw new SqlStateError("cannot insert multiple commands into a prepared statement", "42601");
+    if (statements.length === 0) return { sql, paramTypes: [], columns: [], command: "", ast: { type: "empty" } as unknown as Statement } as Prepared;
+    return this.prepareAst(sql, statements[0]!, paramTypes);
+  }
+
+  private async prepareAst(sql: string, stmt: Statement, paramTypes: readonly (SqlType | undefined)[]): Promise<Prepared> {
+    const command = commandOf(stmt);
+    if (!isPlannable(stmt)) {
+      const columns = utilityColumns(stmt);
+      return { sql, paramTypes: paramTypes.map((t) => t ?? TEXT), columns, command, ast: stmt };
+    }
+    if (this.block && this.failed) throw abortedBlock();
+    // Analysis needs a transaction (catalog reads, table locks): the block's, or a short one.
+    const own = !this.tx;
+    const tx = this.tx ?? (await this.options.store.begin({ isolation: "snapshot", readOnly: true }));
+    try {
+      const params = new ParamTypes(paramTypes);
+      const planned = await this.analyzeAndPlan(stmt, tx, params);
+      const resolved = params.resolved();
+      const columns = resultColumns(stmt, planned.logical);
+      return { sql, paramTypes: resolved, columns, command, ast: stmt, ...(!own && { planned }) };
+    } catch (e) {
+      if (!own) this.markFailed();
+      throw e;
+    } finally {
+      if (own) await tx.rollback();
+    }
+  }
+
+  private catalogOf(tx: KvTransaction): Catalog {
+    return Catalog.of(tx, { store: this.options.store, ...(this.options.catalogCache && { cache: this.options.catalogCache }), session: this.sequences });
+  }
+
+  private async analyzeAndPlan(stmt: Statement, tx: KvTransaction, params: ParamTypes): Promise<Planned> {
+    const catalog = this.catalogOf(tx);
+    const ctx = new AnalyzerContext(catalog, params);
+    const target = stmt.type === "explain" ? ((stmt as ast.ExplainStatement).statement as Statement) : stmt;
+    const logical = await analyzeStatement(target, ctx);
+    const indexes = await this.indexesOf(catalog, ctx.tableUses);
+    const physical = planQuery(logical, { indexes: (id) => indexes.get(id) ?? [], stats: this.options.stats ?? NO_STATS });
+    return { logical, physical, uses: ctx.tableUses };
+  }
+
+  private async indexesOf(catalog: Catalog, uses: readonly TableUse[]): Promise<Map<number, readonly Index[]>> {
+    const m = new Map<number, readonly Index[]>();
+    for (const u of uses) if (!m.has(u.id)) m.set(u.id, await catalog.indexesOf(u.id));
+    return m;
+  }
+
+  /** Locks the plan's tables again; the plan is still good if none changed. */
+  private async revalidate(planned: Planned, catalog: Catalog): Promise<boolean> {
+    for (const u of planned.uses) {
+      let t;
+      try {
+        t = await catalog.useTable(u.name, u.mode as TableLockMode);
+      } catch (e) {
+        if (sqlstateOf(e) === "42P01") return false;
+        throw e;
+      }
+      if (t.id !== u.id || t.version !== u.version) return false;
+    }
+    return true;
+  }
+
+  // ---- executing -----------------------------------------------------------------------------
+
+  async execute(statement: PreparedStatement, params: readonly SqlValue[] = []): Promise<StatementResult> {
+    const p = statement as Prepared;
+    if (this.closed) throw new SqlStateError("session is closed", "08003");
+    this.cancelled = false;
+    const timeout = Number(this.settings.get("statement_timeout"));
+    this.deadline = timeout > 0 ? Date.now() + timeout : 0;
+    if (!p.ast || (p.ast as { type: string }).type === "empty") return done([], "");
+    if (!p.lazy && p.paramTypes.length > params.length) throw new SqlStateError(`bind message supplies ${params.length} parameters, but prepared statement "" requires ${p.paramTypes.length}`, "08P01");
+    return this.executePrepared(p, () => params);
+  }
+
+  private async executePrepared(p: Prepared, params: (types: readonly SqlType[]) => readonly SqlValue[]): Promise<StatementResult> {
+    const stmt = p.ast;
+    if (TX_CONTROL.has(stmt.type)) return this.transactionControl(stmt);
+    if (this.block && this.failed) throw abortedBlock();
+    if (!isPlannable(stmt)) return this.utility(stmt);
+    return this.runPlanned(p, params);
+  }
+
+  /** A statement parsed but not analysed: analysis happens in the transaction that runs it. */
+  private lazyPrepared(sql: string, stmt: Statement): Prepared {
+    return { sql, paramTypes: [], columns: isPlannable(stmt) ? [] : utilityColumns(stmt), command: commandOf(stmt), ast: stmt, lazy: true };
+  }
+
+  private async beginTx(): Promise<KvTransaction> {
+    const isolation = this.modes.isolation ?? ISOLATION[this.settings.get("default_transaction_isolation")] ?? "snapshot";
+    const lockTimeout = Number(this.settings.get("lock_timeout"));
+    return this.options.store.begin({ isolation, ...(this.modes.readOnly && { readOnly: true }), ...(lockTimeout > 0 && { lockTimeoutMs: lockTimeout }) });
+  }
+
+  private async runPlanned(p: Prepared, paramsFor: (types: readonly SqlType[]) => readonly SqlValue[]): Promise<StatementResult> {
+    const implicit = !this.block;
+    if (!this.tx) this.tx = await this.beginTx();
+    const tx = this.tx;
+    if (implicit) this.openImplicit++;
+    let op: Operator | undefined;
+    const analyze = p.ast.type === "explain" && (p.ast as ast.ExplainStatement).analyze ? new Map<PhysicalPlan, NodeStats>() : undefined;
+    try {
+      const catalog = this.catalogOf(tx);
+      catalog.beginStatement();
+      let planned = p.planned;
+      if (!planned || !(await this.revalidate(planned, catalog))) {
+        const types = new ParamTypes(p.paramTypes);
+        planned = await this.analyzeAndPlan(p.ast, tx, types);
+        const columns = resultColumns(p.ast, planned.logical);
+        if (p.lazy) {
+          p.lazy = false;
+          p.paramTypes = types.resolved();
+          p.columns = columns;
+        } else if (columns.length !== p.columns.length) {
+          throw new SqlStateError("cached plan must not change result type", "0A000");
+        }
+        p.planned = planned;
+      }
+      const params = paramsFor(p.paramTypes);
+      const ctx = this.execContext(tx, catalog, params, analyze);
+      op = buildOperator(planned.physical, ctx);
+      await op.open();
+      if (p.ast.type === "explain") {
+        const e = p.ast as ast.ExplainStatement;
+        if (analyze) for (let b = await op.next(); b; b = await op.next());
+        await op.close();
+        const costs = !e.options.some((o) => o.name === "costs" && (o.value === false || o.value === "off" || o.value === "false"));
+        const timing = !e.options.some((o) => o.name === "timing" && (o.value === false || o.value === "off" || o.value === "false"));
+        const lines = explainPlan(planned.physical, { costs, ...(analyze && { actual: analyze, timing }) });
+        const rows = lines.map((l) => [l] as Row);
+        op = undefined;
+        return await this.finishEager(implicit, rows, p.columns, "EXPLAIN");
+      }
+      return new OperatorResult(op, p.columns, p.ast, planned.logical, (err) => this.endImplicit(implicit, tx, err), () => this.checkCancel());
+    } catch (e) {
+      if (op) await op.close().catch(() => undefined);
+      await this.endImplicit(implicit, tx, e);
+      throw e;
+    }
+  }
+
+  private async finishEager(implicit: boolean, rows: Row[], columns: readonly ResultColumn[], tag: string): Promise<StatementResult> {
+    await this.endImplicit(implicit, this.tx, undefined);
+    return done(rows, tag, columns);
+  }
+
+  /** Ends a statement: an implicit transaction commits (or rolls back on error); a block is marked failed on error. */
+  private async endImplicit(implicit: boolean, tx: KvTransaction | undefined, err: unknown): Promise<void> {
+    if (!implicit) {
+      if (err !== undefined) this.markFailed();
+      return;
+    }
+    this.openImplicit--;
+    if (this.openImplicit > 0 || !tx || this.tx !== tx) return;
+    this.tx = undefined;
+    if (err !== undefined) {
+      if (tx.state === "active") await tx.rollback();
+      return;
+    }
+    await tx.commit();
+  }
+
+  private markFailed(): void {
+    if (this.block) this.failed = true;
+  }
+
+  private execContext(tx: KvTransaction, catalog: Catalog, params: readonly SqlValue[], analyze: Map<PhysicalPlan, NodeStats> | undefined): ExecContext {
+    const stats = this.options.stats ?? NO_STATS;
+    const indexCache = new Map<number, readonly Index[]>();
+    return {
+      tx,
+      catalog,
+      params,
+      evalContext: { now: Date.now() * 1000 },
+      settings: { efSearch: Number(this.settings.get("hnsw.ef_search")), workMemBytes: 4 * 1024 * 1024, tempDir: this.options.tempDir ?? "" },
+      outer: new Map(),
+      ctes: new Map(),
+      planSubquery: (plan) => planQuery(plan, { indexes: (id) => indexCache.get(id) ?? [], stats }),
+      checkCancel: () => this.checkCancel(),
+      ...(analyze && { analyze }),
+    };
+  }
+
+  private checkCancel(): void {
+    if (this.cancelled) {
+      this.cancelled = false;
+      throw new SqlStateError("canceling statement due to user request", "57014");
+    }
+    if (this.deadline && Date.now() > this.deadline) throw new SqlStateError("canceling statement due to statement timeout", "57014");
+  }
+
+  // ---- transaction control -------------------------------------------------------------------
+
+  private async transactionControl(stmt: Statement): Promise<StatementResult> {
+    switch (stmt.type) {
+      case "begin": {
+        const b = stmt as ast.BeginStatement;
+        if (this.block) {
+          this.notices.push({ severity: "WARNING", sqlstate: "25001", message: "there is already a transaction in progress" });
+          return done([], "BEGIN");
+        }
+        if (this.tx) await this.endImplicitNow();
+        this.block = true;
+        this.failed = false;
+        this.modes = modesOf(b);
+        return done([], "BEGIN");
+      }
+      case "set transaction": {
+        const s = stmt as ast.SetTransactionStatement;
+        if (s.session) {
+          if (s.isolationLevel) this.settings.set("default_transaction_isolation", s.isolationLevel);
+          return done([], "SET");
+        }
+        if (!this.block) {
+          this.notices.push({ severity: "WARNING", sqlstate: "25P01", message: "SET TRANSACTION can only be used in transaction blocks" });
+          return done([], "SET");
+        }
+        if (this.failed) throw abortedBlock();
+        if (this.tx && s.isolationLevel) throw new SqlStateError("SET TRANSACTION ISOLATION LEVEL must be called before any query", "25001");
+        this.modes = { ...this.modes, ...modesOf(s) };
+        return done([], "SET");
+      }
+      case "commit": {
+        if (!this.block) {
+          this.notices.push({ severity: "WARNING", sqlstate: "25P01", message: "there is no transaction in progress" });
+          return done([], "COMMIT");
+        }
+        const tx = this.tx;
+        const failed = this.failed;
+        this.resetBlock();
+        if (failed) {
+          if (tx && tx.state === "active") await tx.rollback();
+          return done([], "ROLLBACK");
+        }
+        if (tx) await tx.commit();
+        return done([], "COMMIT");
+      }
+      case "rollback": {
+        if (!this.block) {
+          this.notices.push({ severity: "WARNING", sqlstate: "25P01", message: "there is no transaction in progress" });
+          return done([], "ROLLBACK");
+        }
+        const tx = this.tx;
+        this.resetBlock();
+        if (tx && tx.state === "active") await tx.rollback();
+        return done([], "ROLLBACK");
+      }
+      case "prepare transaction": {
+        const gid = (stmt as ast.PrepareTransactionStatement).gid;
+        if (!this.block) throw new SqlStateError("PREPARE TRANSACTION can only be used in transaction blocks", "25P01");
+        const tx = this.tx ?? (await this.beginTx());
+        const failed = this.failed;
+        this.resetBlock();
+        if (failed) {
+          if (tx.state === "active") await tx.rollback();
+          return done([], "ROLLBACK");
+        }
+        await tx.prepare(gid);
+        return done([], "PREPARE TRANSACTION");
+      }
+      case "commit prepared":
+      case "rollback prepared": {
+        if (this.block) throw new SqlStateError(`${stmt.type.toUpperCase()} cannot run inside a transaction block`, "25001");
+        const gid = (stmt as ast.CommitPreparedStatement).gid;
+        if (stmt.type === "commit prepared") await this.options.store.commitPrepared(gid);
+        else await this.options.store.rollbackPrepared(gid);
+        return done([], stmt.type.toUpperCase());
+      }
+      default:
+        return this.savepoint(stmt);
+    }
+  }
+
+  private async savepoint(stmt: Statement): Promise<StatementResult> {
+    if (!this.block) throw new SqlStateError(`${stmt.type.toUpperCase()} can only be used in transaction blocks`, "25P01");
+    const tx = this.tx ?? (this.tx = await this.beginTx());
+    const sp = tx as KvTransaction & { savepoint?: (name: string) => void; releaseSavepoint?: (name: string) => void; rollbackToSavepoint?: (name: string) => Promise<void> };
+    const name = (stmt as ast.SavepointStatement).name.name;
+    if (!sp.savepoint || !sp.releaseSavepoint || !sp.rollbackToSavepoint) throw new SqlStateError("savepoints are not supported by this store", "0A000");
+    switch (stmt.type) {
+      case "savepoint":
+        if (this.failed) throw abortedBlock();
+        sp.savepoint(name);
+        return done([], "SAVEPOINT");
+      case "release savepoint":
+        if (this.failed) throw abortedBlock();
+        sp.releaseSavepoint(name);
+        return done([], "RELEASE");
+      default:
+        await sp.rollbackToSavepoint(name);
+        this.failed = false;
+        return done([], "ROLLBACK");
+    }
+  }
+
+  private resetBlock(): void {
+    this.block = false;
+    this.failed = false;
+    this.modes = {};
+    this.tx = undefined;
+  }
+
+  private async endImplicitNow(): Promise<void> {
+    const tx = this.tx;
+    this.tx = undefined;
+    this.openImplicit = 0;
+    if (tx && tx.state === "active") await tx.commit();
+  }
+
+  // ---- utility statements --------------------------------------------------------------------
+
+  private async utility(stmt: Statement): Promise<StatementResult> {
+    switch (stmt.type) {
+      case "set": {
+        const s = stmt as pg.SetGlobalStatement;
+        const value = setValue(s);
+        if (s.variable.name.toLowerCase() === "transaction_isolation") return this.transactionControl({ type: "set transaction", session: false, isolationLevel: value.toLowerCase() } as ast.SetTransactionStatement);
+        this.settings.set(s.variable.name, value);
+        return done([], "SET");
+      }
+      case "reset":
+        this.settings.reset((stmt as ast.ResetStatement).variable.name);
+        return done([], "RESET");
+      case "reset all":
+        this.settings.resetAll();
+        return done([], "RESET");
+      case "show": {
+        const name = (stmt as pg.ShowStatement).variable.name;
+        return done([[this.show(name)]], "SHOW", [textColumn(name.toLowerCase())]);
+      }
+      case "show all":
+        return done(
+          this.settings.all().map(([n, v]) => [n, v]),
+          "SHOW",
+          [textColumn("name"), textColumn("setting")],
+        );
+      default:
+        return this.inTransaction(stmt);
+    }
+  }
+
+  private show(name: string): string {
+    const key = name.toLowerCase();
+    if (key === "transaction_isolation") {
+      const level = this.tx?.isolation ?? this.modes.isolation ?? ISOLATION[this.settings.get("default_transaction_isolation")] ?? "snapshot";
+      return level.replace(/-/g, " ");
+    }
+    if (key === "transaction_read_only") return this.tx?.readOnly || this.modes.readOnly ? "on" : "off";
+    return this.settings.get(name);
+  }
+
+  /** Utility statements that need the transaction: DDL, LOCK. */
+  private async inTransaction(stmt: Statement): Promise<StatementResult> {
+    const implicit = !this.block;
+    if (!this.tx) this.tx = await this.beginTx();
+    const tx = this.tx;
+    if (implicit) this.openImplicit++;
+    try {
+      const catalog = this.catalogOf(tx);
+      catalog.beginStatement();
+      let tag: string;
+      if (isDdl(stmt)) {
+        const r = await runDdl(stmt, catalog);
+        this.notices.push(...r.notices);
+        tag = r.tag;
+      } else if (stmt.type === "lock") {
+        if (implicit) throw new SqlStateError("LOCK TABLE can only be used in transaction blocks", "25P01");
+        const l = stmt as ast.LockStatement;
+        for (const t of l.tables) await catalog.useTable(t.name, lockModeOf(l.mode));
+        tag = "LOCK TABLE";
+      } else {
+        throw new SqlStateError(`${stmt.type.toUpperCase()} is not supported`, "0A000");
+      }
+      await this.endImplicit(implicit, tx, undefined);
+      return done([], tag);
+    } catch (e) {
+      await this.endImplicit(implicit, tx, e);
+      throw e;
+    }
+  }
+
+  // ---- simple query and conveniences ---------------------------------------------------------
+
+  async *query(sql: string): AsyncIterable<StatementResult> {
+    const statements = parseSql(sql);
+    for (const stmt of statements) {
+      const text = sql.slice(stmt.span.start, stmt.span.end);
+      this.cancelled = false;
+      const result = await this.executePrepared(this.lazyPrepared(text, stmt), () => []);
+      try {
+        yield result;
+      } finally {
+        await result.close();
+      }
+    }
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<QueryResult> {
+    let prepared = this.runCache.get(sql) as Prepared | undefined;
+    if (!prepared) {
+      const statements = parseSql(sql);
+      if (statements.length !== 1) throw new SqlStateError(statements.length === 0 ? "empty query" : "cannot run multiple commands with parameters; use query()", "42601");
+      prepared = this.lazyPrepared(sql, statements[0]!);
+      if (isPlannable(prepared.ast)) this.runCache.set(sql, prepared);
+    }
+    this.cancelled = false;
+    const timeout = Number(this.settings.get("statement_timeout"));
+    this.deadline = timeout > 0 ? Date.now() + timeout : 0;
+    const result = await this.executePrepared(prepared, (types) => types.map((t, i) => toParamValue(params[i], t, i)));
+    const rows: (readonly SqlValue[])[] = [];
+    try {
+      for (;;) {
+        const b = await result.fetch();
+        rows.push(...b.rows);
+        if (b.done) break;
+      }
+    } finally {
+      await result.close();
+    }
+    const count = /^(?:INSERT \d+|SELECT|UPDATE|DELETE|COPY|MOVE|FETCH) (\d+)$/.exec(result.commandTag);
+    return { columns: result.columns, rows, commandTag: result.commandTag, ...(count && { rowCount: Number(count[1]) }) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const tx = this.tx;
+    this.tx = undefined;
+    this.block = false;
+    if (tx && tx.state === "active") await tx.rollback();
+  }
+}
+
+function abortedBlock(): SqlStateError {
+  return new SqlStateError("current transaction is aborted, commands ignored until end of transaction block", "25P02");
+}
+
+function modesOf(m: ast.TransactionModes): { isolation?: IsolationLevel; readOnly?: boolean } {
+  return { ...(m.isolationLevel && { isolation: ISOLATION[m.isolationLevel] }), ...(m.writeable && { readOnly: m.writeable === "read only" }) };
+}
+
+function lockModeOf(mode: ast.LockMode): TableLockMode {
+  switch (mode) {
+    case "access share":
+      return "intention-shared";
+    case "row share":
+    case "row exclusive":
+      return "intention-exclusive";
+    case "share update exclusive":
+    case "share row exclusive":
+      return "shared-intention-exclusive";
+    case "share":
+      return "shared";
+    default:
+      return "exclusive";
+  }
+}
+
+function setValue(s: pg.SetGlobalStatement): string {
+  const v = s.set as { type: string; value?: unknown; values?: { value: unknown }[] };
+  if (v.type === "default") return "";
+  if (v.type === "list" && v.values) return v.values.map((x) => String(x.value)).join(", ");
+  return String(v.value);
+}
+
+function textColumn(name: string): ResultColumn {
+  return { name, type: TEXT, tableOid: 0, columnNumber: 0 };
+}
+
+function utilityColumns(stmt: Statement): ResultColumn[] {
+  if (stmt.type === "show") return [textColumn((stmt as pg.ShowStatement).variable.name.toLowerCase())];
+  if (stmt.type === "show all") return [textColumn("name"), textColumn("setting")];
+  return [];
+}
+
+function resultColumns(stmt: Statement, logical: LogicalPlan): ResultColumn[] {
+  if (stmt.type === "explain") return [textColumn("QUERY PLAN")];
+  return logical.columns.map((c) => ({ name: c.name, type: c.type, tableOid: c.tableOid, columnNumber: c.columnNumber }));
+}
+
+/** The command tag's first words for a statement. */
+function commandOf(stmt: Statement): string {
+  switch (stmt.type) {
+    case "select":
+    case "values":
+    case "union":
+    case "union all":
+    case "intersect":
+    case "intersect all":
+    case "except":
+    case "except all":
+    case "with":
+      return "SELECT";
+    case "release savepoint":
+      return "RELEASE";
+    case "rollback to savepoint":
+      return "ROLLBACK";
+    case "show all":
+      return "SHOW";
+    case "reset all":
+      return "RESET";
+    case "lock":
+      return "LOCK TABLE";
+    default:
+      return stmt.type.toUpperCase();
+  }
+}
+
+/** A finished result held in memory. */
+function done(rows: Row[], tag: string, columns: readonly ResultColumn[] = []): StatementResult {
+  let at = 0;
+  return {
+    columns,
+    commandTag: tag,
+    async fetch(maxRows?: number) {
+      const n = maxRows && maxRows > 0 ? maxRows : rows.length - at;
+      const out = rows.slice(at, at + n);
+      at += out.length;
+      return { rows: out, done: at >= rows.length };
+    },
+    async close() {
+      at = rows.length;
+    },
+  };
+}
+
+/** A result pulled from an operator tree as the client fetches. */
+class OperatorResult implements StatementResult {
+  private buffer: Row[] = [];
+  private finished = false;
+  private count = 0;
+  private ended = false;
+  private readonly width: number;
+
+  constructor(
+    private readonly op: Operator,
+    readonly columns: readonly ResultColumn[],
+    private readonly stmt: Statement,
+    logical: LogicalPlan,
+    private readonly onEnd: (err: unknown) => Promise<void>,
+    private readonly checkCancel: () => void,
+  ) {
+    this.width = logical.columns.length;
+  }
+
+  get commandTag(): string {
+    const affected = (this.op as { affected?: number }).affected;
+    switch (this.stmt.type) {
+      case "insert":
+        return `INSERT 0 ${affected ?? this.count}`;
+      case "update":
+        return `UPDATE ${affected ?? this.count}`;
+      case "delete":
+        return `DELETE ${affected ?? this.count}`;
+      default:
+        return `SELECT ${this.count}`;
+    }
+  }
+
+  async fetch(maxRows?: number): Promise<{ rows: readonly (readonly SqlValue[])[]; done: boolean }> {
+    const limit = maxRows && maxRows > 0 ? maxRows : Infinity;
+    const out: Row[] = [];
+    try {
+      while (out.length < limit) {
+        if (this.buffer.length === 0) {
+          if (this.finished) break;
+          this.checkCancel();
+          const b = await this.op.next();
+          if (!b) {
+            this.finished = true;
+            break;
+          }
+          this.buffer = b;
+        }
+        const take = Math.min(limit - out.length, this.buffer.length);
+        for (let i = 0; i < take; i++) {
+          const r = this.buffer[i]!;
+          out.push(r.length > this.width ? r.slice(0, this.width) : r);
+        }
+        this.buffer = this.buffer.slice(take);
+      }
+    } catch (e) {
+      await this.end(e);
+      throw e;
+    }
+    this.count += out.length;
+    const isDone = this.finished && this.buffer.length === 0;
+    if (isDone) await this.end(undefined);
+    return { rows: out, done: isDone };
+  }
+
+  private async end(err: unknown): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      await this.op.close();
+    } finally {
+      await this.onEnd(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.end(undefined);
+  }
+}
