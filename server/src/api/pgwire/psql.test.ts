@@ -73,7 +73,7 @@ const CASES: readonly { name: string; run: PsqlRun }[] = [
 ];
 
 function format(name: string, r: PsqlResult, port: number): string {
-  return [`## ${name}`, `exit ${r.code}`, "-- stdout", normalise(r.stdout, port).trimEnd(), "-- stderr", normalise(r.stderr, port).trimEnd()].join("\n");
+  return [`## ${name}`, `exit ${r.code}`, "-- stdout", normalise(r.stdout, port).trimEnd(), "-- stderr", normalise(r.stderr, port).trimEnd()].join("\n").trimEnd();
 }
 
 function parseGolden(text: string): Map<string, string> {
