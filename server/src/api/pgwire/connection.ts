@@ -94,6 +94,17 @@ function defaultReportedSettings(request: StartupRequest, role: Role, serverVers
   ]);
 }
 
+/**
+ * The settings handed to the session factory. client_encoding was checked to need no
+ * conversion, so the session sees the one encoding it speaks ("auto" and "SQL_ASCII" included).
+ */
+function sessionParameters(settings: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+  if (!settings.has("client_encoding")) return settings;
+  const out = new Map(settings);
+  out.set("client_encoding", "UTF8");
+  return out;
+}
+
 export class PgConnection {
   private readonly channel: SocketChannel;
   private session: SqlSession | undefined;
@@ -196,7 +207,7 @@ export class PgConnection {
       user: request.user,
       database: request.database,
       options: request.options,
-      parameters: request.settings,
+      parameters: sessionParameters(request.settings),
     });
     this.session = session;
     this.extended = new ExtendedQuery(this.queryContext(session));
@@ -294,6 +305,8 @@ export class PgConnection {
         this.sendError(e);
         if (EXTENDED_KINDS.has(message.kind)) this.skipUntilSync = true;
       }
+      // Replies to a long pipeline without Sync (ParseComplete, BindComplete...) must not pile up unbounded.
+      await this.channel.maybeFlush();
     }
   }
 

@@ -11,6 +11,8 @@
  *
  * Rewrite the golden file from a running PostgreSQL (trust authentication on TCP):
  *   ALOPEX_PGWIRE_REWRITE=127.0.0.1:5432:postgres npx vitest run src/api/pgwire/protocol-golden.test.ts
+ * Compare another server (e.g. one over the real SQL engine, user alice, trust) with the file:
+ *   ALOPEX_PGWIRE_TRY_PORT=<port> npx vitest run src/api/pgwire/protocol-golden.test.ts -t "another server"
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -211,6 +213,15 @@ function parseGolden(text: string): Map<string, string> {
 }
 
 const rewrite = process.env["ALOPEX_PGWIRE_REWRITE"];
+const realPort = process.env["ALOPEX_PGWIRE_TRY_PORT"];
+
+describe.skipIf(realPort === undefined)("ad hoc: another server", () => {
+  it.each(SCRIPTS.map((s) => [s.name, s] as const))("%s", async (_name, script) => {
+    const golden = parseGolden(fs.readFileSync(GOLDEN, "utf8"));
+    const lines = await runScript(script, { port: Number(realPort), user: "alice", database: "db" });
+    expect(lines.join("\n")).toBe(golden.get(script.name));
+  });
+});
 
 describe.skipIf(rewrite !== undefined)("protocol conversations match PostgreSQL 15", () => {
   let t: TestServer;

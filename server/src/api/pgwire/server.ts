@@ -37,6 +37,9 @@ export const DEFAULT_SERVER_VERSION = "15.0 (Alopex)";
 
 const silentLogger: PgLogger = { log: () => undefined };
 
+/** TCP keepalive after this much silence, so connections to vanished clients end (PostgreSQL leaves it to the OS default). */
+const KEEPALIVE_DELAY_MS = 60_000;
+
 /** How long close() waits for connections to wind down after they were told to end. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -59,7 +62,7 @@ export class PgServer {
     if (options.requireTls && options.tls === undefined) throw new SqlStateError("requireTls needs a TLS certificate and key", "22023");
     this.tlsContext = options.tls === undefined ? undefined : createSecureContext({ cert: options.tls.cert, key: options.tls.key });
     this.registry = new ConnectionRegistry(this.limits.connectionsMax, () => this.random(4).readInt32BE(0));
-    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server = createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS }, (socket) => this.accept(socket));
     this.server.on("error", (e) => this.logger.log("error", "listener error", { error: String(e) }));
   }
 

@@ -4,7 +4,8 @@
  */
 import { connect, type Socket } from "node:net";
 import type { FrontendMessage } from "../frontend-messages.js";
-import { type BackendMessage, encodeMessage, errorFieldsOfBody, splitBackendMessages, startupMessage } from "./frontend-encoder.js";
+import { type BackendMessage, encodeMessage, errorFieldsOfBody, saslInitialResponse, saslResponse, splitBackendMessages, startupMessage } from "./frontend-encoder.js";
+import { ScramClient } from "./scram-client.js";
 
 export class RawClient {
   private buffer = Buffer.alloc(0);
@@ -37,6 +38,21 @@ export class RawClient {
   static async startup(port: number, parameters: Record<string, string> = { user: "alice", database: "db" }): Promise<{ client: RawClient; greeting: BackendMessage[] }> {
     const client = await RawClient.connect(port);
     client.write(startupMessage(parameters));
+    const greeting = await client.readUntil("Z");
+    return { client, greeting };
+  }
+
+  /** Connects and authenticates with SCRAM-SHA-256 (checking the server's proof too); resolves after the first ReadyForQuery. */
+  static async startupScram(port: number, parameters: Record<string, string>, password: string): Promise<{ client: RawClient; greeting: BackendMessage[] }> {
+    const client = await RawClient.connect(port);
+    client.write(startupMessage(parameters));
+    await client.readUntil("R");
+    const scram = new ScramClient(password, "rawclientnonce");
+    client.write(saslInitialResponse("SCRAM-SHA-256", scram.clientFirst()));
+    const [serverFirst] = (await client.readUntil("R")).slice(-1);
+    client.write(saslResponse(scram.clientFinal(serverFirst!.body.subarray(4).toString("utf8"))));
+    const [serverFinal] = (await client.readUntil("R")).slice(-1);
+    if (!scram.verifyServerFinal(serverFinal!.body.subarray(4).toString("utf8"))) throw new Error("the server's SCRAM proof is wrong");
     const greeting = await client.readUntil("Z");
     return { client, greeting };
   }
