@@ -62,8 +62,9 @@ class MessageBuilder {
     return this;
   }
 
-  /** NB: a NUL inside `s` would end the string early on the client; callers pass names and messages without NUL. */
-  cstring(s: string): this {
+  /** A NUL-terminated string. NULs inside `s` are dropped: the client would take the first one as the end. */
+  cstring(text: string): this {
+    const s = text.includes("\0") ? text.replaceAll("\0", "") : text;
     const n = Buffer.byteLength(s, "utf8");
     this.reserve(n + 1);
     this.buf.write(s, this.length, "utf8");

@@ -204,6 +204,11 @@ describe("backend messages", () => {
     expect(errorFieldsOfBody(messages[0]!.body)).toEqual({ S: "ERROR", V: "ERROR", C: "42703", M: 'column "boom" does not exist', D: "d", H: "h", P: "8" });
   });
 
+  it("drops NULs inside strings, which would end them early on the client", () => {
+    const { messages } = splitBackendMessages(be.errorResponse({ severity: "ERROR", sqlstate: "22P02", message: 'invalid input: "a\0b"' }));
+    expect(errorFieldsOfBody(messages[0]!.body).M).toBe('invalid input: "ab"');
+  });
+
   it("writes DataRow values that parse back", () => {
     const { messages } = splitBackendMessages(be.dataRow([Buffer.from("héllo"), null, Buffer.alloc(0)]));
     expect(dataRowValues(messages[0]!.body).map((v) => v?.toString() ?? null)).toEqual(["héllo", null, ""]);
