@@ -303,7 +303,7 @@ export class PgConnection {
         if (e instanceof ProtocolViolation || e instanceof ClientGone) throw e;
         this.sendNotices();
         this.sendError(e);
-        if (EXTENDED_KINDS.has(message.kind)) this.skipUntilSync = true;
+        if (EXTENDED_KINDS.has(message.kind === "Undecodable" ? message.of : message.kind)) this.skipUntilSync = true;
       }
       // Replies to a long pipeline without Sync (ParseComplete, BindComplete...) must not pile up unbounded.
       await this.channel.maybeFlush();

@@ -222,6 +222,18 @@ describe("statement errors and protocol violations", () => {
     client.close();
   });
 
+  it("skips to Sync after an extended message whose text is not UTF-8", async () => {
+    const { client } = await RawClient.startup(t.port);
+    // Parse: type, length 10, name "", query "c\xff", no parameter types.
+    const badParse = Buffer.from("500000000a" + "00" + "63ff00" + "0000", "hex");
+    client.write(badParse);
+    client.send({ kind: "Bind", portal: "", statement: "", paramFormats: [], params: [], resultFormats: [] }, { kind: "Execute", portal: "", maxRows: 0 }, { kind: "Sync" });
+    const got = await client.readUntil("Z");
+    expect(types(got)).toBe("EZ");
+    expect(firstError(got)).toMatchObject({ C: "22021" });
+    client.close();
+  });
+
   it("refuses an unknown parameter type OID", async () => {
     const { client } = await RawClient.startup(t.port);
     client.send({ kind: "Parse", name: "", sql: "SELECT $1", paramTypeOids: [999999] }, { kind: "Sync" });
