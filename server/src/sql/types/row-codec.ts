@@ -298,25 +298,29 @@ function readUtf8(b: Buffer, start: number, end: number): string {
   }
 }
 
+/** A fixed-size payload must be exactly n bytes. (Plain functions, not closures: this runs per value read.) */
+function fixedSize(start: number, end: number, n: number, t: SqlType): void {
+  if (end - start !== n) throw corrupt(`${t.kind} payload of ${end - start} bytes`);
+}
+
+/** A varint payload must end where the varint does. */
+function whole<T>(v: T, end: number, t: SqlType): T {
+  if (varintEnd !== end) throw corrupt(`trailing bytes after ${t.kind}`);
+  return v;
+}
+
 function readPayload(b: Buffer, start: number, end: number, t: SqlType): SqlScalar {
-  const fixed = (n: number) => {
-    if (end - start !== n) throw corrupt(`${t.kind} payload of ${end - start} bytes`);
-  };
-  const whole = <T>(v: T): T => {
-    if (varintEnd !== end) throw corrupt(`trailing bytes after ${t.kind}`);
-    return v;
-  };
   switch (t.kind) {
     case "bool":
-      fixed(1);
+      fixedSize(start, end, 1, t);
       return b[start] !== 0;
     case "int2":
     case "int4":
-      return whole(unzigzag(readVarintAt(b, start, end)));
+      return whole(unzigzag(readVarintAt(b, start, end)), end, t);
     case "int8": {
       if (end - start <= 7) {
         // Up to 49 bits: number arithmetic is exact, and much cheaper than BigInt shifts.
-        return BigInt(whole(unzigzag(readVarintAt(b, start, end))));
+        return BigInt(whole(unzigzag(readVarintAt(b, start, end)), end, t));
       }
       const r = new Reader(b, start, end);
       const z = r.bigVarint();
@@ -324,12 +328,12 @@ function readPayload(b: Buffer, start: number, end: number, t: SqlType): SqlScal
       return z & 1n ? -((z + 1n) >> 1n) : z >> 1n;
     }
     case "float4":
-      fixed(4);
+      fixedSize(start, end, 4, t);
       return b.readFloatLE(start);
     case "float8":
     case "timestamp":
     case "timestamptz":
-      fixed(8);
+      fixedSize(start, end, 8, t);
       return b.readDoubleLE(start);
     case "numeric":
       return readNumeric(new Reader(b, start, end));
@@ -344,11 +348,11 @@ function readPayload(b: Buffer, start: number, end: number, t: SqlType): SqlScal
     case "bytea":
       return Buffer.from(b.subarray(start, end));
     case "date": {
-      const d = whole(unzigzag(readVarintAt(b, start, end)));
+      const d = whole(unzigzag(readVarintAt(b, start, end)), end, t);
       return d === DATE_PLUS_INFINITY ? Infinity : d === DATE_MINUS_INFINITY ? -Infinity : d;
     }
     case "uuid":
-      fixed(16);
+      fixedSize(start, end, 16, t);
       return canonicalUuid(b.toString("hex", start, end));
     case "vector": {
       if ((end - start) % 4 !== 0) throw corrupt("vector payload not a multiple of 4 bytes");
