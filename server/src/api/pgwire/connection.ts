@@ -137,11 +137,6 @@ export class PgConnection {
     this.idleInTransactionTimeoutMs = config.limits.idleInTransactionTimeoutMs;
   }
 
-  /** Whether the connection has a session and is waiting for the client (no statement running). */
-  get idle(): boolean {
-    return this.waiting && this.session !== undefined;
-  }
-
   /** Whether startup and authentication are over. */
   get established(): boolean {
     return this.session !== undefined;

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeStartup, errorFieldsOfBody, passwordMessage, startupMessage } from "./testing/frontend-encoder.js";
+import { encodeMessage, encodeStartup, errorFieldsOfBody, passwordMessage, startupMessage } from "./testing/frontend-encoder.js";
 import { firstError, RawClient, types } from "./testing/raw-client.js";
 import { makeSelfSignedCert, startTestServer, type TestServer } from "./testing/test-server.js";
 
@@ -232,6 +232,13 @@ describe("statement errors and protocol violations", () => {
     expect(types(got)).toBe("EZ");
     expect(firstError(got)).toMatchObject({ C: "22021" });
     client.close();
+  });
+
+  it("answers what a client sent before shutting down its side", async () => {
+    const client = await RawClient.connect(t.port);
+    client.socket.end(Buffer.concat([startupMessage({ user: "alice" }), encodeMessage({ kind: "Query", sql: "SELECT 1" })]));
+    const got = await client.readUntilClosed();
+    expect(types(got).slice(-4)).toBe("TDCZ");
   });
 
   it("refuses an unknown parameter type OID", async () => {

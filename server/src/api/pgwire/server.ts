@@ -62,7 +62,11 @@ export class PgServer {
     if (options.requireTls && options.tls === undefined) throw new SqlStateError("requireTls needs a TLS certificate and key", "22023");
     this.tlsContext = options.tls === undefined ? undefined : createSecureContext({ cert: options.tls.cert, key: options.tls.key });
     this.registry = new ConnectionRegistry(this.limits.connectionsMax, () => this.random(4).readInt32BE(0));
-    this.server = createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS }, (socket) => this.accept(socket));
+    this.server = createServer(
+      // allowHalfOpen: a client that sends its last messages and shuts down its side still gets the answers.
+      { noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS, allowHalfOpen: true },
+      (socket) => this.accept(socket),
+    );
     this.server.on("error", (e) => this.logger.log("error", "listener error", { error: String(e) }));
   }
 

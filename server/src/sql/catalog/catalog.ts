@@ -79,12 +79,14 @@ import {
   encodeIndexKey,
   encodeIndexPrefix,
   encodeRelationRef,
+  encodeVectorKey,
   FIRST_OBJECT_ID,
   indexSpan,
   indexesPrefix,
   indexKey,
   NEXT_ID_KEY,
   prefixSpan,
+  primaryKeyOf,
   type RelationRef,
   relationKey,
   relationLockName,
@@ -136,6 +138,7 @@ import {
   setvalInStore,
   setvalInTransaction,
 } from "./sequences.js";
+import { vectorIndexShape } from "./vector-index.js";
 
 export interface CatalogOptions {
   /**
@@ -828,8 +831,8 @@ export class Catalog {
   // ---- indexes -------------------------------------------------------------------------------
 
   /**
-   * CREATE INDEX: records the index and, for btree, writes an entry for every row (checking
-   * uniqueness, 23505). hnsw indexes are recorded only; the vector layer builds them.
+   * CREATE INDEX: records the index and writes an entry for every row: for btree checking
+   * uniqueness (23505), for hnsw a vector entry per non-NULL vector (the store builds the graphs).
    */
   async createIndex(spec: CreateIndexSpec): Promise<DdlResult<Index>> {
     const ref = await this.resolveForDdl(spec.table, "table", "shared");
@@ -867,7 +870,21 @@ export class Catalog {
     await this.putIndex(index);
     const next = await this.updateTable(table, {});
     if (method === "btree") await this.buildIndex(index, next);
+    else await this.buildVectorIndex(index, next);
     return done(index);
+  }
+
+  private async buildVectorIndex(index: Index, table: Table): Promise<void> {
+    const codec = new RowCodec(table.columns);
+    const { spec, position } = vectorIndexShape(index, table);
+    const hidden = table.primaryKey.length === 0;
+    for await (const e of this.rowsForDdl(table)) {
+      const row = codec.decode(e.value);
+      const vector = row[position];
+      if (vector === null || vector === undefined) continue;
+      const pk = hidden ? decodePrimaryKey(table, e.key) : primaryKeyOf(table, row);
+      await this.tx.putVector(encodeVectorKey(index, table, pk), spec, vector as Float32Array);
+    }
   }
 
   private async buildIndex(index: Index, table: Table): Promise<void> {

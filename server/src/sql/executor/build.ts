@@ -11,6 +11,7 @@ import type { Operator, Row } from "./operator.js";
 import { ScanOperator } from "./scan.js";
 import { SetOpOperator } from "./setop.js";
 import { SortOperator } from "./sort.js";
+import { VectorSearchOperator } from "./vector-search.js";
 import { WindowOperator } from "./window.js";
 
 export function buildOperator(p: PhysicalPlan, ctx: ExecContext): Operator {
@@ -67,7 +68,7 @@ function buildNode(p: PhysicalPlan, ctx: ExecContext): Operator {
     case "delete":
       return new DeleteOperator(build(p.input), p, ctx);
     case "vector search":
-      throw new SqlStateError("vector index search is not available yet", "0A000");
+      return new VectorSearchOperator(p, ctx);
   }
 }
 

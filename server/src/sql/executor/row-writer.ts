@@ -1,10 +1,11 @@
 /**
  * Writes one table's rows and keeps its indexes and uniqueness guards in step: the single place
  * where a row's key, its index entries and its constraints are derived, for INSERT, UPDATE,
- * DELETE, ON CONFLICT and COPY alike.
+ * DELETE, ON CONFLICT and COPY alike. An hnsw index gets one vector entry per row whose vector
+ * is not NULL (keys.ts, encodeVectorKey), written with putVector so the store indexes it.
  */
-import type { KvTransaction } from "../../kv/kv.js";
-import type { Catalog, Index, Table } from "../catalog/index.js";
+import type { KvTransaction, VectorIndexSpec } from "../../kv/kv.js";
+import { type Catalog, encodeVectorKey, type Index, type Table, vectorIndexShape } from "../catalog/index.js";
 import { type SqlValue, formatText, equalValues } from "../types/index.js";
 import { checkNotNull, duplicateKey, indexPositions, pkeyName, uniqueGuardKey, uniqueTaken } from "./constraints.js";
 import { decodeIndexKey, encodeIndexKey, encodePrimaryKey, primaryKeyOf } from "./index-keys.js";
@@ -21,6 +22,7 @@ export interface Conflict {
 
 export class RowWriter {
   private readonly btree: { index: Index; positions: number[] }[];
+  private readonly vectors: { index: Index; spec: VectorIndexSpec; position: number }[];
   private readonly pkPositions: number[];
 
   constructor(
@@ -31,6 +33,7 @@ export class RowWriter {
   ) {
     this.btree = indexes.filter((i) => i.method === "btree").map((index) => ({ index, positions: indexPositions(table, index) }));
     this.pkPositions = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
+    this.vectors = indexes.filter((i) => i.method === "hnsw").map((index) => ({ index, ...vectorIndexShape(index, table) }));
   }
 
   get hasPrimaryKey(): boolean {
@@ -90,7 +93,21 @@ export class RowWriter {
     if (conflict) throw this.conflictError(row, conflict);
     await this.tx.put(key, rowCodecOf(this.table).encode(row));
     for (const { index, positions } of this.btree) await this.putEntry(index, positions, row, rowId);
+    for (const v of this.vectors) await this.putVectorEntry(v, row, rowId);
     return key;
+  }
+
+  private vectorKey(index: Index, row: readonly SqlValue[], rowId: bigint | undefined): Buffer {
+    return encodeVectorKey(index, this.table, this.hasPrimaryKey ? primaryKeyOf(this.table, row) : [rowId!]);
+  }
+
+  private async putVectorEntry(v: RowWriter["vectors"][number], row: readonly SqlValue[], rowId: bigint | undefined): Promise<void> {
+    const vector = row[v.position]!;
+    if (vector !== null) await this.tx.putVector(this.vectorKey(v.index, row, rowId), v.spec, vector as Float32Array);
+  }
+
+  private async deleteVectorEntry(v: RowWriter["vectors"][number], row: readonly SqlValue[], rowId: bigint | undefined): Promise<void> {
+    if (row[v.position] !== null) await this.tx.delete(this.vectorKey(v.index, row, rowId));
   }
 
   private async putEntry(index: Index, positions: number[], row: readonly SqlValue[], rowId: bigint | undefined): Promise<void> {
@@ -112,6 +129,7 @@ export class RowWriter {
   async delete(key: Uint8Array, row: readonly SqlValue[], rowId: bigint | undefined): Promise<void> {
     await this.tx.delete(key);
     for (const { index, positions } of this.btree) await this.deleteEntry(index, positions, row, rowId);
+    for (const v of this.vectors) await this.deleteVectorEntry(v, row, rowId);
   }
 
   /** Replaces a row; the key changes when the primary key does. */
@@ -133,6 +151,13 @@ export class RowWriter {
     for (const { index, positions } of changedIndexes) {
       await this.deleteEntry(index, positions, oldRow, rowId);
       await this.putEntry(index, positions, newRow, rowId);
+    }
+    for (const v of this.vectors) {
+      const column = this.table.columns[v.position]!;
+      if (!moved && same(oldRow[v.position]!, newRow[v.position]!, column.type)) continue;
+      // In place, putVector replaces the entry; a NULL vector or a new key leaves none behind.
+      if (moved || newRow[v.position] === null) await this.deleteVectorEntry(v, oldRow, rowId);
+      await this.putVectorEntry(v, newRow, rowId);
     }
   }
 }

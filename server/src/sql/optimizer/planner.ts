@@ -11,6 +11,7 @@ import type { LogicalPlan } from "../plan/logical.js";
 import type { Estimate, PhysicalPlan } from "../plan/physical.js";
 import { chooseRanges, type IndexChoice } from "./access-path.js";
 import { pushDownPredicates } from "./pushdown.js";
+import { routeVectorSearch } from "./vector-routing.js";
 import { DEFAULT_EQ_SELECTIVITY, DEFAULT_RANGE_SELECTIVITY, DEFAULT_ROW_COUNT, NO_STATS, type StatsSource } from "./stats.js";
 
 export interface PlannerOptions {
@@ -79,7 +80,8 @@ class Planner {
           inner = { ...input, limit: { kind: "const", type: p.limit.type, value: BigInt(Number(p.limit.value ?? 0) + Number(p.offset.value ?? 0)) } };
         }
         const pipelined = inner.kind !== "sort" && inner.kind !== "hash aggregate";
-        return { kind: "limit", input: inner, ...(p.limit && { limit: p.limit }), ...(p.offset && { offset: p.offset }), columns: p.columns, est: { rows, cost: pipelined ? inner.est.cost * frac : inner.est.cost } };
+        const planned: PhysicalPlan = { kind: "limit", input: inner, ...(p.limit && { limit: p.limit }), ...(p.offset && { offset: p.offset }), columns: p.columns, est: { rows, cost: pipelined ? inner.est.cost * frac : inner.est.cost } };
+        return routeVectorSearch(p, planned, { indexes: this.options.indexes, stats: this.stats });
       }
       case "distinct": {
         const input = this.plan(p.input, outerIds);

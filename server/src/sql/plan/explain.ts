@@ -58,6 +58,9 @@ function children(p: PhysicalPlan): PhysicalPlan[] {
   }
 }
 
+/** The distance operator each hnsw operator class orders by. */
+const VECTOR_OPCLASS_OPERATOR: Readonly<Record<string, string>> = { vector_l2_ops: "<->", vector_cosine_ops: "<=>", vector_ip_ops: "<#>" };
+
 const JOIN_NAMES: Record<string, string> = { inner: "", left: "Left ", right: "Right ", full: "Full ", semi: "Semi ", anti: "Anti " };
 
 function title(p: PhysicalPlan): string {
@@ -125,10 +128,16 @@ function details(p: PhysicalPlan): string[] {
       if (p.filter) d.push(`Filter: ${formatExpr(p.filter)}`);
       if (p.lock) d.push(`Lock: FOR ${p.lock.toUpperCase()}`);
       break;
-    case "vector search":
-      d.push(`Order By: distance to ${formatExpr(p.query)}`, `Limit: ${formatExpr(p.k)}`);
-      if (p.filter) d.push(`Filter: ${formatExpr(p.filter)}`);
+    case "vector search": {
+      const column = p.table.columns.find((c) => c.id === p.index.columns[0]?.columnId)?.name ?? "?";
+      const op = VECTOR_OPCLASS_OPERATOR[String(p.index.options.opclass)] ?? "?";
+      d.push(`Order By: (${column} ${op} ${formatExpr(p.query)})`, `Limit: ${formatExpr(p.k)}`);
+      if (p.filter) {
+        d.push(`Filter: ${formatExpr(p.filter)}`);
+        d.push(`Candidates: Limit / ${p.selectivity.toPrecision(3)} (estimated selectivity), exact scan if fewer than Limit pass`);
+      }
       break;
+    }
     case "filter":
       d.push(`Filter: ${formatExpr(p.predicate)}`);
       break;

@@ -43,7 +43,13 @@ export type PhysicalPlan = (
       readonly limit?: ScalarExpr;
     }
   | {
-      /** k nearest rows by a vector distance through an HNSW index, re-checked and filtered. */
+      /**
+       * The k nearest rows by the index's distance to `query`, nearest first, through an HNSW
+       * index (optimizer/vector-routing.ts). With a filter it asks the index for k / selectivity
+       * candidates; when fewer than k rows come back (fewer pass the filter, or the table has
+       * rows with NULL vectors) it scans the table exactly instead, so it returns what the
+       * exact plan would.
+       */
       readonly kind: "vector search";
       readonly table: Table;
       readonly alias: string;
@@ -51,6 +57,8 @@ export type PhysicalPlan = (
       readonly query: ScalarExpr;
       readonly k: ScalarExpr;
       readonly filter?: ScalarExpr;
+      /** Estimated fraction of rows that pass `filter` (1 without one), in (0, 1]. */
+      readonly selectivity: number;
       readonly columns: readonly OutputColumn[];
       readonly rowId?: OutputColumn;
     }
@@ -98,6 +106,12 @@ export type PhysicalPlan = (
   | (Omit<Extract<LogicalPlan, { kind: "update" }>, "input"> & { readonly input: PhysicalPlan })
   | (Omit<Extract<LogicalPlan, { kind: "delete" }>, "input"> & { readonly input: PhysicalPlan })
 ) & { readonly est: Estimate };
+
+/**
+ * The most candidates one filtered vector search asks the HNSW index for (at least k). The
+ * optimizer routes a filter so selective that it would need more to the exact plan.
+ */
+export const MAX_HNSW_CANDIDATES = 1000;
 
 export interface PhysicalCte {
   readonly id: number;
