@@ -166,6 +166,16 @@ export interface KvTransaction {
    * its locks, and can only be finished by `commitPrepared` / `rollbackPrepared` on the store.
    */
   prepare(gid: string): Promise<void>;
+
+  /**
+   * SAVEPOINT: marks the write set so `rollbackToSavepoint` can undo what was written after it.
+   * Names may repeat; the newest of a name wins. Reads and locks taken after it are kept.
+   */
+  savepoint(name: string): void;
+  /** RELEASE SAVEPOINT: forgets the savepoint and every later one (their writes stay). 3B001 if unknown. */
+  releaseSavepoint(name: string): void;
+  /** ROLLBACK TO SAVEPOINT: undoes writes made after it; the savepoint stays. 3B001 if unknown. */
+  rollbackToSavepoint(name: string): Promise<void>;
 }
 
 export interface PreparedTransactionInfo {

@@ -1,3 +1,4 @@
+import { SqlStateError } from "../common/sqlstate-error.js";
 import type {
   IsolationLevel,
   KeyLockMode,
@@ -71,6 +72,11 @@ export class Transaction implements KvTransaction {
   private abortReason: string | undefined;
   /** Bytes of buffered keys and values, held against maxWriteBytes. */
   private writeBytes = 0;
+  /**
+   * Open savepoints, oldest first. Each keeps an undo log: the write each key had when it was
+   * first written after the savepoint (undefined: none), so rolling back costs only what changed.
+   */
+  private readonly savepoints: { name: string; undo: Map<string, PendingWrite | undefined>; writeBytes: number }[] = [];
 
   constructor(
     private readonly host: TxnHost,
@@ -152,7 +158,45 @@ export class Transaction implements KvTransaction {
       throw new TransactionTooLarge(this.maxWriteBytes);
     }
     this.writeBytes = bytes;
+    const top = this.savepoints[this.savepoints.length - 1];
+    if (top && !top.undo.has(k)) top.undo.set(k, previous);
     this.writes.set(k, { key: Buffer.from(key), value, ...(vector && { vector }) });
+  }
+
+  savepoint(name: string): void {
+    this.checkActive();
+    this.savepoints.push({ name, undo: new Map(), writeBytes: this.writeBytes });
+  }
+
+  private findSavepoint(name: string): number {
+    for (let i = this.savepoints.length - 1; i >= 0; i--) if (this.savepoints[i]!.name === name) return i;
+    throw new SqlStateError(`savepoint "${name}" does not exist`, "3B001");
+  }
+
+  releaseSavepoint(name: string): void {
+    this.checkActive();
+    const i = this.findSavepoint(name);
+    // The undo entries move to the enclosing savepoint, where they record the older state.
+    const below = this.savepoints[i - 1];
+    if (below) {
+      for (const sp of this.savepoints.slice(i)) for (const [k, w] of sp.undo) if (!below.undo.has(k)) below.undo.set(k, w);
+    }
+    this.savepoints.length = i;
+  }
+
+  async rollbackToSavepoint(name: string): Promise<void> {
+    this.checkActive();
+    const i = this.findSavepoint(name);
+    for (let j = this.savepoints.length - 1; j >= i; j--) {
+      for (const [k, w] of this.savepoints[j]!.undo) {
+        if (w) this.writes.set(k, w);
+        else this.writes.delete(k);
+      }
+    }
+    const target = this.savepoints[i]!;
+    this.writeBytes = target.writeBytes;
+    target.undo.clear();
+    this.savepoints.length = i + 1;
   }
 
   scan(options: KvScanOptions = {}): KvCursor {
