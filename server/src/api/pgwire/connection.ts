@@ -36,6 +36,7 @@ import type { PgLimits } from "./limits.js";
 import { type QueryContext, sendRows } from "./query-context.js";
 import { SocketChannel } from "./socket-channel.js";
 import { checkClientEncoding, parseMillisecondsSetting, parseStartupParameters, type StartupRequest } from "./startup-parameters.js";
+import type { PgCounters } from "./stats.js";
 import { rowFields } from "./value-format.js";
 
 /** What the session factory is told about the client. */
@@ -69,6 +70,7 @@ export interface ConnectionConfig {
   readonly randomBytes: (n: number) => Buffer;
   readonly mockAuthSecret: Uint8Array;
   readonly serverVersion: string;
+  readonly counters: PgCounters;
 }
 
 const EXTENDED_KINDS = new Set<FrontendMessage["kind"]>(["Parse", "Bind", "Describe", "Execute", "Close", "Flush"]);
@@ -184,7 +186,10 @@ export class PgConnection {
     if (packet === null) return false;
     const request = this.checkStartup(packet);
     const key = this.config.registry.register(this);
-    if (key === undefined) throw new SqlStateError("sorry, too many clients already", "53300");
+    if (key === undefined) {
+      this.config.counters.connectionsRefusedLimit++;
+      throw new SqlStateError("sorry, too many clients already", "53300");
+    }
     this.key = key;
     if (this.config.requireTls && !this.channel.encrypted) {
       throw new SqlStateError(
@@ -212,6 +217,7 @@ export class PgConnection {
     for (const [name, value] of session.reportedSettings) this.reported.set(name, value);
     for (const [name, value] of this.reported) this.channel.send(parameterStatus(name, value));
     this.channel.send(backendKeyData(key.processId, key.secretKey));
+    this.config.counters.sessionsStarted++;
     this.config.logger.log("debug", "connection established", { user: request.user, database: request.database, processId: key.processId });
     await this.sendReadyForQuery();
     return true;
@@ -224,6 +230,7 @@ export class PgConnection {
       if (packet === null) return null;
       switch (packet.kind) {
         case "CancelRequest":
+          this.config.counters.cancelRequests++;
           this.config.registry.cancel(packet.processId, packet.secretKey);
           return null;
         case "GSSENCRequest":
@@ -269,6 +276,7 @@ export class PgConnection {
       });
     } catch (e) {
       if (e instanceof ClientGone) return undefined;
+      this.config.counters.authenticationFailures++;
       this.config.logger.log("info", "authentication failed", { user: request.user, reason: e instanceof Error ? e.message : String(e) });
       throw e;
     }
@@ -471,6 +479,7 @@ export class PgConnection {
   }
 
   private sendError(e: unknown): void {
+    this.config.counters.statementErrors++;
     let fields = errorFieldsOf(e);
     if (fields.sqlstate === "XX000" && sqlstateOf(e) === undefined) {
       this.config.logger.log("error", "unexpected error", { error: e instanceof Error ? (e.stack ?? e.message) : String(e), processId: this.key?.processId });
@@ -483,7 +492,10 @@ export class PgConnection {
   private reportFatal(e: unknown): void {
     if (e instanceof ClientGone || this.ended) return;
     const fields = errorFieldsOf(e, "FATAL");
-    if (sqlstateOf(e) === undefined) {
+    if (e instanceof ProtocolViolation) {
+      this.config.counters.protocolViolations++;
+      this.config.logger.log("info", "protocol violation", { message: e.message, remoteAddress: this.channel.remoteAddress });
+    } else if (sqlstateOf(e) === undefined) {
       this.config.logger.log("error", "connection failed", { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
     this.terminate(fields);

@@ -139,6 +139,10 @@ describe("protocol fuzzing", () => {
     expect(t.server.sessionCount).toBe(0);
     expect(t.db.closedSessions).toBe(t.db.sessions.length);
     expect(t.db.sessions.length).toBeGreaterThan(CASES / 4);
+    const stats = t.server.stats();
+    expect(stats.protocolViolations).toBeGreaterThan(CASES / 10);
+    expect(stats.sessionsStarted).toBe(t.db.sessions.length);
+    expect(stats.pendingConnections).toBe(0);
   });
 
   it("still serves a normal client afterwards", async () => {

@@ -4,3 +4,4 @@ export type { LogLevel, PgLogger, SessionFactory, SessionStartup } from "./conne
 export type { AuthMethod } from "./authenticate.js";
 export { DEFAULT_LIMITS, type PgLimits } from "./limits.js";
 export { makeScramVerifier, parseScramVerifier, verifyScramPassword, type ScramVerifier } from "./scram.js";
+export type { PgServerStats } from "./stats.js";

@@ -290,6 +290,7 @@ describe("pg driver, cancel, timeouts and limits", () => {
     await sendCancel(t.port, processID, secretKey);
     const e = await running;
     expect(e).toMatchObject({ code: "57014", message: "canceling statement due to user request" });
+    expect(t.server.stats().cancelRequests).toBe(2);
     expect((await client.query("SELECT 1")).rowCount).toBe(1);
     await client.end();
   });
@@ -318,6 +319,7 @@ describe("pg driver, cancel, timeouts and limits", () => {
     const clients = [await connected(t.port), await connected(t.port), await connected(t.port)];
     const e = await connectError(t.port, {});
     expect(e).toMatchObject({ code: "53300", message: "sorry, too many clients already" });
+    expect(t.server.stats().connectionsRefusedLimit).toBe(1);
     await clients[0]!.end();
     await waitFor(() => t.server.sessionCount === 2);
     const again = await connected(t.port);

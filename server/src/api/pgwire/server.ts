@@ -12,6 +12,7 @@ import type { AuthMethod } from "./authenticate.js";
 import { ConnectionRegistry } from "./connection-registry.js";
 import { PgConnection, type PgLogger, type SessionFactory } from "./connection.js";
 import { type PgLimits, resolveLimits } from "./limits.js";
+import { PgCounters, type PgServerStats } from "./stats.js";
 
 export interface PgServerOptions {
   /** Address to listen on (default 127.0.0.1). */
@@ -53,6 +54,7 @@ export class PgServer {
   private readonly random: (n: number) => Buffer;
   private readonly mockAuthSecret: Buffer;
   private closing: Promise<void> | undefined;
+  private readonly counters = new PgCounters();
 
   constructor(private readonly options: PgServerOptions) {
     this.limits = resolveLimits(options.limits);
@@ -91,6 +93,11 @@ export class PgServer {
     return this.registry.size;
   }
 
+  /** Counters since the server started, and the connections now. */
+  stats(): PgServerStats {
+    return { ...this.counters, sessions: this.registry.size, pendingConnections: this.pendingCount() };
+  }
+
   /**
    * Stops accepting connections, lets running statements finish for up to `drainMs`, then
    * cancels what still runs and closes every connection (sessions roll back their open
@@ -113,6 +120,12 @@ export class PgServer {
     this.logger.log("info", "closed", { remaining: this.connections.size });
   }
 
+  private pendingCount(): number {
+    let pending = 0;
+    for (const c of this.connections.keys()) if (!c.established) pending++;
+    return pending;
+  }
+
   private accept(socket: Socket): void {
     // Guards the process: a socket error must never be unhandled, whatever state the connection is in.
     socket.on("error", () => undefined);
@@ -120,9 +133,10 @@ export class PgServer {
       socket.destroy();
       return;
     }
-    let pending = 0;
-    for (const c of this.connections.keys()) if (!c.established) pending++;
+    this.counters.connectionsAccepted++;
+    const pending = this.pendingCount();
     if (pending >= this.limits.pendingConnectionsMax) {
+      this.counters.connectionsDroppedPending++;
       this.logger.log("warn", "too many connections in startup; dropping one", { pending });
       socket.destroy();
       return;
@@ -139,6 +153,7 @@ export class PgServer {
       randomBytes: this.random,
       mockAuthSecret: this.mockAuthSecret,
       serverVersion: this.options.serverVersion ?? DEFAULT_SERVER_VERSION,
+      counters: this.counters,
     });
     const done = connection.run().finally(() => this.connections.delete(connection));
     this.connections.set(connection, done);
