@@ -9,6 +9,7 @@
  */
 import { andAll, type ColumnId, columnsOf, conjuncts, hasSubquery, isVolatile, mapExpr, type ScalarExpr } from "../plan/expr.js";
 import type { LogicalPlan } from "../plan/logical.js";
+import { impliedEqualities } from "./equivalence.js";
 
 export function pushDownPredicates(p: LogicalPlan): LogicalPlan {
   return push(p, []);
@@ -40,6 +41,7 @@ function push(p: LogicalPlan, preds: ScalarExpr[]): LogicalPlan {
     case "filter": {
       // Volatile conditions must run once per row in place; keep them here.
       const mine = conjuncts(p.predicate);
+      mine.push(...impliedEqualities([...mine, ...preds], p.input));
       const movable = mine.filter((c) => !isVolatile(c));
       const fixed = mine.filter((c) => isVolatile(c));
       return filtered(push(p.input, [...preds, ...movable]), fixed);
@@ -67,10 +69,13 @@ function push(p: LogicalPlan, preds: ScalarExpr[]): LogicalPlan {
     case "aggregate": {
       // A condition on grouping columns only can filter rows before grouping.
       const byId = new Map(p.groupBy.map((g, i) => [p.columns[i]!.id, g] as const));
+      const aggregateIds = new Set(p.aggregates.map((a) => a.id));
       const down: ScalarExpr[] = [];
       const stay: ScalarExpr[] = [];
       for (const c of preds) {
-        const subst = substitute(c, byId);
+        // HAVING count(*) > 1 reads an aggregate's value: it cannot run before grouping.
+        const readsAggregate = [...columnsOf(c)].some((id) => aggregateIds.has(id));
+        const subst = readsAggregate ? undefined : substitute(c, byId);
         if (subst && p.groupBy.length > 0 && !hasSubquery(subst)) down.push(subst);
         else stay.push(c);
       }
