@@ -8,13 +8,14 @@ import { SqlStateError } from "../../common/sqlstate-error.js";
 import type * as pg from "pgsql-ast-parser";
 import { isAggregateName, resolveAggregate } from "../functions/aggregates.js";
 import { lookupFunction, lookupOperator, type ResolvedFunction, substringArgs } from "../functions/index.js";
-import type { Expr, Statement, WindowSpec } from "../parser/index.js";
-import { BOOL, type ScalarExpr } from "../plan/expr.js";
+import type { Expr, FrameBound, Statement, WindowSpec } from "../parser/index.js";
+import { BOOL, columnsOf, type ScalarExpr } from "../plan/expr.js";
 import type { AggregateCall, LogicalPlan, SortKey, WindowCall, WindowFrameSpec } from "../plan/logical.js";
 import { freeColumns } from "../plan/columns.js";
-import { INT4, INT8, Numeric, NUMERIC, type SqlType, TEXT, UNKNOWN, typeFromName, DATE, NULL_TYPE, formatType } from "../types/index.js";
+import { canCast, FLOAT8, INT2, INT4, INT8, Numeric, NUMERIC, type SqlType, TEXT, UNKNOWN, typeFromName, DATE, NULL_TYPE, formatType } from "../types/index.js";
 import type { AnalyzerContext } from "./context.js";
 import { coerce, isUnknownType, unify } from "./coerce.js";
+import { exprKey } from "./expr-key.js";
 import type { Scope } from "./scope.js";
 import { isWindowFunctionName, resolveWindowFunction } from "./window-functions.js";
 
@@ -24,6 +25,8 @@ export interface QueryBlock {
   readonly windows: WindowCall[];
   /** Set while analysing an aggregate's arguments (nested aggregates are an error). */
   inAggregate: boolean;
+  /** Set while analysing a window call's arguments or its PARTITION BY / ORDER BY (no window calls there). */
+  inWindow?: "arguments" | "definition";
 }
 
 export interface ExprEnv {
@@ -314,6 +317,7 @@ async function call(c: pg.ExprCall, env: ExprEnv): Promise<ScalarExpr> {
   if (c.function.schema && c.function.schema !== "pg_catalog") throw new SqlStateError(`schema "${c.function.schema}" does not exist`, "3F000");
   if (over) return windowCall(c, name, over, env);
   if (isAggregateName(name)) return aggregateCall(c, name, env);
+  if (isWindowFunctionName(name)) throw new SqlStateError(`window function ${name} requires an OVER clause`, "42809");
   if (c.distinct || c.filter || c.orderBy) throw new SqlStateError(`${name.toUpperCase()} specified, but ${name} is not an aggregate function`, "42809");
   if (SPECIAL_FUNCTIONS.has(name)) return specialCall(c, name, env);
   const args = await Promise.all(c.args.map((a) => analyzeExpr(a, env)));
@@ -363,12 +367,18 @@ async function specialCall(c: pg.ExprCall, name: string, env: ExprEnv): Promise<
 }
 
 function requireBlock(env: ExprEnv, what: "aggregate" | "window"): asserts env is ExprEnv & { block: QueryBlock } {
-  if (!env.block) {
-    throw new SqlStateError(`${what} functions are not allowed in ${env.clause}`, what === "aggregate" ? "42803" : "42P20");
+  if (what === "window") {
+    // Frame offsets are analysed as clause "window ROWS" (RANGE, GROUPS): part of the window definition.
+    const inDefinition = env.block?.inWindow === "definition" || env.clause.startsWith("window ");
+    if (!env.block || env.clause === "HAVING" || inDefinition) {
+      throw new SqlStateError(`window functions are not allowed in ${inDefinition ? "window definitions" : env.clause}`, "42P20");
+    }
   }
+  if (!env.block) throw new SqlStateError(`aggregate functions are not allowed in ${env.clause}`, "42803");
   if (env.block.inAggregate) {
-    throw new SqlStateError(what === "aggregate" ? "aggregate function calls cannot be nested" : "aggregate function calls cannot contain window function calls", what === "aggregate" ? "42803" : "42803");
+    throw new SqlStateError(what === "aggregate" ? "aggregate function calls cannot be nested" : "aggregate function calls cannot contain window function calls", "42803");
   }
+  if (what === "window" && env.block.inWindow === "arguments") throw new SqlStateError("window function calls cannot be nested", "42P20");
 }
 
 async function aggregateArgs(c: pg.ExprCall, env: ExprEnv & { block: QueryBlock }): Promise<ScalarExpr[]> {
@@ -419,13 +429,27 @@ export function sortKey(expr: ScalarExpr, o: pg.OrderByStatement): SortKey {
 
 async function windowCall(c: pg.ExprCall, name: string, over: WindowSpec, env: ExprEnv): Promise<ScalarExpr> {
   requireBlock(env, "window");
-  if (!isAggregateName(name) && !isWindowFunctionName(name)) {
+  const aggregate = isAggregateName(name);
+  if (!aggregate && !isWindowFunctionName(name)) {
     throw new SqlStateError(`OVER specified, but ${name} is not a window function nor an aggregate function`, "42809");
   }
-  const args = await aggregateArgs(c, env);
+  if (c.distinct && c.distinct !== "all") throw new SqlStateError("DISTINCT is not implemented for window functions", "0A000");
+  if (c.orderBy) throw new SqlStateError("aggregate ORDER BY is not implemented for window functions", "0A000");
+  if (c.filter && !aggregate) throw new SqlStateError("FILTER is not implemented for non-aggregate window functions", "0A000");
+  const block = env.block;
+  const within = async <T>(mode: "arguments" | "definition", f: () => Promise<T>): Promise<T> => {
+    block.inWindow = mode;
+    try {
+      return await f();
+    } finally {
+      block.inWindow = undefined;
+    }
+  };
+  // Aggregates may appear in the arguments and the definition (`sum(count(*)) OVER ()`); they are computed first.
+  const args = await within("arguments", () => windowArgs(c, aggregate, env));
   let type: SqlType;
   let coerced: ScalarExpr[];
-  if (isWindowFunctionName(name)) {
+  if (!aggregate) {
     const r = resolveWindowFunction(name, args.map((a) => a.type));
     type = r.returnType;
     coerced = args.map((a, i) => coerce(a, r.argTypes[i] ?? a.type, "implicit", env.ctx.params));
@@ -434,24 +458,83 @@ async function windowCall(c: pg.ExprCall, name: string, over: WindowSpec, env: E
     type = agg.returnType;
     coerced = args.map((a, i) => coerce(a, agg.argTypes[i] ?? a.type, "implicit", env.ctx.params));
   }
-  env.block.inAggregate = true;
-  try {
-    const partitionBy = await Promise.all((over.partitionBy ?? []).map((p) => analyzeExpr(p, env)));
-    const orderBy = over.orderBy ? await sortKeys(over.orderBy, env) : [];
-    const filter = c.filter ? boolOperand(await analyzeExpr(c.filter, env), "FILTER", env) : undefined;
-    const frame = over.frame ? await frameSpec(over.frame, env) : undefined;
-    const id = env.ctx.newColumnId();
-    env.block.windows.push({ id, name, args: coerced, distinct: !!c.distinct && c.distinct !== "all", ...(filter && { filter }), partitionBy, orderBy, ...(frame && { frame }), type });
-    return { kind: "column", id, type, name };
-  } finally {
-    env.block.inAggregate = false;
-  }
+  const partitionBy = await within("definition", () => Promise.all((over.partitionBy ?? []).map((p) => analyzeExpr(p, env))));
+  const orderBy = over.orderBy ? await within("definition", () => sortKeys(over.orderBy!, env)) : [];
+  const filter = c.filter ? boolOperand(await analyzeExpr(c.filter, { ...env, block: undefined, clause: "FILTER" }), "FILTER", env) : undefined;
+  const frame = over.frame ? await frameSpec(over.frame, orderBy, env) : undefined;
+  const id = env.ctx.newColumnId();
+  env.block.windows.push({ id, name, args: coerced, distinct: false, ...(filter && { filter }), partitionBy, orderBy, ...(frame && { frame }), type });
+  return { kind: "column", id, type, name };
 }
 
-async function frameSpec(f: NonNullable<WindowSpec["frame"]>, env: ExprEnv): Promise<WindowFrameSpec> {
-  const bound = async (b: (typeof f)["start"]): Promise<WindowFrameSpec["start"]> =>
-    b.type === "preceding" || b.type === "following" ? { kind: b.type, offset: await analyzeExpr(b.offset, env) } : { kind: b.type };
+async function windowArgs(c: pg.ExprCall, aggregate: boolean, env: ExprEnv): Promise<ScalarExpr[]> {
+  const star = c.args.length === 1 && (c.args[0] as AnyExpr).type === "ref" && (c.args[0] as pg.ExprRef).name === "*" && !(c.args[0] as pg.ExprRef).table;
+  if (star && aggregate) return [];
+  return Promise.all(c.args.map((a) => analyzeExpr(a, env)));
+}
+
+/**
+ * A frame with its bounds checked as PostgreSQL's grammar and transformFrameOffset check them:
+ * ROWS and GROUPS offsets are bigint; a RANGE offset needs a single ORDER BY column whose type
+ * it can be added to (integers, floats, numeric); offsets must not read the query's own columns.
+ */
+async function frameSpec(f: NonNullable<WindowSpec["frame"]>, orderBy: readonly SortKey[], env: ExprEnv): Promise<WindowFrameSpec> {
+  const bad = (message: string) => new SqlStateError(message, "42P20");
+  if (f.start.type === "unbounded following") throw bad("frame start cannot be UNBOUNDED FOLLOWING");
+  if (f.end.type === "unbounded preceding") throw bad("frame end cannot be UNBOUNDED PRECEDING");
+  if (f.start.type === "current row" && f.end.type === "preceding") throw bad("frame starting from current row cannot have preceding rows");
+  if (f.start.type === "following" && f.end.type === "current row") throw bad("frame starting from following row cannot end with current row");
+  if (f.start.type === "following" && f.end.type === "preceding") throw bad("frame starting from following row cannot have preceding rows");
+  if (f.mode === "groups" && orderBy.length === 0) throw bad("GROUPS mode requires an ORDER BY clause");
+  const hasOffset = (b: FrameBound) => b.type === "preceding" || b.type === "following";
+  if (f.mode === "range" && (hasOffset(f.start) || hasOffset(f.end)) && new Set(orderBy.map((k) => exprKey(k.expr))).size !== 1) {
+    throw bad("RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column");
+  }
+  const modeName = f.mode.toUpperCase();
+  const offsetEnv: ExprEnv = { scope: env.scope, ctx: env.ctx, clause: `window ${modeName}`, subquery: env.subquery };
+  const own = new Set([...env.scope.relations.flatMap((r) => r.columns.map((c) => c.id)), ...[...env.scope.merged.values()].map((c) => c.id)]);
+  const bound = async (b: FrameBound): Promise<WindowFrameSpec["start"]> => {
+    if (b.type !== "preceding" && b.type !== "following") return { kind: b.type };
+    const e = await analyzeExpr(b.offset, offsetEnv);
+    for (const id of columnsOf(e)) if (own.has(id)) throw new SqlStateError(`argument of ${modeName} must not contain variables`, "42P10");
+    return { kind: b.type, offset: f.mode === "range" ? rangeOffset(e, orderBy[0]!.expr.type, env) : rowsOffset(e, modeName, env) };
+  };
   return { mode: f.mode, start: await bound(f.start), end: await bound(f.end), ...(f.exclude && { exclude: f.exclude }) };
+}
+
+function rowsOffset(e: ScalarExpr, modeName: string, env: ExprEnv): ScalarExpr {
+  if (!isUnknownType(e.type) && !canCast(e.type, INT8, "assignment")) {
+    throw new SqlStateError(`argument of ${modeName} must be type bigint, not type ${formatType(e.type)}`, "42804");
+  }
+  return coerce(e, INT8, "assignment", env.ctx.params);
+}
+
+/** The offset types in_range accepts for an ORDER BY type (PostgreSQL's btree in_range support functions). */
+const RANGE_OFFSET_TYPES: Partial<Record<SqlType["kind"], readonly SqlType[]>> = {
+  int2: [INT8, INT4, INT2],
+  int4: [INT8, INT4, INT2],
+  int8: [INT8],
+  float4: [FLOAT8],
+  float8: [FLOAT8],
+  numeric: [NUMERIC],
+};
+
+/** Like transformFrameOffset: the offset's own type if in_range takes it, else the one type it coerces to. */
+function rangeOffset(e: ScalarExpr, keyType: SqlType, env: ExprEnv): ScalarExpr {
+  const candidates = RANGE_OFFSET_TYPES[keyType.kind];
+  // PostgreSQL measures dates and timestamps with interval offsets, a type Alopex does not have.
+  const intervalOnly = keyType.kind === "date" || keyType.kind === "timestamp" || keyType.kind === "timestamptz";
+  if (!candidates && !intervalOnly) throw new SqlStateError(`RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${formatType(keyType)}`, "0A000");
+  const preferred = isUnknownType(e.type) ? keyType.kind : e.type.kind;
+  const exact = candidates?.find((t) => t.kind === preferred);
+  // An untyped literal or parameter takes the column's type if in_range has it, else the one candidate.
+  const usable = exact ? [exact] : (candidates ?? []).filter((t) => isUnknownType(e.type) || canCast(e.type, t, "implicit"));
+  if (usable.length !== 1) {
+    throw new SqlStateError(`RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${formatType(keyType)} and offset type ${formatType(e.type)}`, "0A000", {
+      hint: "Cast the offset value to an appropriate type.",
+    });
+  }
+  return coerce(e, usable[0]!, "implicit", env.ctx.params);
 }
 
 async function subquery(mode: "scalar" | "exists" | "any" | "all", stmt: Statement, env: ExprEnv, input?: ScalarExpr, op?: string): Promise<ScalarExpr> {

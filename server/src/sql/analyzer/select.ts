@@ -269,8 +269,9 @@ async function analyzeSelect(s: pg.SelectFromStatement, ctx: AnalyzerContext, ou
       columns: [...groupCols, ...block.aggregates.map((a) => ({ id: a.id, name: a.name, type: a.type, tableOid: 0, columnNumber: 0 }))],
     };
     const keys = new Map(groupBy.map((g, i) => [exprKey(g), groupCols[i]!] as const));
-    const fromIds = new Set(scope.relations.flatMap((r) => r.columns.map((c) => c.id)));
-    if (plan.kind === "scan" && plan.rowId) fromIds.add(plan.rowId.id);
+    // FROM columns by id, with the name PostgreSQL's "must appear in the GROUP BY clause" error gives them.
+    const fromIds = new Map(scope.relations.flatMap((r) => r.columns.map((c) => [c.id, r.name === undefined ? c.name : `${r.name}.${c.name}`] as const)));
+    if (plan.kind === "scan" && plan.rowId) fromIds.set(plan.rowId.id, plan.rowId.name);
     rewrite = (e) => groupedRewrite(e, keys, fromIds);
     plan = aggPlan;
     if (having) plan = { kind: "filter", input: plan, predicate: rewrite(having), columns: plan.columns };
@@ -353,11 +354,12 @@ async function applyLimit(plan: LogicalPlan, limit: pg.LimitStatement | undefine
 }
 
 /** Replaces grouped expressions by the aggregate's output columns; any other FROM column is an error. */
-function groupedRewrite(e: ScalarExpr, keys: ReadonlyMap<string, OutputColumn>, fromIds: ReadonlySet<ColumnId>): ScalarExpr {
+function groupedRewrite(e: ScalarExpr, keys: ReadonlyMap<string, OutputColumn>, fromIds: ReadonlyMap<ColumnId, string>): ScalarExpr {
   const hit = keys.get(exprKey(e));
   if (hit) return columnRefOf(hit);
   if (e.kind === "column") {
-    if (fromIds.has(e.id)) throw new SqlStateError(`column "${e.name}" must appear in the GROUP BY clause or be used in an aggregate function`, "42803");
+    const name = fromIds.get(e.id);
+    if (name !== undefined) throw new SqlStateError(`column "${name}" must appear in the GROUP BY clause or be used in an aggregate function`, "42803");
     return e;
   }
   if (e.kind === "const" || e.kind === "param" || e.kind === "subquery") return e;

@@ -49,7 +49,11 @@ function exprsOf(p: PhysicalPlan): ScalarExpr[] {
       }
       break;
     case "window":
-      for (const w of p.windows) out.push(...w.args, ...w.partitionBy, ...w.orderBy.map((k) => k.expr));
+      for (const w of p.windows) {
+        out.push(...w.args, ...w.partitionBy, ...w.orderBy.map((k) => k.expr));
+        add(w.filter);
+        for (const b of w.frame ? [w.frame.start, w.frame.end] : []) if ("offset" in b) add(b.offset);
+      }
       break;
     case "sort":
       out.push(...p.keys.map((k) => k.expr));
