@@ -240,9 +240,11 @@ describe("vector search in SQL", () => {
         expect((await db.sql(`EXPLAIN ${s}`)).rows.map((r) => r[0]).join("\n"), s).toContain("Vector Search");
         expect((await db.sql(s)).rows, `${opclass}: ${s}`).toEqual(exact[i]);
       }
-      // Another metric's operator cannot use the index.
+      // Another metric's operator, a descending order, a second sort key or no LIMIT cannot use the index.
       const other = op === "<->" ? "<=>" : "<->";
-      expect((await db.sql(`EXPLAIN SELECT id FROM t ORDER BY v ${other} '[1,2]' LIMIT 3`)).rows.map((r) => r[0]).join("\n")).not.toContain("Vector Search");
+      for (const order of [`v ${other} '[1,2]' LIMIT 3`, `v ${op} '[1,2]' DESC LIMIT 3`, `v ${op} '[1,2]', id LIMIT 3`, `v ${op} '[1,2]'`]) {
+        expect((await db.sql(`EXPLAIN SELECT id FROM t ORDER BY ${order}`)).rows.map((r) => r[0]).join("\n"), order).not.toContain("Vector Search");
+      }
     }
   });
 });
