@@ -10,8 +10,11 @@
  * lag/lead see the whole partition; first/last/nth_value and aggregates see the frame (default
  * RANGE UNBOUNDED PRECEDING .. CURRENT ROW, peers included). Frame offsets are evaluated once,
  * before any row is read. Aggregates over frames that only grow (UNBOUNDED PRECEDING, no
- * EXCLUDE) are accumulated incrementally, so the default frame is linear; other frames are
- * re-aggregated per row, reusing the previous value when the frame did not change.
+ * EXCLUDE) are accumulated incrementally, so the default frame is linear, and so are frames
+ * that only shrink (.. UNBOUNDED FOLLOWING) for aggregates indifferent to the order they are
+ * fed; other frames are re-aggregated per row (as PostgreSQL does for aggregates without an
+ * inverse transition, like min, max or float sums), reusing the previous value when the frame
+ * did not change.
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import { type Accumulator, resolveAggregate } from "../functions/aggregates.js";
@@ -24,7 +27,7 @@ import { compileExpr, compilePredicate, type Evaluator, type Layout, layoutOf } 
 import type { ExecContext } from "./context.js";
 import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
 import { keyComparator, type RowComparator } from "./sort.js";
-import { type Bound, DEFAULT_FRAME, type Frame, frameEnd, type FramePartition, frameSegments, inRangeFor, peerGroups, rangeKeys } from "./window-frame.js";
+import { type Bound, DEFAULT_FRAME, type Frame, frameEnd, type FramePartition, frameSegments, frameStart, inRangeFor, peerGroups, rangeKeys } from "./window-frame.js";
 
 export class WindowOperator implements Operator {
   private readonly windows: CompiledWindow[];
@@ -100,6 +103,8 @@ interface CompiledWindow {
   readonly accumulator: (() => Accumulator) | undefined;
   /** Aggregates skip rows whose first argument is NULL (strict transition functions). */
   readonly strict: boolean;
+  /** Aggregates whose result does not depend on the order rows are fed in (exact, and equal values are identical). */
+  readonly orderInsensitive: boolean;
   readonly compute: PartitionFunction;
 }
 
@@ -119,8 +124,32 @@ function compileWindow(call: WindowCall, layout: Layout, ctx: ExecContext): Comp
     filter: compilePredicate(call.filter, layout, ctx),
     accumulator: resolved && (() => resolved.create()),
     strict: call.args.length > 0 && call.name !== "json_agg" && call.name !== "jsonb_agg",
+    orderInsensitive: resolved !== undefined && orderInsensitive(call),
     compute: windowFunction ?? aggregateValues,
   };
+}
+
+const EXACT_SUMS = new Set(["int2", "int4", "int8", "numeric"]);
+/** Types whose equal values print alike (not numeric 1.0 = 1.00, float -0 = 0, char's padding, ...). */
+const PLAIN_ORDER = new Set(["int2", "int4", "int8", "date", "timestamp", "timestamptz", "text", "varchar", "bool", "uuid"]);
+
+function orderInsensitive(call: WindowCall): boolean {
+  const t = call.args[0]?.type.kind;
+  switch (call.name) {
+    case "count":
+    case "bool_and":
+    case "bool_or":
+    case "every":
+      return true;
+    case "sum":
+    case "avg":
+      return t !== undefined && EXACT_SUMS.has(t);
+    case "min":
+    case "max":
+      return t !== undefined && PLAIN_ORDER.has(t);
+    default:
+      return false;
+  }
 }
 
 /** Evaluates the frame's offsets (constants or parameters: the analyzer admits no columns). */
@@ -314,6 +343,23 @@ function aggregateValues(v: PartitionView): SqlValue[] {
         continue;
       }
       while (added < end) add(acc, added++);
+      out[p] = acc.result();
+    }
+    return out;
+  }
+  if (v.frame.end.kind === "unbounded following" && !v.frame.exclude && v.window.orderInsensitive) {
+    // Frames that only shrink from the front, for aggregates indifferent to feed order: one
+    // accumulator, fed from the back as the start moves back (CURRENT ROW .. UNBOUNDED FOLLOWING).
+    const acc = create();
+    let from = v.size;
+    for (let p = v.size - 1; p >= 0; p--) {
+      const start = frameStart(v.frame, v, p);
+      if (start > from) throw new SqlStateError("internal error: window frame start moved backwards", "XX000");
+      if (p < v.size - 1 && start === from) {
+        out[p] = out[p + 1]!;
+        continue;
+      }
+      while (from > start) add(acc, --from);
       out[p] = acc.result();
     }
     return out;
