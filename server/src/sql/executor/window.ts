@@ -5,6 +5,7 @@
  * Output rows are the input rows with one column per call appended, in plan.windows order; they
  * come out partition by partition in the window order of the call with the most PARTITION BY and
  * ORDER BY keys (partitions by ascending key), which is what PostgreSQL gives for one window.
+ * NB: the input is held in memory whole; unlike sorts, windows do not spill past work_mem.
  *
  * Semantics follow PostgreSQL's nodeWindowAgg.c and windowfuncs.c: ranking functions and
  * lag/lead see the whole partition; first/last/nth_value and aggregates see the frame (default
