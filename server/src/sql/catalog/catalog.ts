@@ -93,6 +93,7 @@ import {
   ROLES_PREFIX,
   roleKey,
   rowIdStateKey,
+  statsKey,
   SEQUENCES_PREFIX,
   sequenceKey,
   sequenceStateKey,
@@ -409,6 +410,30 @@ export class Catalog {
       if (now.id === table.id && now.version === table.version) return now;
       table = now;
     }
+  }
+
+  /**
+   * A table's optimizer statistics as `decode` makes them of the stored bytes, or undefined if
+   * it was never analysed. Cached per catalog version like every entry (ANALYZE writes a new
+   * version), so `decode` must return an immutable value and be the same function every time.
+   */
+  tableStatistics<T>(tableId: number, decode: (bytes: Uint8Array) => T): Promise<T | undefined> {
+    return this.load(`stats:${tableId}`, async () => {
+      const bytes = await this.tx.get(statsKey(tableId));
+      return bytes === undefined ? undefined : decode(bytes);
+    });
+  }
+
+  /**
+   * ANALYZE: stores a table's statistics. A catalog change like DDL (it takes the version lock
+   * and writes a new version, which is how cached statistics and plans made with them are
+   * renewed); `encode` gets the new catalog version counter to stamp them with.
+   */
+  async putTableStatistics(tableId: number, encode: (version: number) => Buffer): Promise<void> {
+    await this.beginDdl();
+    await this.changed();
+    await this.put(statsKey(tableId), encode(await this.version()));
+    this.forget(`stats:${tableId}`);
   }
 
   // ---- DDL plumbing --------------------------------------------------------------------------
@@ -744,6 +769,8 @@ export class Catalog {
     await this.markDropped(table.id, [tableDataSpan(table.id), prefixSpan(rowIdStateKey(table.id))]);
     this.remember(`table:${table.id}`, undefined);
     this.remember(`indexes:${table.id}`, Object.freeze([]));
+    await this.del(statsKey(table.id));
+    this.forget(`stats:${table.id}`);
     this.forget("tables");
     return done(table);
   }

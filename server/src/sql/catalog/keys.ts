@@ -18,6 +18,7 @@
  *     [0, "seqval", id]                  → [last value, is_called]   written outside DDL (nextval)
  *     [0, "rowid", tableId]              → [last row id, true]        hidden row ids, like a sequence
  *     [0, "role", name]                  → role (JSON)
+ *     [0, "stats", tableId]              → optimizer statistics of a table (JSON), written by ANALYZE
  *     [0, "dropped", id]                 → [start, end, ...]: key ranges a dropped relation left,
  *                                          awaiting purge (rows, index entries, sequence state)
  *
@@ -67,6 +68,7 @@ export const roleKey = (name: string) => encodeTuple([CATALOG, "role", name]);
 export const ROLES_PREFIX = encodeTuple([CATALOG, "role"]);
 export const droppedKey = (id: number) => encodeTuple([CATALOG, "dropped", big(id)]);
 export const DROPPED_PREFIX = encodeTuple([CATALOG, "dropped"]);
+export const statsKey = (tableId: number) => encodeTuple([CATALOG, "stats", big(tableId)]);
 
 /** The range of keys starting with `prefix`. */
 export function prefixSpan(prefix: Buffer): { start: Buffer; end: Buffer } {

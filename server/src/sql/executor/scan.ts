@@ -77,6 +77,8 @@ export class ScanOperator implements Operator {
     // IN lists may repeat a value or overlap: read each key range once, in key order.
     out.sort((a, b) => Buffer.compare(a.start as Buffer, b.start as Buffer));
     this.ranges = out.filter((r, i) => i === 0 || Buffer.compare(r.start as Buffer, out[i - 1]!.start as Buffer) !== 0);
+    // A reverse scan delivers descending key order across its ranges too.
+    if (p.reverse) this.ranges.reverse();
   }
 
   async next(): Promise<Row[] | null> {

@@ -9,7 +9,9 @@ import type { AggregateCall, JoinType, LogicalPlan, OutputColumn, RowLockMode, S
 export interface Estimate {
   /** Rows the node is expected to produce. */
   readonly rows: number;
-  /** Total cost to produce them all (abstract units: one sequential row read is 1). */
+  /** Cost before the first row comes out (what a LIMIT always pays); absent: 0. */
+  readonly startup?: number;
+  /** Total cost to produce them all (abstract units: one sequential row read is 1; optimizer/cost.ts). */
   readonly cost: number;
 }
 

@@ -19,7 +19,9 @@ import { Catalog, type CatalogCache, type Index, SequenceSession } from "../cata
 import { buildOperator } from "../executor/build.js";
 import type { ExecContext, NodeStats } from "../executor/context.js";
 import type { Operator, Row } from "../executor/operator.js";
-import { planQuery } from "../optimizer/planner.js";
+import { analyzeTables } from "../optimizer/analyze.js";
+import { planQuery, type PlannerOptions } from "../optimizer/planner.js";
+import { loadTableStats, statsSourceOf } from "../optimizer/stats-store.js";
 import { NO_STATS, type StatsSource } from "../optimizer/stats.js";
 import { parseSql, type Statement } from "../parser/index.js";
 import type * as ast from "../parser/index.js";
@@ -57,6 +59,10 @@ interface Planned {
   readonly logical: LogicalPlan;
   readonly physical: PhysicalPlan;
   readonly uses: readonly TableUse[];
+  /** What the plan was made with (subqueries are planned with it too). */
+  readonly planner: PlannerOptions;
+  /** Version of the statistics each analysed table had: new statistics mean a new plan. */
+  readonly statsVersions: ReadonlyMap<number, number>;
 }
 
 interface Prepared extends PreparedStatement {
@@ -163,8 +169,11 @@ export class Session implements SqlSession {
     const target = stmt.type === "explain" ? ((stmt as ast.ExplainStatement).statement as Statement) : stmt;
     const logical = await analyzeStatement(target, ctx);
     const indexes = await this.indexesOf(catalog, ctx.tableUses);
-    const physical = planQuery(logical, { indexes: (id) => indexes.get(id) ?? [], stats: this.options.stats ?? NO_STATS });
-    return { logical, physical, uses: ctx.tableUses };
+    const loaded = await loadTableStats(catalog, ctx.tableUses.map((u) => u.id));
+    const planner: PlannerOptions = { indexes: (id) => indexes.get(id) ?? [], stats: statsSourceOf(loaded, this.options.stats ?? NO_STATS) };
+    const physical = planQuery(logical, planner);
+    const statsVersions = new Map([...loaded].map(([id, st]) => [id, st.version] as const));
+    return { logical, physical, uses: ctx.tableUses, planner, statsVersions };
   }
 
   private async indexesOf(catalog: Catalog, uses: readonly TableUse[]): Promise<Map<number, readonly Index[]>> {
@@ -185,6 +194,9 @@ export class Session implements SqlSession {
       }
       if (t.id !== u.id || t.version !== u.version) return false;
     }
+    const loaded = await loadTableStats(catalog, planned.uses.map((u) => u.id));
+    if (loaded.size !== planned.statsVersions.size) return false;
+    for (const [id, st] of loaded) if (planned.statsVersions.get(id) !== st.version) return false;
     return true;
   }
 
@@ -245,7 +257,7 @@ export class Session implements SqlSession {
         p.planned = planned;
       }
       const params = paramsFor(p.paramTypes);
-      const ctx = this.execContext(tx, catalog, params, analyze);
+      const ctx = this.execContext(tx, catalog, params, analyze, planned.planner);
       op = buildOperator(planned.physical, ctx);
       await op.open();
       if (p.ast.type === "explain") {
@@ -292,9 +304,7 @@ export class Session implements SqlSession {
     if (this.block) this.failed = true;
   }
 
-  private execContext(tx: KvTransaction, catalog: Catalog, params: readonly SqlValue[], analyze: Map<PhysicalPlan, NodeStats> | undefined): ExecContext {
-    const stats = this.options.stats ?? NO_STATS;
-    const indexCache = new Map<number, readonly Index[]>();
+  private execContext(tx: KvTransaction, catalog: Catalog, params: readonly SqlValue[], analyze: Map<PhysicalPlan, NodeStats> | undefined, planner: PlannerOptions): ExecContext {
     return {
       tx,
       catalog,
@@ -303,7 +313,7 @@ export class Session implements SqlSession {
       settings: { efSearch: Number(this.settings.get("hnsw.ef_search")), workMemBytes: 4 * 1024 * 1024, tempDir: this.options.tempDir ?? "" },
       outer: new Map(),
       ctes: new Map(),
-      planSubquery: (plan) => planQuery(plan, { indexes: (id) => indexCache.get(id) ?? [], stats }),
+      planSubquery: (plan) => planQuery(plan, planner),
       checkCancel: () => this.checkCancel(),
       ...(analyze && { analyze }),
     };
@@ -496,6 +506,14 @@ export class Session implements SqlSession {
         const l = stmt as ast.LockStatement;
         for (const t of l.tables) await catalog.useTable(t.name, lockModeOf(l.mode));
         tag = "LOCK TABLE";
+      } else if (stmt.type === "analyze") {
+        const names = (stmt as ast.AnalyzeStatement).tables.map((t) => {
+          if (t.schema && t.schema !== "public") throw new SqlStateError(`relation "${t.schema}.${t.name}" does not exist`, "42P01");
+          return t.name;
+        });
+        const r = await analyzeTables(catalog, names, { checkCancel: () => this.checkCancel() });
+        for (const message of r.warnings) this.notices.push({ severity: "WARNING", sqlstate: "01000", message });
+        tag = "ANALYZE";
       } else {
         throw new SqlStateError(`${stmt.type.toUpperCase()} is not supported`, "0A000");
       }
