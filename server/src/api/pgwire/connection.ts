@@ -47,6 +47,8 @@ export interface SessionStartup {
   readonly options: string;
   /** Run-time settings from the startup packet and from `options` (application_name, DateStyle, ...). */
   readonly parameters: ReadonlyMap<string, string>;
+  /** The authenticated role (e.g. for is_superuser, which the session reports). */
+  readonly role: Role;
 }
 
 export type SessionFactory = (startup: SessionStartup) => Promise<SqlSession>;
@@ -208,6 +210,7 @@ export class PgConnection {
       database: request.database,
       options: request.options,
       parameters: sessionParameters(request.settings),
+      role,
     });
     this.session = session;
     this.extended = new ExtendedQuery(this.queryContext(session));
