@@ -10,7 +10,7 @@
  *   k rows have a vector (the kv layer's answer is never short, so fewer than k hits prove that).
  */
 import type { KvVectorSearchOptions } from "../../kv/kv.js";
-import { decodePrimaryKey, indexSpan, rowKeyOfVectorKey, type VectorIndexShape, vectorIndexShape } from "../catalog/index.js";
+import { decodePrimaryKey, decodeVectorKey, indexSpan, rowKeyOfVectorKey, type VectorIndexShape, vectorIndexShape } from "../catalog/index.js";
 import { MAX_HNSW_CANDIDATES, type PhysicalPlan } from "../plan/physical.js";
 import { FLOAT8, type RowCodec, type SqlValue } from "../types/index.js";
 import { checkVector, cosineDistance, l2Distance, negativeInnerProduct } from "../../vector/distance.js";
@@ -42,6 +42,8 @@ export class VectorSearchOperator implements Operator {
   private readonly query: Evaluator;
   private readonly k: Evaluator;
   private readonly span: { start: Buffer; end: Buffer };
+  /** Where each primary key column (or the hidden row id, none) goes in a row. */
+  private readonly keyPositions: number[];
   private rows: Row[] = [];
   private at = 0;
   /** How the last open() answered, for tests and EXPLAIN ANALYZE readers. */
@@ -58,6 +60,7 @@ export class VectorSearchOperator implements Operator {
     this.query = compileExpr(plan.query, empty, ctx);
     this.k = compileExpr(plan.k, empty, ctx);
     this.span = indexSpan(plan.index);
+    this.keyPositions = plan.table.primaryKey.map((id) => plan.table.columns.findIndex((c) => c.id === id));
   }
 
   async open(): Promise<void> {
@@ -89,12 +92,22 @@ export class VectorSearchOperator implements Operator {
     const { hits } = await this.ctx.tx.vectorSearch(options);
     const out: Row[] = [];
     for (const hit of hits) {
-      const rowKey = rowKeyOfVectorKey(p.index, p.table, hit.key);
-      const value = await this.ctx.tx.get(rowKey);
-      // NB: the row and its entry are written together, so a visible entry has a visible row.
-      if (value === undefined) continue;
-      const row: Row = this.codec.decode(value);
-      if (p.rowId) row.push(decodePrimaryKey(p.table, rowKey)[0]!);
+      let row: Row;
+      if (p.keyOnly) {
+        row = new Array<SqlValue>(p.table.columns.length).fill(null);
+        const key = decodeVectorKey(p.index, p.table, hit.key);
+        this.keyPositions.forEach((at, i) => (row[at] = key[i]!));
+        if (p.distance) row.push(hit.distance);
+        if (p.rowId) row.push(key[0]!);
+      } else {
+        const rowKey = rowKeyOfVectorKey(p.index, p.table, hit.key);
+        const value = await this.ctx.tx.get(rowKey);
+        // NB: the row and its entry are written together, so a visible entry has a visible row.
+        if (value === undefined) continue;
+        row = this.codec.decode(value);
+        if (p.distance) row.push(hit.distance);
+        if (p.rowId) row.push(decodePrimaryKey(p.table, rowKey)[0]!);
+      }
       if (this.filter) {
         const ok = this.filter(row);
         if (!(ok === true || (ok !== false && (await ok)))) continue;
@@ -116,13 +129,14 @@ export class VectorSearchOperator implements Operator {
         alias: p.alias,
         point: false,
         reverse: false,
-        columns: p.columns,
+        columns: p.distance ? p.columns.slice(0, -1) : p.columns,
         ...(p.rowId && { rowId: p.rowId }),
         ...(p.filter && { filter: p.filter }),
         est: p.est,
       },
       this.ctx,
     );
+    const width = p.table.columns.length;
     const distance = DISTANCE[this.shape.spec.metric];
     const position = this.shape.position;
     const order = (a: Ranked, b: Ranked) => byDistance([a.distance], [b.distance]) || a.seq - b.seq;
@@ -134,7 +148,10 @@ export class VectorSearchOperator implements Operator {
         this.ctx.checkCancel();
         for (const row of b) {
           const v = row[position] as Float32Array | null;
-          kept.push({ distance: v === null || query === null ? null : distance(v, query), row, seq: seq++ });
+          const d = v === null || query === null ? null : distance(v, query);
+          // The distance column goes between the table's columns and the hidden row id.
+          if (p.distance) row.splice(width, 0, d);
+          kept.push({ distance: d, row, seq: seq++ });
         }
         // Bounded like a top-n sort: prune whenever the buffer doubles past k.
         if (kept.length > Math.max(2 * k, 1024)) {

@@ -22,7 +22,7 @@
  */
 import { type Index, type Table, vectorIndexShape } from "../catalog/index.js";
 import { andAll, type ColumnId, columnsOf, conjuncts, hasSubquery, isVolatile, type ScalarExpr } from "../plan/expr.js";
-import type { LogicalPlan } from "../plan/logical.js";
+import type { LogicalPlan, OutputColumn } from "../plan/logical.js";
 import { type Estimate, MAX_HNSW_CANDIDATES, type PhysicalPlan } from "../plan/physical.js";
 import { compareValues, type SqlType, type SqlValue } from "../types/index.js";
 import { OPERATOR_METRIC, type VectorDistanceOperator } from "../../vector/distance.js";
@@ -52,6 +52,8 @@ interface VectorTopK {
   readonly k: ScalarExpr;
   /** k as a number when it is a constant (for estimates). */
   readonly kValue: number | undefined;
+  /** The project between sort and scan, and which of its expressions is the ORDER BY distance. */
+  readonly project?: { readonly node: Extract<LogicalPlan, { kind: "project" }>; readonly distanceAt: number };
 }
 
 /**
@@ -73,6 +75,7 @@ export function routeVectorSearch(limit: Limit, planned: PhysicalPlan, options: 
   const fetched = Math.min(rows, Math.ceil(candidates));
   const est = blocking(planned.est, Math.min(k, rows * selectivity), GRAPH_SEARCH_COST + Math.log2(rows + 1) + fetched * (RANDOM_READ + CPU_PER_ROW));
   if (est.cost >= planned.est.cost) return planned;
+  const reuse = reuseDistance(match, filter);
   const search: PhysicalPlan = {
     kind: "vector search",
     table: match.scan.table,
@@ -82,11 +85,30 @@ export function routeVectorSearch(limit: Limit, planned: PhysicalPlan, options: 
     k: match.k,
     ...(filter && { filter }),
     selectivity,
-    columns: match.scan.columns,
+    columns: reuse ? [...match.scan.columns, reuse.distance] : match.scan.columns,
     ...(match.scan.rowId && { rowId: match.scan.rowId }),
+    ...(reuse && { distance: reuse.distance, keyOnly: reuse.keyOnly }),
     est,
   };
-  return rebuild(path, search);
+  return rebuild(path, search, reuse?.exprs);
+}
+
+/**
+ * With a project between sort and scan (what the analyzer builds), the search hands the
+ * distance it found to the project as a column, in place of the ORDER BY expression; and when
+ * the project then reads nothing but primary key columns (`SELECT id ... ORDER BY v <-> $1`)
+ * and there is no filter, the rows need not be read at all.
+ */
+function reuseDistance(match: VectorTopK, filter: ScalarExpr | undefined): { distance: OutputColumn; exprs: ScalarExpr[]; keyOnly: boolean } | undefined {
+  if (!match.project) return undefined;
+  const { node, distanceAt } = match.project;
+  const distance = node.columns[distanceAt]!;
+  const exprs = node.exprs.map((e, i): ScalarExpr => (i === distanceAt ? { kind: "column", id: distance.id, name: distance.name, type: e.type } : e));
+  const table = match.scan.table;
+  const keyIds = new Set(table.primaryKey.map((id) => match.scan.columns[table.columns.findIndex((c) => c.id === id)]!.id));
+  const scanIds = new Set(match.scan.columns.map((c) => c.id));
+  const keyOnly = !filter && exprs.every((e) => !hasSubquery(e) && [...columnsOf(e)].every((id) => !scanIds.has(id) || keyIds.has(id)));
+  return { distance, exprs, keyOnly };
 }
 
 /**
@@ -109,13 +131,20 @@ function physicalPath(p: PhysicalPlan): PhysicalPlan[] | undefined {
   }
 }
 
-/** The path with its last node replaced, each node above re-estimated for the fewer rows. */
-function rebuild(path: readonly PhysicalPlan[], leaf: PhysicalPlan): PhysicalPlan {
+/**
+ * The path with its last node replaced and the sort dropped, each node above re-estimated for
+ * the fewer rows; the project right above the leaf gets `projectExprs` when given.
+ */
+function rebuild(path: readonly PhysicalPlan[], leaf: PhysicalPlan, projectExprs?: readonly ScalarExpr[]): PhysicalPlan {
   let below = leaf;
   for (let i = path.length - 2; i >= 0; i--) {
     const node = path[i]!;
     const est = blocking(node.est, Math.min(node.est.rows, below.est.rows), below.est.cost + below.est.rows * CPU_PER_ROW);
-    below = { ...(node as Extract<PhysicalPlan, { kind: "limit" | "sort" | "project" }>), input: below, est };
+    // The search returns rows in the sort's order (distance ascending, NaN then NULL last, ties
+    // in key order as the stable sort over a scan leaves them), so the sort has nothing to do.
+    if (node.kind === "sort") continue;
+    if (node.kind === "project" && i === path.length - 2 && projectExprs) below = { ...node, exprs: projectExprs, input: below, est };
+    else below = { ...(node as Extract<PhysicalPlan, { kind: "limit" | "project" }>), input: below, est };
   }
   return below;
 }
@@ -129,13 +158,17 @@ function matchTopK(limit: Limit, indexesOf: (tableId: number) => readonly Index[
   if (key.desc || key.nullsFirst) return undefined;
   let below = sort.input;
   let distance = key.expr;
+  let project: VectorTopK["project"];
   if (below.kind === "project") {
-    const project = below;
+    const node = below;
     if (distance.kind === "column") {
-      const at = project.columns.findIndex((c) => c.id === (distance as { id: ColumnId }).id);
-      if (at >= 0) distance = project.exprs[at]!;
+      const at = node.columns.findIndex((c) => c.id === (distance as { id: ColumnId }).id);
+      if (at >= 0) {
+        distance = node.exprs[at]!;
+        project = { node, distanceAt: at };
+      }
     }
-    below = project.input;
+    below = node.input;
   }
   const conditions = below.kind === "filter" ? conjuncts(below.predicate) : [];
   const scan = below.kind === "filter" ? below.input : below;
@@ -145,7 +178,7 @@ function matchTopK(limit: Limit, indexesOf: (tableId: number) => readonly Index[
   if (conditions.some((c) => hasSubquery(c) || isVolatile(c))) return undefined;
   const index = indexesOf(scan.table.id).find((ix) => servesDistance(ix, scan.table, d.tableColumnId, OPERATOR_METRIC[d.operator]));
   if (!index) return undefined;
-  return { scan, conditions, index, query: d.query, ...k };
+  return { scan, conditions, index, query: d.query, ...k, ...(project && { project }) };
 }
 
 /** k = LIMIT (+ OFFSET): a constant or a parameter, with a constant OFFSET only. */

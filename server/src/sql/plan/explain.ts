@@ -167,6 +167,7 @@ function details(p: PhysicalPlan, names: Names): string[] {
       const column = p.table.columns.find((c) => c.id === p.index.columns[0]?.columnId)?.name ?? "?";
       const op = VECTOR_OPCLASS_OPERATOR[String(p.index.options.opclass)] ?? "?";
       d.push(`Order By: (${column} ${op} ${f(p.query)})`, `Limit: ${f(p.k)}`);
+      if (p.keyOnly) d.push("Rows: not read (only the primary key is used)");
       if (p.filter) {
         d.push(`Filter: ${f(p.filter)}`);
         d.push(`Candidates: Limit / ${p.selectivity.toPrecision(3)} (estimated selectivity), exact scan if fewer than Limit pass`);

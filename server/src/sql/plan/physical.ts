@@ -61,6 +61,16 @@ export type PhysicalPlan = (
       readonly filter?: ScalarExpr;
       /** Estimated fraction of rows that pass `filter` (1 without one), in (0, 1]. */
       readonly selectivity: number;
+      /**
+       * When set, the last of `columns`: each row's distance to `query` (the operator's value, as
+       * the index computed it), so the ORDER BY expression above need not compute it again.
+       */
+      readonly distance?: OutputColumn;
+      /**
+       * Nothing above reads more than the primary key (and the distance): rows found through
+       * the index are not read, their other columns are NULL.
+       */
+      readonly keyOnly?: boolean;
       readonly columns: readonly OutputColumn[];
       readonly rowId?: OutputColumn;
     }
