@@ -147,7 +147,9 @@ async function main(): Promise<void> {
         const s = liteStmts[w];
         return s.reader ? s.all(...a).length : s.run(...a).changes;
       },
-      close: () => lite.close(),
+      close: () => {
+        lite.close();
+      },
     },
   ];
   let nextEvent = 0;
