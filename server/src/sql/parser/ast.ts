@@ -209,6 +209,29 @@ export interface AnalyzeStatement {
   tables: pg.QName[];
 }
 
+/**
+ * VACUUM [(options)] [tables]: storage here needs no vacuuming (old MVCC versions go with
+ * compaction), so only its ANALYZE part has an effect.
+ */
+export interface VacuumStatement {
+  type: "vacuum";
+  analyze: boolean;
+  /** Every option as written, in either syntax (FULL, FREEZE, VERBOSE, ANALYZE or `(name value, ...)`). */
+  options: ExplainOption[];
+  /** Empty: every table. Column lists are accepted and ignored. */
+  tables: pg.QName[];
+}
+
+/** `WITH (fillfactor = 90)` of CREATE TABLE: a storage parameter, as written. */
+export interface StorageParameter {
+  name: string;
+  /** undefined when written without a value (`WITH (autovacuum_enabled)`). */
+  value?: string;
+}
+
+/** CREATE TABLE with the storage parameters the library does not parse. */
+export type CreateTableStatement = pg.CreateTableStatement & { storageParameters?: StorageParameter[] };
+
 export type LockMode =
   | "access share"
   | "row share"
@@ -304,6 +327,7 @@ export type AlopexStatement =
   | ShowAllStatement
   | ExplainStatement
   | AnalyzeStatement
+  | VacuumStatement
   | LockStatement
   | CopyStatement
   | CreateRoleStatement

@@ -3,6 +3,7 @@ import { errorAt, type FrameBoundShape, type FrameShape, type ParseContext } fro
 import { Edits, endsOperand, isRewrittenOperator } from "./edits.js";
 import { BOUNDARY, FUNCTION_KEYWORDS, VALUE_KEYWORDS } from "./keywords.js";
 import type { Token } from "./lexer.js";
+import { characterPosition, SqlPositionedError } from "./errors.js";
 import { isOp, isPunct, isWord, type TokenRange } from "./structure.js";
 
 /**
@@ -35,6 +36,8 @@ const HIGH_OPERATORS = new Set(["+", "-", "*", "/", "%", "^"]);
 const LOOSE_OPERATORS = new Set(["<", ">", "=", "<=", ">=", "<>", "=>"]);
 const METRICS: ReadonlySet<string> = new Set<VectorMetric>(["cosine", "l2", "inner"]);
 const SET_OPERATIONS = new Set(["union", "intersect", "except"]);
+/** Collations that sort by code point, as Alopex always does (PostgreSQL's C locale). */
+const C_COLLATIONS: ReadonlySet<string> = new Set(["default", "C", "POSIX", "ucs_basic"]);
 
 /** A failed parse at token i is encoded as ~i (negative). */
 const failed = (r: number) => r < 0;
@@ -93,12 +96,42 @@ class Rewriter {
       }
       if (isWord(t, "vector")) this.vectorType(i, start, end);
       if ((isWord(t, "trim") || isWord(t, "position")) && !isPunct(this.tok(i - 1), ".")) this.specialCall(i, end);
+      if (isWord(t, "collate")) {
+        i = this.collate(i, end);
+        continue;
+      }
       if (isWord(t, "limit") && i + 1 < end && isWord(this.tok(i + 1), "all")) {
         this.edits.replace.set(i, "");
         this.edits.replace.set(i + 1, "");
       }
       i++;
     }
+  }
+
+  /**
+   * `COLLATE name`: Alopex compares strings by code point, which is what the C collation does,
+   * so a clause naming a collation of that behaviour is dropped and any other is an error (no
+   * other collation exists here). Returns the index after the clause.
+   */
+  private collate(i: number, end: number): number {
+    let j = i + 1;
+    const parts: Token[] = [];
+    for (;;) {
+      const t = this.tok(j);
+      if (j >= end || !t || (t.kind !== "ident" && t.kind !== "qident")) throw errorAt(this.ctx, j);
+      parts.push(t);
+      j++;
+      if (!(j + 1 < end && isPunct(this.tok(j), "."))) break;
+      j++;
+    }
+    const name = parts[parts.length - 1]!;
+    const schema = parts.length > 1 ? parts[parts.length - 2]!.value : undefined;
+    if (parts.length > 2 || (schema !== undefined && schema !== "pg_catalog") || !C_COLLATIONS.has(name.value)) {
+      const shown = parts.map((p) => p.value).join(".");
+      throw new SqlPositionedError(`collation "${shown}" for encoding "UTF8" does not exist`, "42704", characterPosition(this.ctx.sql, name.start));
+    }
+    for (let k = i; k < j; k++) this.edits.replace.set(k, "");
+    return j;
   }
 
   /** A parenthesised query with UNION/INTERSECT/EXCEPT or WITH, which the library gets wrong. */

@@ -154,3 +154,30 @@ describe("statements left to the library", () => {
     });
   });
 });
+
+describe("VACUUM, storage parameters, COLLATE", () => {
+  it.each([
+    ["VACUUM", { type: "vacuum", analyze: false, options: [], tables: [] }],
+    ["VACUUM FULL ANALYZE a, s.b (x, y)", { type: "vacuum", analyze: true, options: [{ name: "full", value: true }, { name: "analyze", value: true }], tables: [{ name: "a" }, { schema: "s", name: "b" }] }],
+    ["VACUUM (VERBOSE, ANALYZE off) t", { type: "vacuum", analyze: false, options: [{ name: "verbose", value: true }, { name: "analyze", value: false }], tables: [{ name: "t" }] }],
+  ])("%s", (sql, expected) => {
+    expect(parseOne(sql)).toEqual(expected);
+  });
+
+  it("takes a trailing WITH (...) of CREATE TABLE as storage parameters", () => {
+    expect(parseOne("CREATE TABLE t (a int) WITH (fillfactor=90, toast.autovacuum_enabled = false, b)")).toMatchObject({
+      type: "create table",
+      name: { name: "t" },
+      storageParameters: [{ name: "fillfactor", value: "90" }, { name: "toast.autovacuum_enabled", value: "false" }, { name: "b" }],
+    });
+    expect(parseOne("CREATE TABLE t (a int)")).not.toHaveProperty("storageParameters");
+    expect(() => parseOne("CREATE TABLE t (a int) WITH (fillfactor=)")).toThrow(/syntax error at or near "\)"/);
+  });
+
+  it("drops COLLATE clauses naming a code-point collation and rejects others", () => {
+    expect(parseOne('SELECT a COLLATE "C" FROM t')).toEqual(parseOne("SELECT a FROM t"));
+    expect(parseOne("SELECT a FROM t WHERE a ~ 'x' COLLATE pg_catalog.default")).toEqual(parseOne("SELECT a FROM t WHERE a ~ 'x'"));
+    expect(parseOne('CREATE TABLE t (a text COLLATE "POSIX")')).toEqual(parseOne("CREATE TABLE t (a text)"));
+    expect(() => parseOne('SELECT a COLLATE "en_US" FROM t')).toThrow(/collation "en_US" for encoding "UTF8" does not exist/);
+  });
+});
