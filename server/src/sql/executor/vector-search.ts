@@ -46,8 +46,6 @@ export class VectorSearchOperator implements Operator {
   private readonly keyPositions: number[];
   private rows: Row[] = [];
   private at = 0;
-  /** How the last open() answered, for tests and EXPLAIN ANALYZE readers. */
-  lastPath: "hnsw" | "exact" | undefined;
 
   constructor(
     private readonly plan: VectorSearchPlan,
@@ -85,7 +83,6 @@ export class VectorSearchOperator implements Operator {
 
   /** Up to k rows from the index's nearest entries that pass the filter, nearest first. */
   private async searchIndex(query: Float32Array, k: number): Promise<Row[]> {
-    this.lastPath = "hnsw";
     const p = this.plan;
     const wanted = this.filter ? Math.min(Math.ceil(k / p.selectivity), Math.max(k, MAX_HNSW_CANDIDATES)) : k;
     const options: KvVectorSearchOptions = { index: this.shape.spec, query, k: wanted, efSearch: this.ctx.settings.efSearch, range: this.span };
@@ -120,7 +117,6 @@ export class VectorSearchOperator implements Operator {
 
   /** The exact answer: every row that passes the filter, measured, the k nearest kept. */
   private async exact(query: Float32Array | null, k: number): Promise<Row[]> {
-    this.lastPath = "exact";
     const p = this.plan;
     const scan = new ScanOperator(
       {
