@@ -5,6 +5,8 @@ import { TxnStore, type TxnStoreOptions, type TxnStoreStats } from "../txn/txn-s
 import { SqlEngine } from "../sql/engine.js";
 import type { QueryResult } from "../sql/session/api.js";
 import type { Session } from "../sql/session/session.js";
+import { Catalog } from "../sql/catalog/index.js";
+import type { Role, RoleSpec } from "../sql/catalog/index.js";
 
 /** Bytes, or a string taken as UTF-8. */
 export type KeyLike = Uint8Array | string;
@@ -111,9 +113,34 @@ export class Database {
     }
   }
 
-  /** A session for several statements (BEGIN ... COMMIT, SET, prepared statements). Close it when done. */
-  session(): Session {
-    return this.engine.session();
+  /**
+   * A session for several statements (BEGIN ... COMMIT, SET, prepared statements). Close it when
+   * done. `settings` are run-time settings as SET takes them (e.g. statement_timeout).
+   */
+  session(options: { readonly user?: string; readonly database?: string; readonly settings?: Readonly<Record<string, string>> } = {}): Session {
+    return this.engine.session(options);
+  }
+
+  /** A role of the SQL catalog as of the latest commit (what the network APIs authenticate against). */
+  async getRole(name: string): Promise<Role | undefined> {
+    return this.transaction((tx) => this.catalogOf(tx).getRole(name), { readOnly: true });
+  }
+
+  /** Creates the role, or sets its login, superuser and password as given when it exists. */
+  async ensureRole(spec: RoleSpec): Promise<Role> {
+    return this.transaction(async (tx) => {
+      const catalog = this.catalogOf(tx);
+      if ((await catalog.getRole(spec.name)) === undefined) return catalog.createRole(spec);
+      return catalog.alterRole(spec.name, {
+        ...(spec.login !== undefined && { login: spec.login }),
+        ...(spec.superuser !== undefined && { superuser: spec.superuser }),
+        ...(spec.passwordScram !== undefined && { passwordScram: spec.passwordScram }),
+      });
+    });
+  }
+
+  private catalogOf(tx: KvTransaction): Catalog {
+    return Catalog.of(tx, { store: this.store, cache: this.engine.catalogCache });
   }
 
   /** The latest committed value. */
