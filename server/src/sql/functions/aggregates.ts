@@ -316,10 +316,17 @@ class VarianceAcc implements Accumulator {
       return this.sqrt ? Math.sqrt(variance) : variance;
     }
     const num = this.sumSq.times(this.n).minus(this.sum.times(this.sum));
+    // As numeric_stddev_internal: a numerator that is not positive (roundoff) gives a plain 0.
+    if (num.lte(0)) return Numeric.ZERO;
     const nn = new Dec(this.n).times(denom);
     const variance = numericDiv(Numeric.of(num), Numeric.of(nn), false);
     if (!this.sqrt) return variance;
+    // The root keeps the variance's scale (sqrt_var at rscale). NB: Dec itself works at
+    // NUMERIC_WORK_PRECISION digits, far too many for an irrational root, so compute with only
+    // the digits the result keeps plus guard digits, truncating, then round once.
     const scale = variance.scale;
-    return Numeric.of(variance.value.sqrt().toDecimalPlaces(scale, Dec.ROUND_HALF_UP), scale);
+    const intDigits = Math.max(variance.value.e + 1, 1);
+    const Work = Dec.clone({ precision: intDigits + scale + 5, rounding: Dec.ROUND_DOWN });
+    return Numeric.of(new Dec(new Work(variance.value).sqrt()).toDecimalPlaces(scale, Dec.ROUND_HALF_UP), scale);
   }
 }
