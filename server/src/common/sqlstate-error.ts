@@ -7,17 +7,20 @@ export class SqlStateError extends Error {
   readonly detail?: string;
   /** ErrorResponse field H: what to do about it. */
   readonly hint?: string;
+  /** ErrorResponse field W: where it happened (PostgreSQL's CONTEXT line, e.g. `COPY t, line 3`). */
+  readonly context?: string;
 
   constructor(
     message: string,
     /** PostgreSQL SQLSTATE (five characters). */
     readonly sqlstate: string,
-    options?: { cause?: unknown; detail?: string; hint?: string },
+    options?: { cause?: unknown; detail?: string; hint?: string; context?: string },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     if (options?.detail !== undefined) this.detail = options.detail;
     if (options?.hint !== undefined) this.hint = options.hint;
+    if (options?.context !== undefined) this.context = options.context;
   }
 }
 

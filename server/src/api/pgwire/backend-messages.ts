@@ -195,6 +195,7 @@ function errorLike(type: "E" | "N", f: ErrorFields): Buffer {
   if (f.detail !== undefined) b.int8(0x44).cstring(f.detail); // D
   if (f.hint !== undefined) b.int8(0x48).cstring(f.hint); // H
   if (f.position !== undefined) b.int8(0x50).cstring(String(f.position)); // P
+  if (f.context !== undefined) b.int8(0x57).cstring(f.context); // W
   return b.int8(0).finish();
 }
 

@@ -38,6 +38,8 @@ export interface ErrorFields {
   readonly hint?: string;
   /** [P] 1-based character offset into the query text. */
   readonly position?: number;
+  /** [W] where it happened: the CONTEXT line. */
+  readonly context?: string;
 }
 
 /** What clients see of an error that carries no SQLSTATE: never its message or stack (they may hold internals). */
@@ -51,7 +53,7 @@ const INTERNAL_ERROR_MESSAGE = "internal error";
 export function errorFieldsOf(e: unknown, severity: Severity = "ERROR"): ErrorFields {
   const sqlstate = sqlstateOf(e);
   if (sqlstate === undefined || !(e instanceof Error)) return { severity, sqlstate: "XX000", message: INTERNAL_ERROR_MESSAGE };
-  const extra = e as unknown as { position?: unknown; detail?: unknown; hint?: unknown };
+  const extra = e as unknown as { position?: unknown; detail?: unknown; hint?: unknown; context?: unknown };
   return {
     severity,
     sqlstate,
@@ -59,5 +61,6 @@ export function errorFieldsOf(e: unknown, severity: Severity = "ERROR"): ErrorFi
     ...(typeof extra.detail === "string" ? { detail: extra.detail } : {}),
     ...(typeof extra.hint === "string" ? { hint: extra.hint } : {}),
     ...(typeof extra.position === "number" && Number.isInteger(extra.position) && extra.position > 0 ? { position: extra.position } : {}),
+    ...(typeof extra.context === "string" ? { context: extra.context } : {}),
   };
 }
