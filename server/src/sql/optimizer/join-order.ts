@@ -79,9 +79,9 @@ export function fromOrder<P>(space: JoinSpace<P>, options: EnumerateOptions = {}
   return plan;
 }
 
-/** Whether a split keeps FROM order (every left relation before every right one): ties go to it. */
+/** Whether a split is a step of the left-deep FROM order (the next relation joined to those before it): ties go to it. */
 function inFromOrder(left: RelSet, right: RelSet): boolean {
-  return highestBit(left) < lowestBit(right);
+  return (right & (right - 1)) === 0 && highestBit(left) < lowestBit(right);
 }
 
 /** DPsub: the best plan of every subset, smaller subsets first. */
@@ -128,6 +128,7 @@ export function greedy<P>(space: JoinSpace<P>, options: EnumerateOptions = {}): 
   const n = space.size;
   if (n === 0) return undefined;
   const leaves = Array.from({ length: n }, (_, i) => space.leaf(i, options.first === i));
+  if (n === 1) return leaves[0];
   const ordered = options.first !== undefined;
   let plan: P | undefined;
   let set: RelSet = 0;

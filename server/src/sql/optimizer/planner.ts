@@ -476,7 +476,11 @@ class Planner {
     const stopAfter = stopAfterOf(p);
     const info: LimitInfo = { ...(stopAfter && { stopAfter }), rowsNeeded };
     let input = p.input.kind === "sort" ? this.sorted(p.input, info) : this.plan(p.input);
-    if (input.kind !== "sort" && stopAfter) input = withScanLimit(input, stopAfter);
+    if (input.kind !== "sort" && stopAfter) {
+      const limitedScan = withScanLimit(input, stopAfter);
+      if (limitedScan !== input) for (const rule of this.notes.get(input) ?? []) this.note(limitedScan, rule);
+      input = limitedScan;
+    }
     const offsetRows = offset ?? 0;
     const rows = Math.max(1, Math.min(input.est.rows - offsetRows, n ?? input.est.rows));
     const planned: PhysicalPlan = { kind: "limit", input, ...(p.limit && { limit: p.limit }), ...(p.offset && { offset: p.offset }), columns: input.columns, est: limitCost(input.est, rowsNeeded(input.est.rows), rows) };

@@ -379,19 +379,20 @@ export function likePrefix(pattern: string): { prefix: string; rest: string } {
   return { prefix, rest: "" };
 }
 
-/** PostgreSQL's like_selectivity for what follows the prefix. */
+/** PostgreSQL's like_selectivity for what follows the prefix (leading wildcards cost nothing). */
 function patternRestSelectivity(rest: string): number {
   let s = 1;
-  for (let i = 0; i < rest.length; i++) {
+  let i = 0;
+  while (i < rest.length && (rest[i] === "%" || rest[i] === "_")) i++;
+  for (; i < rest.length; i++) {
     const ch = rest[i]!;
-    if (ch === "%") continue;
-    if (ch === "_") s *= ANY_CHAR_SELECTIVITY;
+    if (ch === "%") s *= FULL_WILDCARD_SELECTIVITY;
+    else if (ch === "_") s *= ANY_CHAR_SELECTIVITY;
     else {
-      if (ch === "\\") i++;
+      if (ch === "\\" && ++i >= rest.length) break;
       s *= FIXED_CHAR_SELECTIVITY;
     }
   }
-  if (rest.length > 0 && !rest.endsWith("%")) s *= FULL_WILDCARD_SELECTIVITY;
   return Math.min(1, s);
 }
 
