@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { saslprep } from "./saslprep.js";
+import { saslprep } from "../../common/saslprep.js";
 import { makeScramVerifier, mockScramVerifier, parseScramVerifier, ScramExchange, verifyScramPassword } from "./scram.js";
 import { ScramClient } from "./testing/scram-client.js";
 

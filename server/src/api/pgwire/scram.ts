@@ -4,71 +4,20 @@
  * `y,,`), and a mock exchange for unknown users so that a client cannot tell them from a wrong
  * password. Pure apart from hashing: nonces and salts come from the caller.
  */
-import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { SqlStateError } from "../../common/sqlstate-error.js";
-import { saslprepPassword } from "./saslprep.js";
+import { hmac, SCRAM_DEFAULT_ITERATIONS, SCRAM_KEY_BYTES, SCRAM_SALT_BYTES, type ScramVerifier, sha256 } from "../../common/scram-verifier.js";
 
-export const SCRAM_SHA_256 = "SCRAM-SHA-256";
-/** PostgreSQL's defaults (scram_iterations, SCRAM_DEFAULT_SALT_LEN, SCRAM_RAW_NONCE_LEN). */
-export const SCRAM_DEFAULT_ITERATIONS = 4096;
-export const SCRAM_SALT_BYTES = 16;
-export const SCRAM_NONCE_BYTES = 18;
-const KEY_BYTES = 32;
-
-/** The parts of `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`. */
-export interface ScramVerifier {
-  readonly iterations: number;
-  readonly salt: Buffer;
-  readonly storedKey: Buffer;
-  readonly serverKey: Buffer;
-}
-
-const VERIFIER_FORMAT = /^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/;
-
-/** The verifier's parts, or undefined when the text is not a SCRAM-SHA-256 verifier. */
-export function parseScramVerifier(text: string): ScramVerifier | undefined {
-  const m = VERIFIER_FORMAT.exec(text);
-  if (m === null) return undefined;
-  const iterations = Number(m[1]);
-  const salt = Buffer.from(m[2]!, "base64");
-  const storedKey = Buffer.from(m[3]!, "base64");
-  const serverKey = Buffer.from(m[4]!, "base64");
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || salt.length === 0) return undefined;
-  if (storedKey.length !== KEY_BYTES || serverKey.length !== KEY_BYTES) return undefined;
-  return { iterations, salt, storedKey, serverKey };
-}
-
-function hmac(key: Buffer, text: string | Buffer): Buffer {
-  return createHmac("sha256", key).update(text).digest();
-}
-
-function sha256(data: Buffer): Buffer {
-  return createHash("sha256").update(data).digest();
-}
-
-function keysOf(saltedPassword: Buffer): { storedKey: Buffer; serverKey: Buffer } {
-  return { storedKey: sha256(hmac(saltedPassword, "Client Key")), serverKey: hmac(saltedPassword, "Server Key") };
-}
-
-/**
- * A verifier for `password` in PostgreSQL's format (what `CREATE ROLE ... PASSWORD` stores with
- * password_encryption = scram-sha-256). The password is SASLprep'd as PostgreSQL does.
- */
-export function makeScramVerifier(password: string, salt: Uint8Array = randomBytes(SCRAM_SALT_BYTES), iterations = SCRAM_DEFAULT_ITERATIONS): string {
-  if (!Number.isSafeInteger(iterations) || iterations < 1) throw new SqlStateError(`invalid SCRAM iteration count ${iterations}`, "22023");
-  const saltBuf = Buffer.from(salt);
-  const { storedKey, serverKey } = keysOf(pbkdf2Sync(saslprepPassword(password), saltBuf, iterations, KEY_BYTES, "sha256"));
-  return `${SCRAM_SHA_256}$${iterations}:${saltBuf.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
-}
-
-/** Whether a cleartext password matches the verifier (password authentication against a SCRAM secret). */
-export async function verifyScramPassword(password: string, verifier: ScramVerifier): Promise<boolean> {
-  // Asynchronous PBKDF2: thousands of HMAC rounds would otherwise stall every other connection.
-  const salted = await new Promise<Buffer>((resolve, reject) =>
-    pbkdf2(saslprepPassword(password), verifier.salt, verifier.iterations, KEY_BYTES, "sha256", (e, key) => (e ? reject(e) : resolve(key))),
-  );
-  return timingSafeEqual(keysOf(salted).serverKey, verifier.serverKey);
-}
+export {
+  makeScramVerifier,
+  parseScramVerifier,
+  SCRAM_DEFAULT_ITERATIONS,
+  SCRAM_NONCE_BYTES,
+  SCRAM_SALT_BYTES,
+  SCRAM_SHA_256,
+  type ScramVerifier,
+  verifyScramPassword,
+} from "../../common/scram-verifier.js";
 
 /**
  * A verifier for a user who has none (or does not exist), as PostgreSQL's scram_mock_salt does:
@@ -77,7 +26,7 @@ export async function verifyScramPassword(password: string, verifier: ScramVerif
  */
 export function mockScramVerifier(user: string, serverSecret: Uint8Array): ScramVerifier {
   const salt = createHash("sha256").update(user).update(serverSecret).digest().subarray(0, SCRAM_SALT_BYTES);
-  return { iterations: SCRAM_DEFAULT_ITERATIONS, salt, storedKey: Buffer.alloc(KEY_BYTES), serverKey: Buffer.alloc(KEY_BYTES) };
+  return { iterations: SCRAM_DEFAULT_ITERATIONS, salt, storedKey: Buffer.alloc(SCRAM_KEY_BYTES), serverKey: Buffer.alloc(SCRAM_KEY_BYTES) };
 }
 
 function malformed(detail: string): SqlStateError {
@@ -145,12 +94,12 @@ export class ScramExchange {
     }
     if (m[2] !== this.nonce) throw malformed("Nonce does not match.");
     const proof = Buffer.from(m[4]!, "base64");
-    if (proof.length !== KEY_BYTES) throw malformed("Malformed proof in client-final-message.");
+    if (proof.length !== SCRAM_KEY_BYTES) throw malformed("Malformed proof in client-final-message.");
     const withoutProof = message.slice(0, message.length - m[4]!.length - 3);
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
     const clientSignature = hmac(this.verifier.storedKey, authMessage);
-    const clientKey = Buffer.alloc(KEY_BYTES);
-    for (let i = 0; i < KEY_BYTES; i++) clientKey[i] = proof[i]! ^ clientSignature[i]!;
+    const clientKey = Buffer.alloc(SCRAM_KEY_BYTES);
+    for (let i = 0; i < SCRAM_KEY_BYTES; i++) clientKey[i] = proof[i]! ^ clientSignature[i]!;
     const matches = timingSafeEqual(sha256(clientKey), this.verifier.storedKey);
     if (!matches || this.mock) return { ok: false };
     return { ok: true, serverFinal: `v=${hmac(this.verifier.serverKey, authMessage).toString("base64")}` };

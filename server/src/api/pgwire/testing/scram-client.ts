@@ -1,6 +1,6 @@
 /** The client side of SCRAM-SHA-256, as a driver computes it from the password, for tests. */
 import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
-import { saslprepPassword } from "../saslprep.js";
+import { saslprepPassword } from "../../../common/saslprep.js";
 
 const KEY_BYTES = 32;
 
