@@ -195,7 +195,9 @@ export class AlopexServer {
   private openSession(api: ApiName, user: string): SqlSession {
     const db = this.db;
     if (db === undefined) throw new Error("the database is not open");
-    return new ObservedSession(db.session({ user, database: DATABASE_NAME }), (e) => this.statementDone(api, user, e));
+    const timeoutMs = this.config.limits.statement_timeout_ms;
+    const settings = timeoutMs > 0 ? { statement_timeout: String(timeoutMs) } : undefined;
+    return new ObservedSession(db.session({ user, database: DATABASE_NAME, ...(settings && { settings }) }), (e) => this.statementDone(api, user, e));
   }
 
   private statementDone(api: ApiName, user: string, e: StatementEvent): void {

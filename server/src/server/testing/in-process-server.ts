@@ -1,0 +1,38 @@
+/**
+ * A real server (every listener on 127.0.0.1, free ports) inside the test process, on a fresh
+ * temporary data directory, for tests that talk to the APIs over sockets.
+ */
+import { pino } from "pino";
+import { serverConfigSchema, type ServerConfigInput } from "../../config/server-config.js";
+import { makeTempDir, removeTempDir } from "../../storage/testing/temp-dir.js";
+import { AlopexServer, type ListeningPorts } from "../alopex-server.js";
+
+export interface InProcessServer {
+  readonly server: AlopexServer;
+  readonly ports: ListeningPorts;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** `overrides` are config keys as in a config file; ports, host, data dir and logging are set here. */
+export async function startInProcessServer(overrides: Omit<ServerConfigInput, "data_dir" | "ports" | "listen_host"> = {}): Promise<InProcessServer> {
+  const dataDir = makeTempDir("alopex-server-");
+  const config = serverConfigSchema.parse({
+    ...overrides,
+    data_dir: dataDir,
+    listen_host: "127.0.0.1",
+    ports: { pgwire: 0, rest: 0, grpc: 0, admin: 0 },
+    storage: { wal_sync: "none", ...overrides.storage },
+    shutdown: { drain_timeout_ms: 2000, ...overrides.shutdown },
+  });
+  const server = await AlopexServer.start(config, pino({ level: "silent" }));
+  return {
+    server,
+    ports: server.ports,
+    dataDir,
+    async stop() {
+      await server.shutdown();
+      removeTempDir(dataDir);
+    },
+  };
+}
