@@ -225,8 +225,9 @@ describe("gRPC API", () => {
 
     const reflection = new Client(s.ports.grpc, loaded.grpc.reflection.v1.ServerReflection);
     const services = await new Promise<string[]>((resolve, reject) => {
-      const call = reflection.raw.ServerReflectionInfo!() as grpc.ClientDuplexStream<unknown, { list_services_response?: { service: { name: string }[] } }>;
-      call.on("data", (m) => {
+      type ReflectionAnswer = { list_services_response?: { service: { name: string }[] } };
+      const call = reflection.raw.ServerReflectionInfo!() as grpc.ClientDuplexStream<unknown, ReflectionAnswer>;
+      call.on("data", (m: ReflectionAnswer) => {
         resolve((m.list_services_response?.service ?? []).map((x) => x.name));
         call.end();
       });
