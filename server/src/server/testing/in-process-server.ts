@@ -2,7 +2,7 @@
  * A real server (every listener on 127.0.0.1, free ports) inside the test process, on a fresh
  * temporary data directory, for tests that talk to the APIs over sockets.
  */
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { serverConfigSchema, type ServerConfigInput } from "../../config/server-config.js";
 import { makeTempDir, removeTempDir } from "../../storage/testing/temp-dir.js";
 import { AlopexServer, type ListeningPorts } from "../alopex-server.js";
@@ -11,12 +11,16 @@ export interface InProcessServer {
   readonly server: AlopexServer;
   readonly ports: ListeningPorts;
   readonly dataDir: string;
+  /** Drains and stops; removes the data directory if it was made here. */
   stop(): Promise<void>;
 }
 
-/** `overrides` are config keys as in a config file; ports, host, data dir and logging are set here. */
-export async function startInProcessServer(overrides: Omit<ServerConfigInput, "data_dir" | "ports" | "listen_host"> = {}): Promise<InProcessServer> {
-  const dataDir = makeTempDir("alopex-server-");
+/**
+ * `overrides` are config keys as in a config file; ports and host are set here, and the data
+ * directory unless given. The log is silent unless a logger is passed.
+ */
+export async function startInProcessServer(overrides: Omit<ServerConfigInput, "ports" | "listen_host"> = {}, logger: Logger = pino({ level: "silent" })): Promise<InProcessServer> {
+  const dataDir = overrides.data_dir ?? makeTempDir("alopex-server-");
   const config = serverConfigSchema.parse({
     ...overrides,
     data_dir: dataDir,
@@ -25,14 +29,14 @@ export async function startInProcessServer(overrides: Omit<ServerConfigInput, "d
     storage: { wal_sync: "none", ...overrides.storage },
     shutdown: { drain_timeout_ms: 2000, ...overrides.shutdown },
   });
-  const server = await AlopexServer.start(config, pino({ level: "silent" }));
+  const server = await AlopexServer.start(config, logger);
   return {
     server,
     ports: server.ports,
     dataDir,
     async stop() {
       await server.shutdown();
-      removeTempDir(dataDir);
+      if (overrides.data_dir === undefined) removeTempDir(dataDir);
     },
   };
 }

@@ -1,15 +1,17 @@
 /** Builds the operator tree for a physical plan. */
-import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { PhysicalPlan } from "../plan/physical.js";
 import { HashAggregateOperator } from "./aggregate.js";
 import { DistinctOperator, FilterOperator, LimitOperator, ProjectOperator, ValuesOperator } from "./basic.js";
 import type { ExecContext, NodeStats } from "./context.js";
 import { CteScanOperator, WithOperator, worktableKey } from "./cte.js";
 import { DeleteOperator, InsertOperator, UpdateOperator } from "./dml.js";
-import { HashJoinOperator, NestedLoopJoinOperator } from "./join.js";
+import { HashJoinOperator } from "./hash-join.js";
+import { NestedLoopJoinOperator } from "./join.js";
+import { MergeJoinOperator } from "./merge-join.js";
 import type { Operator, Row } from "./operator.js";
 import { ScanOperator } from "./scan.js";
 import { SetOpOperator } from "./setop.js";
+import { SortAggregateOperator } from "./sort-aggregate.js";
 import { SortOperator } from "./sort.js";
 import { VectorSearchOperator } from "./vector-search.js";
 import { WindowOperator } from "./window.js";
@@ -43,14 +45,15 @@ function buildNode(p: PhysicalPlan, ctx: ExecContext): Operator {
     case "sort":
       return new SortOperator(build(p.input), p, ctx);
     case "hash aggregate":
-    case "sort aggregate":
       return new HashAggregateOperator(build(p.input), p, ctx);
+    case "sort aggregate":
+      return new SortAggregateOperator(build(p.input), p, ctx);
     case "nested loop join":
       return new NestedLoopJoinOperator(build(p.left), () => build(p.right), p, ctx);
     case "hash join":
-    case "merge join":
-      if (p.kind === "merge join") throw new SqlStateError("merge join is not implemented", "XX000");
       return new HashJoinOperator(build(p.left), build(p.right), p, ctx);
+    case "merge join":
+      return new MergeJoinOperator(build(p.left), build(p.right), p, ctx);
     case "setop":
       return new SetOpOperator(build(p.left), build(p.right), p, ctx);
     case "with":

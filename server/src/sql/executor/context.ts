@@ -8,13 +8,14 @@ import type { LogicalPlan } from "../plan/logical.js";
 import type { PhysicalPlan } from "../plan/physical.js";
 import type { SqlValue } from "../types/index.js";
 import type { Row } from "./operator.js";
+import type { SpillFileSystem } from "./spill/spill-files.js";
 
 export interface ExecSettings {
   /** HNSW candidate list size for vector searches (SET hnsw.ef_search). */
   readonly efSearch: number;
   /** Bytes a sort or hash table may hold before it spills to disk (work_mem). */
   readonly workMemBytes: number;
-  /** Directory for spill files. */
+  /** Directory for spill files; empty: a per-process directory under the OS temp dir. */
   readonly tempDir: string;
 }
 
@@ -35,6 +36,8 @@ export interface ExecContext {
   planSubquery(plan: LogicalPlan): PhysicalPlan;
   /** Throws 57014 if the statement was cancelled or ran out of time. */
   checkCancel(): void;
+  /** Where operators past work_mem put temporary files (absent: files under settings.tempDir). */
+  readonly spillFiles?: SpillFileSystem;
   /** Per-node counters for EXPLAIN ANALYZE (absent otherwise). */
   readonly analyze?: Map<PhysicalPlan, NodeStats>;
 }

@@ -1,20 +1,18 @@
 /**
- * Joins. Nested loop: the inner side is re-opened per outer row with that row's columns bound
+ * Nested loop join: the inner side is re-opened per outer row with that row's columns bound
  * (so an inner scan can use them as key ranges: an index nested loop join), or, when it does not
- * depend on the outer row, read once into memory. Hash join: the right side is hashed on its
- * keys, the left side streams past it. Both do inner, left, right, full, semi and anti joins;
- * NULL keys never match, as SQL's `=` never does.
+ * depend on the outer row, read once into memory. Inner, left, right, full, semi and anti joins.
+ * Hash and merge joins are in hash-join.ts and merge-join.ts.
  */
 import type { ColumnId } from "../plan/expr.js";
 import type { PhysicalPlan } from "../plan/physical.js";
 import { freeColumnsOfPhysical } from "./physical-columns.js";
-import { hashKey, type HashKey, type SqlValue } from "../types/index.js";
-import { evalAll } from "./basic.js";
-import { compileExpr, compilePredicate, type Evaluator, layoutOf } from "./compile.js";
+import type { SqlValue } from "../types/index.js";
+import { compilePredicate, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
 import { BATCH_SIZE, drain, type Operator, type Row } from "./operator.js";
 
-type JoinPlan = Extract<PhysicalPlan, { kind: "nested loop join" | "hash join" | "merge join" }>;
+type JoinPlan = Extract<PhysicalPlan, { kind: "nested loop join" }>;
 
 function nulls(n: number): SqlValue[] {
   return new Array<SqlValue>(n).fill(null);
@@ -141,85 +139,6 @@ export class NestedLoopJoinOperator extends JoinBase {
   async close(): Promise<void> {
     for (const [id] of this.binds) this.ctx.outer.delete(id);
     this.rightRows = undefined;
-    await this.left.close();
-  }
-}
-
-export class HashJoinOperator extends JoinBase {
-  private readonly leftKeys: Evaluator[];
-  private readonly rightKeys: Evaluator[];
-  private readonly residual: ((row: Row) => boolean | Promise<boolean>) | undefined;
-  private table = new Map<HashKey, number[]>();
-  private rightRows: Row[] = [];
-
-  constructor(
-    left: Operator,
-    private readonly right: Operator,
-    private readonly hashPlan: Extract<PhysicalPlan, { kind: "hash join" }>,
-    ctx: ExecContext,
-  ) {
-    super(left, hashPlan, ctx);
-    this.leftKeys = hashPlan.leftKeys.map((k) => compileExpr(k, layoutOf(hashPlan.left.columns, hashPlan.left.kind === "scan" ? hashPlan.left.rowId : undefined), ctx));
-    this.rightKeys = hashPlan.rightKeys.map((k) => compileExpr(k, layoutOf(hashPlan.right.columns, hashPlan.right.kind === "scan" ? hashPlan.right.rowId : undefined), ctx));
-    this.residual = compilePredicate(hashPlan.residual, layoutOf([...hashPlan.left.columns, ...hashPlan.right.columns]), ctx);
-  }
-
-  private get keyTypes() {
-    return this.hashPlan.rightKeys.map((k) => k.type);
-  }
-
-  async open(): Promise<void> {
-    this.pending = [];
-    this.leftDone = false;
-    this.table = new Map();
-    this.rightRows = await drain(this.right);
-    this.rightMatched = new Array<boolean>(this.rightRows.length).fill(false);
-    const types = this.keyTypes;
-    for (let i = 0; i < this.rightRows.length; i++) {
-      const key = await evalAll(this.rightKeys, this.rightRows[i]!);
-      if (key.some((v) => v === null)) continue;
-      const h = hashKey(key, types);
-      const list = this.table.get(h);
-      if (list) list.push(i);
-      else this.table.set(h, [i]);
-    }
-    await this.left.open();
-  }
-
-  protected async probe(batch: Row[]): Promise<void> {
-    const type = this.plan.type;
-    const types = this.keyTypes;
-    for (const l of batch) {
-      const key = await evalAll(this.leftKeys, l);
-      const hits = key.some((v) => v === null) ? undefined : this.table.get(hashKey(key, types));
-      let matched = false;
-      for (const i of hits ?? []) {
-        const row = this.combine(l, this.rightRows[i]!);
-        if (this.residual) {
-          const ok = this.residual(row);
-          if (!(ok === true || (ok !== false && (await ok)))) continue;
-        }
-        matched = true;
-        this.rightMatched[i] = true;
-        if (type === "semi" || type === "anti") break;
-        this.pending.push(row);
-      }
-      if (!matched && (type === "left" || type === "full" || type === "anti")) this.pending.push(this.leftOnly(l));
-      if (matched && type === "semi") this.pending.push(l.slice(0, this.leftWidth));
-    }
-  }
-
-  protected finish(): void {
-    if (this.plan.type === "right" || this.plan.type === "full") {
-      this.rightRows.forEach((r, i) => {
-        if (!this.rightMatched[i]) this.pending.push([...nulls(this.leftWidth), ...r.slice(0, this.rightWidth)]);
-      });
-    }
-  }
-
-  async close(): Promise<void> {
-    this.table = new Map();
-    this.rightRows = [];
     await this.left.close();
   }
 }

@@ -1,15 +1,17 @@
 /**
- * Sorting: ORDER BY keys computed once per row, then a stable sort; with a LIMIT above it
- * (`plan.limit`) only the best n rows are kept (a bounded heap), so ORDER BY ... LIMIT n needs
- * memory for n rows, not the input.
+ * Sorting: ORDER BY keys computed once per row, then a stable external sort (spill/external-sort.ts)
+ * within work_mem; with a LIMIT above it (`plan.limit`) only the best n rows are kept, so
+ * ORDER BY ... LIMIT n needs memory for n rows, not the input.
  */
 import type { SortKey } from "../plan/logical.js";
 import type { PhysicalPlan } from "../plan/physical.js";
 import { compareValues, type SqlType, type SqlValue } from "../types/index.js";
-import { evalAll } from "./basic.js";
+import { evalAll, evalAllSync } from "./basic.js";
 import { compileExpr, type Evaluator, type Layout, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
-import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
+import type { Operator, Row } from "./operator.js";
+import { ExternalSorter } from "./spill/external-sort.js";
+import { spillConfigOf } from "./spill/spill-config.js";
 
 export type RowComparator = (a: SqlValue[], b: SqlValue[]) => number;
 
@@ -38,17 +40,10 @@ export function compileKeys(keys: readonly SortKey[], layout: Layout, ctx: ExecC
   return keys.map((k) => compileExpr(k.expr, layout, ctx));
 }
 
-interface Keyed {
-  key: SqlValue[];
-  row: Row;
-  seq: number;
-}
-
 export class SortOperator implements Operator {
   private readonly keyExprs: Evaluator[];
   private readonly cmp: RowComparator;
-  private sorted: Row[] = [];
-  private at = 0;
+  private sorter: ExternalSorter | undefined;
 
   constructor(
     private readonly input: Operator,
@@ -60,44 +55,39 @@ export class SortOperator implements Operator {
   }
 
   async open(): Promise<void> {
+    await this.sorter?.close();
     let limit = Infinity;
     if (this.plan.limit) {
       const v = await compileExpr(this.plan.limit, new Map(), this.ctx).eval([]);
       if (v !== null) limit = Number(v);
     }
-    await this.input.open();
-    const items: Keyed[] = [];
-    let seq = 0;
-    const order = (a: Keyed, b: Keyed) => this.cmp(a.key, b.key) || a.seq - b.seq;
+    const sorter = new ExternalSorter(this.cmp, this.keyExprs.length, spillConfigOf(this.ctx), () => this.ctx.checkCancel(), limit);
+    this.sorter = sorter;
+    const keysOf = evalAllSync(this.keyExprs);
     try {
-      for (let b = await this.input.next(); b; b = await this.input.next()) {
-        this.ctx.checkCancel();
-        for (const row of b) {
-          items.push({ key: await evalAll(this.keyExprs, row), row, seq: seq++ });
+      await this.input.open();
+      try {
+        for (let b = await this.input.next(); b; b = await this.input.next()) {
+          this.ctx.checkCancel();
+          for (const row of b) await sorter.add(keysOf ? keysOf(row) : await evalAll(this.keyExprs, row), row);
         }
-        // Top-n: prune whenever the buffer doubles past the limit.
-        if (items.length > Math.max(2 * limit, 1024)) {
-          items.sort(order);
-          items.length = limit;
-        }
+      } finally {
+        await this.input.close();
       }
-    } finally {
-      await this.input.close();
+      await sorter.finish();
+    } catch (e) {
+      await sorter.close().catch(() => undefined);
+      throw e;
     }
-    items.sort(order);
-    if (items.length > limit) items.length = limit;
-    this.sorted = items.map((i) => i.row);
-    this.at = 0;
   }
 
-  async next(): Promise<Row[] | null> {
-    if (this.at >= this.sorted.length) return null;
-    const b = this.sorted.slice(this.at, this.at + BATCH_SIZE);
-    this.at += b.length;
-    return b;
+  next(): Promise<Row[] | null> {
+    return this.sorter ? this.sorter.next() : Promise.resolve(null);
   }
 
   async close(): Promise<void> {
-    this.sorted = [];
+    const s = this.sorter;
+    this.sorter = undefined;
+    await s?.close();
   }
 }

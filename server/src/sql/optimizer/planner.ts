@@ -8,8 +8,9 @@
  * - join orders: the relations of every region of inner joins are reordered (join-order.ts:
  *   dynamic programming up to 8 relations, greedy beyond); outer joins stay where they are and
  *   are planned as units, so nothing moves across them;
- * - join algorithms: hash join on equality keys, index nested loop when the inner side is a
- *   scan its key ranges can drive per outer row, nested loop otherwise;
+ * - join algorithms: hash join on equality keys, or merge join on them when the sides come
+ *   ordered (algorithms.ts), index nested loop when the inner side is a scan its key ranges can
+ *   drive per outer row, nested loop otherwise; sort aggregation over input already grouped;
  * - orders: an ORDER BY that an index or the primary key provides (reading backwards for DESC)
  *   needs no sort, and a LIMIT over such a scan stops the scan early; otherwise a LIMIT makes
  *   the sort a top-n sort.
@@ -22,6 +23,7 @@ import { andAll, type ColumnId, columnsOf, conjuncts, hasSubquery, isVolatile, t
 import type { JoinType, LogicalPlan, OutputColumn, SortKey } from "../plan/logical.js";
 import type { Estimate, PhysicalPlan } from "../plan/physical.js";
 import { chooseRanges, type IndexChoice } from "./access-path.js";
+import { aggregatePlan, mergeJoinPlan } from "./algorithms.js";
 import { ColumnCatalog } from "./column-info.js";
 import {
   CPU_ROW_COST,
@@ -51,13 +53,15 @@ export type PlannerRule =
   | "SecondaryIndex"
   | "ReorderJoins"
   | "HashJoin"
+  | "MergeJoin"
   | "IndexNestedLoop"
   | "NestedLoop"
   | "IndexProvidesOrder"
   | "ReverseScan"
   | "LimitIntoScan"
   | "TopNSort"
-  | "HashAggregate";
+  | "HashAggregate"
+  | "SortAggregate";
 
 export interface PlannerOptions {
   readonly stats?: StatsSource;
@@ -149,7 +153,7 @@ class Planner {
       case "aggregate": {
         const input = this.plan(p.input);
         const groups = this.groups(p.groupBy, input.est.rows);
-        return { kind: "hash aggregate", input, groupBy: p.groupBy, aggregates: p.aggregates, columns: p.columns, est: hashAggregateCost(input.est, groups, p.aggregates.length) };
+        return aggregatePlan(input, p.groupBy, p.aggregates, p.columns, groups);
       }
       case "window": {
         const input = this.plan(p.input);
@@ -267,7 +271,7 @@ class Planner {
     const ranges = choice.ranges.length;
     const unique = choice.point || (choice.index?.unique === true && !choice.hasRange && choice.eqColumns === choice.index.columns.length);
     let entries = total;
-    if (ranges > 0) entries = unique ? ranges : Math.max(1, Math.min(total, total * conjunctionSelectivity([...choice.used], this.columns)));
+    if (ranges > 0) entries = unique ? ranges : Math.max(1, Math.min(total, total * conjunctionSelectivity([...choice.used, ...(choice.narrowing ?? [])], this.columns)));
     return scanCost({ seeks: ranges, entriesRead: entries, rowLookups: choice.index !== undefined, filterConditions, rowsOut });
   }
 
@@ -328,6 +332,8 @@ class Planner {
       const residual = andAll(preds.filter((c) => !equi.some((k) => k.conjunct === c)));
       const est = hashJoinCost(left.est, right.plan.est, rows, preds.length - equi.length);
       options.push({ kind: "hash join", type, left, right: right.plan, leftKeys: equi.map((k) => k.left), rightKeys: equi.map((k) => k.right), ...(residual && { residual }), columns, est });
+      // A merge join's output is not in the left side's order when it sorts that side.
+      if (!ordered) options.push(mergeJoinPlan({ type, left, right: right.plan, leftKeys: equi.map((k) => k.left), rightKeys: equi.map((k) => k.right), ...(residual && { residual }), residualConditions: preds.length - equi.length, columns, rows }));
     }
     // Index nested loop: the join conditions become key ranges (or filters) of the inner scan, per outer row.
     if ((type === "inner" || type === "left" || type === "semi" || type === "anti") && right.logical && scanUnder(right.logical)) {
@@ -504,6 +510,9 @@ class Planner {
       case "hash join":
         into.add("HashJoin");
         break;
+      case "merge join":
+        into.add("MergeJoin");
+        break;
       case "nested loop join":
         into.add(p.right.kind === "scan" && readsAny(p.right, new Set(p.left.columns.map((c) => c.id))) ? "IndexNestedLoop" : "NestedLoop");
         break;
@@ -512,6 +521,9 @@ class Planner {
         break;
       case "hash aggregate":
         into.add("HashAggregate");
+        break;
+      case "sort aggregate":
+        into.add("SortAggregate");
         break;
       default:
         break;

@@ -32,7 +32,7 @@ import { type SqlType, type SqlValue, TEXT } from "../types/index.js";
 import type { PreparedStatement, QueryResult, ResultColumn, SessionNotice, SqlSession, StatementResult, TransactionStatus } from "./api.js";
 import { isDdl, runDdl } from "./ddl.js";
 import { toParamValue } from "./params.js";
-import { Settings } from "./settings.js";
+import { Settings, workMemBytes } from "./settings.js";
 import type * as pg from "pgsql-ast-parser";
 import { LRUCache } from "lru-cache";
 
@@ -310,7 +310,7 @@ export class Session implements SqlSession {
       catalog,
       params,
       evalContext: { now: Date.now() * 1000 },
-      settings: { efSearch: Number(this.settings.get("hnsw.ef_search")), workMemBytes: 4 * 1024 * 1024, tempDir: this.options.tempDir ?? "" },
+      settings: { efSearch: Number(this.settings.get("hnsw.ef_search")), workMemBytes: workMemBytes(this.settings.get("work_mem")), tempDir: this.options.tempDir ?? "" },
       outer: new Map(),
       ctes: new Map(),
       planSubquery: (plan) => planQuery(plan, planner),

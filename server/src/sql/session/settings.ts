@@ -27,6 +27,79 @@ const duration = (v: string) => {
   return String(Number(m[1]) * factor);
 };
 
+/** Memory units of a kB-based setting, largest first, with their size in kB (PostgreSQL's memory_unit_conversion_table). */
+const MEMORY_UNITS: readonly (readonly [string, number])[] = [
+  ["TB", 1024 ** 3],
+  ["GB", 1024 ** 2],
+  ["MB", 1024],
+  ["kB", 1],
+  ["B", 1 / 1024],
+];
+
+const INT_MAX = 2147483647;
+const WORK_MEM_MIN_KB = 64;
+
+/**
+ * A number as PostgreSQL's parse_int reads it: strtol with base 0 (so 0x1F is hex and 017 is
+ * octal), or strtod when a '.' or exponent follows the digits. Returns the value and the rest.
+ */
+function leadingNumber(v: string): { value: number; rest: string } | undefined {
+  const int = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(v);
+  const next = int ? v[int[0].length] : undefined;
+  if (int && next !== "." && next !== "e" && next !== "E") {
+    const digits = int[2]!;
+    const magnitude = /^0[xX]/.test(digits) ? parseInt(digits.slice(2), 16) : digits.length > 1 && digits.startsWith("0") ? parseInt(digits.slice(1), 8) : Number(digits);
+    return { value: int[1] === "-" ? -magnitude : magnitude, rest: v.slice(int[0].length) };
+  }
+  const dbl = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(v);
+  if (!dbl) return undefined;
+  return { value: Number(dbl[0]), rest: v.slice(dbl[0].length) };
+}
+
+/**
+ * A memory setting in kB, as PostgreSQL takes it: a number with an optional unit (B, kB, MB,
+ * GB, TB; case-sensitive, spaces allowed around it); a bare number is kB; fractions round to
+ * the nearest kB.
+ */
+function parseMemoryKb(name: string, v: string, min: number, max: number): number {
+  const invalid = (hint?: string) => new SqlStateError(`invalid value for parameter "${name}": "${v}"`, "22023", hint ? { hint } : undefined);
+  const num = leadingNumber(v);
+  if (!num || !Number.isFinite(num.value)) throw invalid();
+  let kb = num.value;
+  const unit = num.rest.trim();
+  if (unit !== "") {
+    const i = /\s/.test(unit) ? -1 : MEMORY_UNITS.findIndex(([u]) => u === unit);
+    if (i < 0) throw invalid('Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".');
+    kb = num.value * MEMORY_UNITS[i]![1];
+    // A fractional value rounds to the next smaller unit ("1.5GB" is 1536MB), as guc.c does.
+    const smaller = MEMORY_UNITS[i + 1];
+    if (smaller) kb = roundHalfEven(kb / smaller[1]) * smaller[1];
+  }
+  kb = roundHalfEven(kb);
+  if (kb > INT_MAX || kb < -INT_MAX - 1) throw invalid("Value exceeds integer range.");
+  if (kb < min || kb > max) throw new SqlStateError(`${kb} kB is outside the valid range for parameter "${name}" (${min} .. ${max})`, "22023");
+  return kb;
+}
+
+const memoryKb = (name: string, min: number, max: number) => (v: string) => formatMemoryKb(parseMemoryKb(name, v, min, max));
+
+/** C's rint in the default rounding mode: halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** As SHOW prints it: in the largest unit that divides it. */
+function formatMemoryKb(kb: number): string {
+  for (const [unit, size] of MEMORY_UNITS) if (size >= 1 && kb % size === 0) return `${kb / size}${unit}`;
+  return `${kb}kB`;
+}
+
+/** The bytes work_mem's text stands for (validated again: session options bypass SET's check). */
+export function workMemBytes(value: string): number {
+  return parseMemoryKb("work_mem", value, WORK_MEM_MIN_KB, INT_MAX) * 1024;
+}
+
 const isolation = (v: string) => {
   const s = v.toLowerCase().replace(/[-_]/g, " ");
   if (!["read uncommitted", "read committed", "repeatable read", "snapshot", "serializable"].includes(s)) throw new SqlStateError(`invalid value for parameter "default_transaction_isolation": "${v}"`, "22023");
@@ -61,7 +134,7 @@ export const SETTINGS: Readonly<Record<string, SettingDef>> = {
   idle_in_transaction_session_timeout: { default: "0", check: duration },
   extra_float_digits: { default: "1", check: integer(-15, 3) },
   max_identifier_length: { default: "63", readOnly: true },
-  work_mem: { default: "4MB" },
+  work_mem: { default: "4MB", check: memoryKb("work_mem", WORK_MEM_MIN_KB, INT_MAX) },
   "hnsw.ef_search": { default: "40", check: integer(1, 1000) },
   client_min_messages: { default: "notice" },
   bytea_output: { default: "hex" },
