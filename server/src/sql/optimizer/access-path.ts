@@ -4,16 +4,22 @@
  * ranges do not cover stays as a residual filter. Only conditions the index's order agrees with
  * qualify: a comparison done in the column's own type, against an expression that does not read
  * the scanned row (a constant, a parameter, or a column of an outer / earlier-joined row).
+ * `col LIKE 'abc%'` on a text column reads the range ['abc', 'abd'): text keys are in code point
+ * order (the C collation), where exactly the strings starting with the prefix lie in it; the LIKE
+ * itself stays a filter.
  */
 import type { Index, Table } from "../catalog/index.js";
 import { type ColumnId, columnsOf, isVolatile, type ScalarExpr } from "../plan/expr.js";
 import type { KeyRange } from "../plan/physical.js";
+import { likePrefix, operatorName } from "./selectivity.js";
 
 export interface IndexChoice {
   readonly index?: Index;
   readonly ranges: readonly KeyRange[];
   /** Conjuncts the ranges enforce exactly (the rest must be filtered). */
   readonly used: ReadonlySet<ScalarExpr>;
+  /** Conjuncts that narrow the ranges without being enforced by them (a LIKE prefix): still filtered. */
+  readonly narrowing?: ReadonlySet<ScalarExpr>;
   /** Leading index columns fixed by equality. */
   readonly eqColumns: number;
   readonly hasRange: boolean;
@@ -43,6 +49,23 @@ function boundOf(c: ScalarExpr, columnId: ColumnId, scanIds: ReadonlySet<ColumnI
   return undefined;
 }
 
+/** `col LIKE 'prefix...'` on a text column: the key range of the prefix. */
+function likeRangeOf(c: ScalarExpr, columnId: ColumnId): KeyRange["lower"] & { upper?: KeyRange["upper"] } | undefined {
+  if (c.kind !== "call" || !c.operator || operatorName(c.name) !== "~~" || c.args.length !== 2) return undefined;
+  const [l, r] = c.args as [ScalarExpr, ScalarExpr];
+  const textColumn = l.kind === "column" && l.id === columnId && (l.type.kind === "text" || (l.type.kind === "varchar" && l.type.length === undefined));
+  if (!textColumn || r.kind !== "const" || typeof r.value !== "string") return undefined;
+  const { prefix } = likePrefix(r.value);
+  if (prefix === "") return undefined;
+  const chars = [...prefix];
+  const last = chars.pop()!.codePointAt(0)!;
+  // The next code point (surrogates are not characters); past the last one the range stays open above.
+  const succ = last + 1 >= 0xd800 && last + 1 <= 0xdfff ? 0xe000 : last + 1;
+  const next = succ <= 0x10ffff ? chars.join("") + String.fromCodePoint(succ) : undefined;
+  const bound = (value: string): ScalarExpr => ({ kind: "const", type: l.type, value });
+  return { expr: bound(prefix), inclusive: true, ...(next !== undefined && { upper: { expr: bound(next), inclusive: false } }) };
+}
+
 function inListOf(c: ScalarExpr, columnId: ColumnId, scanIds: ReadonlySet<ColumnId>): ScalarExpr[] | undefined {
   if (c.kind !== "in list" || c.negated || c.input.kind !== "column" || c.input.id !== columnId) return undefined;
   if (c.compareType.kind !== c.input.type.kind) return undefined;
@@ -58,6 +81,7 @@ function inListOf(c: ScalarExpr, columnId: ColumnId, scanIds: ReadonlySet<Column
 export function chooseRanges(table: Table, index: Index | undefined, conjuncts: readonly ScalarExpr[], scanColumnId: (tableColumnId: number) => ColumnId | undefined, scanIds: ReadonlySet<ColumnId>): IndexChoice {
   const keyColumns = index ? index.columns.map((c) => c.columnId) : [...table.primaryKey];
   const used = new Set<ScalarExpr>();
+  const narrowing = new Set<ScalarExpr>();
   const eq: ScalarExpr[] = [];
   let ranges: KeyRange[] | undefined;
   let hasRange = false;
@@ -90,11 +114,20 @@ export function chooseRanges(table: Table, index: Index | undefined, conjuncts: 
           ...(upper && { upper: { expr: upper.value, inclusive: upper.op === "<=" } }),
         },
       ];
+    } else {
+      for (const c of conjuncts) {
+        const like = likeRangeOf(c, id);
+        if (!like) continue;
+        hasRange = true;
+        narrowing.add(c);
+        ranges = [{ eq: [...eq], lower: { expr: like.expr, inclusive: true }, ...(like.upper && { upper: like.upper }) }];
+        break;
+      }
     }
     break;
   }
   const eqColumns = ranges ? (ranges[0]?.eq.length ?? 0) : eq.length;
   if (!ranges) ranges = eq.length > 0 ? [{ eq }] : [];
   const point = !index && table.primaryKey.length > 0 && ranges.length > 0 && ranges.every((r) => r.eq.length === table.primaryKey.length && !r.lower && !r.upper);
-  return { ...(index && { index }), ranges, used, eqColumns, hasRange, point };
+  return { ...(index && { index }), ranges, used, ...(narrowing.size > 0 && { narrowing }), eqColumns, hasRange, point };
 }

@@ -58,6 +58,14 @@ const FULL_WILDCARD_SELECTIVITY = 5.0;
 /** Selectivity given to a predicate nothing is known about (a function returning bool, say). */
 const UNKNOWN_SELECTIVITY = DEFAULT_RANGE_SELECTIVITY;
 
+/** Operators the grammar spells in words or two ways, by their one name (as functions/index.ts maps them). */
+const OPERATOR_NAMES: Readonly<Record<string, string>> = { "!=": "<>", LIKE: "~~", "NOT LIKE": "!~~", ILIKE: "~~*", "NOT ILIKE": "!~~*" };
+
+/** The canonical name of an operator call's operator (`x LIKE y` is `~~`). */
+export function operatorName(name: string): string {
+  return OPERATOR_NAMES[name.toUpperCase().replace(/\s+/g, " ")] ?? name;
+}
+
 const clamp = (s: number) => (Number.isNaN(s) ? UNKNOWN_SELECTIVITY : Math.min(1, Math.max(0, s)));
 
 /** Distinct non-NULL values of a column, clamped to its relation's rows. */
@@ -146,8 +154,9 @@ function estimate(e: ScalarExpr, ctx: SelectivityContext): number {
     case "call":
       if (e.operator && e.args.length === 2) {
         const [l, r] = e.args as [ScalarExpr, ScalarExpr];
-        if (e.name === "=" || e.name === "<>" || e.name === "<" || e.name === "<=" || e.name === ">" || e.name === ">=") return comparisonSelectivity(e.name, l, r, ctx);
-        if (e.name === "~~" || e.name === "!~~" || e.name === "~~*" || e.name === "!~~*") return likeSelectivity(e.name, l, r, ctx);
+        const name = operatorName(e.name);
+        if (name === "=" || name === "<>" || name === "<" || name === "<=" || name === ">" || name === ">=") return comparisonSelectivity(name, l, r, ctx);
+        if (name === "~~" || name === "!~~" || name === "~~*" || name === "!~~*") return likeSelectivity(name, l, r, ctx);
       }
       return UNKNOWN_SELECTIVITY;
     case "subquery":
