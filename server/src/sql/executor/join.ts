@@ -1,88 +1,46 @@
 /**
  * Nested loop join: the inner side is re-opened per outer row with that row's columns bound
- * (so an inner scan can use them as key ranges: an index nested loop join), or, when it does not
- * depend on the outer row, read once into memory. Inner, left, right, full, semi and anti joins.
- * Hash and merge joins are in hash-join.ts and merge-join.ts.
+ * (so an inner scan can use them as key ranges: an index nested loop join) and streamed, or,
+ * when it does not depend on the outer row, read once into a RowBuffer (which spills past
+ * work_mem) and walked per outer row. Inner, left, right, full, semi and anti joins; output
+ * keeps the left side's order. Hash and merge joins are in hash-join.ts and merge-join.ts.
  */
 import type { ColumnId } from "../plan/expr.js";
 import type { PhysicalPlan } from "../plan/physical.js";
-import { freeColumnsOfPhysical } from "./physical-columns.js";
 import type { SqlValue } from "../types/index.js";
 import { compilePredicate, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
-import { BATCH_SIZE, drain, type Operator, type Row } from "./operator.js";
-
-type JoinPlan = Extract<PhysicalPlan, { kind: "nested loop join" }>;
+import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
+import { freeColumnsOfPhysical } from "./physical-columns.js";
+import { RowBuffer } from "./spill/row-buffer.js";
+import { spillConfigOf } from "./spill/spill-config.js";
 
 function nulls(n: number): SqlValue[] {
   return new Array<SqlValue>(n).fill(null);
 }
 
-/** Output rows of a join node are left columns then right columns (hidden row ids dropped). */
-abstract class JoinBase implements Operator {
-  protected readonly leftWidth: number;
-  protected readonly rightWidth: number;
-  protected pending: Row[] = [];
-  protected leftDone = false;
-  protected rightMatched: boolean[] = [];
-
-  constructor(
-    protected readonly left: Operator,
-    protected readonly plan: JoinPlan,
-    protected readonly ctx: ExecContext,
-  ) {
-    this.leftWidth = plan.left.columns.length;
-    this.rightWidth = plan.right.columns.length;
-  }
-
-  protected combine(l: Row, r: Row): Row {
-    const out = l.length === this.leftWidth ? l.slice() : l.slice(0, this.leftWidth);
-    for (let i = 0; i < this.rightWidth; i++) out.push(r[i]!);
-    return out;
-  }
-
-  protected leftOnly(l: Row): Row {
-    return this.plan.type === "semi" || this.plan.type === "anti" ? l.slice(0, this.leftWidth) : [...l.slice(0, this.leftWidth), ...nulls(this.rightWidth)];
-  }
-
-  abstract open(): Promise<void>;
-  abstract close(): Promise<void>;
-  /** Produces output for one batch of left rows into `pending`. */
-  protected abstract probe(batch: Row[]): Promise<void>;
-  /** After the left side ends: right/full joins emit unmatched right rows. */
-  protected abstract finish(): void;
-
-  async next(): Promise<Row[] | null> {
-    while (this.pending.length < BATCH_SIZE && !this.leftDone) {
-      const b = await this.left.next();
-      if (!b) {
-        this.leftDone = true;
-        this.finish();
-        break;
-      }
-      this.ctx.checkCancel();
-      await this.probe(b);
-    }
-    if (this.pending.length === 0) return null;
-    const out = this.pending;
-    this.pending = [];
-    return out;
-  }
-}
-
-export class NestedLoopJoinOperator extends JoinBase {
+/** Output rows are left columns then right columns (hidden row ids dropped). */
+export class NestedLoopJoinOperator implements Operator {
   private readonly on: ((row: Row) => boolean | Promise<boolean>) | undefined;
   /** Left column ids the right side reads (bound per left row). */
   private readonly binds: (readonly [ColumnId, number])[];
-  private rightRows: Row[] | undefined;
+  private readonly leftWidth: number;
+  private readonly rightWidth: number;
+  /** The right side's rows when it does not depend on the left row. */
+  private rightRows: RowBuffer | undefined;
+  private rightMatched = new Uint8Array(0);
+  private pending: Row[] = [];
+  private leftDone = false;
+  private leftOpen = false;
 
   constructor(
-    left: Operator,
+    private readonly left: Operator,
     private readonly right: () => Operator,
-    plan: Extract<PhysicalPlan, { kind: "nested loop join" }>,
-    ctx: ExecContext,
+    private readonly plan: Extract<PhysicalPlan, { kind: "nested loop join" }>,
+    private readonly ctx: ExecContext,
   ) {
-    super(left, plan, ctx);
+    this.leftWidth = plan.left.columns.length;
+    this.rightWidth = plan.right.columns.length;
     const layout = layoutOf([...plan.left.columns, ...plan.right.columns]);
     this.on = compilePredicate(plan.on, layout, ctx);
     const leftLayout = layoutOf(plan.left.columns, plan.left.kind === "scan" ? plan.left.rowId : undefined);
@@ -90,55 +48,110 @@ export class NestedLoopJoinOperator extends JoinBase {
   }
 
   async open(): Promise<void> {
+    await this.close();
     this.pending = [];
     this.leftDone = false;
-    this.rightRows = undefined;
     if (this.binds.length === 0) {
-      this.rightRows = await drain(this.right());
-      this.rightMatched = new Array<boolean>(this.rightRows.length).fill(false);
+      const buffer = new RowBuffer(spillConfigOf(this.ctx));
+      this.rightRows = buffer;
+      const right = this.right();
+      await right.open();
+      try {
+        for (let b = await right.next(); b; b = await right.next()) {
+          this.ctx.checkCancel();
+          for (const r of b) await buffer.append(r);
+        }
+      } finally {
+        await right.close();
+      }
+      this.rightMatched = new Uint8Array(buffer.length);
     }
     await this.left.open();
+    this.leftOpen = true;
   }
 
-  protected async probe(batch: Row[]): Promise<void> {
-    const type = this.plan.type;
-    for (const l of batch) {
-      let rights: Row[];
-      if (this.rightRows) {
-        rights = this.rightRows;
-      } else {
-        for (const [id, pos] of this.binds) this.ctx.outer.set(id, l[pos]!);
-        rights = await drain(this.right());
+  async next(): Promise<Row[] | null> {
+    while (this.pending.length < BATCH_SIZE && !this.leftDone) {
+      const b = await this.left.next();
+      if (!b) {
+        this.leftDone = true;
+        await this.finish();
+        break;
       }
-      let matched = false;
-      for (let i = 0; i < rights.length; i++) {
-        const r = rights[i]!;
-        const row = this.combine(l, r);
-        if (this.on) {
-          const ok = this.on(row);
-          if (!(ok === true || (ok !== false && (await ok)))) continue;
-        }
-        matched = true;
-        if (this.rightRows) this.rightMatched[i] = true;
-        if (type === "semi" || type === "anti") break;
-        this.pending.push(row);
-      }
-      if (!matched && (type === "left" || type === "full" || type === "anti")) this.pending.push(this.leftOnly(l));
-      if (matched && type === "semi") this.pending.push(l.slice(0, this.leftWidth));
+      this.ctx.checkCancel();
+      for (const l of b) await this.probe(l);
     }
-  }
-
-  protected finish(): void {
-    if ((this.plan.type === "right" || this.plan.type === "full") && this.rightRows) {
-      this.rightRows.forEach((r, i) => {
-        if (!this.rightMatched[i]) this.pending.push([...nulls(this.leftWidth), ...r.slice(0, this.rightWidth)]);
-      });
-    }
+    if (this.pending.length === 0) return null;
+    const out = this.pending;
+    this.pending = [];
+    return out;
   }
 
   async close(): Promise<void> {
     for (const [id] of this.binds) this.ctx.outer.delete(id);
+    const buffer = this.rightRows;
     this.rightRows = undefined;
-    await this.left.close();
+    try {
+      await buffer?.clear();
+    } finally {
+      if (this.leftOpen) {
+        this.leftOpen = false;
+        await this.left.close();
+      }
+    }
+  }
+
+  private combine(l: Row, r: Row): Row {
+    const out = l.length === this.leftWidth ? l.slice() : l.slice(0, this.leftWidth);
+    for (let i = 0; i < this.rightWidth; i++) out.push(r[i]!);
+    return out;
+  }
+
+  /** Pairs one left row with the right side's rows into `pending`. */
+  private async probe(l: Row): Promise<void> {
+    const type = this.plan.type;
+    const firstOnly = type === "semi" || type === "anti";
+    let matched = false;
+    // Returns true when the left row needs no more right rows.
+    const pair = async (r: Row, at: number | undefined): Promise<boolean> => {
+      const row = this.combine(l, r);
+      if (this.on) {
+        const ok = this.on(row);
+        if (!(ok === true || (ok !== false && (await ok)))) return false;
+      }
+      matched = true;
+      if (at !== undefined) this.rightMatched[at] = 1;
+      if (firstOnly) return true;
+      this.pending.push(row);
+      return false;
+    };
+    if (this.rightRows) {
+      let i = 0;
+      scan: for await (const b of this.rightRows.batches()) {
+        for (const r of b) if (await pair(r, i++)) break scan;
+      }
+    } else {
+      for (const [id, pos] of this.binds) this.ctx.outer.set(id, l[pos]!);
+      const inner = this.right();
+      await inner.open();
+      try {
+        scan: for (let b = await inner.next(); b; b = await inner.next()) {
+          for (const r of b) if (await pair(r, undefined)) break scan;
+        }
+      } finally {
+        await inner.close();
+      }
+    }
+    if (!matched && (type === "left" || type === "full" || type === "anti")) this.pending.push(firstOnly ? l.slice(0, this.leftWidth) : [...l.slice(0, this.leftWidth), ...nulls(this.rightWidth)]);
+    if (matched && type === "semi") this.pending.push(l.slice(0, this.leftWidth));
+  }
+
+  /** After the left side ends: right and full joins emit the right rows nothing matched. */
+  private async finish(): Promise<void> {
+    if ((this.plan.type !== "right" && this.plan.type !== "full") || !this.rightRows) return;
+    let i = 0;
+    for await (const b of this.rightRows.batches()) {
+      for (const r of b) if (!this.rightMatched[i++]) this.pending.push([...nulls(this.leftWidth), ...r.slice(0, this.rightWidth)]);
+    }
   }
 }
