@@ -161,6 +161,8 @@ try {
   const sqlstate = sqlstateOf(e);
   if (e instanceof Error && sqlstate !== undefined) {
     console.error(`alopex: ${e.message} (SQLSTATE ${sqlstate})`);
+    const hint = (e as { hint?: unknown }).hint;
+    if (typeof hint === "string") console.error(`HINT:  ${hint}`);
     process.exitCode = 2;
   } else if (e instanceof ConfigError) {
     console.error(`alopex: ${e.message}`);
