@@ -78,6 +78,7 @@ import {
   droppedKey,
   encodeIndexKey,
   encodeIndexPrefix,
+  encodePrimaryKey,
   encodeRelationRef,
   encodeVectorKey,
   FIRST_OBJECT_ID,
@@ -122,6 +123,8 @@ import {
   type RelationKind,
   type RenameColumnOptions,
   type Role,
+  ROLE_ATTRIBUTES,
+  type RoleAttributes,
   type RoleSpec,
   type Sequence,
   type SequenceType,
@@ -855,6 +858,100 @@ export class Catalog {
     return done(await this.updateTable(table, { columns, checks }));
   }
 
+  /**
+   * TRUNCATE: the table moves to a new id (a fresh, empty key space, like PostgreSQL's new
+   * relfilenode) and the old rows become dropped data for purgeDroppedData, so emptying a table
+   * costs the same whatever its size and is undone by a rollback. Its indexes, owned sequences
+   * and checks go along. NB: the table's id, which clients see as its OID, changes.
+   */
+  async truncateTable(name: string): Promise<Table> {
+    const table = await this.tableForAlter(name, false);
+    return (await this.moveTable(table!, {})).table;
+  }
+
+  /**
+   * ALTER TABLE ... ADD PRIMARY KEY: rows are stored by their primary key, so the table is
+   * rewritten into a new id keyed by the new key (and its indexes rebuilt), as PostgreSQL
+   * rebuilds a table whose layout changes. The key's columns become NOT NULL. Errors: 42P16 if
+   * there is a primary key already, 23502 for a NULL, 23505 for a duplicate (as the unique index
+   * `<table>_pkey` would report it). NB: the table's id (its OID) changes.
+   */
+  async alterTableAddPrimaryKey(tableName: string, columns: readonly (string | KeyColumnSpec)[], options: { readonly ifExists?: boolean } = {}): Promise<DdlResult<Table>> {
+    const table = await this.tableForAlter(tableName, options.ifExists);
+    if (table === undefined) return skipped(`relation "${tableName}" does not exist, skipping`);
+    if (table.primaryKey.length > 0) throw new SqlStateError(`multiple primary keys for table "${tableName}" are not allowed`, "42P16");
+    const keys = columns.map(keyColumn);
+    const ids: number[] = [];
+    for (const k of keys) {
+      const col = table.columns.find((c) => c.name === k.column);
+      if (!col) throw err.keyColumnMissing(k.column);
+      if (ids.includes(col.id)) throw err.keyColumnTwice(k.column);
+      checkKeyType(col.type);
+      ids.push(col.id);
+    }
+    const moved = await this.moveTable(table, {
+      primaryKey: ids,
+      primaryKeyDirections: keys.map((k) => k.direction ?? "asc"),
+      columns: table.columns.map((c) => (ids.includes(c.id) ? { ...c, notNull: true } : c)),
+    });
+    const positions = ids.map((id) => table.columns.findIndex((c) => c.id === id));
+    const pkeyIndexName = `${tableName}_pkey`;
+    for await (const e of this.rowsForDdl(table)) {
+      const row = moved.codec.decode(e.value);
+      for (const p of positions) {
+        if (row[p] === null) throw new SqlStateError(`column "${table.columns[p]!.name}" of relation "${tableName}" contains null values`, "23502");
+      }
+      const key = encodePrimaryKey(moved.table, primaryKeyOf(moved.table, row));
+      if ((await this.tx.get(key)) !== undefined) {
+        const names = positions.map((p) => table.columns[p]!.name).join(", ");
+        const shown = positions.map((p) => formatText(row[p]!, table.columns[p]!.type)).join(", ");
+        throw new err.CatalogError(`could not create unique index "${pkeyIndexName}"`, "23505", `Key (${names})=(${shown}) is duplicated.`);
+      }
+      await this.tx.put(key, e.value);
+    }
+    for (const ix of moved.indexes) {
+      if (ix.method === "btree") await this.buildIndex(ix, moved.table);
+      else await this.buildVectorIndex(ix, moved.table);
+    }
+    return done(moved.table);
+  }
+
+  /**
+   * Gives a table a new id with `changes` applied: its name, indexes (same ids, new table id)
+   * and owned sequences follow; the old id's data is left for purge. The new key space is empty:
+   * the caller fills it.
+   */
+  private async moveTable(table: Table, changes: Partial<Pick<Table, "primaryKey" | "primaryKeyDirections" | "columns">>): Promise<{ table: Table; indexes: Index[]; codec: RowCodec }> {
+    const id = await this.allocateId();
+    await this.tx.lockTable(relationLockName(id), "exclusive");
+    this.created.add(id);
+    const next = freezeTable({ ...table, ...changes, id, version: table.version + 1 });
+    const indexes: Index[] = [];
+    for (const ix of await this.indexesOf(table.id)) {
+      await this.del(indexKey(table.id, ix.id));
+      this.remember(`index:${ix.id}`, undefined);
+      const moved: Index = Object.freeze({ ...ix, tableId: id });
+      await this.putRelation(ix.name, { kind: "index", id: ix.id, tableId: id });
+      await this.putIndex(moved);
+      indexes.push(moved);
+    }
+    for (const c of table.columns) {
+      if (c.serial === undefined) continue;
+      const seq = await this.getSequence(c.serial);
+      if (seq?.ownedBy?.tableId === table.id) await this.putSequence(Object.freeze({ ...seq, ownedBy: { tableId: id, columnId: seq.ownedBy.columnId } }));
+    }
+    await this.putRelation(table.name, { kind: "table", id });
+    await this.del(tableKey(table.id));
+    await this.markDropped(table.id, [tableDataSpan(table.id), prefixSpan(rowIdStateKey(table.id))]);
+    this.remember(`table:${table.id}`, undefined);
+    this.remember(`indexes:${table.id}`, Object.freeze([]));
+    await this.del(statsKey(table.id));
+    this.forget(`stats:${table.id}`);
+    await this.putTable(next);
+    this.remember(`indexes:${id}`, Object.freeze(indexes));
+    return { table: next, indexes, codec: new RowCodec(table.columns) };
+  }
+
   // ---- indexes -------------------------------------------------------------------------------
 
   /**
@@ -1079,6 +1176,7 @@ export class Catalog {
       login: spec.login ?? false,
       superuser: spec.superuser ?? false,
       ...(spec.passwordScram !== undefined && { passwordScram: spec.passwordScram }),
+      ...attributesOf(spec),
     });
     await this.putRole(role);
     return role;
@@ -1095,6 +1193,7 @@ export class Catalog {
       login: changes.login ?? role.login,
       superuser: changes.superuser ?? role.superuser,
       ...(password !== undefined && { passwordScram: password }),
+      ...attributesOf(changes),
     });
     await this.putRole(next);
     return next;
@@ -1118,6 +1217,13 @@ export class Catalog {
     this.remember(`role:${role.name}`, role);
     this.forget("roles");
   }
+}
+
+/** The attributes a spec sets (undefined ones left out, so ALTER keeps the old values). */
+function attributesOf(spec: RoleAttributes): RoleAttributes {
+  const out: { -readonly [K in keyof RoleAttributes]: RoleAttributes[K] } = {};
+  for (const k of ROLE_ATTRIBUTES) if (spec[k] !== undefined) (out as Record<string, unknown>)[k] = spec[k];
+  return out;
 }
 
 function withoutSerial(c: Column): Column {

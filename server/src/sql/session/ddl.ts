@@ -8,9 +8,10 @@ import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { Catalog, CheckSpec, ColumnSpec, CreateIndexSpec, DdlResult, KeyColumnSpec, SequenceType } from "../catalog/index.js";
 import { typeOfAst } from "../analyzer/expr.js";
 import { exprToSql, parseStoredExpr as parseExprText } from "../analyzer/table-exprs.js";
-import type { Expr, Statement } from "../parser/index.js";
+import type { AlterRoleStatement, CreateRoleStatement, CreateTableStatement, DropRoleStatement, Expr, Statement, StorageParameter } from "../parser/index.js";
 import { isSerialTypeName } from "../types/index.js";
 import type { SessionNotice } from "./api.js";
+import { alterRole, createRole, dropRoles } from "./roles.js";
 
 export interface DdlOutcome {
   readonly tag: string;
@@ -73,9 +74,37 @@ function columnSpec(c: pg.CreateColumnDef): { spec: ColumnSpec; primary: boolean
   return { spec: { name: c.name.name, type, ...(notNull && { notNull }), ...(def !== undefined && { default: def }), ...(serial && { serial: true }) }, primary, unique, checks };
 }
 
-export async function createTable(s: pg.CreateTableStatement, catalog: Catalog): Promise<DdlOutcome> {
+/**
+ * Storage parameters of CREATE TABLE ... WITH (...): checked as PostgreSQL checks them (names,
+ * fillfactor's range), then ignored, since they tune heap pages and autovacuum, which an LSM
+ * tree does not have.
+ */
+function checkStorageParameters(parameters: readonly StorageParameter[]): void {
+  for (const p of parameters) {
+    const name = p.name.toLowerCase();
+    if (!STORAGE_PARAMETERS.has(name)) throw new SqlStateError(`unrecognized parameter "${p.name}"`, "22023");
+    if (name === "fillfactor") {
+      const v = p.value === undefined ? NaN : Number(p.value);
+      if (!Number.isInteger(v)) throw new SqlStateError(`invalid value for integer option "fillfactor": ${p.value ?? "true"}`, "22023");
+      if (v < 10 || v > 100) throw new SqlStateError(`value ${v} out of bounds for option "fillfactor"`, "22023", { detail: 'Valid values are between "10" and "100".' });
+    }
+  }
+}
+
+const AUTOVACUUM_PARAMETERS = [
+  ...["enabled", "vacuum_threshold", "vacuum_insert_threshold", "analyze_threshold", "vacuum_scale_factor", "vacuum_insert_scale_factor", "analyze_scale_factor"],
+  ...["vacuum_cost_delay", "vacuum_cost_limit", "freeze_min_age", "freeze_max_age", "freeze_table_age"],
+  ...["multixact_freeze_min_age", "multixact_freeze_max_age", "multixact_freeze_table_age"],
+].map((n) => `autovacuum_${n}`);
+const VACUUM_PARAMETERS = ["vacuum_index_cleanup", "vacuum_truncate", "log_autovacuum_min_duration", ...AUTOVACUUM_PARAMETERS];
+
+/** The table storage parameters of PostgreSQL 15 (reloptions.c), toast.* included. */
+const STORAGE_PARAMETERS = new Set(["fillfactor", "toast_tuple_target", "parallel_workers", "user_catalog_table", ...VACUUM_PARAMETERS, ...VACUUM_PARAMETERS.map((n) => `toast.${n}`)]);
+
+export async function createTable(s: CreateTableStatement, catalog: Catalog): Promise<DdlOutcome> {
   const notices: SessionNotice[] = [];
   if ((s as { inherits?: unknown }).inherits) throw new SqlStateError("table inheritance is not supported", "0A000");
+  if (s.storageParameters) checkStorageParameters(s.storageParameters);
   const columns: ColumnSpec[] = [];
   const checks: CheckSpec[] = [];
   const uniques: string[][] = [];
@@ -181,6 +210,10 @@ export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog): P
         break;
       case "add constraint": {
         const k = ch.constraint;
+        if (k.type === "primary key") {
+          noticeOf(await catalog.alterTableAddPrimaryKey(name, k.columns.map((c) => c.name), { ifExists }), notices);
+          break;
+        }
         if (k.type !== "unique") throw new SqlStateError(`ALTER TABLE ADD CONSTRAINT ${k.type} is not supported`, "0A000");
         await catalog.createIndex({ table: name, columns: k.columns.map((c) => c.name), unique: true, constraint: true, ...(k.constraintName && { name: k.constraintName.name }) });
         break;
@@ -235,14 +268,44 @@ export async function createSequence(s: pg.CreateSequenceStatement, catalog: Cat
   return { tag: "CREATE SEQUENCE", notices };
 }
 
-export function isDdl(s: Statement): boolean {
-  return ["create table", "create index", "drop table", "drop index", "drop sequence", "alter table", "create sequence"].includes(s.type);
+/**
+ * TRUNCATE: each table gets a fresh, empty key space (see Catalog.truncateTable); RESTART
+ * IDENTITY also restarts the sequences its serial columns own. CASCADE changes nothing: no
+ * foreign key can refer to a table.
+ */
+export async function truncateTables(s: pg.TruncateTableStatement, catalog: Catalog): Promise<DdlOutcome> {
+  const names = s.tables.map((t) => {
+    if (t.schema && t.schema !== "public") throw new SqlStateError(`relation "${t.schema}.${t.name}" does not exist`, "42P01");
+    return t.name;
+  });
+  for (const name of new Set(names)) {
+    const table = await catalog.truncateTable(name);
+    if (s.identity !== "restart") continue;
+    for (const c of table.columns) {
+      const seq = c.serial === undefined ? undefined : await catalog.getSequence(c.serial);
+      if (seq) await catalog.setval(seq.name, seq.start, false);
+    }
+  }
+  return { tag: "TRUNCATE TABLE", notices: [] };
 }
 
-export async function runDdl(s: Statement, catalog: Catalog): Promise<DdlOutcome> {
+export function isDdl(s: Statement): boolean {
+  return ["create table", "create index", "drop table", "drop index", "drop sequence", "alter table", "create sequence", "truncate table", "create role", "alter role", "drop role"].includes(s.type);
+}
+
+/** `sessionUser`: the role the session logged in as (DROP ROLE refuses it). */
+export async function runDdl(s: Statement, catalog: Catalog, sessionUser = ""): Promise<DdlOutcome> {
   switch (s.type) {
     case "create table":
-      return createTable(s as pg.CreateTableStatement, catalog);
+      return createTable(s as CreateTableStatement, catalog);
+    case "truncate table":
+      return truncateTables(s as pg.TruncateTableStatement, catalog);
+    case "create role":
+      return createRole(s as CreateRoleStatement, catalog);
+    case "alter role":
+      return alterRole(s as AlterRoleStatement, catalog);
+    case "drop role":
+      return dropRoles(s as DropRoleStatement, catalog, sessionUser);
     case "create index":
       return createIndex(s as pg.CreateIndexStatement, catalog);
     case "drop table":

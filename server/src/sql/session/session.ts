@@ -30,6 +30,7 @@ import type { LogicalPlan } from "../plan/logical.js";
 import type { PhysicalPlan } from "../plan/physical.js";
 import { type SqlType, type SqlValue, TEXT } from "../types/index.js";
 import type { PreparedStatement, QueryResult, ResultColumn, SessionNotice, SqlSession, StatementResult, TransactionStatus } from "./api.js";
+import { startCopy } from "./copy.js";
 import { isDdl, runDdl } from "./ddl.js";
 import { toParamValue } from "./params.js";
 import { Settings, workMemBytes } from "./settings.js";
@@ -472,8 +473,38 @@ export class Session implements SqlSession {
           "SHOW",
           [textColumn("name"), textColumn("setting")],
         );
+      case "copy":
+        return this.copy(stmt as ast.CopyStatement);
       default:
         return this.inTransaction(stmt);
+    }
+  }
+
+  /** COPY: the data moves through the result's stream (copy.ts), which ends the statement. */
+  private async copy(stmt: ast.CopyStatement): Promise<StatementResult> {
+    const implicit = !this.block;
+    if (!this.tx) this.tx = await this.beginTx();
+    const tx = this.tx;
+    if (implicit) this.openImplicit++;
+    try {
+      const catalog = this.catalogOf(tx);
+      catalog.beginStatement();
+      return await startCopy(stmt, {
+        catalog,
+        plan: async (target, paramTypes) => {
+          const planned = await this.analyzeAndPlan(target, tx, new ParamTypes(paramTypes));
+          return {
+            physical: planned.physical,
+            columns: resultColumns(target, planned.logical),
+            context: (params) => this.execContext(tx, catalog, params, undefined, planned.planner),
+          };
+        },
+        checkCancel: () => this.checkCancel(),
+        end: (err) => this.endImplicit(implicit, tx, err),
+      });
+    } catch (e) {
+      await this.endImplicit(implicit, tx, e);
+      throw e;
     }
   }
 
@@ -498,7 +529,7 @@ export class Session implements SqlSession {
       catalog.beginStatement();
       let tag: string;
       if (isDdl(stmt)) {
-        const r = await runDdl(stmt, catalog);
+        const r = await runDdl(stmt, catalog, this.options.user ?? "alopex");
         this.notices.push(...r.notices);
         tag = r.tag;
       } else if (stmt.type === "lock") {
@@ -507,13 +538,15 @@ export class Session implements SqlSession {
         for (const t of l.tables) await catalog.useTable(t.name, lockModeOf(l.mode));
         tag = "LOCK TABLE";
       } else if (stmt.type === "analyze") {
-        const names = (stmt as ast.AnalyzeStatement).tables.map((t) => {
-          if (t.schema && t.schema !== "public") throw new SqlStateError(`relation "${t.schema}.${t.name}" does not exist`, "42P01");
-          return t.name;
-        });
-        const r = await analyzeTables(catalog, names, { checkCancel: () => this.checkCancel() });
-        for (const message of r.warnings) this.notices.push({ severity: "WARNING", sqlstate: "01000", message });
+        await this.analyze(catalog, (stmt as ast.AnalyzeStatement).tables);
         tag = "ANALYZE";
+      } else if (stmt.type === "vacuum") {
+        // Nothing to vacuum (compaction drops old versions); VACUUM ANALYZE still analyses.
+        if (!implicit) throw new SqlStateError("VACUUM cannot run inside a transaction block", "25001");
+        const v = stmt as ast.VacuumStatement;
+        if (v.analyze) await this.analyze(catalog, v.tables);
+        else for (const t of v.tables) await catalog.requireTable(publicName(t));
+        tag = "VACUUM";
       } else {
         throw new SqlStateError(`${stmt.type.toUpperCase()} is not supported`, "0A000");
       }
@@ -523,6 +556,11 @@ export class Session implements SqlSession {
       await this.endImplicit(implicit, tx, e);
       throw e;
     }
+  }
+
+  private async analyze(catalog: Catalog, tables: readonly pg.QName[]): Promise<void> {
+    const r = await analyzeTables(catalog, tables.map(publicName), { checkCancel: () => this.checkCancel() });
+    for (const message of r.warnings) this.notices.push({ severity: "WARNING", sqlstate: "01000", message });
   }
 
   // ---- simple query and conveniences ---------------------------------------------------------
@@ -575,6 +613,12 @@ export class Session implements SqlSession {
     this.block = false;
     if (tx && tx.state === "active") await tx.rollback();
   }
+}
+
+/** A table name that must be in the one schema there is. */
+function publicName(t: pg.QName): string {
+  if (t.schema && t.schema !== "public") throw new SqlStateError(`relation "${t.schema}.${t.name}" does not exist`, "42P01");
+  return t.name;
 }
 
 function abortedBlock(): SqlStateError {
