@@ -217,6 +217,7 @@ async function binary(b: pg.ExprBinary, env: ExprEnv): Promise<ScalarExpr> {
     return { kind: op === "AND" ? "and" : "or", args: [boolOperand(l, op, env), boolOperand(r, op, env)], type: BOOL };
   }
   if (op === "IN" || op === "NOT IN") return inExpr(b, op === "NOT IN", env);
+  if (op === "IS DISTINCT FROM" || op === "IS NOT DISTINCT FROM") return distinctFrom(b, op === "IS NOT DISTINCT FROM", env);
   const right = b.right as AnyExpr & { function?: { name: string }; args?: Expr[] };
   if (right.type === "call" && (right.function?.name === "any" || right.function?.name === "some" || right.function?.name === "all") && right.args?.length === 1) {
     const sub = right.args[0] as AnyExpr;
@@ -249,9 +250,23 @@ async function inExpr(b: pg.ExprBinary, negated: boolean, env: ExprEnv): Promise
   return { kind: "in list", input: exprs[0]!, list: exprs.slice(1), negated, compareType: type, type: BOOL };
 }
 
+/** `a IS [NOT] DISTINCT FROM b`: `=` decides, resolved as for `a = b`, with NULLs equal to each other. */
+async function distinctFrom(b: pg.ExprBinary, negated: boolean, env: ExprEnv): Promise<ScalarExpr> {
+  const eq = operator("=", await analyzeExpr(b.left, env), await analyzeExpr(b.right, env), env) as Extract<ScalarExpr, { kind: "call" }>;
+  const [left, right] = eq.args as [ScalarExpr, ScalarExpr];
+  if (eq.type.kind !== "bool") throw new SqlStateError("IS DISTINCT FROM requires = operator to yield boolean", "42804");
+  // The values are compared in one type: the operator's, or else the pair's common type.
+  const [p0, p1] = eq.fn.paramTypes as [SqlType, SqlType];
+  const { type, exprs } = p0.kind === p1.kind ? { type: p0, exprs: [coerce(left, p0, "implicit", env.ctx.params), coerce(right, p0, "implicit", env.ctx.params)] } : unify([left, right], "COALESCE", env.ctx.params);
+  return { kind: "distinct from", left: exprs[0]!, right: exprs[1]!, negated, compareType: type, type: BOOL };
+}
+
 async function unary(u: pg.ExprUnary, env: ExprEnv): Promise<ScalarExpr> {
   const operand = await analyzeExpr(u.operand, env);
-  switch (u.op) {
+  switch (u.op as string) {
+    case "IS UNKNOWN":
+    case "IS NOT UNKNOWN":
+      return { kind: "is", input: boolOperand(operand, u.op, env), test: (u.op as string) === "IS UNKNOWN" ? "unknown" : "not unknown", type: BOOL };
     case "NOT":
       return { kind: "not", input: boolOperand(operand, "NOT", env), type: BOOL };
     case "IS NULL":

@@ -15,6 +15,8 @@ export interface ScopeRelation {
   readonly columns: readonly OutputColumn[];
   /** Columns hidden from `*` and unqualified lookup (USING/NATURAL merged duplicates). */
   readonly hidden?: ReadonlySet<number>;
+  /** The table's own name when an alias hides it (only the alias may qualify its columns). */
+  readonly tableName?: string;
 }
 
 export interface ResolvedColumn {
@@ -44,19 +46,32 @@ export class Scope {
     return out;
   }
 
-  /** `rel.*`. */
   /** This scope and its ancestors, innermost first. */
   private *chain(): Generator<Scope> {
     yield this;
     if (this.parent) yield* this.parent.chain();
   }
 
+  /** `rel.*`. */
   starOf(relation: string): OutputColumn[] {
     for (const s of this.chain()) {
       const r = s.relations.find((x) => x.name === relation);
       if (r) return [...r.columns];
     }
-    throw new SqlStateError(`missing FROM-clause entry for table "${relation}"`, "42P01");
+    throw this.missingRelation(relation);
+  }
+
+  /** 42P01 for a qualifier no relation in scope is named by, saying so when an alias hides the table. */
+  private missingRelation(relation: string): SqlStateError {
+    for (const s of this.chain()) {
+      const r = s.relations.find((x) => x.tableName === relation);
+      if (r) {
+        return new SqlStateError(`invalid reference to FROM-clause entry for table "${relation}"`, "42P01", {
+          hint: `Perhaps you meant to reference the table alias "${r.name}".`,
+        });
+      }
+    }
+    return new SqlStateError(`missing FROM-clause entry for table "${relation}"`, "42P01");
   }
 
   /** Resolves `name` or `relation.name`. */
@@ -69,7 +84,7 @@ export class Scope {
     }
     if (relation !== undefined) {
       const known = this.hasRelation(relation);
-      if (!known) throw new SqlStateError(`missing FROM-clause entry for table "${relation}"`, "42P01");
+      if (!known) throw this.missingRelation(relation);
       throw new SqlStateError(`column ${relation}.${name} does not exist`, "42703");
     }
     throw new SqlStateError(`column "${name}" does not exist`, "42703");

@@ -12,20 +12,21 @@ import type { Table } from "../catalog/index.js";
 import type { Expr, SetOperationStatement, Statement, WithQueryStatement } from "../parser/index.js";
 import { BOOL, type ColumnId, type ScalarExpr } from "../plan/expr.js";
 import type { CteDefinition, LogicalPlan, OutputColumn, RowLockMode, SortKey } from "../plan/logical.js";
-import { INT8, type SqlType } from "../types/index.js";
+import { formatType, INT8, type SqlType } from "../types/index.js";
 import type { AnalyzerContext, CteBinding } from "./context.js";
 import { coerce, isUnknownType, unify } from "./coerce.js";
 import { analyzeExpr, type ExprEnv, finalizeUnknown, operator, type QueryBlock, resultType, sortKey } from "./expr.js";
 import { exprKey } from "./expr-key.js";
-import { Scope } from "./scope.js";
+import { renameInPlan } from "./rename-columns.js";
+import { Scope, type ScopeRelation } from "./scope.js";
 
 type Query = Statement;
 
 /** Analyses a query (SELECT, VALUES, set operation, WITH); `outer` is the enclosing query's scope for subqueries. */
-export async function analyzeQuery(stmt: Query, ctx: AnalyzerContext, outer?: Scope): Promise<LogicalPlan> {
+export async function analyzeQuery(stmt: Query, ctx: AnalyzerContext, outer?: Scope, setOperand = false): Promise<LogicalPlan> {
   switch (stmt.type) {
     case "select":
-      return analyzeSelect(stmt as pg.SelectFromStatement, ctx, outer);
+      return analyzeSelect(stmt as pg.SelectFromStatement, ctx, outer, setOperand);
     case "values":
       return analyzeValues(stmt as pg.ValuesStatement, ctx, outer);
     case "union":
@@ -108,8 +109,28 @@ async function analyzeFrom(from: readonly pg.From[] | undefined, ctx: AnalyzerCo
       on = coerceBool(on, "JOIN/ON", ctx);
     }
     plan = { kind: "join", type, left: plan, right, ...(on && { on }), columns: [...plan.columns, ...right.columns] };
+    if (using && type === "full") plan = mergedFullJoinColumns(plan, using, scope.relations[before]!, scope, ctx);
   }
   return { plan: plan!, scope };
+}
+
+/**
+ * FULL JOIN USING: a merged column is COALESCE(left, right), since either side may be the
+ * NULL-extended one; it is computed above the join and takes the name's place in the scope.
+ */
+function mergedFullJoinColumns(join: LogicalPlan, names: readonly string[], right: ScopeRelation, scope: Scope, ctx: AnalyzerContext): LogicalPlan {
+  const exprs: ScalarExpr[] = join.columns.map(columnRefOf);
+  const columns: OutputColumn[] = [...join.columns];
+  for (const name of names) {
+    const l = scope.merged.get(name)!;
+    const r = right.columns.find((c) => c.name === name)!;
+    const { type, exprs: both } = unify([columnRefOf(l), columnRefOf(r)], "COALESCE", ctx.params);
+    const merged = ctx.column(name, type);
+    exprs.push({ kind: "coalesce", args: both, type });
+    columns.push(merged);
+    scope.merged.set(name, merged);
+  }
+  return { kind: "project", input: join, exprs, columns };
 }
 
 function naturalColumns(scope: Scope, rightIndex: number): string[] {
@@ -163,14 +184,14 @@ function operatorEq(l: ScalarExpr, r: ScalarExpr, env: ExprEnv): ScalarExpr {
 function coerceBool(e: ScalarExpr, what: string, ctx: AnalyzerContext): ScalarExpr {
   if (e.type.kind === "bool") return e;
   if (isUnknownType(e.type)) return coerce(e, BOOL, "implicit", ctx.params);
-  throw new SqlStateError(`argument of ${what} must be type boolean, not type ${e.type.kind}`, "42804");
+  throw new SqlStateError(`argument of ${what} must be type boolean, not type ${formatType(e.type)}`, "42804");
 }
 
 async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer: Scope | undefined, lock: RowLockMode | undefined): Promise<LogicalPlan> {
   if (item.type === "table") {
     const name = item.name.name;
     const alias = item.name.alias ?? name;
-    const columnAliases = (item.name as { columns?: pg.Name[] }).columns?.map((c) => c.name);
+    const columnAliases = (item.name as { columnNames?: pg.Name[] }).columnNames?.map((c) => c.name);
     if (!item.name.schema) {
       const cte = ctx.lookupCte(name);
       if (cte) {
@@ -181,8 +202,11 @@ async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer
     }
     if (item.name.schema && item.name.schema !== "public") throw new SqlStateError(`relation "${item.name.schema}.${name}" does not exist`, "42P01");
     const table = await ctx.useTable(name, lock ? "intention-exclusive" : "intention-shared");
+    if (columnAliases && columnAliases.length > table.columns.length) {
+      throw new SqlStateError(`table "${alias}" has ${table.columns.length} columns available but ${columnAliases.length} columns specified`, "42P10");
+    }
     const plan = scanOf(table, alias, ctx, columnAliases, lock);
-    scope.add({ name: alias, columns: plan.columns });
+    scope.add({ name: alias, columns: plan.columns, ...(alias !== name && { tableName: name }) });
     return plan;
   }
   if (item.type === "statement") {
@@ -211,7 +235,11 @@ interface SelectItem {
   origin?: OutputColumn;
 }
 
-async function analyzeSelect(s: pg.SelectFromStatement, ctx: AnalyzerContext, outer?: Scope): Promise<LogicalPlan> {
+/**
+ * `setOperand`: an operand of UNION / INTERSECT / EXCEPT, whose untyped literals (NULL, 'x')
+ * keep the unknown type so that the set operation resolves them with the other side's type.
+ */
+async function analyzeSelect(s: pg.SelectFromStatement, ctx: AnalyzerContext, outer?: Scope, setOperand = false): Promise<LogicalPlan> {
   const lock = s.for ? (s.for.type as RowLockMode) : undefined;
   const { plan: fromPlan, scope } = await analyzeFrom(s.from ?? undefined, ctx, outer, lock);
   let plan = fromPlan;
@@ -242,6 +270,7 @@ async function analyzeSelect(s: pg.SelectFromStatement, ctx: AnalyzerContext, ou
   const groupEnv = exprEnv(scope, ctx, "GROUP BY");
   const groupBy: ScalarExpr[] = [];
   for (const g of s.groupBy ?? []) groupBy.push(await groupingExpr(g, items, groupEnv));
+  groupBy.push(...dependentColumns(fromPlan, groupBy));
 
   const having = s.having ? coerceBool(await analyzeExpr(s.having, exprEnv(scope, ctx, "HAVING", block)), "HAVING", ctx) : undefined;
 
@@ -269,10 +298,11 @@ async function analyzeSelect(s: pg.SelectFromStatement, ctx: AnalyzerContext, ou
       columns: [...groupCols, ...block.aggregates.map((a) => ({ id: a.id, name: a.name, type: a.type, tableOid: 0, columnNumber: 0 }))],
     };
     const keys = new Map(groupBy.map((g, i) => [exprKey(g), groupCols[i]!] as const));
-    // FROM columns by id, with the name PostgreSQL's "must appear in the GROUP BY clause" error gives them.
+    const columns = new Map(groupBy.flatMap((g, i) => (g.kind === "column" ? [[g.id, groupCols[i]!] as const] : [])));
     const fromIds = new Map(scope.relations.flatMap((r) => r.columns.map((c) => [c.id, r.name === undefined ? c.name : `${r.name}.${c.name}`] as const)));
     if (plan.kind === "scan" && plan.rowId) fromIds.set(plan.rowId.id, plan.rowId.name);
-    rewrite = (e) => groupedRewrite(e, keys, fromIds);
+    const grouping: Grouping = { keys, columns, fromIds };
+    rewrite = (e) => groupedRewrite(e, grouping);
     plan = aggPlan;
     if (having) plan = { kind: "filter", input: plan, predicate: rewrite(having), columns: plan.columns };
   }
@@ -295,7 +325,10 @@ async function analyzeSelect(s: pg.SelectFromStatement, ctx: AnalyzerContext, ou
   }
 
   // Projection: the select list, then hidden ORDER BY / DISTINCT ON expressions.
-  const projected = items.map((it) => finalizeUnknown(rewrite(it.expr), env));
+  const projected = items.map((it) => {
+    const e = rewrite(it.expr);
+    return setOperand && !isDistinct && e.kind === "const" ? e : finalizeUnknown(e, env);
+  });
   const outColumns: OutputColumn[] = items.map((it, i) => ({
     id: ctx.newColumnId(),
     name: it.name,
@@ -311,8 +344,12 @@ async function analyzeSelect(s: pg.SelectFromStatement, ctx: AnalyzerContext, ou
     const same = projected.findIndex((p) => exprKey(p) === exprKey(r));
     if (same >= 0) return columnRefOf(outColumns[same]!);
     if (isDistinct && !distinctOn) throw new SqlStateError("for SELECT DISTINCT, ORDER BY expressions must appear in select list", "42P10");
+    const h = finalizeUnknown(r, env);
+    // DISTINCT ON (x) ... ORDER BY x computes x once, so the two can be matched.
+    const again = hidden.findIndex((e) => exprKey(e) === exprKey(h));
+    if (again >= 0) return columnRefOf(hiddenCols[again]!);
     const col = ctx.column("?column?", resultType(r));
-    hidden.push(finalizeUnknown(r, env));
+    hidden.push(h);
     hiddenCols.push(col);
     return columnRefOf(col);
   };
@@ -353,18 +390,72 @@ async function applyLimit(plan: LogicalPlan, limit: pg.LimitStatement | undefine
   return { kind: "limit", input: plan, ...(l && { limit: l }), ...(o && { offset: o }), columns: plan.columns };
 }
 
+/**
+ * Columns of FROM tables whose whole primary key is grouped, so that they are functionally
+ * dependent on the grouping and PostgreSQL lets the select list use them. Grouping by them too
+ * changes no group.
+ */
+function dependentColumns(from: LogicalPlan, groupBy: readonly ScalarExpr[]): ScalarExpr[] {
+  const grouped = new Set(groupBy.flatMap((g) => (g.kind === "column" ? [g.id] : [])));
+  const out: ScalarExpr[] = [];
+  const visit = (p: LogicalPlan) => {
+    if (p.kind === "join") {
+      visit(p.left);
+      visit(p.right);
+    } else if (p.kind === "filter") {
+      visit(p.input);
+    } else if (p.kind === "scan" && p.table.primaryKey.length > 0) {
+      const scanId = (tableColumnId: number) => p.columns[p.table.columns.findIndex((c) => c.id === tableColumnId)]?.id;
+      if (p.table.primaryKey.every((k) => grouped.has(scanId(k) ?? -1))) {
+        for (const c of p.columns) if (!grouped.has(c.id)) out.push(columnRefOf(c));
+      }
+    }
+  };
+  if (grouped.size > 0) visit(from);
+  return out;
+}
+
+/** What the expressions above an aggregation may read of the rows below it. */
+interface Grouping {
+  /** exprKey of each grouping expression → its output column. */
+  readonly keys: ReadonlyMap<string, OutputColumn>;
+  /** Grouping expressions that are plain columns: FROM column id → output column. */
+  readonly columns: ReadonlyMap<ColumnId, OutputColumn>;
+  /** FROM columns by id, with the name PostgreSQL's errors give them (`rel.col`). */
+  readonly fromIds: ReadonlyMap<ColumnId, string>;
+}
+
 /** Replaces grouped expressions by the aggregate's output columns; any other FROM column is an error. */
-function groupedRewrite(e: ScalarExpr, keys: ReadonlyMap<string, OutputColumn>, fromIds: ReadonlyMap<ColumnId, string>): ScalarExpr {
-  const hit = keys.get(exprKey(e));
+function groupedRewrite(e: ScalarExpr, g: Grouping): ScalarExpr {
+  const hit = g.keys.get(exprKey(e));
   if (hit) return columnRefOf(hit);
   if (e.kind === "column") {
-    const name = fromIds.get(e.id);
+    const name = g.fromIds.get(e.id);
     if (name !== undefined) throw new SqlStateError(`column "${name}" must appear in the GROUP BY clause or be used in an aggregate function`, "42803");
     return e;
   }
-  if (e.kind === "const" || e.kind === "param" || e.kind === "subquery") return e;
+  if (e.kind === "const" || e.kind === "param") return e;
+  if (e.kind === "subquery") return groupedSubquery(e, g);
   // Top-down: a parent that matches a grouping expression wins over its children.
-  return shallowMap(e, (c) => groupedRewrite(c, keys, fromIds));
+  return shallowMap(e, (c) => groupedRewrite(c, g));
+}
+
+/**
+ * A subquery above the aggregation: its references to this query's FROM columns must be to
+ * grouped ones, and then read the aggregate's output column instead.
+ */
+function groupedSubquery(e: Extract<ScalarExpr, { kind: "subquery" }>, g: Grouping): ScalarExpr {
+  const renames = new Map<ColumnId, ScalarExpr & { kind: "column" }>();
+  for (const id of e.outerRefs) {
+    const name = g.fromIds.get(id);
+    if (name === undefined) continue;
+    const out = g.columns.get(id);
+    if (!out) throw new SqlStateError(`subquery uses ungrouped column "${name}" from outer query`, "42803");
+    renames.set(id, { kind: "column", id: out.id, type: out.type, name: out.name });
+  }
+  const input = e.input ? groupedRewrite(e.input, g) : undefined;
+  const renamed = renames.size === 0 ? e : { ...e, plan: renameInPlan(e.plan, renames), outerRefs: [...new Set(e.outerRefs.map((id) => renames.get(id)?.id ?? id))] };
+  return input ? { ...renamed, input } : renamed;
 }
 
 function shallowMap(e: ScalarExpr, f: (c: ScalarExpr) => ScalarExpr): ScalarExpr {
@@ -483,7 +574,7 @@ function typeColumnName(name: string): string {
 // ---- set operations ------------------------------------------------------------------------
 
 async function analyzeSetOperation(s: SetOperationStatement, ctx: AnalyzerContext, outer?: Scope): Promise<LogicalPlan> {
-  const [left, right] = [await analyzeQuery(s.left, ctx, outer), await analyzeQuery(s.right, ctx, outer)];
+  const [left, right] = [await analyzeQuery(s.left, ctx, outer, true), await analyzeQuery(s.right, ctx, outer, true)];
   const op = s.type.split(" ")[0] as "union" | "intersect" | "except";
   const all = s.type.endsWith(" all");
   if (left.columns.length !== right.columns.length) throw new SqlStateError(`each ${op.toUpperCase()} query must have the same number of columns`, "42601");
@@ -492,8 +583,19 @@ async function analyzeSetOperation(s: SetOperationStatement, ctx: AnalyzerContex
     const pair = [columnRefOf(c), columnRefOf(right.columns[i]!)];
     return unify(pair, construct, ctx.params).type;
   });
-  const castSide = (p: LogicalPlan): LogicalPlan => {
+  const castSide = (side: LogicalPlan): LogicalPlan => {
+    let p = side;
     if (p.columns.every((c, i) => c.type.kind === types[i]!.kind && !isUnknownType(c.type))) return p;
+    if (p.kind === "project") {
+      // An operand's untyped literals take the resolved type (and a bad one fails here, as in PostgreSQL).
+      const typed = (i: number, t: SqlType) => i < types.length && isUnknownType(t);
+      p = {
+        ...p,
+        exprs: p.exprs.map((e, i) => (typed(i, e.type) ? coerce(e, types[i]!, "implicit", ctx.params) : e)),
+        columns: p.columns.map((c, i) => (typed(i, c.type) ? { ...c, type: types[i]! } : c)),
+      };
+      if (p.columns.every((c, i) => c.type.kind === types[i]!.kind)) return p;
+    }
     const exprs = p.columns.map((c, i) => coerce(columnRefOf(c), types[i]!, "implicit", ctx.params));
     return { kind: "project", input: p, exprs, columns: p.columns.map((c, i) => ({ ...ctx.column(c.name, types[i]!) })) };
   };

@@ -15,6 +15,7 @@
  * covers, not whether one exists) and ARE-only escapes such as \< (rejected by JS as invalid).
  */
 import { createHash } from "node:crypto";
+import { SqlStateError } from "../../common/sqlstate-error.js";
 import { castValue, type SqlType, type SqlValue, formatText, TEXT } from "../types/index.js";
 import { err, fn } from "./common.js";
 import type { Overload } from "./registry.js";
@@ -258,6 +259,54 @@ function like(x: string, pattern: string, insensitive: boolean): boolean {
   return matchText(t, 0, p, 0) === TRUE;
 }
 
+/**
+ * similar_to_escape(pattern [, escape]): a SIMILAR TO pattern as the POSIX regular expression
+ * `~` matches with (PostgreSQL's similar_escape_internal): anchored, % and _ as .* and ., the
+ * regex metacharacters SQL does not have escaped, and escape-double-quote separators marking
+ * the part substring() returns.
+ */
+function similarToEscape(pattern: string, escape: string): string {
+  const e = chars(escape);
+  if (e.length > 1) throw new SqlStateError("invalid escape string", "22025", { hint: "Escape string must be empty or one character." });
+  let out = "^(?:";
+  let afterEscape = false;
+  let inClass = false;
+  let quotes = 0;
+  for (const c of pattern) {
+    if (afterEscape) {
+      if (c === '"' && !inClass) {
+        if (quotes === 0) out += "){1,1}?(";
+        else if (quotes === 1) out += "){1,1}(?:";
+        else throw err("SQL regular expression may not contain more than two escape-double-quote separators", "2200C");
+        quotes++;
+      } else {
+        out += `\\${c}`;
+      }
+      afterEscape = false;
+    } else if (e.length === 1 && c === e[0]) {
+      afterEscape = true;
+    } else if (inClass) {
+      if (c === "\\") out += "\\";
+      out += c;
+      if (c === "]") inClass = false;
+    } else if (c === "[") {
+      out += c;
+      inClass = true;
+    } else if (c === "%") {
+      out += ".*";
+    } else if (c === "_") {
+      out += ".";
+    } else if (c === "(") {
+      out += "(?:";
+    } else if (c === "\\" || c === "." || c === "^" || c === "$") {
+      out += `\\${c}`;
+    } else {
+      out += c;
+    }
+  }
+  return `${out})$`;
+}
+
 /** like_escape(pattern, escape): rewrites the pattern to use backslash, as LIKE ... ESCAPE does. */
 function likeEscape(pattern: string, escape: string): string {
   const e = chars(escape);
@@ -297,6 +346,8 @@ const POSIX_CLASSES: Readonly<Record<string, string>> = {
   graph: "^\\p{C}\\s",
 };
 
+const JS_REGEX_SYNTAX = new Set("^$\\.*+?()[]{}|/");
+
 function translateRegex(pattern: string): string {
   let out = "";
   for (let k = 0; k < pattern.length; k++) {
@@ -311,6 +362,8 @@ function translateRegex(pattern: string): string {
       else if (d === "Z") out += "$";
       else if (d === "A") out += "^";
       else if (d === undefined) throw err("invalid regular expression: invalid escape \\ sequence", "2201B");
+      // An ARE escapes any non-alphanumeric character; JS's u mode accepts that only for its own syntax characters.
+      else if (!/[\p{L}\p{N}]/u.test(d) && !JS_REGEX_SYNTAX.has(d)) out += d;
       else out += "\\" + d;
     } else if (c === "[") {
       // A bracket expression: copy it, translating [:class:] members.
@@ -457,6 +510,8 @@ export const STRING_FUNCTIONS: readonly Overload[] = [
   fn("~~*", TEXT2, "bool", ([x, p]) => like(s(x), s(p), true)),
   fn("!~~*", TEXT2, "bool", ([x, p]) => !like(s(x), s(p), true)),
   fn("like_escape", TEXT2, "text", ([p, e]) => likeEscape(s(p), s(e))),
+  fn("similar_to_escape", ["text"], "text", ([p]) => similarToEscape(s(p), "\\")),
+  fn("similar_to_escape", TEXT2, "text", ([p, e]) => similarToEscape(s(p), s(e))),
   fn("~", TEXT2, "bool", ([x, p]) => regex(s(p), false).test(s(x))),
   fn("!~", TEXT2, "bool", ([x, p]) => !regex(s(p), false).test(s(x))),
   fn("~*", TEXT2, "bool", ([x, p]) => regex(s(p), true).test(s(x))),

@@ -29,7 +29,22 @@ export interface VectorLiteralExpr {
   values: number[];
 }
 
-export type Expr = pg.Expr | VectorDistanceExpr | VectorLiteralExpr;
+/** `a IS [NOT] DISTINCT FROM b`, which the library cannot parse. */
+export interface DistinctFromExpr {
+  type: "binary";
+  op: "IS DISTINCT FROM" | "IS NOT DISTINCT FROM";
+  left: Expr;
+  right: Expr;
+}
+
+/** `a IS [NOT] UNKNOWN` (a boolean test, like IS NULL but only for booleans). */
+export interface IsUnknownExpr {
+  type: "unary";
+  op: "IS UNKNOWN" | "IS NOT UNKNOWN";
+  operand: Expr;
+}
+
+export type Expr = pg.Expr | VectorDistanceExpr | VectorLiteralExpr | DistinctFromExpr | IsUnknownExpr;
 
 /**
  * Integer and numeric constants that a JavaScript number cannot hold (more than 15 significant

@@ -104,7 +104,120 @@ class Rewriter {
         this.edits.replace.set(i, "");
         this.edits.replace.set(i + 1, "");
       }
+      if (t.kind === "ident") this.keywordConstruct(i, start, end);
       i++;
+    }
+  }
+
+  /**
+   * Constructs the library lacks, spelled as something it parses at a nearby precedence and
+   * marked so that restore can tell them apart from what the user wrote:
+   *
+   * - `a IS [NOT] DISTINCT FROM b` and `a IS [NOT] UNKNOWN` become marked `=` / `<>` operators
+   *   (the library's `=` level is looser than comparisons, close to PostgreSQL's IS level);
+   * - `ESCAPE e` after LIKE, ILIKE or SIMILAR TO becomes a marked `+` on the pattern, which
+   *   binds tighter than LIKE as the ESCAPE clause does (other operators in the pattern are
+   *   placeholder calls by then);
+   * - `SIMILAR TO p` becomes `LIKE 0 <marked +> p`, which restore makes `~ similar_to_escape(p)`,
+   *   as PostgreSQL's grammar does;
+   * - HAVING without GROUP BY gets a marked GROUP BY, NATURAL JOIN a marked USING;
+   * - PRIMARY KEY (a, b DESC) loses its directions to placeholder names.
+   */
+  private keywordConstruct(i: number, start: number, end: number): void {
+    const registry = this.ctx.registry;
+    const word = (k: number, w: string) => k < end && isWord(this.tok(k), w);
+    switch ((this.tok(i) as Token).value) {
+      case "is": {
+        const not = word(i + 1, "not");
+        const k = not ? i + 2 : i + 1;
+        if (word(k, "distinct") && word(k + 1, "from")) {
+          this.edits.replace.set(i, registry.markedOperator(not ? "isndf" : "isdf", not ? "=" : "<>"));
+          for (let j = i + 1; j <= k + 1; j++) this.edits.replace.set(j, "");
+        } else if (word(k, "unknown")) {
+          this.edits.replace.set(i, registry.markedOperator(not ? "isnu" : "isu", "="));
+          if (not) this.edits.replace.set(i + 1, "");
+          this.edits.replace.set(k, "NULL");
+        }
+        return;
+      }
+      case "escape":
+        if (this.findTopLevel(start, i, (k) => word(k, "like") || word(k, "ilike") || word(k, "similar")) >= 0) {
+          this.edits.replace.set(i, registry.markedOperator("esc", "+"));
+        }
+        return;
+      case "similar":
+        if (word(i + 1, "to")) {
+          this.edits.replace.set(i, `LIKE 0 ${registry.markedOperator("sim", "+")}`);
+          this.edits.replace.set(i + 1, "");
+        }
+        return;
+      case "having":
+        if (this.findTopLevel(start, i, (k) => word(k, "group") && word(k + 1, "by")) < 0) this.edits.addBefore(i, `GROUP BY ${registry.marker("ng")}()`);
+        return;
+      case "natural":
+        this.naturalJoin(i, end);
+        return;
+      case "from":
+      case "join":
+        this.requireSubqueryAlias(i + 1, end);
+        return;
+      case "primary":
+        if (word(i + 1, "key") && isPunct(this.tok(i + 2), "(") && this.closing(i + 2, end) > 0) this.keyDirections(i + 3, this.closing(i + 2, end));
+        return;
+    }
+  }
+
+  /** PostgreSQL 15 requires an alias on a subquery in FROM; the library would only say "syntax error". */
+  private requireSubqueryAlias(open: number, end: number): void {
+    const close = this.closing(open, end);
+    if (close < 0 || !isPunct(this.tok(open), "(")) return;
+    const first = this.tok(open + 1);
+    if (!(isWord(first, "select") || isWord(first, "values") || isWord(first, "with"))) return;
+    const next = this.tok(close + 1);
+    const alias = close + 1 < end && (isWord(next, "as") || next?.kind === "qident" || (next?.kind === "ident" && !BOUNDARY.has(next.value)));
+    if (!alias) throw new SqlPositionedError("subquery in FROM must have an alias", "42601", characterPosition(this.ctx.sql, (this.tok(open) as Token).start));
+  }
+
+  /** NATURAL [INNER | LEFT | RIGHT | FULL] [OUTER] JOIN item: the item gets `USING (<marker>)`. */
+  private naturalJoin(i: number, end: number): void {
+    let j = i + 1;
+    if (["inner", "left", "right", "full"].some((w) => isWord(this.tok(j), w))) j++;
+    if (isWord(this.tok(j), "outer")) j++;
+    if (j >= end || !isWord(this.tok(j), "join")) return;
+    const itemEnd = this.fromItemEnd(j + 1, end);
+    if (itemEnd <= j + 1) return;
+    this.edits.replace.set(i, "");
+    this.edits.addAfter(itemEnd - 1, `USING ("${this.ctx.registry.marker("nat")}")`);
+  }
+
+  /** The end of a FROM item starting at i: a name or parenthesised query, then an alias and column aliases. */
+  private fromItemEnd(i: number, end: number): number {
+    let j: number;
+    if (isPunct(this.tok(i), "(")) {
+      const close = this.closing(i, end);
+      if (close < 0) return i;
+      j = close + 1;
+    } else {
+      j = this.qualifiedName(i, end);
+      if (failed(j)) return i;
+    }
+    if (isWord(this.tok(j), "as")) j++;
+    const alias = this.tok(j);
+    if (j < end && (alias?.kind === "qident" || (alias?.kind === "ident" && !BOUNDARY.has(alias.value)))) j++;
+    if (isPunct(this.tok(j), "(") && this.closing(j, end) > 0) j = this.closing(j, end) + 1;
+    return Math.min(j, end);
+  }
+
+  /** `col DESC` / `col ASC` in a PRIMARY KEY column list [start, end). */
+  private keyDirections(start: number, end: number): void {
+    for (let k = start; k < end; k++) {
+      const name = this.tok(k);
+      if (name?.kind !== "ident" && name?.kind !== "qident") continue;
+      const dir = this.tok(k + 1);
+      if (k + 1 >= end || !(isWord(dir, "desc") || isWord(dir, "asc"))) continue;
+      if (isWord(dir, "desc")) this.edits.replace.set(k, this.ctx.registry.descendingKey(name.value));
+      this.edits.replace.set(k + 1, "");
+      k++;
     }
   }
 
@@ -538,6 +651,14 @@ class FrameParser {
 function insertQuery(rw: Rewriter, range: TokenRange): void {
   const { ctx } = rw;
   if (!isWord(ctx.tokens[range.start], "insert")) return;
+  // DEFAULT VALUES is VALUES (DEFAULT): a row shorter than the table's columns takes the
+  // defaults for the rest, and DEFAULT VALUES allows no column list.
+  const dv = rw.findTopLevel(range.start + 1, range.end, (i) => isWord(ctx.tokens[i], "default") && isWord(ctx.tokens[i + 1], "values"));
+  if (dv >= 0 && dv + 1 < range.end) {
+    rw.edits.replace.set(dv, "VALUES (DEFAULT)");
+    rw.edits.replace.set(dv + 1, "");
+    return;
+  }
   const startsQuery = (i: number): boolean => {
     const t = ctx.tokens[i];
     if (isWord(t, "select") || isWord(t, "values") || isWord(t, "with")) return true;

@@ -108,7 +108,7 @@ export async function createTable(s: CreateTableStatement, catalog: Catalog): Pr
   const columns: ColumnSpec[] = [];
   const checks: CheckSpec[] = [];
   const uniques: string[][] = [];
-  let primaryKey: string[] | undefined;
+  let primaryKey: (string | KeyColumnSpec)[] | undefined;
   for (const c of s.columns) {
     if (c.kind !== "column") throw new SqlStateError("CREATE TABLE ... LIKE is not supported", "0A000");
     const r = columnSpec(c);
@@ -124,7 +124,7 @@ export async function createTable(s: CreateTableStatement, catalog: Catalog): Pr
     switch (k.type) {
       case "primary key":
         if (primaryKey) throw new SqlStateError(`multiple primary keys for table "${s.name.name}" are not allowed`, "42P16");
-        primaryKey = k.columns.map((n) => n.name);
+        primaryKey = k.columns.map((n) => ((n as { descending?: boolean }).descending ? { column: n.name, direction: "desc" as const } : n.name));
         break;
       case "unique":
         uniques.push(k.columns.map((n) => n.name));
@@ -137,7 +137,7 @@ export async function createTable(s: CreateTableStatement, catalog: Catalog): Pr
     }
   }
   // Primary key columns are NOT NULL.
-  const withPk = columns.map((c) => (primaryKey?.includes(c.name) ? { ...c, notNull: true } : c));
+  const withPk = columns.map((c) => (primaryKey?.some((k) => (typeof k === "string" ? k : k.column) === c.name) ? { ...c, notNull: true } : c));
   const r = await catalog.createTable({ name: s.name.name, columns: withPk, ...(primaryKey && { primaryKey }), checks, ...(s.ifNotExists && { ifNotExists: true }) });
   noticeOf(r, notices);
   if (r.done) {
