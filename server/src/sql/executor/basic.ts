@@ -150,23 +150,22 @@ export class LimitOperator implements Operator {
   }
 }
 
-/** DISTINCT (hashing whole rows) and DISTINCT ON (first row per key of sorted input). */
+/** DISTINCT ON: the first row per key of input sorted on the keys (plain DISTINCT is distinct.ts). */
 export class DistinctOperator implements Operator {
-  private seen = new Set<HashKey>();
   private readonly types: SqlType[];
-  private readonly on: Evaluator[] | undefined;
+  private readonly on: Evaluator[];
   private last: HashKey | undefined;
   constructor(
     private readonly input: Operator,
     plan: Extract<PhysicalPlan, { kind: "distinct" }>,
     ctx: ExecContext,
   ) {
+    if (!plan.on) throw new SqlStateError("internal error: DistinctOperator is for DISTINCT ON", "XX000");
     const layout = layoutOf(plan.input.columns);
-    this.on = plan.on?.map((e) => compileExpr(e, layout, ctx));
-    this.types = plan.on ? plan.on.map((e) => e.type) : plan.columns.map((c) => c.type);
+    this.on = plan.on.map((e) => compileExpr(e, layout, ctx));
+    this.types = plan.on.map((e) => e.type);
   }
   async open(): Promise<void> {
-    this.seen = new Set();
     this.last = undefined;
     await this.input.open();
   }
@@ -176,23 +175,15 @@ export class DistinctOperator implements Operator {
       if (!batch) return null;
       const out: Row[] = [];
       for (const r of batch) {
-        if (this.on) {
-          const k = hashKey(await evalAll(this.on, r), this.types);
-          if (k === this.last) continue;
-          this.last = k;
-          out.push(r);
-        } else {
-          const k = hashKey(r, this.types);
-          if (this.seen.has(k)) continue;
-          this.seen.add(k);
-          out.push(r);
-        }
+        const k = hashKey(await evalAll(this.on, r), this.types);
+        if (k === this.last) continue;
+        this.last = k;
+        out.push(r);
       }
       if (out.length) return out;
     }
   }
   async close(): Promise<void> {
-    this.seen = new Set();
     await this.input.close();
   }
 }

@@ -4,6 +4,7 @@ import { HashAggregateOperator } from "./aggregate.js";
 import { DistinctOperator, FilterOperator, LimitOperator, ProjectOperator, ValuesOperator } from "./basic.js";
 import type { ExecContext, NodeStats } from "./context.js";
 import { CteScanOperator, WithOperator, worktableKey } from "./cte.js";
+import { HashDistinctOperator } from "./distinct.js";
 import { DeleteOperator, InsertOperator, UpdateOperator } from "./dml.js";
 import { HashJoinOperator } from "./hash-join.js";
 import { NestedLoopJoinOperator } from "./join.js";
@@ -41,7 +42,7 @@ function buildNode(p: PhysicalPlan, ctx: ExecContext): Operator {
     case "limit":
       return new LimitOperator(build(p.input), p, ctx);
     case "distinct":
-      return new DistinctOperator(build(p.input), p, ctx);
+      return p.on ? new DistinctOperator(build(p.input), p, ctx) : new HashDistinctOperator(build(p.input), p, ctx);
     case "sort":
       return new SortOperator(build(p.input), p, ctx);
     case "hash aggregate":
