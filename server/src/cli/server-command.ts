@@ -7,6 +7,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { AUTH_METHODS, LOG_LEVELS } from "../config/server-config.js";
 import { loadServerConfig, type FlagValue } from "../config/load-server-config.js";
+import { ConfigError } from "../config/storage-config.js";
 import { sqlstateOf } from "../common/sqlstate-error.js";
 import type { AlopexServer } from "../server/alopex-server.js";
 
@@ -65,7 +66,10 @@ export function addServerCommand(program: Command, globals: () => GlobalConfigFl
       server = await AlopexServer.start(config, log);
     } catch (e) {
       const sqlstate = sqlstateOf(e);
-      log.fatal({ err: e, ...(sqlstate && { sqlstate }) }, "could not start");
+      const code = (e as { code?: unknown }).code;
+      // Expected refusals (lock held, port taken, unreadable files) need no stack trace.
+      const expected = sqlstate !== undefined || typeof code === "string" || e instanceof ConfigError;
+      log.fatal(expected ? { error: e instanceof Error ? e.message : String(e), ...(sqlstate && { sqlstate }), ...(typeof code === "string" && { code }) } : { err: e }, "could not start");
       const hint = sqlstate === "55006" ? " (another server runs on this data directory; stop it or pick another with --data-dir)" : "";
       process.stderr.write(`alopex: could not start: ${e instanceof Error ? e.message : String(e)}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ""}${hint}\n`);
       process.exit(1);
