@@ -7,7 +7,8 @@ import type * as pg from "pgsql-ast-parser";
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { Catalog, CheckSpec, ColumnSpec, CreateIndexSpec, DdlResult, KeyColumnSpec, SequenceType } from "../catalog/index.js";
 import { typeOfAst } from "../analyzer/expr.js";
-import { exprToSql, parseStoredExpr as parseExprText } from "../analyzer/table-exprs.js";
+import { AnalyzerContext, ParamTypes } from "../analyzer/context.js";
+import { exprToSql, parseStoredExpr as parseExprText, validateTableExprs } from "../analyzer/table-exprs.js";
 import type { AlterRoleStatement, CreateRoleStatement, CreateTableStatement, DropRoleStatement, Expr, Statement, StorageParameter } from "../parser/index.js";
 import { isSerialTypeName } from "../types/index.js";
 import type { SessionNotice } from "./api.js";
@@ -107,7 +108,7 @@ export async function createTable(s: CreateTableStatement, catalog: Catalog): Pr
   if (s.storageParameters) checkStorageParameters(s.storageParameters);
   const columns: ColumnSpec[] = [];
   const checks: CheckSpec[] = [];
-  const uniques: string[][] = [];
+  const uniques: { columns: string[]; name?: string }[] = [];
   let primaryKey: (string | KeyColumnSpec)[] | undefined;
   for (const c of s.columns) {
     if (c.kind !== "column") throw new SqlStateError("CREATE TABLE ... LIKE is not supported", "0A000");
@@ -118,7 +119,7 @@ export async function createTable(s: CreateTableStatement, catalog: Catalog): Pr
       if (primaryKey) throw new SqlStateError(`multiple primary keys for table "${s.name.name}" are not allowed`, "42P16");
       primaryKey = [c.name.name];
     }
-    if (r.unique) uniques.push([c.name.name]);
+    if (r.unique) uniques.push({ columns: [c.name.name] });
   }
   for (const k of s.constraints ?? []) {
     switch (k.type) {
@@ -127,7 +128,7 @@ export async function createTable(s: CreateTableStatement, catalog: Catalog): Pr
         primaryKey = k.columns.map((n) => ((n as { descending?: boolean }).descending ? { column: n.name, direction: "desc" as const } : n.name));
         break;
       case "unique":
-        uniques.push(k.columns.map((n) => n.name));
+        uniques.push({ columns: k.columns.map((n) => n.name), ...(k.constraintName && { name: k.constraintName.name }) });
         break;
       case "check":
         checks.push({ expr: exprToSql(k.expr as Expr), columns: referencedColumns(k.expr as Expr), ...(k.constraintName && { name: k.constraintName.name }) });
@@ -136,12 +137,17 @@ export async function createTable(s: CreateTableStatement, catalog: Catalog): Pr
         throw new SqlStateError(`table constraint ${k.type} is not supported`, "0A000");
     }
   }
+  for (const u of uniques) {
+    const missing = u.columns.find((n) => !columns.some((c) => c.name === n));
+    if (missing !== undefined) throw new SqlStateError(`column "${missing}" named in key does not exist`, "42703");
+  }
+  if (!s.ifNotExists || !(await catalog.relation(s.name.name))) await validateTableExprs(s.name.name, columns, checks, new AnalyzerContext(catalog, new ParamTypes()));
   // Primary key columns are NOT NULL.
   const withPk = columns.map((c) => (primaryKey?.some((k) => (typeof k === "string" ? k : k.column) === c.name) ? { ...c, notNull: true } : c));
   const r = await catalog.createTable({ name: s.name.name, columns: withPk, ...(primaryKey && { primaryKey }), checks, ...(s.ifNotExists && { ifNotExists: true }) });
   noticeOf(r, notices);
   if (r.done) {
-    for (const cols of uniques) await catalog.createIndex({ table: s.name.name, columns: cols, unique: true, constraint: true });
+    for (const u of uniques) await catalog.createIndex({ table: s.name.name, columns: u.columns, unique: true, constraint: true, ...(u.name && { name: u.name }) });
   }
   return { tag: "CREATE TABLE", notices };
 }

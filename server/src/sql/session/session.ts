@@ -14,7 +14,7 @@
 import { SqlStateError, sqlstateOf } from "../../common/sqlstate-error.js";
 import type { IsolationLevel, KvStore, KvTransaction, TableLockMode } from "../../kv/kv.js";
 import { AnalyzerContext, ParamTypes, type TableUse } from "../analyzer/context.js";
-import { analyzeStatement, isPlannable } from "../analyzer/statement.js";
+import { analyzeStatement, innermostStatement, isPlannable } from "../analyzer/statement.js";
 import { Catalog, type CatalogCache, type Index, SequenceSession } from "../catalog/index.js";
 import { buildOperator } from "../executor/build.js";
 import type { ExecContext, NodeStats } from "../executor/context.js";
@@ -670,6 +670,7 @@ function resultColumns(stmt: Statement, logical: LogicalPlan): ResultColumn[] {
 
 /** The command tag's first words for a statement. */
 function commandOf(stmt: Statement): string {
+  if (stmt.type === "with") return commandOf(innermostStatement(stmt));
   switch (stmt.type) {
     case "select":
     case "values":
@@ -735,7 +736,7 @@ class OperatorResult implements StatementResult {
 
   get commandTag(): string {
     const affected = (this.op as { affected?: number }).affected;
-    switch (this.stmt.type) {
+    switch (innermostStatement(this.stmt).type) {
       case "insert":
         return `INSERT 0 ${affected ?? this.count}`;
       case "update":
