@@ -8,7 +8,7 @@ import type { LogicalPlan, OnConflict, OutputColumn } from "../plan/logical.js";
 import type { AnalyzerContext } from "./context.js";
 import { coerce, isUnknownType } from "./coerce.js";
 import { analyzeExpr, type ExprEnv, finalizeUnknown } from "./expr.js";
-import { Scope } from "./scope.js";
+import { Scope, type ScopeRelation } from "./scope.js";
 import { analyzeQuery, analyzeValues, columnName, columnRefOf, scanOf } from "./select.js";
 import { checkConstraints, defaultExpr, rowColumnsOf } from "./table-exprs.js";
 
@@ -26,17 +26,25 @@ function isDefault(e: Expr): boolean {
   return (e as { type: string }).type === "default";
 }
 
-/** RETURNING items over the written row. */
-async function returningOf(items: pg.SelectedColumn[] | undefined | null, table: Table, alias: string, rowColumns: readonly OutputColumn[], ctx: AnalyzerContext): Promise<{ exprs: ScalarExpr[]; columns: OutputColumn[] } | undefined> {
+/** RETURNING items over the written row (and, for UPDATE ... FROM, the FROM item's row). */
+async function returningOf(
+  items: pg.SelectedColumn[] | undefined | null,
+  table: Table,
+  alias: string,
+  rowColumns: readonly OutputColumn[],
+  ctx: AnalyzerContext,
+  from?: ScopeRelation,
+): Promise<{ exprs: ScalarExpr[]; columns: OutputColumn[] } | undefined> {
   if (!items || items.length === 0) return undefined;
   const scope = new Scope();
   scope.add({ name: alias, columns: rowColumns });
+  if (from) scope.add(from);
   const exprs: ScalarExpr[] = [];
   const columns: OutputColumn[] = [];
   for (const it of items) {
     const ref = it.expr as pg.ExprRef;
     if (ref.type === "ref" && ref.name === "*") {
-      for (const c of rowColumns) {
+      for (const c of ref.table ? scope.starOf(ref.table.name) : scope.star()) {
         exprs.push(columnRefOf(c));
         columns.push({ ...ctx.column(c.name, c.type), tableOid: c.tableOid, columnNumber: c.columnNumber });
       }
@@ -157,10 +165,12 @@ export async function analyzeUpdate(s: pg.UpdateStatement, ctx: AnalyzerContext)
   const scope = new Scope();
   scope.add({ name: alias, columns: scan.columns });
   let input: LogicalPlan = scan;
+  let from: ScopeRelation | undefined;
   if (s.from) {
     const fromPlan = await analyzeQuery({ type: "select", columns: [{ expr: { type: "ref", name: "*" } }], from: [s.from] } as unknown as Statement, ctx);
     const fromName = (s.from as { name?: { alias?: string; name: string }; alias?: string }).name?.alias ?? (s.from as { name?: { name: string } }).name?.name ?? (s.from as { alias?: string }).alias;
-    scope.add({ name: fromName, columns: fromPlan.columns });
+    from = { name: fromName, columns: fromPlan.columns };
+    scope.add(from);
     input = { kind: "join", type: "inner", left: scan, right: fromPlan, columns: [...scan.columns, ...fromPlan.columns] };
   }
   const e = env(scope, ctx, "UPDATE");
@@ -178,7 +188,7 @@ export async function analyzeUpdate(s: pg.UpdateStatement, ctx: AnalyzerContext)
   }
   const rowColumns = rowColumnsOf(table, ctx);
   const checks = await checkConstraints(table, rowColumns, ctx);
-  const ret = await returningOf(s.returning, table, alias, rowColumns, ctx);
+  const ret = await returningOf(s.returning, table, alias, rowColumns, ctx, from);
   return {
     kind: "update",
     table,

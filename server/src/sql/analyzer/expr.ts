@@ -298,8 +298,9 @@ async function caseExpr(c: pg.ExprCase, env: ExprEnv): Promise<ScalarExpr> {
     whens.push({ when: subject ? operator("=", subject, when, env) : boolOperand(when, "CASE/WHEN", env), then: await analyzeExpr(w.value, env) });
   }
   const elseExpr: ScalarExpr = c.else ? await analyzeExpr(c.else, env) : { kind: "const", value: null, type: NULL_TYPE };
-  const { type, exprs } = unify([...whens.map((w) => w.then), elseExpr], "CASE", env.ctx.params);
-  return { kind: "case", whens: whens.map((w, i) => ({ when: w.when, then: exprs[i]! })), else: exprs[exprs.length - 1]!, type };
+  // ELSE first, as PostgreSQL resolves the type (which decides the wording of a mismatch).
+  const { type, exprs } = unify([elseExpr, ...whens.map((w) => w.then)], "CASE", env.ctx.params);
+  return { kind: "case", whens: whens.map((w, i) => ({ when: w.when, then: exprs[i + 1]! })), else: exprs[0]!, type };
 }
 
 function keyword(k: string, env: ExprEnv): ScalarExpr {

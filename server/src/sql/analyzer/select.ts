@@ -614,7 +614,8 @@ async function analyzeSetOperation(s: SetOperationStatement, ctx: AnalyzerContex
 
 // ---- WITH ----------------------------------------------------------------------------------
 
-async function analyzeWith(w: WithQueryStatement, ctx: AnalyzerContext, outer?: Scope): Promise<LogicalPlan> {
+/** WITH ...; `analyzeBody` analyses a body that is not a query (WITH ... INSERT / UPDATE / DELETE). */
+export async function analyzeWith(w: WithQueryStatement, ctx: AnalyzerContext, outer?: Scope, analyzeBody?: (body: Statement) => Promise<LogicalPlan>): Promise<LogicalPlan> {
   const frame = new Map<string, CteBinding>();
   ctx.ctes.push(frame);
   try {
@@ -639,7 +640,7 @@ async function analyzeWith(w: WithQueryStatement, ctx: AnalyzerContext, outer?: 
         frame.set(name, { id, name, columns, worktable: false });
       }
     }
-    const body = await analyzeQuery(w.in as Statement, ctx, outer);
+    const body = analyzeBody ? await analyzeBody(w.in as Statement) : await analyzeQuery(w.in as Statement, ctx, outer);
     return { kind: "with", ctes, body, columns: body.columns };
   } finally {
     ctx.ctes.pop();

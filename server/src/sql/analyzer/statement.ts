@@ -1,11 +1,11 @@
 /** Which statements become plans, and the analyzer's entry point for them. */
 import type * as pg from "pgsql-ast-parser";
 import { SqlStateError } from "../../common/sqlstate-error.js";
-import type { Statement } from "../parser/index.js";
+import type { Statement, WithQueryStatement } from "../parser/index.js";
 import type { LogicalPlan } from "../plan/logical.js";
 import type { AnalyzerContext } from "./context.js";
 import { analyzeDelete, analyzeInsert, analyzeUpdate } from "./dml.js";
-import { analyzeQuery } from "./select.js";
+import { analyzeQuery, analyzeWith } from "./select.js";
 
 const QUERIES = new Set(["select", "values", "union", "union all", "intersect", "intersect all", "except", "except all", "with"]);
 
@@ -13,7 +13,15 @@ export function isPlannable(s: Statement): boolean {
   return QUERIES.has(s.type) || s.type === "insert" || s.type === "update" || s.type === "delete" || s.type === "explain";
 }
 
+/** The statement a WITH wraps, or the statement itself: what decides its command tag. */
+export function innermostStatement(s: Statement): Statement {
+  return s.type === "with" ? innermostStatement((s as WithQueryStatement).in) : s;
+}
+
 export async function analyzeStatement(s: Statement, ctx: AnalyzerContext): Promise<LogicalPlan> {
+  if (s.type === "with" && innermostStatement(s) !== s && !QUERIES.has(innermostStatement(s).type)) {
+    return analyzeWith(s as WithQueryStatement, ctx, undefined, (body) => analyzeStatement(body, ctx));
+  }
   if (QUERIES.has(s.type)) return analyzeQuery(s, ctx);
   switch (s.type) {
     case "insert":

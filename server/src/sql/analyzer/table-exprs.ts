@@ -4,13 +4,13 @@
  */
 import { toSql } from "pgsql-ast-parser";
 import type * as pg from "pgsql-ast-parser";
-import { SqlStateError } from "../../common/sqlstate-error.js";
+import { SqlStateError, sqlstateOf } from "../../common/sqlstate-error.js";
 import type { Column, Table } from "../catalog/index.js";
 import { parseSql } from "../parser/index.js";
 import type { Expr } from "../parser/index.js";
 import type { ScalarExpr } from "../plan/expr.js";
 import type { CheckConstraint, OutputColumn } from "../plan/logical.js";
-import { TEXT } from "../types/index.js";
+import { formatType, type SqlType, TEXT } from "../types/index.js";
 import type { AnalyzerContext } from "./context.js";
 import { coerce } from "./coerce.js";
 import { analyzeExpr, type ExprEnv } from "./expr.js";
@@ -69,6 +69,46 @@ export async function defaultExpr(column: Column, ctx: AnalyzerContext): Promise
   if (column.default === undefined) return { kind: "const", value: null, type: column.type };
   const e = await analyzeExpr(parseStoredExpr(column.default), env(ctx, new Scope(), "DEFAULT expressions"));
   return coerce(e, column.type, "assignment", ctx.params, `column "${column.name}"`);
+}
+
+/**
+ * Binds a new table's DEFAULT and CHECK expressions once, at CREATE TABLE, so that mistakes fail
+ * there as in PostgreSQL (a default of the wrong type or naming a column, a CHECK that is not
+ * boolean or names an unknown column) rather than at the first write.
+ */
+export async function validateTableExprs(
+  table: string,
+  columns: readonly { readonly name: string; readonly type: SqlType; readonly default?: string; readonly serial?: boolean }[],
+  checks: readonly { readonly expr: string }[],
+  ctx: AnalyzerContext,
+): Promise<void> {
+  for (const c of columns) {
+    if (c.default === undefined || c.serial) continue;
+    let e: ScalarExpr;
+    try {
+      e = await analyzeExpr(parseStoredExpr(c.default), env(ctx, new Scope(), "DEFAULT expressions"));
+    } catch (err) {
+      if (sqlstateOf(err) === "42703") throw new SqlStateError("cannot use column reference in DEFAULT expression", "0A000");
+      throw err;
+    }
+    try {
+      coerce(e, c.type, "assignment", ctx.params, `column "${c.name}"`);
+    } catch (err) {
+      if (sqlstateOf(err) !== "42804") throw err;
+      throw new SqlStateError(`column "${c.name}" is of type ${formatType(c.type)} but default expression is of type ${formatType(e.type)}`, "42804", {
+        hint: "You will need to rewrite or cast the expression.",
+      });
+    }
+  }
+  if (checks.length === 0) return;
+  const scope = new Scope();
+  scope.add({ name: table, columns: columns.map((c) => ctx.column(c.name, c.type)) });
+  for (const c of checks) {
+    const e = await analyzeExpr(parseStoredExpr(c.expr), env(ctx, scope, "check constraints"));
+    if (e.type.kind !== "bool" && e.type.kind !== "unknown" && e.type.kind !== "null") {
+      throw new SqlStateError(`argument of CHECK must be type boolean, not type ${formatType(e.type)}`, "42804");
+    }
+  }
 }
 
 /** The table's CHECK constraints bound over `rowColumns` (the row being written, table order). */

@@ -24,6 +24,11 @@ export class WithOperator implements Operator {
     await this.body.open();
   }
 
+  /** WITH ... INSERT / UPDATE / DELETE: the body's count of written rows, for the command tag. */
+  get affected(): number | undefined {
+    return (this.body as { affected?: number }).affected;
+  }
+
   private async materialise(c: PhysicalCte): Promise<Row[]> {
     const anchor = await drain(this.build(c.plan));
     if (!c.recursive) return anchor;

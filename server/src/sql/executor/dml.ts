@@ -2,6 +2,8 @@
  * INSERT, UPDATE and DELETE operators. Each consumes its input, writes through a RowWriter and
  * yields RETURNING rows (if any); `affected` is the count for the command tag.
  */
+import { SqlStateError } from "../../common/sqlstate-error.js";
+import type { Index } from "../catalog/index.js";
 import type { ScalarExpr } from "../plan/expr.js";
 import type { PhysicalPlan } from "../plan/physical.js";
 import type { SqlValue } from "../types/index.js";
@@ -80,6 +82,10 @@ export class InsertOperator extends WriteBase {
   private readonly returning: Evaluator[] | undefined;
   private readonly conflictSets: { position: number; expr: Evaluator }[] | undefined;
   private readonly conflictWhere: ((row: Row) => boolean | Promise<boolean>) | undefined;
+  /** The constraint ON CONFLICT (cols) names; a conflict on any other is an error, as usual. */
+  private readonly arbiter: Index | "primary" | undefined;
+  /** Keys of the rows this statement inserted or updated (DO UPDATE may not touch one twice). */
+  private readonly touched = new Set<string>();
 
   constructor(
     input: Operator,
@@ -88,6 +94,7 @@ export class InsertOperator extends WriteBase {
   ) {
     super(input);
     this.writer = new RowWriter(ctx.tx, ctx.catalog, plan.table, plan.indexes);
+    this.arbiter = arbiterOf(plan);
     const layout = layoutOf(plan.rowColumns);
     this.checks = compileChecks(plan.checks, layout, ctx);
     this.returning = plan.returning?.map((e) => compileExpr(e, layout, ctx));
@@ -106,9 +113,14 @@ export class InsertOperator extends WriteBase {
     const oc = this.plan.onConflict;
     if (oc) {
       const key = this.writer.hasPrimaryKey ? this.writer.keyOf(row) : undefined;
-      const conflict = await this.writer.findConflict(row, key);
+      const conflict = await this.writer.findConflict(row, key, undefined, this.arbiter);
       if (conflict) {
         if (oc.action === "nothing") return undefined;
+        if (this.touched.has(Buffer.from(conflict.rowKey).toString("hex"))) {
+          throw new SqlStateError("ON CONFLICT DO UPDATE command cannot affect row a second time", "21000", {
+            hint: "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.",
+          });
+        }
         const existing = await this.writer.readRow(conflict.rowKey);
         if (!existing) return undefined;
         const both = [...existing, ...row];
@@ -120,14 +132,25 @@ export class InsertOperator extends WriteBase {
         for (const s of this.conflictSets!) updated[s.position] = await s.expr.eval(both);
         await runChecks(this.checks, this.plan.table, updated);
         await this.writer.update(conflict.rowKey, existing, updated, undefined);
+        this.touched.add((this.writer.hasPrimaryKey ? this.writer.keyOf(updated) : Buffer.from(conflict.rowKey)).toString("hex"));
         this.affected++;
         return this.returning ? evalAll(this.returning, updated) : undefined;
       }
     }
-    await this.writer.insert(row);
+    const key = await this.writer.insert(row);
+    if (oc?.action === "update") this.touched.add(key.toString("hex"));
     this.affected++;
     return this.returning ? evalAll(this.returning, row) : undefined;
   }
+}
+
+/** The unique constraint an ON CONFLICT (columns) clause names: the primary key or a unique index. */
+function arbiterOf(plan: Extract<PhysicalPlan, { kind: "insert" }>): Index | "primary" | undefined {
+  const target = plan.onConflict?.target ?? [];
+  if (target.length === 0) return undefined;
+  const sameSet = (ids: readonly number[]) => ids.length === target.length && ids.every((id) => target.includes(id));
+  if (sameSet(plan.table.primaryKey)) return "primary";
+  return plan.indexes.find((i) => i.unique && i.method === "btree" && sameSet(i.columns.map((c) => c.columnId)));
 }
 
 /** What UPDATE and DELETE share: locating the old row and its key in the input row. */
@@ -173,7 +196,10 @@ export class UpdateOperator extends RowChangeBase {
     this.sets = plan.assignments.map((a) => ({ position: plan.table.columns.findIndex((c) => c.id === a.columnId), expr: compileExpr(a.expr, this.inputLayout, ctx) }));
     const layout = layoutOf(plan.rowColumns);
     this.checks = compileChecks(plan.checks, layout, ctx);
-    this.returning = plan.returning?.map((e) => compileExpr(e, layout, ctx));
+    // RETURNING sees the new row, then the input row (the FROM item's columns of UPDATE ... FROM).
+    const both = new Map(layout);
+    for (const [id, pos] of this.inputLayout) if (!both.has(id)) both.set(id, plan.rowColumns.length + pos);
+    this.returning = plan.returning?.map((e) => compileExpr(e, both, ctx));
   }
 
   protected async write(input: Row): Promise<Row | undefined> {
@@ -185,7 +211,7 @@ export class UpdateOperator extends RowChangeBase {
     await runChecks(this.checks, this.plan.table, updated);
     await this.writer.update(t.key, t.old, updated, t.rowId);
     this.affected++;
-    return this.returning ? evalAll(this.returning, updated) : undefined;
+    return this.returning ? evalAll(this.returning, [...updated, ...input]) : undefined;
   }
 }
 

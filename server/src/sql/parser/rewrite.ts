@@ -105,6 +105,7 @@ class Rewriter {
         this.edits.replace.set(i + 1, "");
       }
       if (t.kind === "ident") this.keywordConstruct(i, start, end);
+      if (isOp(t, "*")) this.bareStar(i, start, end);
       i++;
     }
   }
@@ -165,6 +166,14 @@ class Rewriter {
         if (word(i + 1, "key") && isPunct(this.tok(i + 2), "(") && this.closing(i + 2, end) > 0) this.keyDirections(i + 3, this.closing(i + 2, end));
         return;
     }
+  }
+
+  /** A select list's `*` takes no alias; the library would read `SELECT * FORM t` as `*` named FORM. */
+  private bareStar(i: number, start: number, end: number): void {
+    const prev = this.tok(i - 1);
+    if (i === start || !(isWord(prev, "select") || isWord(prev, "distinct") || isWord(prev, "all") || isPunct(prev, ","))) return;
+    const next = this.tok(i + 1);
+    if (i + 1 < end && (isWord(next, "as") || next?.kind === "qident" || (next?.kind === "ident" && !BOUNDARY.has(next.value)))) throw errorAt(this.ctx, i + 1);
   }
 
   /** PostgreSQL 15 requires an alias on a subquery in FROM; the library would only say "syntax error". */

@@ -149,6 +149,7 @@ export type LogicalPlan =
       readonly assignments: readonly { readonly columnId: number; readonly expr: ScalarExpr }[];
       readonly rowColumns: readonly OutputColumn[];
       readonly checks: readonly CheckConstraint[];
+      /** RETURNING expressions over rowColumns (the new row) and, for UPDATE ... FROM, the input's columns. */
       readonly returning?: readonly ScalarExpr[];
       readonly columns: readonly OutputColumn[];
     }

@@ -680,7 +680,6 @@ function commandOf(stmt: Statement): string {
     case "intersect all":
     case "except":
     case "except all":
-    case "with":
       return "SELECT";
     case "release savepoint":
       return "RELEASE";
