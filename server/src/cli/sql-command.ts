@@ -137,8 +137,11 @@ export async function runSqlCommand(script: { text: string; origin: string }, op
   const bar = bars?.create(statements.length, 0);
   // With the bar on the same terminal, results go above it (MultiBar.log) so it stays in place.
   const print = (text: string): void => {
-    if (bars !== undefined && process.stdout.isTTY) bars.log(text);
-    else process.stdout.write(text);
+    if (bars !== undefined && process.stdout.isTTY) {
+      bars.log(text);
+      // log() only queues the text for the next redraw; draw now so none is lost at stop().
+      bars.update();
+    } else process.stdout.write(text);
   };
   const tags = new Map<string, number>();
   try {
