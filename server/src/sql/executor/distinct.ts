@@ -5,7 +5,7 @@
  * out), and after the input each partition is made distinct the same way, one at a time.
  * DISTINCT ON (first row per key of sorted input) needs no memory and stays in basic.ts.
  */
-import type { PhysicalPlan } from "../plan/physical.js";
+import type { OutputColumn } from "../plan/logical.js";
 import { hashKey, type HashKey, type SqlType } from "../types/index.js";
 import type { ExecContext } from "./context.js";
 import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
@@ -29,7 +29,8 @@ export class HashDistinctOperator implements Operator {
 
   constructor(
     private readonly input: Operator,
-    plan: Extract<PhysicalPlan, { kind: "distinct" }>,
+    /** A DISTINCT node, or any node whose rows are to be made distinct (UNION's). */
+    plan: { readonly columns: readonly OutputColumn[] },
     private readonly ctx: ExecContext,
   ) {
     this.types = plan.columns.map((c) => c.type);

@@ -26,6 +26,7 @@ export function valueBytes(v: SqlValue): number {
       if (v instanceof Uint8Array || v instanceof Float32Array) return TYPED_ARRAY_BYTES + v.byteLength;
       if (v instanceof Numeric) return numericBytes(v);
       if (v instanceof Jsonb) return OBJECT_HEADER_BYTES + SLOT_BYTES + jsonBytes(v.root);
+      if (Array.isArray(v)) return rowBytes(v as readonly SqlValue[]);
       return OBJECT_HEADER_BYTES;
     case "string":
       return stringBytes(v);

@@ -57,6 +57,8 @@ const cases: [string, SqlValue][] = [
   ["jsonb scalar null", new Jsonb(null)],
   ["jsonb nested", parseText('{"a": [1, 2.50, {"b": null}], "é": "x\\u00e9", "t": true}', { kind: "jsonb" })],
   ["jsonb with lone surrogate key", new Jsonb(new JsonbObject(["\udfff"], [Numeric.of("-0.0", 1)]))],
+  ["empty array", [] as unknown as SqlValue],
+  ["array with NULLs, mixed values and a nested array", [1, null, -0, "x", 2n, Numeric.of("1.50"), [Buffer.from([1])]] as unknown as SqlValue],
 ];
 
 describe("spill record codec", () => {

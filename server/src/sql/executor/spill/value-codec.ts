@@ -1,7 +1,7 @@
 /**
  * The record format of spill files: a self-describing binary encoding of rows of SqlValues that
  * round-trips every value exactly (JS type included: a Buffer stays a Buffer, a Uint8Array a
- * Uint8Array, -0 stays -0, NaN stays NaN, a float32 NaN keeps its bits). It needs no column
+ * Uint8Array, -0 stays -0, NaN stays NaN, a float32 NaN keeps its bits; arrays element by element). It needs no column
  * types, because spilled rows also carry values outside any declared column (hidden row ids,
  * computed sort and group keys).
  *
@@ -38,6 +38,8 @@ const enum Tag {
   Float32Array = 11,
   /** A jsonb tree (JsonTag nodes). */
   Jsonb = 12,
+  /** An array value: varint element count, then the elements as values. */
+  Array = 13,
 }
 
 const enum JsonTag {
@@ -187,6 +189,11 @@ export class RecordEncoder {
     } else if (v instanceof Jsonb) {
       this.byte(Tag.Jsonb);
       this.json(v.root);
+    } else if (Array.isArray(v)) {
+      const elements = v as readonly SqlValue[];
+      this.byte(Tag.Array);
+      this.varint(elements.length);
+      for (const e of elements) this.value(e);
     } else {
       throw new SqlStateError(`internal error: cannot spill a value of JS type ${(v as object).constructor?.name ?? typeof v}`, "XX000");
     }
@@ -336,6 +343,13 @@ export class RecordDecoder {
       }
       case Tag.Jsonb:
         return new Jsonb(this.json());
+      case Tag.Array: {
+        const n = this.varint();
+        const out: SqlValue[] = [];
+        for (let i = 0; i < n; i++) out.push(this.value());
+        // NB: array values (SqlArray) are SqlValues once the array type lands; the cast bridges until then.
+        return out as unknown as SqlValue;
+      }
       default:
         throw corrupt(`tag ${tag}`);
     }
