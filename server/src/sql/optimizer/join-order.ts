@@ -2,12 +2,15 @@
  * Join enumeration: the order in which to join the relations of an inner-join region.
  *
  * Up to DP_MAX_RELATIONS relations, dynamic programming over subsets (DPsub): the best plan of
- * every set of relations is the cheapest join of the best plans of some split of it into two,
- * so bushy trees and every left-deep order (the FROM order among them) are considered and the
- * result is the cheapest of all of them under the cost model. Beyond that, a greedy search
- * grows one left-deep tree from the cheapest connected pair, adding the relation whose join is
- * cheapest (preferring relations a condition connects). Cross products are considered like any
- * join; the cost model prices them.
+ * every set of relations is the cheapest join of the best plans of some split of it into two, so
+ * bushy and left-deep trees are considered alike. A split is joined only when a condition
+ * connects its two sides, or when it is a step of the FROM order (the relations before one, and
+ * that one): cross products otherwise multiply the search for plans that are seldom good, and
+ * the FROM order stays a candidate, so the result never costs more than it. Only when that
+ * completes no plan (an ORDER BY relation unconnected to the rest) are all splits tried. Beyond
+ * DP_MAX_RELATIONS relations or DP_MAX_JOINS joins, a greedy search grows one left-deep tree
+ * from the cheapest connected pair, adding the relation whose join is cheapest (preferring
+ * relations a condition connects).
  *
  * The search is generic over plans (`JoinSpace`), deterministic (sets are visited in a fixed
  * order and ties keep the split closest to the FROM order), and knows nothing of SQL.
@@ -20,6 +23,12 @@
 export type RelSet = number;
 
 export const DP_MAX_RELATIONS = 8;
+/**
+ * Joins DP may cost before it gives up for the greedy search: a chain or star of 8 relations
+ * needs well under a thousand, a clique of 8 nearly six thousand. Counted, not timed, so the
+ * choice is deterministic.
+ */
+export const DP_MAX_JOINS = 2000;
 /** Regions larger than this are joined in FROM order (sets are 31-bit numbers). */
 export const MAX_RELATIONS = 30;
 
@@ -41,6 +50,8 @@ export interface JoinSpace<P> {
 export interface EnumerateOptions {
   /** The relation that must come first (leftmost), keeping its order through every join. */
   readonly first?: number;
+  /** DP: join every split, connected or not (default: connected splits and FROM-order steps). */
+  readonly crossProducts?: boolean;
 }
 
 const has = (s: RelSet, i: number) => ((s >>> i) & 1) === 1;
@@ -62,7 +73,14 @@ function popcount(s: RelSet): number {
 /** The best join of all relations: DP for small regions, greedy beyond. */
 export function bestJoinOrder<P>(space: JoinSpace<P>, options: EnumerateOptions = {}): P | undefined {
   if (space.size > MAX_RELATIONS) return fromOrder(space, options);
-  return space.size <= DP_MAX_RELATIONS ? dynamicProgramming(space, options) : greedy(space, options);
+  if (space.size > DP_MAX_RELATIONS) return greedy(space, options);
+  const dp = dpsub(space, options, DP_MAX_JOINS);
+  if (dp !== GAVE_UP && dp !== undefined) return dp;
+  if (dp !== GAVE_UP && !options.crossProducts) {
+    const all = dpsub(space, { ...options, crossProducts: true }, DP_MAX_JOINS);
+    if (all !== GAVE_UP) return all;
+  }
+  return greedy(space, options);
 }
 
 /** Relations joined left-deep in FROM order (what the query says, before any reordering). */
@@ -84,13 +102,22 @@ function inFromOrder(left: RelSet, right: RelSet): boolean {
   return (right & (right - 1)) === 0 && highestBit(left) < lowestBit(right);
 }
 
-/** DPsub: the best plan of every subset, smaller subsets first. */
+/** DPsub: the best plan of every subset, smaller subsets first (however many joins that takes). */
 export function dynamicProgramming<P>(space: JoinSpace<P>, options: EnumerateOptions = {}): P | undefined {
+  const p = dpsub(space, options, Infinity);
+  return p === GAVE_UP ? undefined : p;
+}
+
+/** What dpsub returns when it reached its join budget. */
+const GAVE_UP: unique symbol = Symbol("gave up");
+
+function dpsub<P>(space: JoinSpace<P>, options: EnumerateOptions, maxJoins: number): P | undefined | typeof GAVE_UP {
   const n = space.size;
   if (n === 0) return undefined;
   const full = 2 ** n - 1;
   const best: (P | undefined)[] = new Array<P | undefined>(full + 1);
   const first = options.first;
+  let joins = 0;
   for (let i = 0; i < n; i++) best[2 ** i] = space.leaf(i, first === i);
   const bySize: RelSet[][] = Array.from({ length: n + 1 }, () => []);
   for (let s = 1; s <= full; s++) bySize[popcount(s)]!.push(s);
@@ -107,6 +134,9 @@ export function dynamicProgramming<P>(space: JoinSpace<P>, options: EnumerateOpt
         const l = best[left];
         const r = best[right];
         if (l === undefined || r === undefined) continue;
+        const fromOrderStep = left === right - 1;
+        if (!options.crossProducts && !fromOrderStep && !space.connected(left, right)) continue;
+        if (++joins > maxJoins) return GAVE_UP;
         const p = space.join(l, left, r, right, ordered);
         if (p === undefined) continue;
         const c = space.cost(p);

@@ -122,6 +122,8 @@ class Planner {
   /** Rules a node of some candidate plan shows that its shape alone does not tell. */
   private readonly notes = new WeakMap<PhysicalPlan, PlannerRule[]>();
   private readonly cteRows = new Map<number, number>();
+  private readonly innerScans = new WeakMap<LogicalPlan, Map<string, PhysicalPlan>>();
+  private readonly exprIds = new Map<ScalarExpr, number>();
 
   constructor(
     root: LogicalPlan,
@@ -279,6 +281,22 @@ class Planner {
     return cheapest(this.scanCandidates(p, preds))!;
   }
 
+  /** The best scan of a relation under its own filters and join conditions (memoised: join enumeration asks often). */
+  private innerScan(relation: LogicalPlan, joinConditions: readonly ScalarExpr[]): PhysicalPlan {
+    let byConditions = this.innerScans.get(relation);
+    if (!byConditions) this.innerScans.set(relation, (byConditions = new Map()));
+    const key = joinConditions.map((c) => this.exprId(c)).join(",");
+    let plan = byConditions.get(key);
+    if (!plan) byConditions.set(key, (plan = this.bestScan(scanUnder(relation)!, [...filterConjuncts(relation), ...joinConditions])));
+    return plan;
+  }
+
+  private exprId(e: ScalarExpr): number {
+    let id = this.exprIds.get(e);
+    if (id === undefined) this.exprIds.set(e, (id = this.exprIds.size + 1));
+    return id;
+  }
+
   /** The cheapest scan (under the LIMIT) whose rows come in the wanted order, forwards or backwards, if any. */
   private orderedScan(p: Scan, preds: readonly ScalarExpr[], want: Wanted): PhysicalPlan | undefined {
     let best: PhysicalPlan | undefined;
@@ -338,7 +356,7 @@ class Planner {
     // Index nested loop: the join conditions become key ranges (or filters) of the inner scan, per outer row.
     if ((type === "inner" || type === "left" || type === "semi" || type === "anti") && right.logical && scanUnder(right.logical)) {
       const pushable = preds.filter((c) => !hasSubquery(c) && !isVolatile(c));
-      const inner = this.bestScan(scanUnder(right.logical)!, [...filterConjuncts(right.logical), ...pushable]);
+      const inner = this.innerScan(right.logical, pushable);
       if (inner.kind === "scan" && inner.ranges && readsAny(inner, leftIds)) {
         const on = andAll(preds.filter((c) => !pushable.includes(c)));
         const est = indexNestedLoopCost(left.est, inner.est, rows, preds.length - pushable.length);
@@ -711,11 +729,34 @@ class JoinRegion {
     return r;
   }
 
-  idsOf(s: RelSet): Set<ColumnId> {
-    const out = new Set<ColumnId>();
-    for (const i of members(s)) for (const id of idsOf(this.leaves[i]!)) out.add(id);
+  private readonly idsBySet = new Map<RelSet, Set<ColumnId>>();
+
+  idsOf(s: RelSet): ReadonlySet<ColumnId> {
+    let out = this.idsBySet.get(s);
+    if (!out) {
+      out = new Set<ColumnId>();
+      for (const i of members(s)) for (const id of idsOf(this.leaves[i]!)) out.add(id);
+      this.idsBySet.set(s, out);
+    }
     return out;
   }
+}
+
+const equalityByKind = new Map<string, boolean>();
+
+/** Whether `=` exists between two values of the type (json has none). */
+function hasEquality(t: ScalarExpr["type"]): boolean {
+  let known = equalityByKind.get(t.kind);
+  if (known === undefined) {
+    try {
+      lookupOperator("=", t, t);
+      known = true;
+    } catch {
+      known = false;
+    }
+    equalityByKind.set(t.kind, known);
+  }
+  return known;
 }
 
 interface EquiKey {
@@ -738,12 +779,7 @@ function equiKey(c: ScalarExpr, leftIds: ReadonlySet<ColumnId>, rightIds: Readon
   const [sa, sb] = [side(a), side(b)];
   const [pa, pb] = c.fn.paramTypes as [ScalarExpr["type"], ScalarExpr["type"]];
   // Hashing needs both keys in the type the operator compares in.
-  if (pa.kind !== pb.kind) return undefined;
-  try {
-    lookupOperator("=", pa, pb);
-  } catch {
-    return undefined;
-  }
+  if (pa.kind !== pb.kind || !hasEquality(pa)) return undefined;
   const cast = (e: ScalarExpr, t: ScalarExpr["type"]): ScalarExpr => (e.type.kind === t.kind ? e : { kind: "cast", input: e, type: t, explicit: false });
   if (sa === "left" && sb === "right") return { conjunct: c, left: cast(a, pa), right: cast(b, pb) };
   if (sa === "right" && sb === "left") return { conjunct: c, left: cast(b, pb), right: cast(a, pa) };
