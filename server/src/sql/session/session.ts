@@ -33,7 +33,7 @@ import type { PreparedStatement, QueryResult, ResultColumn, SessionNotice, SqlSe
 import { startCopy } from "./copy.js";
 import { isDdl, runDdl } from "./ddl.js";
 import { toParamValue } from "./params.js";
-import { Settings, workMemBytes } from "./settings.js";
+import { durationMs, Settings, workMemBytes } from "./settings.js";
 import type * as pg from "pgsql-ast-parser";
 import { LRUCache } from "lru-cache";
 
@@ -99,6 +99,10 @@ export class Session implements SqlSession {
   private deadline = 0;
   private readonly settings: Settings;
   private readonly sequences = new SequenceSession();
+  /** Settings as they were at BEGIN, restored if the block rolls back. */
+  private settingsAtBegin: Map<string, string> | undefined;
+  /** SET LOCAL in the current block: each setting's value to go back to when the block ends. */
+  private readonly localSettings = new Map<string, string | undefined>();
   private closed = false;
   /** Statements run() has seen, with their plans (revalidated on every use). */
   private readonly runCache: StatementCache;
@@ -207,7 +211,7 @@ export class Session implements SqlSession {
     const p = statement as Prepared;
     if (this.closed) throw new SqlStateError("session is closed", "08003");
     this.cancelled = false;
-    const timeout = Number(this.settings.get("statement_timeout"));
+    const timeout = durationMs("statement_timeout", this.settings.get("statement_timeout"));
     this.deadline = timeout > 0 ? Date.now() + timeout : 0;
     if (!p.ast || (p.ast as { type: string }).type === "empty") return done([], "");
     if (!p.lazy && p.paramTypes.length > params.length) throw new SqlStateError(`bind message supplies ${params.length} parameters, but prepared statement "" requires ${p.paramTypes.length}`, "08P01");
@@ -229,7 +233,7 @@ export class Session implements SqlSession {
 
   private async beginTx(): Promise<KvTransaction> {
     const isolation = this.modes.isolation ?? ISOLATION[this.settings.get("default_transaction_isolation")] ?? "snapshot";
-    const lockTimeout = Number(this.settings.get("lock_timeout"));
+    const lockTimeout = durationMs("lock_timeout", this.settings.get("lock_timeout"));
     return this.options.store.begin({ isolation, ...(this.modes.readOnly && { readOnly: true }), ...(lockTimeout > 0 && { lockTimeoutMs: lockTimeout }) });
   }
 
@@ -256,6 +260,10 @@ export class Session implements SqlSession {
           throw new SqlStateError("cached plan must not change result type", "0A000");
         }
         p.planned = planned;
+      }
+      const command = innermostStatement(p.ast).type;
+      if (tx.readOnly && (command === "insert" || command === "update" || command === "delete")) {
+        throw new SqlStateError(`cannot execute ${command.toUpperCase()} in a read-only transaction`, "25006");
       }
       const params = paramsFor(p.paramTypes);
       const ctx = this.execContext(tx, catalog, params, analyze, planned.planner);
@@ -342,6 +350,7 @@ export class Session implements SqlSession {
         this.block = true;
         this.failed = false;
         this.modes = modesOf(b);
+        this.settingsAtBegin = this.settings.snapshot();
         return done([], "BEGIN");
       }
       case "set transaction": {
@@ -366,6 +375,7 @@ export class Session implements SqlSession {
         }
         const tx = this.tx;
         const failed = this.failed;
+        this.endBlockSettings(!failed);
         this.resetBlock();
         if (failed) {
           if (tx && tx.state === "active") await tx.rollback();
@@ -380,6 +390,7 @@ export class Session implements SqlSession {
           return done([], "ROLLBACK");
         }
         const tx = this.tx;
+        this.endBlockSettings(false);
         this.resetBlock();
         if (tx && tx.state === "active") await tx.rollback();
         return done([], "ROLLBACK");
@@ -389,6 +400,7 @@ export class Session implements SqlSession {
         if (!this.block) throw new SqlStateError("PREPARE TRANSACTION can only be used in transaction blocks", "25P01");
         const tx = this.tx ?? (await this.beginTx());
         const failed = this.failed;
+        this.endBlockSettings(!failed);
         this.resetBlock();
         if (failed) {
           if (tx.state === "active") await tx.rollback();
@@ -432,6 +444,17 @@ export class Session implements SqlSession {
     }
   }
 
+  /**
+   * Settings when a block ends: a rolled-back block's SET and RESET are undone (as PostgreSQL
+   * treats settings as transactional); a committed one keeps them, except SET LOCAL's.
+   */
+  private endBlockSettings(committed: boolean): void {
+    if (!committed && this.settingsAtBegin) this.settings.restore(this.settingsAtBegin);
+    else for (const [name, value] of this.localSettings) this.settings.restoreValue(name, value);
+    this.settingsAtBegin = undefined;
+    this.localSettings.clear();
+  }
+
   private resetBlock(): void {
     this.block = false;
     this.failed = false;
@@ -454,7 +477,20 @@ export class Session implements SqlSession {
         const s = stmt as pg.SetGlobalStatement;
         const value = setValue(s);
         if (s.variable.name.toLowerCase() === "transaction_isolation") return this.transactionControl({ type: "set transaction", session: false, isolationLevel: value.toLowerCase() } as ast.SetTransactionStatement);
-        this.settings.set(s.variable.name, value);
+        const name = s.variable.name.toLowerCase();
+        if ((s as { scope?: string }).scope === "local") {
+          if (!this.block) {
+            this.notices.push({ severity: "WARNING", sqlstate: "25P01", message: "SET LOCAL can only be used in transaction blocks" });
+            return done([], "SET");
+          }
+          const before = this.settings.setValue(name);
+          this.settings.set(name, value);
+          if (!this.localSettings.has(name)) this.localSettings.set(name, before);
+          return done([], "SET");
+        }
+        this.settings.set(name, value);
+        // A plain SET outlasts an earlier SET LOCAL of the same block.
+        if (this.localSettings.has(name)) this.localSettings.set(name, this.settings.setValue(name));
         return done([], "SET");
       }
       case "reset":
@@ -588,7 +624,7 @@ export class Session implements SqlSession {
       if (isPlannable(prepared.ast)) this.runCache.set(sql, prepared);
     }
     this.cancelled = false;
-    const timeout = Number(this.settings.get("statement_timeout"));
+    const timeout = durationMs("statement_timeout", this.settings.get("statement_timeout"));
     this.deadline = timeout > 0 ? Date.now() + timeout : 0;
     const result = await this.executePrepared(prepared, (types) => types.map((t, i) => toParamValue(params[i], t, i)));
     const rows: (readonly SqlValue[])[] = [];

@@ -13,19 +13,55 @@ export interface SettingDef {
   readonly readOnly?: boolean;
 }
 
-const integer = (min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new SqlStateError(`invalid value for parameter: "${v}"`, "22023", { hint: `Must be an integer between ${min} and ${max}.` });
+/** An integer setting, with PostgreSQL's messages for text that is not one and for values out of range. */
+const integer = (name: string, min: number, max: number) => (v: string) => {
+  const num = leadingNumber(v);
+  if (!num || num.rest.trim() !== "" || !Number.isFinite(num.value)) throw new SqlStateError(`invalid value for parameter "${name}": "${v}"`, "22023");
+  const n = roundHalfEven(num.value);
+  if (n < min || n > max) throw new SqlStateError(`${n} is outside the valid range for parameter "${name}" (${min} .. ${max})`, "22023");
   return String(n);
 };
 
-/** Milliseconds with an optional unit (ms, s, min), as PostgreSQL's time settings take them. */
-const duration = (v: string) => {
-  const m = /^\s*(\d+)\s*(ms|s|min|h)?\s*$/.exec(v);
-  if (!m) throw new SqlStateError(`invalid value for parameter: "${v}"`, "22023");
-  const factor = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[m[2] ?? "ms"]!;
-  return String(Number(m[1]) * factor);
-};
+/** Time units of a millisecond setting, largest first, in ms (PostgreSQL's time_unit_conversion_table). */
+const TIME_UNITS: readonly (readonly [string, number])[] = [
+  ["d", 86_400_000],
+  ["h", 3_600_000],
+  ["min", 60_000],
+  ["s", 1000],
+  ["ms", 1],
+  ["us", 0.001],
+];
+
+/** The milliseconds a time setting's text stands for: a number with an optional unit; a bare number is ms. */
+function parseDurationMs(name: string, v: string): number {
+  const invalid = (hint?: string) => new SqlStateError(`invalid value for parameter "${name}": "${v}"`, "22023", hint ? { hint } : undefined);
+  const num = leadingNumber(v);
+  if (!num || !Number.isFinite(num.value)) throw invalid();
+  const unit = num.rest.trim();
+  let ms = num.value;
+  if (unit !== "") {
+    const u = TIME_UNITS.find(([x]) => x === unit);
+    if (!u || /\s/.test(unit)) throw invalid('Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".');
+    ms = num.value * u[1];
+  }
+  ms = roundHalfEven(ms);
+  if (ms < 0 || ms > INT_MAX) throw new SqlStateError(`${ms} ms is outside the valid range for parameter "${name}" (0 .. ${INT_MAX})`, "22023");
+  return ms;
+}
+
+/** As SHOW prints a time setting: 0, or in the largest unit that divides it. */
+function formatDurationMs(ms: number): string {
+  if (ms === 0) return "0";
+  for (const [unit, size] of TIME_UNITS) if (size >= 1 && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+const duration = (name: string) => (v: string) => formatDurationMs(parseDurationMs(name, v));
+
+/** The milliseconds of a time setting's value (as kept, or given as a session option). */
+export function durationMs(name: string, value: string): number {
+  return parseDurationMs(name, value);
+}
 
 /** Memory units of a kB-based setting, largest first, with their size in kB (PostgreSQL's memory_unit_conversion_table). */
 const MEMORY_UNITS: readonly (readonly [string, number])[] = [
@@ -129,13 +165,13 @@ export const SETTINGS: Readonly<Record<string, SettingDef>> = {
   search_path: { default: '"$user", public' },
   default_transaction_isolation: { default: "snapshot", check: isolation },
   default_transaction_read_only: { default: "off" },
-  statement_timeout: { default: "0", check: duration },
-  lock_timeout: { default: "0", check: duration },
-  idle_in_transaction_session_timeout: { default: "0", check: duration },
-  extra_float_digits: { default: "1", check: integer(-15, 3) },
+  statement_timeout: { default: "0", check: duration("statement_timeout") },
+  lock_timeout: { default: "0", check: duration("lock_timeout") },
+  idle_in_transaction_session_timeout: { default: "0", check: duration("idle_in_transaction_session_timeout") },
+  extra_float_digits: { default: "1", check: integer("extra_float_digits", -15, 3) },
   max_identifier_length: { default: "63", readOnly: true },
   work_mem: { default: "4MB", check: memoryKb("work_mem", WORK_MEM_MIN_KB, INT_MAX) },
-  "hnsw.ef_search": { default: "40", check: integer(1, 1000) },
+  "hnsw.ef_search": { default: "40", check: integer("hnsw.ef_search", 1, 1000) },
   client_min_messages: { default: "notice" },
   bytea_output: { default: "hex" },
   synchronous_commit: { default: "on" },
@@ -174,6 +210,27 @@ export class Settings {
     if (!SETTINGS[key] && !this.values.has(key)) throw new SqlStateError(`unrecognized configuration parameter "${name}"`, "42704");
     this.values.delete(key);
     return SETTINGS[key]?.reported ?? false;
+  }
+
+  /** The values set in this session (not defaults), to go back to with restore. */
+  snapshot(): Map<string, string> {
+    return new Map(this.values);
+  }
+
+  restore(snapshot: ReadonlyMap<string, string>): void {
+    this.values.clear();
+    for (const [k, v] of snapshot) this.values.set(k, v);
+  }
+
+  /** The value SET gave a setting, or undefined while it has its default. */
+  setValue(name: string): string | undefined {
+    return this.values.get(name.toLowerCase());
+  }
+
+  /** Puts back what setValue returned (undefined: the default). */
+  restoreValue(name: string, value: string | undefined): void {
+    if (value === undefined) this.values.delete(name.toLowerCase());
+    else this.values.set(name.toLowerCase(), value);
   }
 
   resetAll(): void {
