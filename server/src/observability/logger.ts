@@ -22,7 +22,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const out = options.destination ?? process.stdout;
   const pretty = options.format === "pretty" || (options.format === "auto" && out.isTTY === true);
   const base = { level: options.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
-  if (pretty) return pino(base, PinoPretty({ destination: out, sync: true, colorize: out.isTTY === true, translateTime: "SYS:standard", ignore: "pid,hostname" }));
+  if (pretty) return pino(base, PinoPretty({ destination: out, sync: true, colorize: out.isTTY === true, translateTime: "SYS:standard", ignore: "pid,hostname", singleLine: true }));
   if (options.destination !== undefined) return pino(base, options.destination);
   return pino(base, pino.destination({ dest: 1, sync: true }));
 }
