@@ -35,7 +35,8 @@ function namesOf(root: PhysicalPlan): Names {
     for (const c of children(p)) visit(c);
   };
   visit(root);
-  const qualify = new Set(relations.map((r) => r.label)).size > 1 || relations.length > 1;
+  // As PostgreSQL: names are qualified once the plan reads more than one relation.
+  const qualify = relations.length > 1;
   const names = new Map<ColumnId, string>();
   for (const r of relations) for (const c of r.columns) names.set(c.id, qualify ? `${r.label}.${c.name}` : c.name);
   return names;
