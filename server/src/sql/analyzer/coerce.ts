@@ -6,7 +6,7 @@
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { ScalarExpr } from "../plan/expr.js";
-import { type CastContext, canCast, castValue, commonType, type CommonTypeContext, formatType, parseText, type SqlType, typesEqual, TEXT } from "../types/index.js";
+import { type CastContext, canCast, castValue, commonType, type CommonTypeContext, defaultOfKind, formatType, parseText, type SqlType, typesEqual, TEXT } from "../types/index.js";
 import type { ParamTypes } from "./context.js";
 
 export function isUnknownType(t: SqlType): boolean {
@@ -19,8 +19,13 @@ export function coerce(e: ScalarExpr, target: SqlType, context: CastContext, par
   if (target.kind === "unknown" || target.kind === "null") return e;
   if (e.kind === "const" && isUnknownType(e.type)) {
     if (e.value === null) return { kind: "const", value: null, type: target };
+    if (context === "explicit") {
+      // 'abcdef'::varchar(3): read as the plain type, then the explicit length coercion cuts it, as in PostgreSQL.
+      const plain = defaultOfKind(target.kind);
+      return { kind: "const", value: castValue(parseText(String(e.value), plain), plain, target, context), type: target };
+    }
     const value = parseText(String(e.value), target);
-    return { kind: "const", value: context === "explicit" || target.kind !== e.type.kind ? castValue(value, target, target, context) : value, type: target };
+    return { kind: "const", value: target.kind !== e.type.kind ? castValue(value, target, target, context) : value, type: target };
   }
   if (e.kind === "param" && isUnknownType(e.type)) {
     params.set(e.index, target);

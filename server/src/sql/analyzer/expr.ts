@@ -12,7 +12,7 @@ import type { Expr, FrameBound, Statement, WindowSpec } from "../parser/index.js
 import { BOOL, columnsOf, type ScalarExpr } from "../plan/expr.js";
 import type { AggregateCall, LogicalPlan, SortKey, WindowCall, WindowFrameSpec } from "../plan/logical.js";
 import { freeColumns } from "../plan/columns.js";
-import { canCast, FLOAT8, INT2, INT4, INT8, Numeric, NUMERIC, type SqlType, TEXT, UNKNOWN, typeFromName, DATE, NULL_TYPE, formatType } from "../types/index.js";
+import { canCast, defaultOfKind, FLOAT8, INT2, INT4, INT8, Numeric, NUMERIC, parseText, type SqlType, TEXT, UNKNOWN, typeFromName, DATE, NULL_TYPE, formatType } from "../types/index.js";
 import type { AnalyzerContext } from "./context.js";
 import { coerce, isUnknownType, unify } from "./coerce.js";
 import { exprKey } from "./expr-key.js";
@@ -147,13 +147,9 @@ function integerLiteral(n: pg.ExprInteger & { text?: string }): ScalarExpr {
   return { kind: "const", value: Numeric.fromInteger(big), type: NUMERIC };
 }
 
+/** A numeric constant read as numeric_in reads it, display scale included (4.20 keeps its zero, 1.50e1 is 15.0). */
 function parseNumericLiteral(text: string): Numeric {
-  return Numeric.of(text.toLowerCase().includes("e") ? normaliseExponent(text) : text);
-}
-
-/** 1.5e3 has display scale 0 in PostgreSQL (the digits after the point the value needs). */
-function normaliseExponent(text: string): string {
-  return text;
+  return parseText(text, NUMERIC) as Numeric;
 }
 
 export function typeOfAst(t: pg.DataTypeDef): SqlType {
@@ -336,6 +332,12 @@ async function call(c: pg.ExprCall, env: ExprEnv): Promise<ScalarExpr> {
   if (isWindowFunctionName(name)) throw new SqlStateError(`window function ${name} requires an OVER clause`, "42809");
   if (c.distinct || c.filter || c.orderBy) throw new SqlStateError(`${name.toUpperCase()} specified, but ${name} is not an aggregate function`, "42809");
   if (SPECIAL_FUNCTIONS.has(name)) return specialCall(c, name, env);
+  if (name === "pg_typeof" && c.args.length === 1) {
+    // The argument's type is known here; regtype prints it without modifiers.
+    const arg = await analyzeExpr(c.args[0]!, env);
+    const shown = isUnknownType(arg.type) ? "unknown" : arg.type.kind === "char" ? "character" : formatType(defaultOfKind(arg.type.kind));
+    return { kind: "const", value: shown, type: TEXT };
+  }
   const args = await Promise.all(c.args.map((a) => analyzeExpr(a, env)));
   return functionCall(name, args, env);
 }
