@@ -215,7 +215,8 @@ export function hashKey(values: readonly SqlValue[], types: readonly SqlType[]):
     const t = types[0]!;
     // One column: a plain number or string, with NULL as the other JS type so it cannot collide.
     if (numberKeyed(t)) return v === null ? "" : numberKey(v as number | boolean);
-    if (v === null) return 0;
+    // int8 values key as numbers (or strings past 2^53), so its NULL must be neither: "".
+    if (v === null) return t.kind === "int8" ? "" : 0;
     if (t.kind === "int8") {
       const n = Number(v as bigint);
       return Number.isSafeInteger(n) ? numberKey(n) : (v as bigint).toString();
