@@ -9,6 +9,8 @@ import { castValue, compareValues, equalValues, hashKey, type HashKey, type SqlS
 import { buildOperator } from "./build.js";
 import { type ExecContext, missingColumn } from "./context.js";
 import { drain, type Row } from "./operator.js";
+import { systemSnapshotOf } from "./system-snapshot.js";
+import type { EvalContext } from "../functions/index.js";
 
 export type Layout = ReadonlyMap<ColumnId, number>;
 
@@ -215,14 +217,25 @@ function compileCall(e: Extract<ScalarExpr, { kind: "call" }>, layout: Layout, c
   if (e.fn.volatile && !e.operator && SEQUENCE_FUNCTIONS.has(e.name)) return sequenceCall(e.name, args, ctx);
   const fn = e.fn.fn;
   const strict = e.fn.strict;
-  const evalCtx = ctx.evalContext;
+  if (e.fn.system) return systemCall(fn, strict, args, ctx);
   return combine(args, (vs) => {
     if (strict) for (const v of vs) if (v === null) return null;
-    return fn(vs, evalCtx);
+    return fn(vs, ctx.evalContext);
   });
 }
 
 const SEQUENCE_FUNCTIONS = new Set(["nextval", "currval", "setval", "lastval"]);
+
+/** A function that reads the session or catalog: it gets the statement's system snapshot. */
+function systemCall(fn: (args: readonly SqlValue[], ctx?: EvalContext) => SqlValue, strict: boolean, args: Evaluator[], ctx: ExecContext): Evaluator {
+  return asyncEval(async (row) => {
+    const vs: SqlValue[] = [];
+    for (const a of args) vs.push(await a.eval(row));
+    if (strict && vs.some((v) => v === null)) return null;
+    const system = await systemSnapshotOf(ctx);
+    return fn(vs, { ...ctx.evalContext, system });
+  });
+}
 
 function sequenceCall(name: string, args: Evaluator[], ctx: ExecContext): Evaluator {
   return asyncEval(async (row) => {
@@ -250,7 +263,13 @@ function compileSubquery(e: Extract<ScalarExpr, { kind: "subquery" }>, layout: L
   const correlated = e.outerRefs.length > 0;
   let cached: Row[] | undefined;
   let cachedSet: Map<HashKey, true> | undefined;
+  let cachedIn = -1;
   const rowsFor = async (row: Row): Promise<Row[]> => {
+    if (cachedIn !== ctx.execution) {
+      cached = undefined;
+      cachedSet = undefined;
+      cachedIn = ctx.execution;
+    }
     if (!correlated && cached) return cached;
     const saved = bind.map(([id]) => [id, ctx.outer.get(id)] as const);
     for (const [id, pos] of bind) ctx.outer.set(id, row[pos]!);

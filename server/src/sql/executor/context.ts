@@ -6,6 +6,7 @@ import type { EvalContext } from "../functions/index.js";
 import type { ColumnId } from "../plan/expr.js";
 import type { LogicalPlan } from "../plan/logical.js";
 import type { PhysicalPlan } from "../plan/physical.js";
+import type { SessionInfo } from "../system/index.js";
 import type { SqlValue } from "../types/index.js";
 import type { Row } from "./operator.js";
 import type { SpillFileSystem } from "./spill/spill-files.js";
@@ -19,12 +20,20 @@ export interface ExecSettings {
   readonly tempDir: string;
 }
 
+/**
+ * The per-execution fields (tx, catalog, params, clock, settings) are mutable so that a cached
+ * operator tree of a read-only plan can run again with new ones: operators read them when they
+ * run, never when they are built (DML operators, which bind the transaction when built, are not
+ * reused).
+ */
 export interface ExecContext {
-  readonly tx: KvTransaction;
-  readonly catalog: Catalog;
-  readonly params: readonly SqlValue[];
-  readonly evalContext: EvalContext;
-  readonly settings: ExecSettings;
+  tx: KvTransaction;
+  catalog: Catalog;
+  params: readonly SqlValue[];
+  evalContext: EvalContext;
+  settings: ExecSettings;
+  /** Changes with every execution, so caches inside compiled expressions (uncorrelated subqueries) start over. */
+  execution: number;
   /**
    * Values of columns produced outside the operator being evaluated: a correlated subquery's
    * enclosing row, and the outer row of an index nested loop join.
@@ -36,8 +45,16 @@ export interface ExecContext {
   planSubquery(plan: LogicalPlan): PhysicalPlan;
   /** Throws 57014 if the statement was cancelled or ran out of time. */
   checkCancel(): void;
+  /**
+   * A pause for the event loop when the statement has computed without one for a while (a
+   * promise to await), else undefined. Reads of cached data never wait on I/O, so without it a
+   * long statement would hold the process: no cancel request, timeout or other client would run.
+   */
+  yieldIfDue(): Promise<void> | undefined;
   /** Where operators past work_mem put temporary files (absent: files under settings.tempDir). */
   readonly spillFiles?: SpillFileSystem;
+  /** The session, for system tables and functions (current_user, pg_settings...); absent: defaults. */
+  readonly session?: SessionInfo;
   /** Per-node counters for EXPLAIN ANALYZE (absent otherwise). */
   readonly analyze?: Map<PhysicalPlan, NodeStats>;
 }

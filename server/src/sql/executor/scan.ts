@@ -86,6 +86,8 @@ export class ScanOperator implements Operator {
     const out: Row[] = [];
     while (out.length === 0) {
       this.ctx.checkCancel();
+      const pause = this.ctx.yieldIfDue();
+      if (pause) await pause;
       if (this.plan.point) {
         if (this.rangeAt >= this.ranges.length) return null;
         const r = this.ranges[this.rangeAt++]!;

@@ -17,6 +17,7 @@ import { AnalyzerContext, ParamTypes, type TableUse } from "../analyzer/context.
 import { analyzeStatement, innermostStatement, isPlannable } from "../analyzer/statement.js";
 import { Catalog, type CatalogCache, type Index, SequenceSession } from "../catalog/index.js";
 import { buildOperator } from "../executor/build.js";
+import { compileExpr } from "../executor/compile.js";
 import type { ExecContext, NodeStats } from "../executor/context.js";
 import type { Operator, Row } from "../executor/operator.js";
 import { analyzeTables } from "../optimizer/analyze.js";
@@ -26,12 +27,14 @@ import { NO_STATS, type StatsSource } from "../optimizer/stats.js";
 import { parseSql, type Statement } from "../parser/index.js";
 import type * as ast from "../parser/index.js";
 import { explainPlan } from "../plan/explain.js";
-import type { LogicalPlan } from "../plan/logical.js";
+import { type ScalarExpr, walkExpr } from "../plan/expr.js";
+import { nodeExprs } from "../plan/columns.js";
+import { inputsOf, type LogicalPlan } from "../plan/logical.js";
 import type { PhysicalPlan } from "../plan/physical.js";
 import { type SqlType, type SqlValue, TEXT } from "../types/index.js";
 import type { PreparedStatement, QueryResult, ResultColumn, SessionNotice, SqlSession, StatementResult, TransactionStatus } from "./api.js";
 import { startCopy } from "./copy.js";
-import { isDdl, runDdl } from "./ddl.js";
+import { type DdlHost, isDdl, runDdl } from "./ddl.js";
 import { toParamValue } from "./params.js";
 import { durationMs, Settings, workMemBytes } from "./settings.js";
 import type * as pg from "pgsql-ast-parser";
@@ -64,7 +67,27 @@ interface Planned {
   readonly planner: PlannerOptions;
   /** Version of the statistics each analysed table had: new statistics mean a new plan. */
   readonly statsVersions: ReadonlyMap<number, number>;
+  /** Reads only (no writes, row locks or sequence calls): runs in a read-only transaction when implicit. */
+  readonly readOnly: boolean;
+  /** Built operator trees not in use, for reuse by the next execution (read-only plans only). */
+  readonly idle: { op: Operator; ctx: ExecContext }[];
 }
+
+let nextExecution = 1;
+
+/** Longest stretch a statement computes before letting other work (cancels, timers, clients) run. */
+const YIELD_EVERY_MS = 10;
+let lastYield = performance.now();
+
+function yieldIfDue(): Promise<void> | undefined {
+  const now = performance.now();
+  if (now - lastYield < YIELD_EVERY_MS) return undefined;
+  lastYield = now;
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Operator trees kept per plan; more concurrent executions than this build their own. */
+const MAX_IDLE_TREES = 4;
 
 interface Prepared extends PreparedStatement {
   readonly ast: Statement;
@@ -178,7 +201,7 @@ export class Session implements SqlSession {
     const planner: PlannerOptions = { indexes: (id) => indexes.get(id) ?? [], stats: statsSourceOf(loaded, this.options.stats ?? NO_STATS) };
     const physical = planQuery(logical, planner);
     const statsVersions = new Map([...loaded].map(([id, st]) => [id, st.version] as const));
-    return { logical, physical, uses: ctx.tableUses, planner, statsVersions };
+    return { logical, physical, uses: ctx.tableUses, planner, statsVersions, readOnly: isReadOnlyPlan(logical), idle: [] };
   }
 
   private async indexesOf(catalog: Catalog, uses: readonly TableUse[]): Promise<Map<number, readonly Index[]>> {
@@ -220,7 +243,14 @@ export class Session implements SqlSession {
 
   private async executePrepared(p: Prepared, params: (types: readonly SqlType[]) => readonly SqlValue[]): Promise<StatementResult> {
     const stmt = p.ast;
-    if (TX_CONTROL.has(stmt.type)) return this.transactionControl(stmt);
+    if (TX_CONTROL.has(stmt.type)) {
+      try {
+        return await this.transactionControl(stmt);
+      } catch (e) {
+        this.markFailed();
+        throw e;
+      }
+    }
     if (this.block && this.failed) throw abortedBlock();
     if (!isPlannable(stmt)) return this.utility(stmt);
     return this.runPlanned(p, params);
@@ -231,15 +261,16 @@ export class Session implements SqlSession {
     return { sql, paramTypes: [], columns: isPlannable(stmt) ? [] : utilityColumns(stmt), command: commandOf(stmt), ast: stmt, lazy: true };
   }
 
-  private async beginTx(): Promise<KvTransaction> {
+  /** `readOnly`: an implicit transaction for a plan known to only read (cheaper to run and commit). */
+  private async beginTx(readOnly = false): Promise<KvTransaction> {
     const isolation = this.modes.isolation ?? ISOLATION[this.settings.get("default_transaction_isolation")] ?? "snapshot";
     const lockTimeout = durationMs("lock_timeout", this.settings.get("lock_timeout"));
-    return this.options.store.begin({ isolation, ...(this.modes.readOnly && { readOnly: true }), ...(lockTimeout > 0 && { lockTimeoutMs: lockTimeout }) });
+    return this.options.store.begin({ isolation, ...((this.modes.readOnly || readOnly) && { readOnly: true }), ...(lockTimeout > 0 && { lockTimeoutMs: lockTimeout }) });
   }
 
   private async runPlanned(p: Prepared, paramsFor: (types: readonly SqlType[]) => readonly SqlValue[]): Promise<StatementResult> {
     const implicit = !this.block;
-    if (!this.tx) this.tx = await this.beginTx();
+    if (!this.tx) this.tx = await this.beginTx(implicit && p.planned?.readOnly === true && p.ast.type !== "explain");
     const tx = this.tx;
     if (implicit) this.openImplicit++;
     let op: Operator | undefined;
@@ -266,8 +297,17 @@ export class Session implements SqlSession {
         throw new SqlStateError(`cannot execute ${command.toUpperCase()} in a read-only transaction`, "25006");
       }
       const params = paramsFor(p.paramTypes);
-      const ctx = this.execContext(tx, catalog, params, analyze, planned.planner);
-      op = buildOperator(planned.physical, ctx);
+      const reusable = planned.readOnly && !analyze;
+      const cached = reusable ? planned.idle.pop() : undefined;
+      let ctx: ExecContext;
+      if (cached) {
+        ctx = cached.ctx;
+        this.resetContext(ctx, tx, catalog, params);
+        op = cached.op;
+      } else {
+        ctx = this.execContext(tx, catalog, params, analyze, planned.planner);
+        op = buildOperator(planned.physical, ctx);
+      }
       await op.open();
       if (p.ast.type === "explain") {
         const e = p.ast as ast.ExplainStatement;
@@ -280,7 +320,19 @@ export class Session implements SqlSession {
         op = undefined;
         return await this.finishEager(implicit, rows, p.columns, "EXPLAIN");
       }
-      return new OperatorResult(op, p.columns, p.ast, planned.logical, (err) => this.endImplicit(implicit, tx, err), () => this.checkCancel());
+      const tree = { op, ctx };
+      const idle = planned.idle;
+      return new OperatorResult(
+        op,
+        p.columns,
+        p.ast,
+        planned.logical,
+        async (err) => {
+          if (reusable && err === undefined && idle.length < MAX_IDLE_TREES) idle.push(tree);
+          await this.endImplicit(implicit, tx, err);
+        },
+        () => this.checkCancel(),
+      );
     } catch (e) {
       if (op) await op.close().catch(() => undefined);
       await this.endImplicit(implicit, tx, e);
@@ -319,13 +371,49 @@ export class Session implements SqlSession {
       catalog,
       params,
       evalContext: { now: Date.now() * 1000 },
-      settings: { efSearch: Number(this.settings.get("hnsw.ef_search")), workMemBytes: workMemBytes(this.settings.get("work_mem")), tempDir: this.options.tempDir ?? "" },
+      settings: this.execSettings(),
       outer: new Map(),
       ctes: new Map(),
+      execution: nextExecution++,
       planSubquery: (plan) => planQuery(plan, planner),
       checkCancel: () => this.checkCancel(),
+      yieldIfDue: () => yieldIfDue(),
       ...(analyze && { analyze }),
     };
+  }
+
+  /** What ALTER TABLE needs of the executor (see DdlHost), inside the statement's transaction. */
+  private ddlHost(tx: KvTransaction, catalog: Catalog): DdlHost {
+    const planner: PlannerOptions = { indexes: () => [], stats: NO_STATS };
+    return {
+      evaluate: async (e) => compileExpr(e, new Map(), this.execContext(tx, catalog, [], undefined, planner)).eval([]),
+      anyRow: async (sql) => {
+        const planned = await this.analyzeAndPlan(parseSql(sql)[0]!, tx, new ParamTypes());
+        const op = buildOperator(planned.physical, this.execContext(tx, catalog, [], undefined, planned.planner));
+        await op.open();
+        try {
+          const batch = await op.next();
+          return batch !== null && batch.length > 0;
+        } finally {
+          await op.close();
+        }
+      },
+    };
+  }
+
+  private resetContext(ctx: ExecContext, tx: KvTransaction, catalog: Catalog, params: readonly SqlValue[]): void {
+    ctx.tx = tx;
+    ctx.catalog = catalog;
+    ctx.params = params;
+    ctx.evalContext = { now: Date.now() * 1000 };
+    ctx.settings = this.execSettings();
+    ctx.outer.clear();
+    ctx.ctes.clear();
+    ctx.execution = nextExecution++;
+  }
+
+  private execSettings(): ExecContext["settings"] {
+    return { efSearch: Number(this.settings.get("hnsw.ef_search")), workMemBytes: workMemBytes(this.settings.get("work_mem")), tempDir: this.options.tempDir ?? "" };
   }
 
   private checkCancel(): void {
@@ -425,20 +513,18 @@ export class Session implements SqlSession {
   private async savepoint(stmt: Statement): Promise<StatementResult> {
     if (!this.block) throw new SqlStateError(`${stmt.type.toUpperCase()} can only be used in transaction blocks`, "25P01");
     const tx = this.tx ?? (this.tx = await this.beginTx());
-    const sp = tx as KvTransaction & { savepoint?: (name: string) => void; releaseSavepoint?: (name: string) => void; rollbackToSavepoint?: (name: string) => Promise<void> };
     const name = (stmt as ast.SavepointStatement).name.name;
-    if (!sp.savepoint || !sp.releaseSavepoint || !sp.rollbackToSavepoint) throw new SqlStateError("savepoints are not supported by this store", "0A000");
     switch (stmt.type) {
       case "savepoint":
         if (this.failed) throw abortedBlock();
-        sp.savepoint(name);
+        tx.savepoint(name);
         return done([], "SAVEPOINT");
       case "release savepoint":
         if (this.failed) throw abortedBlock();
-        sp.releaseSavepoint(name);
+        tx.releaseSavepoint(name);
         return done([], "RELEASE");
       default:
-        await sp.rollbackToSavepoint(name);
+        await tx.rollbackToSavepoint(name);
         this.failed = false;
         return done([], "ROLLBACK");
     }
@@ -565,7 +651,7 @@ export class Session implements SqlSession {
       catalog.beginStatement();
       let tag: string;
       if (isDdl(stmt)) {
-        const r = await runDdl(stmt, catalog, this.options.user ?? "alopex");
+        const r = await runDdl(stmt, catalog, this.options.user ?? "alopex", this.ddlHost(tx, catalog));
         this.notices.push(...r.notices);
         tag = r.tag;
       } else if (stmt.type === "lock") {
@@ -703,6 +789,26 @@ function resultColumns(stmt: Statement, logical: LogicalPlan): ResultColumn[] {
   if (stmt.type === "explain") return [textColumn("QUERY PLAN")];
   return logical.columns.map((c) => ({ name: c.name, type: c.type, tableOid: c.tableOid, columnNumber: c.columnNumber }));
 }
+
+/** Whether a plan only reads: no writes, row locks or sequence functions anywhere in it. */
+function isReadOnlyPlan(p: LogicalPlan): boolean {
+  let ro = true;
+  const visitExpr = (e: ScalarExpr) =>
+    walkExpr(e, (x) => {
+      if (x.kind === "call" && x.fn.volatile && SEQUENCE_CALLS.has(x.name)) ro = false;
+      if (x.kind === "subquery" && !isReadOnlyPlan(x.plan)) ro = false;
+    });
+  const visit = (q: LogicalPlan) => {
+    if (q.kind === "insert" || q.kind === "update" || q.kind === "delete") ro = false;
+    if (q.kind === "scan" && q.lock) ro = false;
+    for (const e of nodeExprs(q)) visitExpr(e);
+    for (const i of inputsOf(q)) visit(i);
+  };
+  visit(p);
+  return ro;
+}
+
+const SEQUENCE_CALLS = new Set(["nextval", "setval", "currval", "lastval"]);
 
 /** The command tag's first words for a statement. */
 function commandOf(stmt: Statement): string {
