@@ -952,6 +952,71 @@ export class Catalog {
     return { table: next, indexes, codec: new RowCodec(table.columns) };
   }
 
+  /**
+   * ALTER TABLE ... ALTER COLUMN: SET / DROP DEFAULT (`default` is the expression's SQL text, or
+   * null to drop it; a serial column stops being one) and SET / DROP NOT NULL. SET NOT NULL
+   * reads the rows (23502 if one holds a NULL); DROP NOT NULL of a primary key column is 42P16.
+   */
+  async alterColumn(
+    tableName: string,
+    columnName: string,
+    change: { readonly default?: string | null; readonly notNull?: boolean },
+    options: { readonly ifExists?: boolean } = {},
+  ): Promise<DdlResult<Table>> {
+    const table = await this.tableForAlter(tableName, options.ifExists);
+    if (table === undefined) return skipped(`relation "${tableName}" does not exist, skipping`);
+    const position = table.columns.findIndex((c) => c.name === columnName);
+    if (position < 0) throw err.columnMissingOf(columnName, tableName);
+    let column = table.columns[position]!;
+    if (change.default !== undefined) {
+      column = withoutSerial(column);
+      if (change.default !== null) column = { ...column, default: change.default };
+    }
+    if (change.notNull === false && table.primaryKey.includes(column.id)) {
+      throw new SqlStateError(`column "${columnName}" is in a primary key`, "42P16");
+    }
+    if (change.notNull === true && !column.notNull) {
+      const codec = new RowCodec(table.columns);
+      for await (const e of this.rowsForDdl(table)) {
+        if (codec.decode(e.value)[position] === null) throw new SqlStateError(`column "${columnName}" of relation "${tableName}" contains null values`, "23502");
+      }
+    }
+    if (change.notNull !== undefined) column = { ...column, notNull: change.notNull };
+    return done(await this.updateTable(table, { columns: table.columns.map((c, i) => (i === position ? column : c)) }));
+  }
+
+  /**
+   * ALTER TABLE ... ADD CONSTRAINT ... CHECK: recorded like CREATE TABLE's (named alike when no
+   * name is given). NB: the rows are not read here; the caller checks them against the new
+   * table's constraint (it can evaluate expressions) before the transaction commits.
+   */
+  async addCheck(tableName: string, spec: CheckSpec, options: { readonly ifExists?: boolean } = {}): Promise<DdlResult<{ table: Table; check: Check }>> {
+    const table = await this.tableForAlter(tableName, options.ifExists);
+    if (table === undefined) return skipped(`relation "${tableName}" does not exist, skipping`);
+    const checks = await this.checksFromSpecs([spec], table.name, table.columns, table.checks);
+    const next = await this.updateTable(table, { checks });
+    return done({ table: next, check: checks[checks.length - 1]! });
+  }
+
+  /**
+   * ALTER TABLE ... DROP CONSTRAINT: a CHECK, or a UNIQUE constraint with its index. The primary
+   * key is the rows' storage order here, so dropping it is refused (0A000).
+   */
+  async dropConstraint(tableName: string, name: string, options: DropOptions = {}): Promise<DdlResult<Table>> {
+    const table = await this.tableForAlter(tableName, false);
+    if (table === undefined) return skipped(`relation "${tableName}" does not exist, skipping`);
+    if (table.checks.some((c) => c.name === name)) return done(await this.updateTable(table, { checks: table.checks.filter((c) => c.name !== name) }));
+    const index = (await this.indexesOf(table.id)).find((i) => i.name === name && i.constraint);
+    if (index) {
+      await this.removeIndex(index);
+      await this.markDropped(index.id, [indexSpan(index)]);
+      return done(await this.updateTable(table, {}));
+    }
+    if (table.primaryKey.length > 0 && name === `${table.name}_pkey`) throw err.notSupported(`cannot drop the primary key of table "${table.name}"`);
+    if (options.ifExists) return skipped(`constraint "${name}" of relation "${tableName}" does not exist, skipping`);
+    throw new err.CatalogError(`constraint "${name}" of relation "${tableName}" does not exist`, "42704");
+  }
+
   // ---- indexes -------------------------------------------------------------------------------
 
   /**

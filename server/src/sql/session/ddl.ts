@@ -5,12 +5,14 @@
  */
 import type * as pg from "pgsql-ast-parser";
 import { SqlStateError } from "../../common/sqlstate-error.js";
-import type { Catalog, CheckSpec, ColumnSpec, CreateIndexSpec, DdlResult, KeyColumnSpec, SequenceType } from "../catalog/index.js";
+import type { Catalog, CheckSpec, Column, ColumnSpec, CreateIndexSpec, DdlResult, KeyColumnSpec, SequenceType } from "../catalog/index.js";
+import { quoteIdent } from "../functions/strings.js";
+import { isVolatile, type ScalarExpr } from "../plan/expr.js";
 import { typeOfAst } from "../analyzer/expr.js";
 import { AnalyzerContext, ParamTypes } from "../analyzer/context.js";
-import { exprToSql, parseStoredExpr as parseExprText, validateTableExprs } from "../analyzer/table-exprs.js";
+import { defaultExpr, exprToSql, parseStoredExpr as parseExprText, validateTableExprs } from "../analyzer/table-exprs.js";
 import type { AlterRoleStatement, CreateRoleStatement, CreateTableStatement, DropRoleStatement, Expr, Statement, StorageParameter } from "../parser/index.js";
-import { isSerialTypeName } from "../types/index.js";
+import { isSerialTypeName, type SqlValue } from "../types/index.js";
 import type { SessionNotice } from "./api.js";
 import { alterRole, createRole, dropRoles } from "./roles.js";
 
@@ -192,7 +194,17 @@ export async function dropStatement(s: pg.DropStatement, catalog: Catalog): Prom
   return { tag: s.type.toUpperCase(), notices };
 }
 
-export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog): Promise<DdlOutcome> {
+/**
+ * What DDL needs of the executor, inside the statement's transaction: a constant expression's
+ * value (ADD COLUMN's default for the rows already there) and whether a query finds a row (a
+ * new CHECK constraint against those rows).
+ */
+export interface DdlHost {
+  evaluate(e: ScalarExpr): Promise<SqlValue>;
+  anyRow(sql: string): Promise<boolean>;
+}
+
+export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog, host?: DdlHost): Promise<DdlOutcome> {
   const notices: SessionNotice[] = [];
   const name = s.table.name;
   const ifExists = !!(s as { ifExists?: boolean }).ifExists;
@@ -201,8 +213,39 @@ export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog): P
       case "add column": {
         const r = columnSpec(ch.column);
         if (r.primary) throw new SqlStateError("adding a primary key column is not supported", "0A000");
-        noticeOf(await catalog.alterTableAddColumn(name, r.spec, { ifExists, ...(ch.ifNotExists && { ifNotExists: true }) }), notices);
+        const spec = host ? await withMissingValue(r.spec, catalog, host) : r.spec;
+        noticeOf(await catalog.alterTableAddColumn(name, spec, { ifExists, ...(ch.ifNotExists && { ifNotExists: true }) }), notices);
         if (r.unique) await catalog.createIndex({ table: name, columns: [ch.column.name.name], unique: true, constraint: true });
+        for (const check of r.checks) await addCheck(name, check, catalog, host, ifExists, notices);
+        break;
+      }
+      case "alter column": {
+        const a = ch.alter;
+        const column = ch.column.name;
+        switch (a.type) {
+          case "set default": {
+            const def = exprToSql(a.default as Expr);
+            const table = await catalog.getTable(name);
+            const target = table?.columns.find((c) => c.name === column);
+            if (target) await defaultExpr({ ...target, default: def, serial: undefined } as Column, new AnalyzerContext(catalog, new ParamTypes()));
+            noticeOf(await catalog.alterColumn(name, column, { default: def }, { ifExists }), notices);
+            break;
+          }
+          case "drop default":
+            noticeOf(await catalog.alterColumn(name, column, { default: null }, { ifExists }), notices);
+            break;
+          case "set not null":
+          case "drop not null":
+            noticeOf(await catalog.alterColumn(name, column, { notNull: a.type === "set not null" }, { ifExists }), notices);
+            break;
+          default:
+            throw new SqlStateError(`ALTER TABLE ALTER COLUMN ${a.type.toUpperCase()} is not supported`, "0A000");
+        }
+        break;
+      }
+      case "drop constraint": {
+        const d = ch as { constraint: pg.Name; ifExists?: boolean };
+        noticeOf(await catalog.dropConstraint(name, d.constraint.name, { ...(d.ifExists && { ifExists: true }) }), notices);
         break;
       }
       case "drop column":
@@ -220,6 +263,11 @@ export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog): P
           noticeOf(await catalog.alterTableAddPrimaryKey(name, k.columns.map((c) => c.name), { ifExists }), notices);
           break;
         }
+        if (k.type === "check") {
+          const expr = k.expr as Expr;
+          await addCheck(name, { expr: exprToSql(expr), columns: referencedColumns(expr), ...(k.constraintName && { name: k.constraintName.name }) }, catalog, host, ifExists, notices);
+          break;
+        }
         if (k.type !== "unique") throw new SqlStateError(`ALTER TABLE ADD CONSTRAINT ${k.type} is not supported`, "0A000");
         await catalog.createIndex({ table: name, columns: k.columns.map((c) => c.name), unique: true, constraint: true, ...(k.constraintName && { name: k.constraintName.name }) });
         break;
@@ -229,6 +277,30 @@ export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog): P
     }
   }
   return { tag: "ALTER TABLE", notices };
+}
+
+/**
+ * ADD COLUMN with a default: the rows already there read the default's value (the catalog's
+ * `missing`), computed once, which is right only for a default that gives the same value each
+ * time; a volatile one (random(), nextval() other than serial's) would need every row rewritten.
+ */
+async function withMissingValue(spec: ColumnSpec, catalog: Catalog, host: DdlHost): Promise<ColumnSpec> {
+  if (spec.default === undefined || spec.serial) return spec;
+  const e = await defaultExpr({ name: spec.name, type: spec.type, default: spec.default } as Column, new AnalyzerContext(catalog, new ParamTypes()));
+  if (isVolatile(e)) throw new SqlStateError(`adding column "${spec.name}" with a volatile default is not supported`, "0A000");
+  return { ...spec, missing: await host.evaluate(e) };
+}
+
+/** ADD CONSTRAINT ... CHECK: bound like CREATE TABLE's, then every existing row must pass it. */
+async function addCheck(table: string, spec: CheckSpec, catalog: Catalog, host: DdlHost | undefined, ifExists: boolean, notices: SessionNotice[]): Promise<void> {
+  const r = await catalog.addCheck(table, spec, { ifExists });
+  noticeOf(r, notices);
+  if (!r.done) return;
+  const { table: t, check } = r.value;
+  await validateTableExprs(t.name, t.columns.map((c) => ({ name: c.name, type: c.type })), [check], new AnalyzerContext(catalog, new ParamTypes()));
+  if (host && (await host.anyRow(`SELECT 1 FROM ${quoteIdent(t.name)} WHERE (${check.expr}) IS FALSE LIMIT 1`))) {
+    throw new SqlStateError(`check constraint "${check.name}" of relation "${t.name}" is violated by some row`, "23514");
+  }
 }
 
 /** RENAME COLUMN inside a stored CHECK/DEFAULT: reparse, rename references, print again. */
@@ -300,7 +372,7 @@ export function isDdl(s: Statement): boolean {
 }
 
 /** `sessionUser`: the role the session logged in as (DROP ROLE refuses it). */
-export async function runDdl(s: Statement, catalog: Catalog, sessionUser = ""): Promise<DdlOutcome> {
+export async function runDdl(s: Statement, catalog: Catalog, sessionUser = "", host?: DdlHost): Promise<DdlOutcome> {
   switch (s.type) {
     case "create table":
       return createTable(s as CreateTableStatement, catalog);
@@ -319,7 +391,7 @@ export async function runDdl(s: Statement, catalog: Catalog, sessionUser = ""): 
     case "drop sequence":
       return dropStatement(s as pg.DropStatement, catalog);
     case "alter table":
-      return alterTable(s as pg.AlterTableStatement, catalog);
+      return alterTable(s as pg.AlterTableStatement, catalog, host);
     case "create sequence":
       return createSequence(s as pg.CreateSequenceStatement, catalog);
     default:
