@@ -150,6 +150,38 @@ describe("aggregation", () => {
     expect(input.isOpen).toBe(false);
   });
 
+  it("feeds DISTINCT arguments in sorted order, as PostgreSQL does (NULLs last)", async () => {
+    const cols = [column(TEXT, "s"), column(INT4, "n")];
+    const call = (name: string, args: ScalarExpr[], type: SqlType): AggregateCall => ({ id: column(type).id, name, args, distinct: true, type });
+    const aggregates = [call("string_agg", [ref(cols[0]!), textConst(",")], TEXT), call("json_agg", [ref(cols[1]!)], { kind: "json" })];
+    const plan: AggPlan = withEstimate({ kind: "hash aggregate" as const, input: inputPlan(cols), groupBy: [], aggregates, columns: aggregates.map((a) => column(a.type)) });
+    const rows: Row[] = [["b", 3], ["a", null], ["b", 1], [null, 3], ["c", 2]];
+    const out = await drain(new HashAggregateOperator(GeneratedRows.of(rows), plan, testContext()));
+    expect(out).toEqual([["a,b,c", "[1, 2, 3, null]"]]);
+  });
+
+  it("sorts a big group's DISTINCT and ORDER BY arguments externally, and releases the files", async () => {
+    const sh = shape([INT4], "sort aggregate");
+    const make = (i: number): Row => [i % 2, (i * 7919) % 10_000, `s${(i * 31) % 5_000}`];
+    const rows = Array.from({ length: 10_000 }, (_, i) => make(i));
+    const expected = await drain(new HashAggregateOperator(GeneratedRows.of(rows), sh.plan, testContext()));
+    const files = new MemorySpillFiles();
+    const input = GeneratedRows.of([...rows].sort((a, b) => (a[0] as number) - (b[0] as number)));
+    const spilled = await drain(new SortAggregateOperator(input, sh.plan, testContext({ workMemBytes: 8192, spillFiles: files })));
+    expect(spilled).toEqual(expected);
+    expect(files.created).toBeGreaterThan(0);
+    expect(files.open).toBe(0);
+
+    const cancelled = new SortAggregateOperator(new GeneratedRows(10_000, (i) => [0, i, `s${i}`]), sh.plan, testContext({ workMemBytes: 8192, spillFiles: files, cancelAtCheck: 30 }));
+    const err = await drain(cancelled).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(sqlstateOf(err)).toBe("57014");
+    expect(files.created).toBeGreaterThan(2);
+    expect(files.open).toBe(0);
+  });
+
   it("closes its partition files when closed before the end", async () => {
     const sh = shape([INT4]);
     const files = new MemorySpillFiles();

@@ -1,7 +1,7 @@
 /**
  * Hash aggregation: one group per distinct grouping key (NULLs group together), each with an
- * accumulator per aggregate, within work_mem (see HashAggregateOperator). DISTINCT aggregates keep the set of argument tuples seen; FILTER
- * skips rows; ORDER BY inside an aggregate buffers the group's rows and sorts them first.
+ * accumulator per aggregate, within work_mem (see HashAggregateOperator). FILTER skips rows;
+ * DISTINCT and ORDER BY inside an aggregate sort the group's arguments first (AggregateState).
  * Without GROUP BY there is exactly one group, even over no rows.
  */
 import { type Accumulator, resolveAggregate } from "../functions/aggregates.js";
@@ -12,7 +12,8 @@ import { evalAll, evalAllSync } from "./basic.js";
 import { compileExpr, compilePredicate, type Evaluator, type Layout, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
 import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
-import { keyComparator } from "./sort.js";
+import { keyComparator, type RowComparator, sameGroup } from "./sort.js";
+import { ExternalSorter } from "./spill/external-sort.js";
 import { PartitionWriter, partitionOf } from "./spill/partitions.js";
 import { type Run, RunReader } from "./spill/run-file.js";
 import { rowBytes } from "./spill/row-size.js";
@@ -30,16 +31,33 @@ const STATE_BYTES = 96;
 /** Below this many spill levels a hash aggregate partitions new groups; at it, it keeps them all. */
 const MAX_SPILL_LEVEL = 8;
 
-/** Feeds one aggregate call's rows (DISTINCT, FILTER and ORDER BY applied) into its accumulator. */
+/** What aggregate states that sort (DISTINCT, ORDER BY in the call) need from their operator. */
+export interface AggregateResources {
+  readonly config: SpillConfig;
+  readonly checkCancel: () => void;
+  /** The sorters of live states, so that closing the operator releases their files. */
+  readonly sorters: Set<ExternalSorter>;
+}
+
+/**
+ * Feeds one aggregate call's rows (DISTINCT, FILTER and ORDER BY applied) into its accumulator.
+ * DISTINCT and ORDER BY in the call sort the group's arguments first, as PostgreSQL does, in an
+ * external sort (within work_mem): by the ORDER BY keys, then (for DISTINCT) the arguments, so
+ * DISTINCT keeps one of each run of equal arguments and feeds them in sorted order.
+ */
 export class AggregateState {
   private readonly acc: Accumulator;
-  private readonly seen: Set<HashKey> | undefined;
-  private readonly buffered: { key: SqlValue[]; args: SqlValue[] }[] | undefined;
+  private readonly sorter: ExternalSorter | undefined;
 
-  constructor(private readonly spec: CompiledAggregate) {
+  constructor(
+    private readonly spec: CompiledAggregate,
+    private readonly resources: AggregateResources,
+  ) {
     this.acc = spec.create();
-    this.seen = spec.call.distinct ? new Set() : undefined;
-    this.buffered = spec.orderBy ? [] : undefined;
+    if (spec.sortCmp) {
+      this.sorter = new ExternalSorter(spec.sortCmp, spec.sortKeyCount, resources.config, resources.checkCancel);
+      resources.sorters.add(this.sorter);
+    }
   }
 
   /** Feeds a row; returns about how many bytes the state grew by (for work_mem accounting). */
@@ -52,30 +70,50 @@ export class AggregateState {
     const args = await evalAll(s.args, row);
     // Strict aggregates ignore rows whose (first) argument is NULL; count(*) counts every row.
     if (args.length > 0 && s.call.name !== "json_agg" && s.call.name !== "jsonb_agg" && args[0] === null) return 0;
-    let grown = 0;
-    if (this.seen) {
-      const k = hashKey(args, s.argTypes);
-      if (this.seen.has(k)) return 0;
-      this.seen.add(k);
-      grown += SET_ENTRY_BYTES + (typeof k === "string" ? k.length : 0);
-    }
-    if (this.buffered) {
-      const key = await evalAll(s.orderBy!, row);
-      this.buffered.push({ key, args });
-      return grown + rowBytes(key) + rowBytes(args) + SET_ENTRY_BYTES;
+    if (this.sorter) {
+      const orderKey = s.orderBy ? await evalAll(s.orderBy, row) : [];
+      const key = s.call.distinct ? orderKey.concat(args) : orderKey;
+      await this.sorter.add(key, args);
+      // The sorter holds at most a budget; past it, what it holds stops growing.
+      return this.sorter.spilled ? 0 : rowBytes(key) + rowBytes(args) + SET_ENTRY_BYTES;
     }
     this.acc.add(args);
-    return GROWING_AGGREGATES.has(s.call.name) ? grown + rowBytes(args) : grown;
+    return GROWING_AGGREGATES.has(s.call.name) ? rowBytes(args) : 0;
   }
 
-  result(): SqlValue {
-    if (this.buffered) {
-      const cmp = this.spec.orderCmp!;
-      this.buffered.sort((a, b) => cmp(a.key, b.key));
-      for (const b of this.buffered) this.acc.add(b.args);
+  async result(): Promise<SqlValue> {
+    const sorter = this.sorter;
+    if (sorter) {
+      await sorter.finish();
+      const types = this.spec.argTypes;
+      let last: SqlValue[] | undefined;
+      for (let b = await sorter.next(); b; b = await sorter.next()) {
+        for (const args of b) {
+          if (this.spec.call.distinct && last && sameGroup(last, args, types)) continue;
+          last = args;
+          this.acc.add(args);
+        }
+      }
+      await this.close();
     }
     return this.acc.result();
   }
+
+  /** Releases the state's sort (result() does when it is done). */
+  async close(): Promise<void> {
+    if (!this.sorter) return;
+    this.resources.sorters.delete(this.sorter);
+    await this.sorter.close();
+  }
+}
+
+/** Closes every sorter still open (an operator closing early, or failing). */
+export async function closeSorters(sorters: Set<ExternalSorter>): Promise<void> {
+  const all = [...sorters];
+  sorters.clear();
+  const results = await Promise.allSettled(all.map((s) => s.close()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 export interface CompiledAggregate {
@@ -84,19 +122,26 @@ export interface CompiledAggregate {
   readonly argTypes: AggregateCall["args"][number]["type"][];
   readonly filter: ((row: Row) => boolean | Promise<boolean>) | undefined;
   readonly orderBy: Evaluator[] | undefined;
-  readonly orderCmp: ReturnType<typeof keyComparator> | undefined;
+  /** For DISTINCT or ORDER BY in the call: how the sort keys (ORDER BY keys, then arguments for DISTINCT) compare. */
+  readonly sortCmp: RowComparator | undefined;
+  readonly sortKeyCount: number;
   readonly create: () => Accumulator;
 }
 
 export function compileAggregate(call: AggregateCall, layout: Layout, ctx: ExecContext): CompiledAggregate {
   const resolved = resolveAggregate(call.name, call.args.map((a) => a.type));
+  const sortKeys = [
+    ...(call.orderBy ?? []).map((k) => ({ desc: k.desc, nullsFirst: k.nullsFirst, type: k.expr.type })),
+    ...(call.distinct ? call.args.map((a) => ({ desc: false, nullsFirst: false, type: a.type })) : []),
+  ];
   return {
     call,
     args: call.args.map((a) => compileExpr(a, layout, ctx)),
     argTypes: call.args.map((a) => a.type),
     filter: compilePredicate(call.filter, layout, ctx),
     orderBy: call.orderBy?.map((k) => compileExpr(k.expr, layout, ctx)),
-    orderCmp: call.orderBy ? keyComparator(call.orderBy, call.orderBy.map((k) => k.expr.type)) : undefined,
+    sortCmp: sortKeys.length > 0 ? keyComparator(sortKeys, sortKeys.map((k) => k.type)) : undefined,
+    sortKeyCount: sortKeys.length,
     create: () => resolved.create(),
   };
 }
@@ -115,7 +160,8 @@ export class HashAggregateOperator implements Operator {
   private readonly groupExprs: Evaluator[];
   private readonly aggs: CompiledAggregate[];
   private readonly keyTypes: SqlType[];
-  private files = new SpillFileSet();
+  private readonly files = new SpillFileSet();
+  private resources: AggregateResources | undefined;
   private output: AsyncGenerator<Row[]> | undefined;
   /** What the last run did (tests and EXPLAIN ANALYZE read it). */
   readonly stats = { spilledRecords: 0, partitionsWritten: 0, maxLevel: 0, peakBytes: 0 };
@@ -135,6 +181,7 @@ export class HashAggregateOperator implements Operator {
     await this.close();
     Object.assign(this.stats, { spilledRecords: 0, partitionsWritten: 0, maxLevel: 0, peakBytes: 0 });
     const config = spillConfigOf(this.ctx);
+    this.resources = { config, checkCancel: () => this.ctx.checkCancel(), sorters: new Set() };
     const keysOf = evalAllSync(this.groupExprs);
     const input = this.input;
     const exprs = this.groupExprs;
@@ -155,7 +202,7 @@ export class HashAggregateOperator implements Operator {
       if (first.groups.size === 0 && this.plan.groupBy.length === 0) first.groups.set(0, { key: [], states: this.newStates() });
       this.output = this.emit(first, config);
     } catch (e) {
-      await this.files.closeAll().catch(() => undefined);
+      await this.close().catch(() => undefined);
       throw e;
     }
   }
@@ -171,13 +218,14 @@ export class HashAggregateOperator implements Operator {
     this.output = undefined;
     try {
       await out?.return(undefined);
+      if (this.resources) await closeSorters(this.resources.sorters);
     } finally {
       await this.files.closeAll();
     }
   }
 
   private newStates(): AggregateState[] {
-    return this.aggs.map((a) => new AggregateState(a));
+    return this.aggs.map((a) => new AggregateState(a, this.resources!));
   }
 
   /** Aggregates one source into memory, spilling rows of groups that do not fit to partitions. */
@@ -215,7 +263,9 @@ export class HashAggregateOperator implements Operator {
   private async *emit(pass: { groups: Map<HashKey, Group>; partitions: (Run | undefined)[] }, config: SpillConfig, level = 0): AsyncGenerator<Row[]> {
     let out: Row[] = [];
     for (const g of pass.groups.values()) {
-      out.push([...g.key, ...g.states.map((s) => s.result())]);
+      const row = [...g.key];
+      for (const s of g.states) row.push(await s.result());
+      out.push(row);
       if (out.length >= BATCH_SIZE) {
         yield out;
         out = [];

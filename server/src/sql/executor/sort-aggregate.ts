@@ -5,26 +5,14 @@
  * also what the order below groups by. Without GROUP BY there is one group, even over no rows.
  */
 import type { PhysicalPlan } from "../plan/physical.js";
-import { compareValues, type SqlType, type SqlValue } from "../types/index.js";
-import { AggregateState, type CompiledAggregate, compileAggregate } from "./aggregate.js";
+import type { SqlType } from "../types/index.js";
+import { type AggregateResources, AggregateState, closeSorters, type CompiledAggregate, compileAggregate } from "./aggregate.js";
 import { evalAll, evalAllSync } from "./basic.js";
 import { compileExpr, type Evaluator, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
 import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
-
-/** Whether two group keys are the same group. */
-export function sameGroup(a: readonly SqlValue[], b: readonly SqlValue[], types: readonly SqlType[]): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x === null || y === null) {
-      if (x !== y) return false;
-      continue;
-    }
-    if (compareValues(x, y, types[i]!) !== 0) return false;
-  }
-  return true;
-}
+import { sameGroup } from "./sort.js";
+import { spillConfigOf } from "./spill/spill-config.js";
 
 export class SortAggregateOperator implements Operator {
   private readonly groupExprs: Evaluator[];
@@ -33,6 +21,7 @@ export class SortAggregateOperator implements Operator {
   private current: { key: Row; states: AggregateState[] } | undefined;
   private inputDone = false;
   private anyRows = false;
+  private resources: AggregateResources | undefined;
 
   constructor(
     private readonly input: Operator,
@@ -46,9 +35,11 @@ export class SortAggregateOperator implements Operator {
   }
 
   async open(): Promise<void> {
+    if (this.resources) await closeSorters(this.resources.sorters);
     this.current = undefined;
     this.inputDone = false;
     this.anyRows = false;
+    this.resources = { config: spillConfigOf(this.ctx), checkCancel: () => this.ctx.checkCancel(), sorters: new Set() };
     await this.input.open();
   }
 
@@ -60,8 +51,8 @@ export class SortAggregateOperator implements Operator {
       const b = await this.input.next();
       if (!b) {
         this.inputDone = true;
-        if (this.current) out.push(this.result(this.current));
-        else if (!this.anyRows && this.plan.groupBy.length === 0) out.push(this.result({ key: [], states: this.newStates() }));
+        if (this.current) out.push(await this.result(this.current));
+        else if (!this.anyRows && this.plan.groupBy.length === 0) out.push(await this.result({ key: [], states: this.newStates() }));
         this.current = undefined;
         break;
       }
@@ -69,7 +60,7 @@ export class SortAggregateOperator implements Operator {
       for (const row of b) {
         const key = keysOf ? keysOf(row) : await evalAll(this.groupExprs, row);
         if (this.current && !sameGroup(this.current.key, key, this.keyTypes)) {
-          out.push(this.result(this.current));
+          out.push(await this.result(this.current));
           this.current = undefined;
         }
         this.current ??= { key, states: this.newStates() };
@@ -81,14 +72,20 @@ export class SortAggregateOperator implements Operator {
 
   async close(): Promise<void> {
     this.current = undefined;
-    await this.input.close();
+    try {
+      if (this.resources) await closeSorters(this.resources.sorters);
+    } finally {
+      await this.input.close();
+    }
   }
 
   private newStates(): AggregateState[] {
-    return this.aggs.map((a) => new AggregateState(a));
+    return this.aggs.map((a) => new AggregateState(a, this.resources!));
   }
 
-  private result(g: { key: Row; states: AggregateState[] }): Row {
-    return [...g.key, ...g.states.map((s) => s.result())];
+  private async result(g: { key: Row; states: AggregateState[] }): Promise<Row> {
+    const out = [...g.key];
+    for (const s of g.states) out.push(await s.result());
+    return out;
   }
 }

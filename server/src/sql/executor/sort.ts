@@ -36,6 +36,20 @@ export function keyComparator(keys: readonly Pick<SortKey, "desc" | "nullsFirst"
   };
 }
 
+/** Whether two key tuples are equal as GROUP BY and DISTINCT compare them (NULLs equal). */
+export function sameGroup(a: readonly SqlValue[], b: readonly SqlValue[], types: readonly SqlType[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === null || y === null) {
+      if (x !== y) return false;
+      continue;
+    }
+    if (compareValues(x, y, types[i]!) !== 0) return false;
+  }
+  return true;
+}
+
 export function compileKeys(keys: readonly SortKey[], layout: Layout, ctx: ExecContext): Evaluator[] {
   return keys.map((k) => compileExpr(k.expr, layout, ctx));
 }

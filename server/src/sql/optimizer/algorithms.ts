@@ -4,9 +4,10 @@
  *   primary key when they already are, else by a sort below; it streams, and is the cheaper
  *   choice when the inputs come ordered;
  * - sort (group) aggregation: when the input already arrives grouped by the GROUP BY columns
- *   (an index or a sort below), it keeps one group in memory and streams its output.
+ *   (an index or a sort below), it keeps one group in memory and streams its output; and over a
+ *   sort when an aggregate call has DISTINCT or ORDER BY.
  * Both executors spill past work_mem as well as their hash counterparts do; the choice is one
- * of cost only.
+ * of cost only, but for DISTINCT and ORDER BY in aggregate calls.
  */
 import type { ColumnId, ScalarExpr } from "../plan/expr.js";
 import type { AggregateCall, JoinType, OutputColumn, SortKey } from "../plan/logical.js";
@@ -19,9 +20,9 @@ function mergeOrder(keys: readonly ScalarExpr[]): SortKey[] {
   return keys.map((expr) => ({ expr, desc: false, nullsFirst: false }));
 }
 
-/** `input` as it is when already in `keys` order, else under a sort. */
-function inOrder(input: PhysicalPlan, keys: readonly SortKey[]): PhysicalPlan {
-  if (satisfies(orderOf(input), keys)) return input;
+/** `input` as it is when its order already fits (`keys`, or `fits`), else under a sort on `keys`. */
+function inOrder(input: PhysicalPlan, keys: readonly SortKey[], fits: (order: Ordering) => boolean = (o) => satisfies(o, keys)): PhysicalPlan {
+  if (fits(orderOf(input))) return input;
   return { kind: "sort", input, keys, columns: input.columns, est: sortCost(input.est) };
 }
 
@@ -125,10 +126,21 @@ export function sortAggregateCost(input: Estimate, groups: number, aggregates: n
   return { rows: groups, startup: startupOf(input), cost };
 }
 
-/** GROUP BY over a planned input: sort aggregation when the input comes grouped, else hash aggregation. */
+/**
+ * GROUP BY over a planned input: sort aggregation when the input comes grouped, or when an
+ * aggregate has DISTINCT or ORDER BY (each such call sorts its group's arguments, and only sort
+ * aggregation has one group, so one sort, at a time: PostgreSQL never hashes these either);
+ * else hash aggregation.
+ */
 export function aggregatePlan(input: PhysicalPlan, groupBy: readonly ScalarExpr[], aggregates: readonly AggregateCall[], columns: readonly OutputColumn[], groups: number): PhysicalPlan {
-  if (groupedBy(orderOf(input), groupBy, uniqueKeysOf(input))) {
-    return { kind: "sort aggregate", input, groupBy, aggregates, columns, est: sortAggregateCost(input.est, groups, aggregates.length) };
+  const sortsPerGroup = aggregates.some((a) => a.distinct || a.orderBy);
+  if (groupedBy(orderOf(input), groupBy, uniqueKeysOf(input)) || (groupBy.length > 0 && sortsPerGroup)) {
+    const sorted = inOrder(
+      input,
+      groupBy.map((expr) => ({ expr, desc: false, nullsFirst: false })),
+      (order) => groupedBy(order, groupBy, uniqueKeysOf(input)),
+    );
+    return { kind: "sort aggregate", input: sorted, groupBy, aggregates, columns, est: sortAggregateCost(sorted.est, groups, aggregates.length) };
   }
   return { kind: "hash aggregate", input, groupBy, aggregates, columns, est: hashAggregateCost(input.est, groups, aggregates.length) };
 }
