@@ -3,7 +3,7 @@
  * random rows under tiny budgets, top-n without spilling, multi-pass merges, and no spill file
  * left open after the end, an early close, a failed write or a cancel.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -17,7 +17,7 @@ import { drain, type Row } from "./operator.js";
 import { keyComparator, SortOperator } from "./sort.js";
 import { ExternalSorter } from "./spill/external-sort.js";
 import { spillConfig } from "./spill/spill-config.js";
-import { nodeSpillFiles } from "./spill/spill-files.js";
+import { nodeSpillFiles, spillDirectory } from "./spill/spill-files.js";
 import { exactlyEqual } from "./spill/testing/exact-equal.js";
 import { MemorySpillFiles } from "./spill/testing/memory-spill-files.js";
 import { column, GeneratedRows, inputPlan, ref, testContext, withEstimate } from "./testing/operator-fixtures.js";
@@ -166,6 +166,16 @@ describe("ExternalSorter", () => {
   });
 
   describe("on the node file system", () => {
+    it("clears the empty per-process directories of dead processes when it first spills", async () => {
+      // Above Linux's largest pid (2^22), so no live process has it.
+      const stale = join(tmpdir(), `alopex-spill-${2 ** 22 + 4242}`);
+      mkdirSync(stale, { recursive: true });
+      const file = await nodeSpillFiles(spillDirectory("")).create();
+      await file.close();
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(spillDirectory(""))).toBe(true);
+    });
+
     const dir = mkdtempSync(join(tmpdir(), "alopex-sort-test-"));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -8,7 +8,7 @@
  * file is removed on close instead.
  */
 import { rmdirSync } from "node:fs";
-import { type FileHandle, mkdir, open, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rmdir, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqlStateError } from "../../../common/sqlstate-error.js";
@@ -98,7 +98,36 @@ class NodeSpillFiles implements SpillFileSystem {
     if (!this.exitHook && this.dir.startsWith(join(tmpdir(), "alopex-spill-"))) {
       this.exitHook = true;
       removeAtExit(this.dir);
+      await removeDeadProcessDirs();
     }
+  }
+}
+
+/**
+ * Per-process directories of processes that are gone (killed before their exit hook ran): they
+ * hold no names, so rmdir (which only removes empty directories) clears them.
+ */
+async function removeDeadProcessDirs(): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^alopex-spill-(\d+)$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    await rmdir(join(tmpdir(), name)).catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
