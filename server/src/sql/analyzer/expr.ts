@@ -233,6 +233,7 @@ function isQuery(e: AnyExpr): boolean {
 }
 
 async function inExpr(b: pg.ExprBinary, negated: boolean, env: ExprEnv): Promise<ScalarExpr> {
+  if ((b.left as AnyExpr).type === "list" && isQuery(b.right as AnyExpr)) return rowIn((b.left as pg.ExprList).expressions, b.right as unknown as Statement, negated, env);
   const left = await analyzeExpr(b.left, env);
   const right = b.right as AnyExpr;
   if (isQuery(right)) {
@@ -245,6 +246,40 @@ async function inExpr(b: pg.ExprBinary, negated: boolean, env: ExprEnv): Promise
   // Check that `=` exists for the type (and error like PostgreSQL if not).
   lookupOperator("=", type, type);
   return { kind: "in list", input: exprs[0]!, list: exprs.slice(1), negated, compareType: type, type: BOOL };
+}
+
+/**
+ * `(a, b) [NOT] IN (SELECT x, y ...)`, a row comparison without a row type. PostgreSQL's result:
+ * true if some row equals, else NULL if some row equals but for NULLs, else false; here
+ * CASE WHEN EXISTS (rows where every pair is equal) THEN true WHEN EXISTS (rows where no pair is
+ * unequal) THEN NULL ELSE false END, the left values correlated into both subqueries.
+ */
+async function rowIn(items: readonly Expr[], query: Statement, negated: boolean, env: ExprEnv): Promise<ScalarExpr> {
+  const left = await Promise.all(items.map((x) => analyzeExpr(x, env)));
+  const plan = await env.subquery(query, env.scope);
+  if (plan.columns.length !== left.length) throw new SqlStateError(`subquery has too ${plan.columns.length > left.length ? "many" : "few"} columns`, "42601");
+  const pairs = left.map((l, i) => {
+    const c = plan.columns[i]!;
+    const eq = operator("=", l, { kind: "column", id: c.id, type: c.type, name: c.name }, env);
+    if (eq.type.kind !== "bool") throw new SqlStateError("row comparison operator must yield type boolean", "42804");
+    return eq;
+  });
+  const exists = (predicate: ScalarExpr): ScalarExpr => {
+    const filtered: LogicalPlan = { kind: "filter", input: plan, predicate, columns: plan.columns };
+    return { kind: "subquery", mode: "exists", plan: filtered, outerRefs: [...freeColumns(filtered)], type: BOOL };
+  };
+  const allEqual: ScalarExpr = { kind: "and", args: pairs, type: BOOL };
+  const noneUnequal: ScalarExpr = { kind: "and", args: pairs.map((p) => ({ kind: "is", input: p, test: "not false", type: BOOL })), type: BOOL };
+  const result: ScalarExpr = {
+    kind: "case",
+    whens: [
+      { when: exists(allEqual), then: { kind: "const", value: true, type: BOOL } },
+      { when: exists(noneUnequal), then: { kind: "const", value: null, type: BOOL } },
+    ],
+    else: { kind: "const", value: false, type: BOOL },
+    type: BOOL,
+  };
+  return negated ? { kind: "not", input: result, type: BOOL } : result;
 }
 
 /** `a IS [NOT] DISTINCT FROM b`: `=` decides, resolved as for `a = b`, with NULLs equal to each other. */
