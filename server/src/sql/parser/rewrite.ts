@@ -487,7 +487,20 @@ class Rewriter {
   private signedPrimary(i: number, end: number, kind: Level): number {
     let j = i;
     while (j < end && this.tok(j)?.kind === "op" && SIGNS.has(this.tok(j)?.value as string)) j++;
+    if (isOp(this.tok(j), "~")) return this.prefixOperator(j, end, kind);
     return this.primary(j, end, kind);
+  }
+
+  /**
+   * Prefix `~` (bitwise NOT), which the library cannot parse: a one-argument placeholder call
+   * over the operand, which binds like an "other" operator's (`~ 5 + 1` is `~ (5 + 1)`).
+   */
+  private prefixOperator(op: number, end: number, kind: Level): number {
+    const r = this.operand(op + 1, end, kind);
+    if (failed(r)) return r;
+    this.edits.replace.set(op, this.ctx.registry.operatorCall("~"));
+    this.edits.addAfter(r - 1, ")");
+    return r;
   }
 
   private primary(i: number, end: number, kind: Level): number {

@@ -195,6 +195,9 @@ describe("constructs the library lacks, spelled as marked operators and markers"
     ["SELECT a NOT ILIKE 'x' || b ESCAPE '!'", { type: "binary", op: "NOT ILIKE", right: { function: { name: "like_escape" }, args: [{ op: "||" }, { value: "!" }] } }],
     ["SELECT a SIMILAR TO 'x%'", { type: "binary", op: "~", left: ref("a"), right: { type: "call", function: { name: "similar_to_escape" }, args: [{ value: "x%" }] } }],
     ["SELECT a NOT SIMILAR TO 'x' ESCAPE '#'", { type: "binary", op: "!~", right: { function: { name: "similar_to_escape" }, args: [{ value: "x" }, { value: "#" }] } }],
+    // Prefix ~ takes an "other" operator's operand: ~ (5 + 1).
+    ["SELECT ~5 + 1", { type: "unary", op: "~", operand: { type: "binary", op: "+" } }],
+    ["SELECT a ~ ~b", { type: "binary", op: "~", left: ref("a"), right: { type: "unary", op: "~", operand: ref("b") } }],
   ])("%s", (sql, expected) => {
     expect((parseOne(sql) as { columns: { expr: unknown }[] }).columns[0]!.expr).toMatchObject(expected);
   });
