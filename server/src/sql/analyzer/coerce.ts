@@ -31,7 +31,8 @@ export function coerce(e: ScalarExpr, target: SqlType, context: CastContext, par
     params.set(e.index, target);
     return { ...e, type: target };
   }
-  if (e.type.kind === target.kind && context !== "explicit" && !needsTypmod(e.type, target)) return e;
+  // Arrays of different element types share a kind but are different types.
+  if (e.type.kind === target.kind && e.type.kind !== "array" && context !== "explicit" && !needsTypmod(e.type, target)) return e;
   if (!canCast(e.type, target, context)) {
     if (context === "explicit") throw new SqlStateError(`cannot cast type ${formatType(e.type)} to ${formatType(target)}`, "42846");
     throw new SqlStateError(

@@ -7,13 +7,15 @@
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type * as pg from "pgsql-ast-parser";
 import { isAggregateName, resolveAggregate } from "../functions/aggregates.js";
-import { lookupFunction, lookupOperator, type ResolvedFunction, substringArgs } from "../functions/index.js";
+import { isSetReturningName, lookupFunction, lookupOperator, type ResolvedFunction, substringArgs } from "../functions/index.js";
 import type { Expr, FrameBound, Statement, WindowSpec } from "../parser/index.js";
 import { BOOL, columnsOf, type ScalarExpr } from "../plan/expr.js";
 import type { AggregateCall, LogicalPlan, SortKey, WindowCall, WindowFrameSpec } from "../plan/logical.js";
 import { freeColumns } from "../plan/columns.js";
-import { canCast, defaultOfKind, FLOAT8, INT2, INT4, INT8, Numeric, NUMERIC, parseText, type SqlType, TEXT, UNKNOWN, typeFromName, DATE, NULL_TYPE, formatType } from "../types/index.js";
+import { arrayOf, canCast, defaultOfKind, FLOAT8, INT2, INT4, INT8, Numeric, NUMERIC, parseText, type SqlType, TEXT, UNKNOWN, typeFromName, DATE, NULL_TYPE, formatType } from "../types/index.js";
 import type { AnalyzerContext } from "./context.js";
+import { arrayComparison, arrayConstructor, subscript } from "./arrays.js";
+import { regCast } from "./reg-types.js";
 import { coerce, isUnknownType, unify } from "./coerce.js";
 import { exprKey } from "./expr-key.js";
 import type { Scope } from "./scope.js";
@@ -72,8 +74,9 @@ export async function analyzeExpr(ast: Expr, env: ExprEnv): Promise<ScalarExpr> 
       return { kind: "const", value: Float32Array.from((e as unknown as { values: number[] }).values), type: { kind: "vector", metric: "l2" } };
     case "cast": {
       const c = e as pg.ExprCast;
-      const to = typeOfAst(c.to as pg.DataTypeDef);
-      return coerce(await analyzeExpr(c.operand, env), to, "explicit", env.ctx.params);
+      const to = castTypeOfAst(c.to as pg.DataTypeDef);
+      const operand = await analyzeExpr(c.operand, env);
+      return (await regCast(operand, to, env.ctx)) ?? coerce(operand, to, "explicit", env.ctx.params);
     }
     case "binary":
       return binary(e as pg.ExprBinary, env);
@@ -126,6 +129,14 @@ export async function analyzeExpr(ast: Expr, env: ExprEnv): Promise<ScalarExpr> 
     case "with":
     case "values":
       return subquery("scalar", e as unknown as Statement, env);
+    case "array":
+      return arrayConstructor(await Promise.all((e as pg.ExprList).expressions.map((x) => analyzeExpr(x, env))), env);
+    case "arrayIndex": {
+      const a = e as pg.ExprArrayIndex;
+      return subscript(await analyzeExpr(a.array, env), await analyzeExpr(a.index, env), env);
+    }
+    case "array select":
+      return subquery("array", (e as pg.ExprArrayFromSelect).select as unknown as Statement, env);
     case "list":
       throw new SqlStateError("row expressions are not supported here", "0A000");
     case "default":
@@ -151,6 +162,16 @@ function integerLiteral(n: pg.ExprInteger & { text?: string }): ScalarExpr {
 /** A numeric constant read as numeric_in reads it, display scale included (4.20 keeps its zero, 1.50e1 is 15.0). */
 function parseNumericLiteral(text: string): Numeric {
   return parseText(text, NUMERIC) as Numeric;
+}
+
+/** The type a cast names: arrays allowed (`::int2[]`), unlike column definitions. */
+export function castTypeOfAst(t: pg.DataTypeDef): SqlType {
+  if (t.kind === "array") {
+    const element = castTypeOfAst(t.arrayOf);
+    if (element.kind === "array") throw new SqlStateError("multidimensional arrays are not supported", "0A000");
+    return arrayOf(element);
+  }
+  return typeOfAst(t);
 }
 
 export function typeOfAst(t: pg.DataTypeDef): SqlType {
@@ -222,7 +243,9 @@ async function binary(b: pg.ExprBinary, env: ExprEnv): Promise<ScalarExpr> {
       const mode = right.function.name === "all" ? "all" : "any";
       return subquery(mode, sub as unknown as Statement, env, await analyzeExpr(b.left, env), op);
     }
-    throw new SqlStateError("op ANY/ALL (array) is not supported", "0A000");
+    const left = await analyzeExpr(b.left, env);
+    const array = await analyzeExpr(sub as Expr, env);
+    return arrayComparison(left, array, right.function.name === "all", op, env, (l, element) => operator(op, l, element, env) as Extract<ScalarExpr, { kind: "call" }>);
   }
   const [l, r] = [await analyzeExpr(b.left, env), await analyzeExpr(b.right, env)];
   return operator(op, l, r, env);
@@ -366,6 +389,7 @@ async function call(c: pg.ExprCall, env: ExprEnv): Promise<ScalarExpr> {
   if (over) return windowCall(c, name, over, env);
   if (isAggregateName(name)) return aggregateCall(c, name, env);
   if (isWindowFunctionName(name)) throw new SqlStateError(`window function ${name} requires an OVER clause`, "42809");
+  if (isSetReturningName(name)) throw new SqlStateError(`set-returning function ${name} is only supported in FROM, or alone in a select list without FROM`, "0A000");
   if (c.distinct || c.filter || c.orderBy) throw new SqlStateError(`${name.toUpperCase()} specified, but ${name} is not an aggregate function`, "42809");
   if (SPECIAL_FUNCTIONS.has(name)) return specialCall(c, name, env);
   if (name === "pg_typeof" && c.args.length === 1) {
@@ -591,9 +615,16 @@ function rangeOffset(e: ScalarExpr, keyType: SqlType, env: ExprEnv): ScalarExpr 
   return coerce(e, usable[0]!, "implicit", env.ctx.params);
 }
 
-async function subquery(mode: "scalar" | "exists" | "any" | "all", stmt: Statement, env: ExprEnv, input?: ScalarExpr, op?: string): Promise<ScalarExpr> {
+async function subquery(mode: "scalar" | "exists" | "any" | "all" | "array", stmt: Statement, env: ExprEnv, input?: ScalarExpr, op?: string): Promise<ScalarExpr> {
   const plan = await env.subquery(stmt, env.scope);
   const outerRefs = [...freeColumns(plan)];
+  if (mode === "array") {
+    if (plan.columns.length !== 1) throw new SqlStateError("subquery must return only one column", "42601");
+    const column = plan.columns[0]!;
+    const element = isUnknownType(column.type) ? TEXT : column.type;
+    if (element.kind === "array") throw new SqlStateError("multidimensional arrays are not supported", "0A000");
+    return { kind: "subquery", mode, plan, outerRefs, type: arrayOf(element) };
+  }
   if (mode === "scalar") {
     if (plan.columns.length !== 1) throw new SqlStateError("subquery must return only one column", "42601");
     return { kind: "subquery", mode, plan, outerRefs, type: plan.columns[0]!.type };

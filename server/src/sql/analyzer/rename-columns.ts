@@ -35,6 +35,8 @@ export function renameInPlan(p: LogicalPlan, renames: ColumnRenames): LogicalPla
       return p;
     case "values":
       return { ...p, rows: p.rows.map((r) => r.map(e)) };
+    case "function scan":
+      return { ...p, args: p.args.map(e) };
     case "filter":
       return { ...p, input: plan(p.input), predicate: e(p.predicate) };
     case "project":

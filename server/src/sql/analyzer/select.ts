@@ -19,6 +19,7 @@ import { analyzeExpr, type ExprEnv, finalizeUnknown, operator, type QueryBlock, 
 import { exprKey } from "./expr-key.js";
 import { renameInPlan } from "./rename-columns.js";
 import { Scope, type ScopeRelation } from "./scope.js";
+import { functionScan, setReturningSelectList, systemTableFor } from "./system-from.js";
 
 type Query = Statement;
 
@@ -200,6 +201,12 @@ async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer
         return { kind: cte.worktable ? "worktable scan" : "cte scan", cteId: cte.id, name, columns };
       }
     }
+    const system = systemTableFor(item.name);
+    if (system) {
+      const plan = scanOf(system.table, alias, ctx, columnAliases);
+      scope.add({ name: alias, columns: plan.columns, ...(alias !== name && { tableName: name }) });
+      return plan;
+    }
     if (item.name.schema && item.name.schema !== "public") throw new SqlStateError(`relation "${item.name.schema}.${name}" does not exist`, "42P01");
     const table = await ctx.useTable(name, lock ? "intention-exclusive" : "intention-shared");
     if (columnAliases && columnAliases.length > table.columns.length) {
@@ -216,6 +223,7 @@ async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer
     scope.add({ name: item.alias, columns });
     return { ...plan, columns } as LogicalPlan;
   }
+  if (item.type === "call") return functionScan(item, ctx, scope, (e) => analyzeExpr(e, exprEnv(scope, ctx, "FROM")));
   throw new SqlStateError("functions in FROM are not supported", "0A000");
 }
 
@@ -239,7 +247,8 @@ interface SelectItem {
  * `setOperand`: an operand of UNION / INTERSECT / EXCEPT, whose untyped literals (NULL, 'x')
  * keep the unknown type so that the set operation resolves them with the other side's type.
  */
-async function analyzeSelect(s: pg.SelectFromStatement, ctx: AnalyzerContext, outer?: Scope, setOperand = false): Promise<LogicalPlan> {
+async function analyzeSelect(select: pg.SelectFromStatement, ctx: AnalyzerContext, outer?: Scope, setOperand = false): Promise<LogicalPlan> {
+  const s = setReturningSelectList(select);
   const lock = s.for ? (s.for.type as RowLockMode) : undefined;
   const { plan: fromPlan, scope } = await analyzeFrom(s.from ?? undefined, ctx, outer, lock);
   let plan = fromPlan;

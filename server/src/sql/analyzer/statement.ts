@@ -5,6 +5,7 @@ import type { Statement, WithQueryStatement } from "../parser/index.js";
 import type { LogicalPlan } from "../plan/logical.js";
 import type { AnalyzerContext } from "./context.js";
 import { analyzeDelete, analyzeInsert, analyzeUpdate } from "./dml.js";
+import { namedRegOutputs } from "./reg-types.js";
 import { analyzeQuery, analyzeWith } from "./select.js";
 
 const QUERIES = new Set(["select", "values", "union", "union all", "intersect", "intersect all", "except", "except all", "with"]);
@@ -22,7 +23,8 @@ export async function analyzeStatement(s: Statement, ctx: AnalyzerContext): Prom
   if (s.type === "with" && innermostStatement(s) !== s && !QUERIES.has(innermostStatement(s).type)) {
     return analyzeWith(s as WithQueryStatement, ctx, undefined, (body) => analyzeStatement(body, ctx));
   }
-  if (QUERIES.has(s.type)) return analyzeQuery(s, ctx);
+  // A query's result: OID alias columns (regclass...) print names, as PostgreSQL's output does.
+  if (QUERIES.has(s.type)) return namedRegOutputs(await analyzeQuery(s, ctx), ctx);
   switch (s.type) {
     case "insert":
       return analyzeInsert(s as pg.InsertStatement, ctx);

@@ -11,6 +11,9 @@ import { NestedLoopJoinOperator } from "./join.js";
 import { MergeJoinOperator } from "./merge-join.js";
 import type { Operator, Row } from "./operator.js";
 import { ScanOperator } from "./scan.js";
+import { systemTableOf } from "../system/index.js";
+import { SystemScanOperator } from "./system-scan.js";
+import { FunctionScanOperator } from "./function-scan.js";
 import { SetOpOperator } from "./setop.js";
 import { SortAggregateOperator } from "./sort-aggregate.js";
 import { SortOperator } from "./sort.js";
@@ -31,10 +34,14 @@ function statsFor(m: Map<PhysicalPlan, NodeStats>, p: PhysicalPlan): NodeStats {
 function buildNode(p: PhysicalPlan, ctx: ExecContext): Operator {
   const build = (q: PhysicalPlan) => buildOperator(q, ctx);
   switch (p.kind) {
-    case "scan":
-      return new ScanOperator(p, ctx);
+    case "scan": {
+      const system = systemTableOf(p.table);
+      return system ? new SystemScanOperator(p, ctx, system) : new ScanOperator(p, ctx);
+    }
     case "values":
       return new ValuesOperator(p, ctx);
+    case "function scan":
+      return new FunctionScanOperator(p, ctx);
     case "filter":
       return new FilterOperator(build(p.input), p, ctx);
     case "project":

@@ -294,6 +294,8 @@ function compileSubquery(e: Extract<ScalarExpr, { kind: "subquery" }>, layout: L
       });
     case "exists":
       return asyncEval(async (row) => (await rowsFor(row)).length > 0);
+    case "array":
+      return asyncEval(async (row) => (await rowsFor(row)).map((r) => r[0]!));
     case "any":
     case "all": {
       const cmp = e.compare!;

@@ -25,6 +25,9 @@ function exprsOf(p: PhysicalPlan): ScalarExpr[] {
     case "values":
       out.push(...p.rows.flat());
       break;
+    case "function scan":
+      out.push(...p.args);
+      break;
     case "filter":
       add(p.predicate);
       break;

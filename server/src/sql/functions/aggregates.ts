@@ -57,6 +57,11 @@ const AGGREGATE_NAMES = new Set([
   "var_pop",
 ]);
 
+/** The aggregate function names, sorted. */
+export function aggregateNames(): string[] {
+  return [...AGGREGATE_NAMES].sort();
+}
+
 export function isAggregateName(name: string): boolean {
   return AGGREGATE_NAMES.has(name.toLowerCase());
 }

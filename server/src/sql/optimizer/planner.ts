@@ -38,6 +38,9 @@ import {
   sortCost,
   topNCost,
 } from "./cost.js";
+
+/** Rows a set-returning function is assumed to produce (PostgreSQL's default prorows). */
+const FUNCTION_SCAN_ROWS = 1000;
 import { bestJoinOrder, fromOrder, type JoinSpace, MAX_RELATIONS, members, type RelSet } from "./join-order.js";
 import { keysBelowProject, orderOf, satisfies } from "./ordering.js";
 import { pushDownPredicates } from "./pushdown.js";
@@ -184,6 +187,9 @@ class Planner {
         const rows = this.cteRows.get(p.cteId) ?? 100;
         return { ...p, est: { rows, startup: 0, cost: rows * CPU_ROW_COST } };
       }
+      case "function scan":
+        // PostgreSQL's default estimate for a set-returning function (prorows).
+        return { ...p, est: { rows: FUNCTION_SCAN_ROWS, startup: 0, cost: FUNCTION_SCAN_ROWS * CPU_ROW_COST } };
       case "with": {
         const ctes = p.ctes.map((c) => {
           const plan = this.plan(c.plan);
@@ -558,6 +564,7 @@ function childrenOf(p: PhysicalPlan): PhysicalPlan[] {
     case "values":
     case "cte scan":
     case "worktable scan":
+    case "function scan":
       return [];
     case "nested loop join":
     case "hash join":

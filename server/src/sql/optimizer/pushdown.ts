@@ -63,6 +63,7 @@ function push(p: LogicalPlan, preds: ScalarExpr[]): LogicalPlan {
     case "values":
     case "cte scan":
     case "worktable scan":
+    case "function scan":
       return filtered(p, preds);
     case "sort":
       return { ...p, input: push(p.input, preds) };

@@ -13,6 +13,8 @@ export function nodeExprs(p: LogicalPlan): ScalarExpr[] {
       return p.on ? [p.on] : [];
     case "values":
       return p.rows.flat();
+    case "function scan":
+      return [...p.args];
     case "aggregate":
       return [...p.groupBy, ...p.aggregates.flatMap((a) => [...a.args, ...(a.filter ? [a.filter] : []), ...(a.orderBy ?? []).map((k) => k.expr)])];
     case "window":

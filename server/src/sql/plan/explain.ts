@@ -32,6 +32,7 @@ function namesOf(root: PhysicalPlan): Names {
   const visit = (p: PhysicalPlan) => {
     if (p.kind === "scan" || p.kind === "vector search") relations.push({ label: p.alias, columns: [...p.columns, ...(p.rowId ? [p.rowId] : [])] });
     if (p.kind === "cte scan" || p.kind === "worktable scan") relations.push({ label: p.name, columns: p.columns });
+    if (p.kind === "function scan") relations.push({ label: p.alias, columns: p.columns });
     for (const c of children(p)) visit(c);
   };
   visit(root);
@@ -81,6 +82,7 @@ function children(p: PhysicalPlan): PhysicalPlan[] {
     case "values":
     case "cte scan":
     case "worktable scan":
+    case "function scan":
       return [];
     case "nested loop join":
     case "hash join":
@@ -143,6 +145,8 @@ function title(p: PhysicalPlan): string {
       return `CTE Scan on ${p.name}`;
     case "worktable scan":
       return `WorkTable Scan on ${p.name}`;
+    case "function scan":
+      return `Function Scan on ${p.fn.name}${p.alias !== p.fn.name ? ` ${p.alias}` : ""}`;
     case "with":
       return p.ctes.some((c) => c.recursive) ? "Recursive Union" : "CTE";
     case "insert":
@@ -286,6 +290,7 @@ export function formatExpr(e: ScalarExpr, names: Names = new Map()): string {
     case "in list":
       return `(${f(e.input)} ${e.negated ? "NOT IN" : "IN"} (${e.list.map(f).join(", ")}))`;
     case "subquery":
+      if (e.mode === "array") return "ARRAY(SubPlan)";
       return e.mode === "exists" ? "(EXISTS (SubPlan))" : e.mode === "scalar" ? "(SubPlan)" : `(${f(e.input!)} ${e.compareName} ${e.mode.toUpperCase()} (SubPlan))`;
   }
 }

@@ -22,7 +22,9 @@ export type SubqueryMode =
   /** x op ANY (SELECT ...), which IN is. */
   | "any"
   /** x op ALL (SELECT ...). */
-  | "all";
+  | "all"
+  /** ARRAY(SELECT ...): the column's values as an array (empty when no row). */
+  | "array";
 
 export type ScalarExpr =
   | { readonly kind: "const"; readonly type: SqlType; readonly value: SqlValue }

@@ -4,6 +4,7 @@
  * plan-wide id; a parent refers to its input's columns by those ids.
  */
 import type { Index, Table } from "../catalog/index.js";
+import type { SetReturningFunction } from "../functions/index.js";
 import type { SqlType } from "../types/index.js";
 import type { ColumnId, ScalarExpr } from "./expr.js";
 
@@ -116,6 +117,18 @@ export type LogicalPlan =
     }
   /** Reads a WITH query's result (materialised once per statement execution). */
   | { readonly kind: "cte scan"; readonly cteId: number; readonly name: string; readonly columns: readonly OutputColumn[] }
+  /**
+   * A set-returning function in FROM (generate_series, unnest...): its value column, then with
+   * ORDINALITY the row number. The arguments may read an enclosing query's columns.
+   */
+  | {
+      readonly kind: "function scan";
+      readonly fn: SetReturningFunction;
+      readonly args: readonly ScalarExpr[];
+      readonly alias: string;
+      readonly ordinality: boolean;
+      readonly columns: readonly OutputColumn[];
+    }
   | {
       readonly kind: "with";
       readonly ctes: readonly CteDefinition[];
@@ -186,6 +199,7 @@ export function inputsOf(p: LogicalPlan): LogicalPlan[] {
     case "values":
     case "cte scan":
     case "worktable scan":
+    case "function scan":
       return [];
     case "join":
     case "setop":

@@ -113,6 +113,7 @@ export type PhysicalPlan = (
   | { readonly kind: "distinct"; readonly input: PhysicalPlan; readonly on?: readonly ScalarExpr[]; readonly columns: readonly OutputColumn[] }
   | { readonly kind: "setop"; readonly op: "union" | "intersect" | "except"; readonly all: boolean; readonly left: PhysicalPlan; readonly right: PhysicalPlan; readonly columns: readonly OutputColumn[] }
   | { readonly kind: "cte scan" | "worktable scan"; readonly cteId: number; readonly name: string; readonly columns: readonly OutputColumn[] }
+  | Extract<LogicalPlan, { kind: "function scan" }>
   | { readonly kind: "with"; readonly ctes: readonly PhysicalCte[]; readonly body: PhysicalPlan; readonly columns: readonly OutputColumn[] }
   | (Omit<Extract<LogicalPlan, { kind: "insert" }>, "source"> & { readonly source: PhysicalPlan })
   | (Omit<Extract<LogicalPlan, { kind: "update" }>, "input"> & { readonly input: PhysicalPlan })
@@ -140,6 +141,7 @@ export function physicalInputs(p: PhysicalPlan): PhysicalPlan[] {
     case "values":
     case "cte scan":
     case "worktable scan":
+    case "function scan":
       return [];
     case "nested loop join":
     case "hash join":

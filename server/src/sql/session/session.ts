@@ -33,6 +33,7 @@ import { inputsOf, type LogicalPlan } from "../plan/logical.js";
 import type { PhysicalPlan } from "../plan/physical.js";
 import { type SqlType, type SqlValue, TEXT } from "../types/index.js";
 import type { PreparedStatement, QueryResult, ResultColumn, SessionNotice, SqlSession, StatementResult, TransactionStatus } from "./api.js";
+import type { SessionInfo } from "../system/index.js";
 import { startCopy } from "./copy.js";
 import { type DdlHost, isDdl, runDdl } from "./ddl.js";
 import { toParamValue } from "./params.js";
@@ -50,6 +51,8 @@ export interface SessionOptions {
   readonly tempDir?: string;
   /** Statements run() has prepared, shared by the sessions of one engine (plans are revalidated on use). */
   readonly statementCache?: StatementCache;
+  /** The process id clients see (pgwire's BackendKeyData); pg_backend_pid() reports it. Default: a number of the session's own. */
+  readonly backendPid?: number;
 }
 
 /** Prepared statements by SQL text. */
@@ -133,6 +136,32 @@ export class Session implements SqlSession {
   constructor(private readonly options: SessionOptions) {
     this.settings = new Settings({ session_authorization: options.user ?? "alopex", ...options.settings });
     this.runCache = options.statementCache ?? newStatementCache(64);
+    this.info = this.sessionInfo();
+  }
+
+  /** What system tables and functions read of the session (current_user, pg_settings, set_config...). */
+  private readonly info: SessionInfo;
+
+  private sessionInfo(): SessionInfo {
+    const settings = this.settings;
+    return {
+      user: this.options.user ?? "alopex",
+      database: this.options.database ?? "alopex",
+      backendPid: this.options.backendPid ?? nextBackendPid++,
+      startedAtUs: Date.now() * 1000,
+      setting: (name) => {
+        try {
+          return this.show(name);
+        } catch {
+          return undefined;
+        }
+      },
+      setSetting: (name, value) => {
+        settings.set(name, value);
+        return settings.get(name);
+      },
+      settings: () => settings.all(),
+    };
   }
 
   get transactionStatus(): TransactionStatus {
@@ -378,6 +407,7 @@ export class Session implements SqlSession {
       planSubquery: (plan) => planQuery(plan, planner),
       checkCancel: () => this.checkCancel(),
       yieldIfDue: () => yieldIfDue(),
+      session: this.info,
       ...(analyze && { analyze }),
     };
   }
@@ -742,6 +772,9 @@ function publicName(t: pg.QName): string {
   if (t.schema && t.schema !== "public") throw new SqlStateError(`relation "${t.schema}.${t.name}" does not exist`, "42P01");
   return t.name;
 }
+
+/** Sessions not given a process id by the wire protocol number themselves from here. */
+let nextBackendPid = 100_000;
 
 function abortedBlock(): SqlStateError {
   return new SqlStateError("current transaction is aborted, commands ignored until end of transaction block", "25P02");

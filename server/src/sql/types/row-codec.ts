@@ -28,7 +28,7 @@ import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { KeyValue } from "../../kv/key-encoding.js";
 import { trimTrailingSpaces } from "./compare.js";
 import { formatJsonb, parseJsonb } from "./json.js";
-import { type SqlType, typeNameForMessages } from "./sql-type.js";
+import { formatType, type SqlType, typeNameForMessages } from "./sql-type.js";
 import { canonicalUuid, fitChar } from "./text-io.js";
 import { DATE_MAX, DATE_MIN, Dec, isValueOfType, type Jsonb, Numeric, representationError, type SqlScalar, type SqlValue } from "./value.js";
 
@@ -145,6 +145,7 @@ function writePayload(w: Writer, v: SqlScalar, t: SqlType): void {
       return;
     case "int2":
     case "int4":
+    case "oid":
       w.varint(zigzag(v as number));
       return;
     case "int8": {
@@ -199,6 +200,9 @@ function writePayload(w: Writer, v: SqlScalar, t: SqlType): void {
       w.len += 4 * a.length;
       return;
     }
+    case "array":
+      // Arrays are values of expressions only: no table column has an array type.
+      throw new SqlStateError(`column type ${formatType(t)} cannot be stored`, "0A000");
     case "null":
       throw representationError(v, t);
   }
@@ -316,6 +320,7 @@ function readPayload(b: Buffer, start: number, end: number, t: SqlType): SqlScal
       return b[start] !== 0;
     case "int2":
     case "int4":
+    case "oid":
       return whole(unzigzag(readVarintAt(b, start, end)), end, t);
     case "int8": {
       if (end - start <= 7) {
@@ -360,6 +365,8 @@ function readPayload(b: Buffer, start: number, end: number, t: SqlType): SqlScal
       for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(start + 4 * i);
       return out;
     }
+    case "array":
+      throw corrupt(`column of type ${formatType(t)}`);
     case "null":
       throw corrupt("column of the null pseudo-type");
   }
@@ -587,6 +594,7 @@ export function toKeyValue(v: SqlValue, t: SqlType): KeyValue {
       return v as boolean;
     case "int2":
     case "int4":
+    case "oid":
       return BigInt(v as number);
     case "int8":
       return v as bigint;
@@ -619,6 +627,7 @@ export function fromKeyValue(k: KeyValue, t: SqlType): SqlValue {
   switch (t.kind) {
     case "int2":
     case "int4":
+    case "oid":
       return Number(k as bigint);
     case "numeric":
       return numericFromKey(k as Uint8Array);
