@@ -6,7 +6,7 @@ import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { Index } from "../catalog/index.js";
 import type { ScalarExpr } from "../plan/expr.js";
 import type { PhysicalPlan } from "../plan/physical.js";
-import type { SqlValue } from "../types/index.js";
+import { equalValues, type SqlType, type SqlValue } from "../types/index.js";
 import { evalAll } from "./basic.js";
 import { compileExpr, compilePredicate, type Evaluator, type Layout, layoutOf } from "./compile.js";
 import { checkViolation } from "./constraints.js";
@@ -153,6 +153,30 @@ function arbiterOf(plan: Extract<PhysicalPlan, { kind: "insert" }>): Index | "pr
   return plan.indexes.find((i) => i.unique && i.method === "btree" && sameSet(i.columns.map((c) => c.columnId)));
 }
 
+/**
+ * The conditions a row of a single-table UPDATE/DELETE had to meet (the scan's filter and any
+ * filters above it), for checking a newer version of the row; undefined when the input is not
+ * a plain filtered scan (a join), or when an index range chose the rows (its columns are
+ * checked by `indexColumns` instead).
+ */
+function recheckOf(p: PhysicalPlan): { predicates: ScalarExpr[]; indexColumns: readonly number[] } | undefined {
+  const predicates: ScalarExpr[] = [];
+  let q = p;
+  for (;;) {
+    if (q.kind === "filter") {
+      predicates.push(q.predicate);
+      q = q.input;
+    } else if (q.kind === "limit" || q.kind === "sort" || q.kind === "project") {
+      q = q.input;
+    } else {
+      break;
+    }
+  }
+  if (q.kind !== "scan") return undefined;
+  if (q.filter) predicates.push(q.filter);
+  return { predicates, indexColumns: q.index ? q.index.columns.map((c) => c.columnId) : [] };
+}
+
 /** What UPDATE and DELETE share: locating the old row and its key in the input row. */
 abstract class RowChangeBase extends WriteBase {
   protected readonly writer: RowWriter;
@@ -160,6 +184,7 @@ abstract class RowChangeBase extends WriteBase {
   private readonly oldPositions: number[];
   private readonly rowIdPosition: number | undefined;
   private readonly seen = new Set<string>();
+  private readonly recheck: { test: ((row: Row) => boolean | Promise<boolean>)[]; indexPositions: number[] } | undefined;
 
   constructor(input: Operator, plan: Extract<PhysicalPlan, { kind: "update" | "delete" }>, protected readonly ctx: ExecContext) {
     super(input);
@@ -168,6 +193,42 @@ abstract class RowChangeBase extends WriteBase {
     this.inputLayout = layoutOf(plan.input.columns, rowIdCol);
     this.oldPositions = plan.tableColumns.map((c) => this.inputLayout.get(c.id)!);
     this.rowIdPosition = rowIdCol ? this.inputLayout.get(rowIdCol.id) : undefined;
+    const r = recheckOf(plan.input);
+    this.recheck = r && {
+      test: r.predicates.map((e) => compilePredicate(e, this.inputLayout, ctx)!),
+      indexPositions: r.indexColumns.map((id) => plan.table.columns.findIndex((c) => c.id === id)),
+    };
+  }
+
+  /**
+   * Read Committed: the target row locked and as it is now, as PostgreSQL's EvalPlanQual sees
+   * it. The scan read the row as of the statement's start; a transaction that changed it and
+   * committed since (the lock waits for it) must not be overwritten with values computed from
+   * the old version (a lost update). So: lock, read the newest version, and if it changed,
+   * continue with it when it still meets the statement's conditions, skip it when it no longer
+   * does or was deleted. Where the conditions cannot be checked again (a join feeds the change)
+   * a changed row fails with 40001, as it would at Repeatable Read. Other levels return the row
+   * as it is (their writes fail with 40001 on a row changed after their snapshot).
+   */
+  protected async current(t: { old: SqlValue[]; key: Buffer }, input: Row): Promise<Row | undefined> {
+    const tx = this.ctx.tx;
+    if (tx.isolation !== "read-committed") return input;
+    await tx.lockKey(t.key, "exclusive");
+    tx.beginStatement();
+    const now = await this.writer.readRow(t.key);
+    if (now === undefined) return undefined;
+    const table = this.writer.table;
+    if (now.every((v, i) => sameValue(v, t.old[i]!, table.columns[i]!.type))) return input;
+    const changedIndexColumn = this.recheck?.indexPositions.some((p) => !sameValue(now[p]!, t.old[p]!, table.columns[p]!.type));
+    if (!this.recheck || changedIndexColumn) throw new SqlStateError("could not serialize access due to concurrent update", "40001");
+    const next = input.slice();
+    this.oldPositions.forEach((p, i) => (next[p] = now[i]!));
+    for (const test of this.recheck.test) {
+      const ok = test(next);
+      if (!(ok === true || (ok !== false && (await ok)))) return undefined;
+    }
+    t.old = now;
+    return next;
   }
 
   /** The old row, its row id and key; undefined when this target row was already handled (UPDATE ... FROM can repeat it). */
@@ -202,10 +263,12 @@ export class UpdateOperator extends RowChangeBase {
     this.returning = plan.returning?.map((e) => compileExpr(e, both, ctx));
   }
 
-  protected async write(input: Row): Promise<Row | undefined> {
+  protected async write(scanned: Row): Promise<Row | undefined> {
     this.ctx.checkCancel();
-    const t = this.target(input);
+    const t = this.target(scanned);
     if (!t) return undefined;
+    const input = await this.current(t, scanned);
+    if (!input) return undefined;
     const updated = t.old.slice();
     for (const s of this.sets) updated[s.position] = s.expr.async ? await s.expr.eval(input) : s.expr.eval(input);
     await runChecks(this.checks, this.plan.table, updated);
@@ -223,12 +286,19 @@ export class DeleteOperator extends RowChangeBase {
     this.returning = plan.returning?.map((e) => compileExpr(e, layoutOf(plan.tableColumns), ctx));
   }
 
-  protected async write(input: Row): Promise<Row | undefined> {
+  protected async write(scanned: Row): Promise<Row | undefined> {
     this.ctx.checkCancel();
-    const t = this.target(input);
+    const t = this.target(scanned);
     if (!t) return undefined;
+    if (!(await this.current(t, scanned))) return undefined;
     await this.writer.delete(t.key, t.old, t.rowId);
     this.affected++;
     return this.returning ? evalAll(this.returning, t.old) : undefined;
   }
+}
+
+/** The same stored value (json has no equality operator: its text is compared). */
+function sameValue(a: SqlValue, b: SqlValue, t: SqlType): boolean {
+  if (a === null || b === null) return a === b;
+  return t.kind === "json" ? a === b : equalValues(a, b, t);
 }
