@@ -17,7 +17,7 @@ import { PG_CATALOG_TABLES } from "./pg-catalog.js";
 import { type SessionInfo, SystemSnapshot } from "./snapshot.js";
 import type { SystemTable } from "./system-table.js";
 
-export { type SessionInfo, SystemSnapshot, splitQualifiedName } from "./snapshot.js";
+export { type SessionInfo, SystemSnapshot, splitQualifiedName, withoutOuterParens } from "./snapshot.js";
 export { systemTableOf, type SystemTable } from "./system-table.js";
 export * from "./oids.js";
 

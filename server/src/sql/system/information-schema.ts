@@ -5,7 +5,7 @@
  */
 import { formatType, type SqlType, type SqlValue, withoutModifiers } from "../types/index.js";
 import { INFORMATION_SCHEMA_NAMESPACE } from "./oids.js";
-import type { SystemSnapshot } from "./snapshot.js";
+import { type SystemSnapshot, withoutOuterParens } from "./snapshot.js";
 import { systemTable, type SystemTable } from "./system-table.js";
 
 const NS = INFORMATION_SCHEMA_NAMESPACE;
@@ -61,7 +61,8 @@ function* columnRows(s: SystemSnapshot): Iterable<SqlValue[]> {
   for (const r of s.relations) {
     if (r.kind !== "r" && r.kind !== "v") continue;
     const schema = s.namespaceName(r.namespace) ?? "";
-    const cols = r.table ? r.table.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, default: c.default ?? null })) : (r.system?.columns ?? []).map((c) => ({ name: c.name, type: c.type, notNull: false, default: null }));
+    const cols = r.table
+      ? r.table.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, default: c.default === undefined ? null : withoutOuterParens(c.default) })) : (r.system?.columns ?? []).map((c) => ({ name: c.name, type: c.type, notNull: false, default: null }));
     for (let i = 0; i < cols.length; i++) {
       const c = cols[i]!;
       const t = c.type;

@@ -36,7 +36,7 @@ import {
   PUBLIC_NAMESPACE,
   roleOid,
 } from "./oids.js";
-import { PG_DATABASE_OWNER, type Relation, type SystemSnapshot } from "./snapshot.js";
+import { PG_DATABASE_OWNER, type Relation, type SystemSnapshot, withoutOuterParens } from "./snapshot.js";
 import { systemTable, type SystemTable } from "./system-table.js";
 
 const NS = PG_CATALOG_NAMESPACE;
@@ -209,7 +209,7 @@ function* constraintRows(s: SystemSnapshot): Iterable<SqlValue[]> {
   for (const c of s.constraints) {
     yield [
       c.oid, c.name, PUBLIC_NAMESPACE, c.type, false, false, true, c.table.id, 0, c.indexOid, 0, 0, " ", " ", " ", true, 0, false,
-      c.columns, null, null, null, null, null, null, c.expr ?? null,
+      c.columns, null, null, null, null, null, null, c.expr === undefined ? null : withoutOuterParens(c.expr),
     ];
   }
 }
@@ -223,7 +223,7 @@ function* attrdefRows(s: SystemSnapshot): Iterable<SqlValue[]> {
   for (const t of s.tables) {
     for (let i = 0; i < t.columns.length; i++) {
       const d = t.columns[i]!.default;
-      if (d !== undefined) yield [attrdefOid(t.id, i + 1), t.id, i + 1, d];
+      if (d !== undefined) yield [attrdefOid(t.id, i + 1), t.id, i + 1, withoutOuterParens(d)];
     }
   }
 }

@@ -117,6 +117,32 @@ export function splitQualifiedName(text: string): string[] | undefined {
   }
 }
 
+/**
+ * Stored expressions are printed fully parenthesised; PostgreSQL's deparser leaves off the
+ * outermost pair, and so does this.
+ */
+export function withoutOuterParens(expr: string): string {
+  const s = expr.trim();
+  if (!s.startsWith("(") || !s.endsWith(")")) return s;
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")") {
+      depth--;
+      // The first paren closes before the end: the pair does not enclose the whole.
+      if (depth === 0 && i < s.length - 1) return s;
+    }
+  }
+  return s.slice(1, -1).trim();
+}
+
 export class SystemSnapshot implements SystemAccess {
   readonly namespaces: readonly Namespace[];
   readonly relations: readonly Relation[];
@@ -313,7 +339,7 @@ export class SystemSnapshot implements SystemAccess {
       case "u":
         return `UNIQUE (${names})`;
       case "c":
-        return `CHECK (${c.expr ?? ""})`;
+        return `CHECK (${withoutOuterParens(c.expr ?? "")})`;
     }
   }
 
