@@ -16,6 +16,8 @@ export class SqlEngine {
   readonly catalogCache = new CatalogCache();
   readonly statementCache: StatementCache = newStatementCache();
   stats: StatsSource;
+  /** What sessions are given: reads `stats` when asked, so replacing it reaches every session. */
+  private readonly sessionStats: StatsSource = { tableStats: (t) => this.stats.tableStats(t) };
 
   constructor(
     readonly store: KvStore,
@@ -29,7 +31,7 @@ export class SqlEngine {
       store: this.store,
       catalogCache: this.catalogCache,
       statementCache: this.statementCache,
-      stats: { tableStats: (t) => this.stats.tableStats(t) },
+      stats: this.sessionStats,
       ...(this.options.tempDir && { tempDir: this.options.tempDir }),
       ...options,
     });

@@ -416,6 +416,30 @@ export class Catalog {
   }
 
   /**
+   * The catalog version this transaction's lookups are answered from when it is a shared one
+   * (see cache.ts); undefined after the transaction's own DDL, at Read Uncommitted, for
+   * read-write Serializable and without a shared cache. Lookups under one version always agree.
+   */
+  async sharedVersion(): Promise<string | undefined> {
+    return (await this.currentView()).token;
+  }
+
+  /**
+   * For a statement whose tables were looked up earlier by useTable: takes the locks useTable
+   * took, by table id (no lookups; Read Committed's snapshot is refreshed after them as
+   * useTable's is), then returns sharedVersion(). If that is the version the earlier lookups
+   * were answered from, useTable would find the same tables now; otherwise call it again.
+   */
+  async relockTables(uses: Iterable<{ readonly id: number; readonly mode: TableLockMode }>): Promise<string | undefined> {
+    for (const u of uses) {
+      await this.tx.lockTable(relationLockName(u.id), u.mode);
+      if (this.mode === "snapshot" && u.mode !== "intention-shared" && u.mode !== "shared") await this.tx.lockKey(tableKey(u.id), "shared");
+    }
+    if (this.mode === "statement") this.tx.beginStatement();
+    return this.sharedVersion();
+  }
+
+  /**
    * A table's optimizer statistics as `decode` makes them of the stored bytes, or undefined if
    * it was never analysed. Cached per catalog version like every entry (ANALYZE writes a new
    * version), so `decode` must return an immutable value and be the same function every time.

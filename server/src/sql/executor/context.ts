@@ -21,10 +21,10 @@ export interface ExecSettings {
 }
 
 /**
- * The per-execution fields (tx, catalog, params, clock, settings) are mutable so that a cached
- * operator tree of a read-only plan can run again with new ones: operators read them when they
- * run, never when they are built (DML operators, which bind the transaction when built, are not
- * reused).
+ * The per-execution fields (tx, catalog, params, clock, settings, session) are mutable so that a
+ * cached operator tree of a read-only plan can run again with new ones (from another session too:
+ * the statement cache is shared): operators read them when they run, never when they are built
+ * (DML operators, which bind the transaction when built, are not reused).
  */
 export interface ExecContext {
   tx: KvTransaction;
@@ -54,7 +54,7 @@ export interface ExecContext {
   /** Where operators past work_mem put temporary files (absent: files under settings.tempDir). */
   readonly spillFiles?: SpillFileSystem;
   /** The session, for system tables and functions (current_user, pg_settings...); absent: defaults. */
-  readonly session?: SessionInfo;
+  session?: SessionInfo;
   /** Per-node counters for EXPLAIN ANALYZE (absent otherwise). */
   readonly analyze?: Map<PhysicalPlan, NodeStats>;
 }

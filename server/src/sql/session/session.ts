@@ -74,6 +74,11 @@ interface Planned {
   readonly readOnly: boolean;
   /** Built operator trees not in use, for reuse by the next execution (read-only plans only). */
   readonly idle: { op: Operator; ctx: ExecContext }[];
+  /**
+   * A shared catalog version (Catalog.sharedVersion) under which `uses` and `statsVersions` were
+   * last found current: while a statement sees that version, relocking the tables revalidates.
+   */
+  catalogVersion?: string;
 }
 
 let nextExecution = 1;
@@ -91,6 +96,35 @@ function yieldIfDue(): Promise<void> | undefined {
 
 /** Operator trees kept per plan; more concurrent executions than this build their own. */
 const MAX_IDLE_TREES = 4;
+
+/**
+ * Settings as statements use them, parsed once per change of the settings (parsing them per
+ * statement showed in profiles). Each is computed when first needed, so a bad value fails only
+ * what uses it, as before.
+ */
+interface ParsedSettings {
+  readonly version: number;
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  isolation?: IsolationLevel;
+  exec?: ExecContext["settings"];
+}
+
+/**
+ * ParsedSettings of sessions that start with the defaults (version 0 of their settings), shared
+ * between them by temp directory (which exec settings carry): Database.sql() makes a session per call.
+ */
+const parsedDefaults = new Map<string, ParsedSettings>();
+const MAX_PARSED_DEFAULTS = 16;
+
+function parsedDefaultsFor(tempDir: string): ParsedSettings {
+  let p = parsedDefaults.get(tempDir);
+  if (!p) {
+    if (parsedDefaults.size >= MAX_PARSED_DEFAULTS) parsedDefaults.clear();
+    parsedDefaults.set(tempDir, (p = { version: 0 }));
+  }
+  return p;
+}
 
 interface Prepared extends PreparedStatement {
   readonly ast: Statement;
@@ -132,37 +166,18 @@ export class Session implements SqlSession {
   private closed = false;
   /** Statements run() has seen, with their plans (revalidated on every use). */
   private readonly runCache: StatementCache;
+  private parsed: ParsedSettings;
 
   constructor(private readonly options: SessionOptions) {
     this.settings = new Settings({ session_authorization: options.user ?? "alopex", ...options.settings });
     this.runCache = options.statementCache ?? newStatementCache(64);
-    this.info = this.sessionInfo();
+    // Only session_authorization differs from the defaults, and nothing parsed depends on it.
+    this.parsed = options.settings === undefined ? parsedDefaultsFor(options.tempDir ?? "") : { version: -1 };
+    this.info = new InfoOfSession(options.user ?? "alopex", options.database ?? "alopex", options.backendPid ?? nextBackendPid++, Date.now() * 1000, this.settings, this.show.bind(this));
   }
 
   /** What system tables and functions read of the session (current_user, pg_settings, set_config...). */
   private readonly info: SessionInfo;
-
-  private sessionInfo(): SessionInfo {
-    const settings = this.settings;
-    return {
-      user: this.options.user ?? "alopex",
-      database: this.options.database ?? "alopex",
-      backendPid: this.options.backendPid ?? nextBackendPid++,
-      startedAtUs: Date.now() * 1000,
-      setting: (name) => {
-        try {
-          return this.show(name);
-        } catch {
-          return undefined;
-        }
-      },
-      setSetting: (name, value) => {
-        settings.set(name, value);
-        return settings.get(name);
-      },
-      settings: () => settings.all(),
-    };
-  }
 
   get transactionStatus(): TransactionStatus {
     if (!this.block) return "I";
@@ -222,6 +237,7 @@ export class Session implements SqlSession {
 
   private async analyzeAndPlan(stmt: Statement, tx: KvTransaction, params: ParamTypes): Promise<Planned> {
     const catalog = this.catalogOf(tx);
+    const versionBefore = await catalog.sharedVersion();
     const ctx = new AnalyzerContext(catalog, params);
     const target = stmt.type === "explain" ? ((stmt as ast.ExplainStatement).statement as Statement) : stmt;
     const logical = await analyzeStatement(target, ctx);
@@ -230,7 +246,10 @@ export class Session implements SqlSession {
     const planner: PlannerOptions = { indexes: (id) => indexes.get(id) ?? [], stats: statsSourceOf(loaded, this.options.stats ?? NO_STATS) };
     const physical = planQuery(logical, planner);
     const statsVersions = new Map([...loaded].map(([id, st]) => [id, st.version] as const));
-    return { logical, physical, uses: ctx.tableUses, planner, statsVersions, readOnly: isReadOnlyPlan(logical), idle: [] };
+    const planned: Planned = { logical, physical, uses: ctx.tableUses, planner, statsVersions, readOnly: isReadOnlyPlan(logical), idle: [] };
+    // Read Committed's snapshot may move during analysis (useTable): the same version before and after means it did not cross a catalog change.
+    if (versionBefore !== undefined && (await catalog.sharedVersion()) === versionBefore) planned.catalogVersion = versionBefore;
+    return planned;
   }
 
   private async indexesOf(catalog: Catalog, uses: readonly TableUse[]): Promise<Map<number, readonly Index[]>> {
@@ -241,6 +260,10 @@ export class Session implements SqlSession {
 
   /** Locks the plan's tables again; the plan is still good if none changed. */
   private async revalidate(planned: Planned, catalog: Catalog): Promise<boolean> {
+    // The common case: the catalog has not changed since the plan was last found good, so the
+    // locks are all there is to do (no table or statistics lookups).
+    const versionBefore = planned.catalogVersion === undefined ? await catalog.sharedVersion() : await catalog.relockTables(planned.uses);
+    if (versionBefore !== undefined && versionBefore === planned.catalogVersion) return true;
     for (const u of planned.uses) {
       let t;
       try {
@@ -254,6 +277,7 @@ export class Session implements SqlSession {
     const loaded = await loadTableStats(catalog, planned.uses.map((u) => u.id));
     if (loaded.size !== planned.statsVersions.size) return false;
     for (const [id, st] of loaded) if (planned.statsVersions.get(id) !== st.version) return false;
+    if (versionBefore !== undefined && (await catalog.sharedVersion()) === versionBefore) planned.catalogVersion = versionBefore;
     return true;
   }
 
@@ -263,8 +287,7 @@ export class Session implements SqlSession {
     const p = statement as Prepared;
     if (this.closed) throw new SqlStateError("session is closed", "08003");
     this.cancelled = false;
-    const timeout = durationMs("statement_timeout", this.settings.get("statement_timeout"));
-    this.deadline = timeout > 0 ? Date.now() + timeout : 0;
+    this.startDeadline();
     if (!p.ast || (p.ast as { type: string }).type === "empty") return done([], "");
     if (!p.lazy && p.paramTypes.length > params.length) throw new SqlStateError(`bind message supplies ${params.length} parameters, but prepared statement "" requires ${p.paramTypes.length}`, "08P01");
     return this.executePrepared(p, () => params);
@@ -292,8 +315,8 @@ export class Session implements SqlSession {
 
   /** `readOnly`: an implicit transaction for a plan known to only read (cheaper to run and commit). */
   private async beginTx(readOnly = false): Promise<KvTransaction> {
-    const isolation = this.modes.isolation ?? ISOLATION[this.settings.get("default_transaction_isolation")] ?? "snapshot";
-    const lockTimeout = durationMs("lock_timeout", this.settings.get("lock_timeout"));
+    const isolation = this.modes.isolation ?? this.defaultIsolation();
+    const lockTimeout = this.lockTimeoutMs();
     return this.options.store.begin({ isolation, ...((this.modes.readOnly || readOnly) && { readOnly: true }), ...(lockTimeout > 0 && { lockTimeoutMs: lockTimeout }) });
   }
 
@@ -437,13 +460,39 @@ export class Session implements SqlSession {
     ctx.params = params;
     ctx.evalContext = { now: Date.now() * 1000 };
     ctx.settings = this.execSettings();
+    // A reused tree may have been built by another session (the statement cache is shared).
+    ctx.session = this.info;
     ctx.outer.clear();
     ctx.ctes.clear();
     ctx.execution = nextExecution++;
   }
 
+  private parsedSettings(): ParsedSettings {
+    const version = this.settings.version;
+    if (this.parsed.version !== version) this.parsed = { version };
+    return this.parsed;
+  }
+
   private execSettings(): ExecContext["settings"] {
-    return { efSearch: Number(this.settings.get("hnsw.ef_search")), workMemBytes: workMemBytes(this.settings.get("work_mem")), tempDir: this.options.tempDir ?? "" };
+    const p = this.parsedSettings();
+    return (p.exec ??= { efSearch: Number(this.settings.get("hnsw.ef_search")), workMemBytes: workMemBytes(this.settings.get("work_mem")), tempDir: this.options.tempDir ?? "" });
+  }
+
+  private lockTimeoutMs(): number {
+    const p = this.parsedSettings();
+    return (p.lockTimeoutMs ??= durationMs("lock_timeout", this.settings.get("lock_timeout")));
+  }
+
+  private defaultIsolation(): IsolationLevel {
+    const p = this.parsedSettings();
+    return (p.isolation ??= ISOLATION[this.settings.get("default_transaction_isolation")] ?? "snapshot");
+  }
+
+  /** Starts statement_timeout's clock for the statement about to run. */
+  private startDeadline(): void {
+    const p = this.parsedSettings();
+    const timeout = (p.statementTimeoutMs ??= durationMs("statement_timeout", this.settings.get("statement_timeout")));
+    this.deadline = timeout > 0 ? Date.now() + timeout : 0;
   }
 
   private checkCancel(): void {
@@ -663,7 +712,7 @@ export class Session implements SqlSession {
   private show(name: string): string {
     const key = name.toLowerCase();
     if (key === "transaction_isolation") {
-      const level = this.tx?.isolation ?? this.modes.isolation ?? ISOLATION[this.settings.get("default_transaction_isolation")] ?? "snapshot";
+      const level = this.tx?.isolation ?? this.modes.isolation ?? this.defaultIsolation();
       return level.replace(/-/g, " ");
     }
     if (key === "transaction_read_only") return this.tx?.readOnly || this.modes.readOnly ? "on" : "off";
@@ -740,8 +789,7 @@ export class Session implements SqlSession {
       if (isPlannable(prepared.ast)) this.runCache.set(sql, prepared);
     }
     this.cancelled = false;
-    const timeout = durationMs("statement_timeout", this.settings.get("statement_timeout"));
-    this.deadline = timeout > 0 ? Date.now() + timeout : 0;
+    this.startDeadline();
     const result = await this.executePrepared(prepared, (types) => types.map((t, i) => toParamValue(params[i], t, i)));
     const rows: (readonly SqlValue[])[] = [];
     try {
@@ -775,6 +823,35 @@ function publicName(t: pg.QName): string {
 
 /** Sessions not given a process id by the wire protocol number themselves from here. */
 let nextBackendPid = 100_000;
+
+/** A session's SessionInfo. A class: every Database.sql() call makes a session, and closures per session showed in profiles. */
+class InfoOfSession implements SessionInfo {
+  constructor(
+    readonly user: string,
+    readonly database: string,
+    readonly backendPid: number,
+    readonly startedAtUs: number,
+    private readonly values: Settings,
+    private readonly show: (name: string) => string,
+  ) {}
+
+  setting(name: string): string | undefined {
+    try {
+      return this.show(name);
+    } catch {
+      return undefined;
+    }
+  }
+
+  setSetting(name: string, value: string): string {
+    this.values.set(name, value);
+    return this.values.get(name);
+  }
+
+  settings(): [string, string][] {
+    return this.values.all();
+  }
+}
 
 function abortedBlock(): SqlStateError {
   return new SqlStateError("current transaction is aborted, commands ignored until end of transaction block", "25P02");

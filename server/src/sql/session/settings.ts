@@ -58,9 +58,23 @@ function formatDurationMs(ms: number): string {
 
 const duration = (name: string) => (v: string) => formatDurationMs(parseDurationMs(name, v));
 
+/**
+ * Values parsed before, by their text (the result depends on nothing else; `name` only words
+ * errors, which are not kept). Every statement of every session reads the same few values.
+ */
+const MAX_PARSED = 64;
+const parsedDurations = new Map<string, number>();
+const parsedWorkMem = new Map<string, number>();
+
+function remember(cache: Map<string, number>, text: string, value: number): number {
+  if (cache.size >= MAX_PARSED) cache.clear();
+  cache.set(text, value);
+  return value;
+}
+
 /** The milliseconds of a time setting's value (as kept, or given as a session option). */
 export function durationMs(name: string, value: string): number {
-  return parseDurationMs(name, value);
+  return parsedDurations.get(value) ?? remember(parsedDurations, value, parseDurationMs(name, value));
 }
 
 /** Memory units of a kB-based setting, largest first, with their size in kB (PostgreSQL's memory_unit_conversion_table). */
@@ -133,7 +147,7 @@ function formatMemoryKb(kb: number): string {
 
 /** The bytes work_mem's text stands for (validated again: session options bypass SET's check). */
 export function workMemBytes(value: string): number {
-  return parseMemoryKb("work_mem", value, WORK_MEM_MIN_KB, INT_MAX) * 1024;
+  return parsedWorkMem.get(value) ?? remember(parsedWorkMem, value, parseMemoryKb("work_mem", value, WORK_MEM_MIN_KB, INT_MAX) * 1024);
 }
 
 const isolation = (v: string) => {
@@ -180,9 +194,15 @@ export const SETTINGS: Readonly<Record<string, SettingDef>> = {
 
 export class Settings {
   private readonly values = new Map<string, string>();
+  private changes = 0;
 
   constructor(overrides: Readonly<Record<string, string>> = {}) {
     for (const [k, v] of Object.entries(overrides)) this.values.set(k.toLowerCase(), v);
+  }
+
+  /** Changes whenever a value may have: what is derived from the values can be kept until then. */
+  get version(): number {
+    return this.changes;
   }
 
   get(name: string): string {
@@ -202,6 +222,7 @@ export class Settings {
     if (!def && !key.includes(".")) throw new SqlStateError(`unrecognized configuration parameter "${name}"`, "42704");
     if (def?.readOnly) throw new SqlStateError(`parameter "${name}" cannot be changed`, "55P02");
     this.values.set(key, def?.check ? def.check(value) : value);
+    this.changes++;
     return def?.reported ?? false;
   }
 
@@ -209,6 +230,7 @@ export class Settings {
     const key = name.toLowerCase();
     if (!SETTINGS[key] && !this.values.has(key)) throw new SqlStateError(`unrecognized configuration parameter "${name}"`, "42704");
     this.values.delete(key);
+    this.changes++;
     return SETTINGS[key]?.reported ?? false;
   }
 
@@ -218,6 +240,7 @@ export class Settings {
   }
 
   restore(snapshot: ReadonlyMap<string, string>): void {
+    this.changes++;
     this.values.clear();
     for (const [k, v] of snapshot) this.values.set(k, v);
   }
@@ -229,11 +252,13 @@ export class Settings {
 
   /** Puts back what setValue returned (undefined: the default). */
   restoreValue(name: string, value: string | undefined): void {
+    this.changes++;
     if (value === undefined) this.values.delete(name.toLowerCase());
     else this.values.set(name.toLowerCase(), value);
   }
 
   resetAll(): void {
+    this.changes++;
     for (const k of [...this.values.keys()]) if (!SETTINGS[k]?.readOnly) this.values.delete(k);
   }
 
