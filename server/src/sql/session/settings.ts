@@ -268,11 +268,19 @@ export class Settings {
     return [...names].sort().map((n) => [n, this.get(n)]);
   }
 
-  reported(): Map<string, string> {
+  /**
+   * The values ParameterStatus reports, by their reported names. The wire protocol reads them
+   * at every ReadyForQuery: the map is kept until a setting changes (do not modify it).
+   */
+  reported(): ReadonlyMap<string, string> {
+    if (this.reportedCache?.version === this.changes) return this.reportedCache.map;
     const m = new Map<string, string>();
     for (const [k, d] of Object.entries(SETTINGS)) if (d.reported) m.set(REPORTED_NAMES[k] ?? k, this.get(k));
+    this.reportedCache = { version: this.changes, map: m };
     return m;
   }
+
+  private reportedCache: { readonly version: number; readonly map: ReadonlyMap<string, string> } | undefined;
 }
 
 /** ParameterStatus uses PostgreSQL's mixed-case spellings. */
