@@ -12,7 +12,8 @@ import { columnsOf, type ScalarExpr } from "../plan/expr.js";
 import type { LogicalPlan } from "../plan/logical.js";
 import { isSystemSchema, lookupSystemTable } from "../system/index.js";
 import { INT8 } from "../types/index.js";
-import { coerce } from "./coerce.js";
+import { coerce, isUnknownType } from "./coerce.js";
+import { regCast } from "./reg-types.js";
 import type { AnalyzerContext } from "./context.js";
 import type { Scope } from "./scope.js";
 
@@ -41,7 +42,13 @@ export async function functionScan(
     }
   }
   const fn = lookupSetReturning(name, args.map((a) => a.type))!;
-  const coerced = args.map((a, i) => coerce(a, fn.argTypes[i]!, "implicit", ctx.params));
+  // An untyped 't' given for a regclass parameter names a relation: it is resolved now.
+  const coerced: ScalarExpr[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const target = fn.argTypes[i]!;
+    coerced.push((isUnknownType(a.type) ? await regCast(a, target, ctx) : undefined) ?? coerce(a, target, "implicit", ctx.params));
+  }
   const alias = item.alias?.name ?? name;
   const aliases = item.alias?.columns?.map((c) => c.name) ?? [];
   const ordinality = item.withOrdinality === true;

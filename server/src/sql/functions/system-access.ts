@@ -23,8 +23,11 @@ export interface SystemAccess {
   oidOf(reg: RegType, name: string): number | undefined;
   /** Whether a relation exists and is found by its unqualified name (pg_table_is_visible). */
   relationVisible(oid: number): boolean;
-  /** pg_get_indexdef: the CREATE INDEX statement, or with column > 0 that key column's text. */
-  indexDefinition(oid: number, column: number): string | undefined;
+  /**
+   * pg_get_indexdef: the CREATE INDEX statement, or with column > 0 that key column's text.
+   * `pretty` leaves the table unqualified when its schema is on the search path.
+   */
+  indexDefinition(oid: number, column: number, pretty: boolean): string | undefined;
   /** pg_get_constraintdef: the constraint as ALTER TABLE ADD CONSTRAINT would write it. */
   constraintDefinition(oid: number): string | undefined;
   /** pg_get_serial_sequence: the sequence a serial column owns, schema-qualified. */

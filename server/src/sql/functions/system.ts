@@ -109,8 +109,8 @@ export const SYSTEM_FUNCTIONS: readonly Overload[] = [
   fn("pg_type_is_visible", ["oid"], "bool", ([oid]) => typeFromOid(n(oid)) !== undefined),
   fn("pg_function_is_visible", ["oid"], "bool", () => true),
   fn("format_type", ["oid", "int4"], "text", ([oid, typmod]) => (oid === null ? null : formatTypeWithModifier(n(oid), typmod === null ? null : n(typmod))), { strict: false }),
-  fn("pg_get_indexdef", ["oid"], "text", ([oid], c) => access(c).indexDefinition(n(oid), 0) ?? null, system),
-  fn("pg_get_indexdef", ["oid", "int4", "bool"], "text", ([oid, column], c) => access(c).indexDefinition(n(oid), n(column)) ?? null, system),
+  fn("pg_get_indexdef", ["oid"], "text", ([oid], c) => access(c).indexDefinition(n(oid), 0, false) ?? null, system),
+  fn("pg_get_indexdef", ["oid", "int4", "bool"], "text", ([oid, column, pretty], c) => access(c).indexDefinition(n(oid), n(column), pretty === true) ?? null, system),
   fn("pg_get_constraintdef", ["oid"], "text", ([oid], c) => access(c).constraintDefinition(n(oid)) ?? null, system),
   fn("pg_get_constraintdef", ["oid", "bool"], "text", ([oid], c) => access(c).constraintDefinition(n(oid)) ?? null, system),
   // Defaults and checks are stored as SQL text, which is what pg_get_expr prints.

@@ -308,7 +308,7 @@ function* tablesView(s: SystemSnapshot): Iterable<SqlValue[]> {
 function* indexesView(s: SystemSnapshot): Iterable<SqlValue[]> {
   for (const r of s.relations) {
     if (r.kind !== "i" || !r.table) continue;
-    yield ["public", r.table.name, r.name, null, s.indexDefinition(r.oid, 0) ?? ""];
+    yield ["public", r.table.name, r.name, null, s.indexDefinition(r.oid, 0, false) ?? ""];
   }
 }
 

@@ -7,7 +7,7 @@
 import type { Catalog, Index, Role, Sequence, Table } from "../catalog/index.js";
 import { aggregateNames } from "../functions/aggregates.js";
 import { functionNames, type SystemAccess } from "../functions/index.js";
-import { formatType, type RegType, typeFromName, typeFromOid, typeOid } from "../types/index.js";
+import { arrayOf, formatType, type RegType, typeFromName, typeFromOid, typeOid } from "../types/index.js";
 import {
   checkConstraintOid,
   decodeSyntheticOid,
@@ -279,7 +279,8 @@ export class SystemSnapshot implements SystemAccess {
   oidOf(reg: RegType, text: string): number | undefined {
     if (reg === "regtype") {
       try {
-        return typeOid(typeFromName(text));
+        const t = text.trim();
+        return typeOid(t.endsWith("[]") ? arrayOf(typeFromName(t.slice(0, -2))) : typeFromName(t));
       } catch {
         return undefined;
       }
@@ -309,7 +310,7 @@ export class SystemSnapshot implements SystemAccess {
     }
   }
 
-  indexDefinition(oid: number, column: number): string | undefined {
+  indexDefinition(oid: number, column: number, pretty: boolean): string | undefined {
     const r = this.byOid.get(oid);
     if (!r || r.kind !== "i" || !r.table || !r.index) return undefined;
     const table = r.table;
@@ -326,7 +327,8 @@ export class SystemSnapshot implements SystemAccess {
       const o = r.index.options;
       options = ` WITH (m='${o.m}', ef_construction='${o.ef_construction}')`;
     }
-    return `CREATE ${unique ? "UNIQUE " : ""}INDEX ${quoteIdentifier(r.name)} ON public.${quoteIdentifier(table.name)} USING ${method} (${cols})${options}`;
+    const on = pretty && this.relationVisible(table.id) ? quoteIdentifier(table.name) : `public.${quoteIdentifier(table.name)}`;
+    return `CREATE ${unique ? "UNIQUE " : ""}INDEX ${quoteIdentifier(r.name)} ON ${on} USING ${method} (${cols})${options}`;
   }
 
   constraintDefinition(oid: number): string | undefined {
