@@ -118,9 +118,17 @@ export class CopyDataError extends SqlStateError {
     sqlstate: string,
     readonly line: number,
     readonly text: string | undefined,
+    hint?: string,
   ) {
-    super(message, sqlstate);
+    super(message, sqlstate, hint === undefined ? undefined : { hint });
   }
+}
+
+/** A line break of the wrong kind in the data (PostgreSQL names the line only). */
+function strayLineBreak(c: "\r" | "\n", csv: boolean, line: number): CopyDataError {
+  const what = c === "\r" ? "carriage return" : "newline";
+  if (csv) return new CopyDataError(`unquoted ${what} found in data`, "22P04", line, undefined, `Use quoted CSV field to represent ${what}.`);
+  return new CopyDataError(`literal ${what} found in data`, "22P04", line, undefined, `Use "\\${c === "\r" ? "r" : "n"}" to represent ${what}.`);
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -173,7 +181,7 @@ export async function* readCopyRecords(chunks: AsyncIterable<Uint8Array>, o: Res
     line++;
     const text = decodeUtf8(raw, line);
     if (csv) {
-      const joined = pending ? `${pending.text}\n${text}` : text;
+      const joined = pending ? `${pending.text}${lines.lineEnd}${text}` : text;
       const start = pending?.start ?? line;
       if (Buffer.byteLength(joined) > MAX_RECORD_BYTES) throw new CopyDataError("COPY record is too long", "54000", start, undefined);
       if (hasOpenQuote(joined, o)) {
@@ -193,7 +201,7 @@ export async function* readCopyRecords(chunks: AsyncIterable<Uint8Array>, o: Res
   }
   const last = lines.end();
   if (last !== undefined && (yield* onLine(last))) return;
-  if (pending) throw new CopyDataError("unterminated CSV quoted field", "22P04", pending.start, `${pending.text}\n`);
+  if (pending) throw new CopyDataError("unterminated CSV quoted field", "22P04", pending.start, `${pending.text}${lines.lineEnd}`);
 }
 
 /**
@@ -208,6 +216,11 @@ class LineSplitter {
 
   get bufferedBytes(): number {
     return this.size;
+  }
+
+  /** The line ending the data uses, once a line has ended. */
+  get lineEnd(): string {
+    return this.eol ?? "\n";
   }
 
   *push(chunk: Uint8Array): Generator<Uint8Array> {
@@ -240,9 +253,25 @@ class LineSplitter {
         at = cr + 1;
         continue;
       }
+      if (this.eol === "\r\n") {
+        // Only CRLF ends a line; a lone LF stays in it (data, or an error the parser reports).
+        let end = -1;
+        for (let from = at; ; ) {
+          const next = buf.indexOf(0x0a, from);
+          if (next < 0) break;
+          if (next > at && buf[next - 1] === 0x0d) {
+            end = next;
+            break;
+          }
+          from = next + 1;
+        }
+        if (end < 0) break;
+        yield buf.subarray(at, end - 1);
+        at = end + 1;
+        continue;
+      }
       if (lf < 0) break;
-      const end = this.eol === "\r\n" && lf > at && buf[lf - 1] === 0x0d ? lf - 1 : lf;
-      yield buf.subarray(at, end);
+      yield buf.subarray(at, lf);
       at = lf + 1;
     }
     if (at < buf.length) {
@@ -308,6 +337,7 @@ function parseCsvRecord(text: string, o: ResolvedCopyOptions, line: number): Raw
         }
         continue;
       }
+      if (c === "\r" || c === "\n") throw strayLineBreak(c, true, line);
       value += c;
       i++;
     }
@@ -322,7 +352,8 @@ function parseCsvRecord(text: string, o: ResolvedCopyOptions, line: number): Raw
 const TEXT_ESCAPES: Readonly<Record<string, string>> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
 
 function parseTextLine(text: string, o: ResolvedCopyOptions, line: number): RawField[] {
-  if (text.includes("\r")) throw new CopyDataError("literal carriage return found in data", "22P04", line, text);
+  if (text.includes("\r")) throw strayLineBreak("\r", false, line);
+  if (text.includes("\n")) throw strayLineBreak("\n", false, line);
   if (!text.includes("\\")) {
     return text.split(o.delimiter).map((f) => ({ text: f, isNull: f === o.null, quoted: false }));
   }
