@@ -73,7 +73,7 @@ interface Planned {
   /** Reads only (no writes, row locks or sequence calls): runs in a read-only transaction when implicit. */
   readonly readOnly: boolean;
   /** Built operator trees not in use, for reuse by the next execution (read-only plans only). */
-  readonly idle: { op: Operator; ctx: ExecContext }[];
+  readonly idle: OperatorTree[];
   /**
    * A shared catalog version (Catalog.sharedVersion) under which `uses` and `statsVersions` were
    * last found current: while a statement sees that version, relocking the tables revalidates.
@@ -96,6 +96,11 @@ function yieldIfDue(): Promise<void> | undefined {
 
 /** Operator trees kept per plan; more concurrent executions than this build their own. */
 const MAX_IDLE_TREES = 4;
+
+interface OperatorTree {
+  readonly op: Operator;
+  readonly ctx: ExecContext;
+}
 
 /**
  * Settings as statements use them, parsed once per change of the settings (parsing them per
@@ -350,16 +355,8 @@ export class Session implements SqlSession {
       }
       const params = paramsFor(p.paramTypes);
       const reusable = planned.readOnly && !analyze;
-      const cached = reusable ? planned.idle.pop() : undefined;
-      let ctx: ExecContext;
-      if (cached) {
-        ctx = cached.ctx;
-        this.resetContext(ctx, tx, catalog, params);
-        op = cached.op;
-      } else {
-        ctx = this.execContext(tx, catalog, params, analyze, planned.planner);
-        op = buildOperator(planned.physical, ctx);
-      }
+      const tree = this.treeFor(planned, tx, catalog, params, analyze);
+      op = tree.op;
       await op.open();
       if (p.ast.type === "explain") {
         const e = p.ast as ast.ExplainStatement;
@@ -372,7 +369,6 @@ export class Session implements SqlSession {
         op = undefined;
         return await this.finishEager(implicit, rows, p.columns, "EXPLAIN");
       }
-      const tree = { op, ctx };
       const idle = planned.idle;
       return new OperatorResult(
         op,
@@ -388,6 +384,60 @@ export class Session implements SqlSession {
     } catch (e) {
       if (op) await op.close().catch(() => undefined);
       await this.endImplicit(implicit, tx, e);
+      throw e;
+    }
+  }
+
+  /** An operator tree for an execution of the plan: one the plan keeps idle (read-only plans), reset, or a new one. */
+  private treeFor(planned: Planned, tx: KvTransaction, catalog: Catalog, params: readonly SqlValue[], analyze: Map<PhysicalPlan, NodeStats> | undefined): OperatorTree {
+    const cached = planned.readOnly && !analyze ? planned.idle.pop() : undefined;
+    if (cached) {
+      this.resetContext(cached.ctx, tx, catalog, params);
+      return cached;
+    }
+    const ctx = this.execContext(tx, catalog, params, analyze, planned.planner);
+    return { op: buildOperator(planned.physical, ctx), ctx };
+  }
+
+  /**
+   * run() of a read-only statement planned before, outside a block: what runPlanned and
+   * OperatorResult do, without a result to fetch from (the rows are all read at once). Returns
+   * undefined when the plan must be made again, leaving its transaction in this.tx for
+   * runPlanned to plan and run the statement in.
+   */
+  private async runReadOnly(p: Prepared, planned: Planned, params: readonly unknown[]): Promise<Row[] | undefined> {
+    const tx = await this.beginTx(true);
+    this.tx = tx;
+    this.openImplicit++;
+    let open: OperatorTree | undefined;
+    try {
+      const catalog = this.catalogOf(tx);
+      catalog.beginStatement();
+      if (!(await this.revalidate(planned, catalog))) {
+        this.openImplicit--;
+        return undefined;
+      }
+      const values: SqlValue[] = [];
+      for (let i = 0; i < p.paramTypes.length; i++) values.push(toParamValue(params[i], p.paramTypes[i]!, i));
+      const tree = this.treeFor(planned, tx, catalog, values, undefined);
+      open = tree;
+      await tree.op.open();
+      const width = planned.logical.columns.length;
+      const rows: Row[] = [];
+      for (;;) {
+        this.checkCancel();
+        const batch = await tree.op.next();
+        if (!batch) break;
+        for (const r of batch) rows.push(r.length > width ? r.slice(0, width) : r);
+      }
+      open = undefined;
+      await tree.op.close();
+      if (planned.idle.length < MAX_IDLE_TREES) planned.idle.push(tree);
+      await this.endImplicit(true, tx, undefined);
+      return rows;
+    } catch (e) {
+      if (open) await open.op.close().catch(() => undefined);
+      await this.endImplicit(true, tx, e);
       throw e;
     }
   }
@@ -790,6 +840,11 @@ export class Session implements SqlSession {
     }
     this.cancelled = false;
     this.startDeadline();
+    const planned = prepared.planned;
+    if (planned?.readOnly && !this.block && !this.tx && prepared.ast.type !== "explain") {
+      const rows = await this.runReadOnly(prepared, planned, params);
+      if (rows) return { columns: prepared.columns, rows, commandTag: `SELECT ${rows.length}`, rowCount: rows.length };
+    }
     const result = await this.executePrepared(prepared, (types) => types.map((t, i) => toParamValue(params[i], t, i)));
     const rows: (readonly SqlValue[])[] = [];
     try {
