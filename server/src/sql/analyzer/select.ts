@@ -17,6 +17,7 @@ import type { AnalyzerContext, CteBinding } from "./context.js";
 import { coerce, isUnknownType, unify } from "./coerce.js";
 import { analyzeExpr, type ExprEnv, finalizeUnknown, operator, type QueryBlock, resultType, sortKey } from "./expr.js";
 import { exprKey } from "./expr-key.js";
+import { freeColumns, producedColumns } from "../plan/columns.js";
 import { renameInPlan } from "./rename-columns.js";
 import { Scope, type ScopeRelation } from "./scope.js";
 import { functionScan, setReturningSelectList, systemTableFor } from "./system-from.js";
@@ -96,11 +97,17 @@ async function analyzeFrom(from: readonly pg.From[] | undefined, ctx: AnalyzerCo
       plan = right;
       continue;
     }
+    // LATERAL subqueries and functions in FROM may read the items before them.
+    const lateral = readsFrom(right, plan);
     if (!join || join.type === "CROSS JOIN") {
-      plan = { kind: "join", type: "inner", left: plan, right, columns: [...plan.columns, ...right.columns] };
+      plan = { kind: "join", type: "inner", left: plan, right, ...(lateral && { lateral: true }), columns: [...plan.columns, ...right.columns] };
       continue;
     }
     const type = ({ "INNER JOIN": "inner", "LEFT JOIN": "left", "RIGHT JOIN": "right", "FULL JOIN": "full" } as const)[join.type];
+    if (lateral) {
+      plan = lateralJoin(plan, right, type, join);
+      continue;
+    }
     let on: ScalarExpr | undefined;
     const using = join.using?.map((n) => n.name) ?? ((join as { natural?: boolean }).natural ? naturalColumns(scope, before) : undefined);
     if (using) {
@@ -113,6 +120,27 @@ async function analyzeFrom(from: readonly pg.From[] | undefined, ctx: AnalyzerCo
     if (using && type === "full") plan = mergedFullJoinColumns(plan, using, scope.relations[before]!, scope, ctx);
   }
   return { plan: plan!, scope };
+}
+
+/** Whether `right` reads columns `left` produces (a LATERAL reference). */
+function readsFrom(right: LogicalPlan, left: LogicalPlan): boolean {
+  const produced = producedColumns(left);
+  for (const id of freeColumns(right)) if (produced.has(id)) return true;
+  return false;
+}
+
+/**
+ * `left [INNER | LEFT] JOIN LATERAL right ON TRUE`: run as a nested loop over `left` binding the
+ * columns `right` reads. Conditions that join the sides are not supported (they would have to
+ * stay out of hash and merge joins); filters in the subquery do the same work.
+ */
+function lateralJoin(left: LogicalPlan, right: LogicalPlan, type: "inner" | "left" | "right" | "full", join: pg.JoinClause): LogicalPlan {
+  if (type === "right" || type === "full") throw new SqlStateError("The combining JOIN type must be INNER or LEFT for a LATERAL reference.", "42P10");
+  const on = join.on as { type?: string; value?: unknown } | undefined;
+  if (join.using || (on && !(on.type === "boolean" && on.value === true))) {
+    throw new SqlStateError("a LATERAL join with a join condition is not supported (write ON TRUE and filter inside the subquery)", "0A000");
+  }
+  return { kind: "join", type, left, right, lateral: true, columns: [...left.columns, ...right.columns] };
 }
 
 /**
@@ -217,7 +245,7 @@ async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer
     return plan;
   }
   if (item.type === "statement") {
-    const plan = await analyzeQuery(item.statement as Statement, ctx, outer);
+    const plan = await analyzeQuery(item.statement as Statement, ctx, (item as { lateral?: boolean }).lateral ? scope : outer);
     const aliases = (item as { columnNames?: pg.Name[] }).columnNames?.map((c) => c.name);
     const columns = plan.columns.map((c, i) => ({ ...c, name: aliases?.[i] ?? c.name }));
     scope.add({ name: item.alias, columns });

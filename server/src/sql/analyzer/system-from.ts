@@ -1,14 +1,14 @@
 /**
  * FROM items that are not stored tables: system tables (pg_catalog, information_schema), which
- * scan like tables without locks or storage, and set-returning functions. Functions in FROM may
- * read an enclosing query's columns but not other FROM items' (PostgreSQL's implicit LATERAL is
- * not supported: 0A000).
+ * scan like tables without locks or storage, and set-returning functions, whose arguments may
+ * read an enclosing query's columns and, as in PostgreSQL (implicitly LATERAL), the FROM items
+ * before them.
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type * as pg from "pgsql-ast-parser";
 import { isSetReturningName, lookupSetReturning } from "../functions/index.js";
 import type { Expr } from "../parser/index.js";
-import { columnsOf, type ScalarExpr } from "../plan/expr.js";
+import type { ScalarExpr } from "../plan/expr.js";
 import type { LogicalPlan } from "../plan/logical.js";
 import { isSystemSchema, lookupSystemTable } from "../system/index.js";
 import { INT8 } from "../types/index.js";
@@ -35,12 +35,6 @@ export async function functionScan(
   if (item.function.schema && item.function.schema !== "pg_catalog") throw new SqlStateError(`schema "${item.function.schema}" does not exist`, "3F000");
   if (!isSetReturningName(name)) throw new SqlStateError(`function ${name} in FROM is not supported (only set-returning functions are)`, "0A000");
   const args = await Promise.all(item.args.map((a) => analyze(a as Expr)));
-  const siblings = new Set(scope.relations.flatMap((r) => r.columns.map((c) => c.id)));
-  for (const a of args) {
-    for (const id of columnsOf(a)) {
-      if (siblings.has(id)) throw new SqlStateError(`function ${name} in FROM refers to another FROM item (LATERAL), which is not supported`, "0A000");
-    }
-  }
   const fn = lookupSetReturning(name, args.map((a) => a.type))!;
   // An untyped 't' given for a regclass parameter names a relation: it is resolved now.
   const coerced: ScalarExpr[] = [];

@@ -154,7 +154,7 @@ class Planner {
       case "project":
         return this.project(this.plan(p.input), p);
       case "join":
-        return p.type === "inner" ? this.innerJoins(p)! : this.outerJoin(p);
+        return p.type === "inner" && !p.lateral ? this.innerJoins(p)! : this.outerJoin(p);
       case "aggregate": {
         const input = this.plan(p.input);
         const groups = this.groups(p.groupBy, input.est.rows);
@@ -467,7 +467,7 @@ class Planner {
         return input && this.project(input, p);
       }
       case "join": {
-        if (p.type === "inner") return this.innerJoins(p, want);
+        if (p.type === "inner" && !p.lateral) return this.innerJoins(p, want);
         if (p.type === "right" || p.type === "full") return undefined;
         const leftIds = idsOf(p.left);
         if (!want.keys.every((k) => k.expr.kind === "column" && leftIds.has(k.expr.id))) return undefined;
@@ -678,7 +678,7 @@ class JoinRegion {
     const leaves: LogicalPlan[] = [];
     const preds: ScalarExpr[] = [];
     const flatten = (p: LogicalPlan) => {
-      if (p.kind === "join" && p.type === "inner") {
+      if (p.kind === "join" && p.type === "inner" && !p.lateral) {
         flatten(p.left);
         flatten(p.right);
         preds.push(...conjuncts(p.on));

@@ -144,7 +144,8 @@ function pushJoin(p: Extract<LogicalPlan, { kind: "join" }>, preds: ScalarExpr[]
   for (const c of preds) {
     if (local(c, leftIds) && !preservesRight) toLeft.push(c);
     else if (local(c, rightIds) && !preservesLeft) toRight.push(c);
-    else if (p.type === "inner" && !isVolatile(c)) on.push(c);
+    // A LATERAL join stays a nested loop: no condition joins its sides (it would invite a hash join).
+    else if (p.type === "inner" && !p.lateral && !isVolatile(c)) on.push(c);
     else stay.push(c);
   }
   // ON conditions can filter the non-preserved side before the join.
@@ -157,6 +158,6 @@ function pushJoin(p: Extract<LogicalPlan, { kind: "join" }>, preds: ScalarExpr[]
   }
   on = keepOn;
   const onExpr = andAll(on);
-  const join: LogicalPlan = { kind: "join", type: p.type, left: push(p.left, toLeft), right: push(p.right, toRight), ...(onExpr && { on: onExpr }), columns: p.columns };
+  const join: LogicalPlan = { kind: "join", type: p.type, left: push(p.left, toLeft), right: push(p.right, toRight), ...(onExpr && { on: onExpr }), ...(p.lateral && { lateral: true }), columns: p.columns };
   return filtered(join, stay);
 }

@@ -91,7 +91,19 @@ export type LogicalPlan =
   | { readonly kind: "values"; readonly rows: readonly (readonly ScalarExpr[])[]; readonly columns: readonly OutputColumn[] }
   | { readonly kind: "filter"; readonly input: LogicalPlan; readonly predicate: ScalarExpr; readonly columns: readonly OutputColumn[] }
   | { readonly kind: "project"; readonly input: LogicalPlan; readonly exprs: readonly ScalarExpr[]; readonly columns: readonly OutputColumn[] }
-  | { readonly kind: "join"; readonly type: JoinType; readonly left: LogicalPlan; readonly right: LogicalPlan; readonly on?: ScalarExpr; readonly columns: readonly OutputColumn[] }
+  | {
+      readonly kind: "join";
+      readonly type: JoinType;
+      readonly left: LogicalPlan;
+      readonly right: LogicalPlan;
+      readonly on?: ScalarExpr;
+      /**
+       * LATERAL: the right side reads the left side's columns, so it runs once per left row (a
+       * nested loop binding them) and the join is never reordered.
+       */
+      readonly lateral?: boolean;
+      readonly columns: readonly OutputColumn[];
+    }
   | {
       readonly kind: "aggregate";
       readonly input: LogicalPlan;
