@@ -920,17 +920,21 @@ export class Catalog {
     });
     const positions = ids.map((id) => table.columns.findIndex((c) => c.id === id));
     const pkeyIndexName = `${tableName}_pkey`;
+    // Keys written so far, to find duplicates without reading back (as an index build does).
+    const seen = new Set<string>();
     for await (const e of this.rowsForDdl(table)) {
       const row = moved.codec.decode(e.value);
       for (const p of positions) {
         if (row[p] === null) throw new SqlStateError(`column "${table.columns[p]!.name}" of relation "${tableName}" contains null values`, "23502");
       }
       const key = encodePrimaryKey(moved.table, primaryKeyOf(moved.table, row));
-      if ((await this.tx.get(key)) !== undefined) {
+      const k = key.toString("latin1");
+      if (seen.has(k)) {
         const names = positions.map((p) => table.columns[p]!.name).join(", ");
         const shown = positions.map((p) => formatText(row[p]!, table.columns[p]!.type)).join(", ");
         throw new err.CatalogError(`could not create unique index "${pkeyIndexName}"`, "23505", `Key (${names})=(${shown}) is duplicated.`);
       }
+      seen.add(k);
       await this.tx.put(key, e.value);
     }
     for (const ix of moved.indexes) {

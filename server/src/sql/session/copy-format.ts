@@ -162,45 +162,56 @@ function firstBadSequence(bytes: Uint8Array): string {
 }
 
 /**
- * Reads CopyData chunks (split anywhere) into records. Holds only the current partial record,
- * so memory stays bounded by the longest record, not the input. Stops at the end-of-data
+ * Reads CopyData chunks (split anywhere) into records, yielded in batches: the records each
+ * chunk completes. Holds only one chunk's records and the current partial record, so memory
+ * stays bounded by the chunk and the longest record, not the input. Stops at the end-of-data
  * marker `\.` (anything after it is ignored, as PostgreSQL does) or at the end of the stream.
  */
-export async function* readCopyRecords(chunks: AsyncIterable<Uint8Array>, o: ResolvedCopyOptions): AsyncGenerator<RawRecord> {
+export async function* readCopyRecords(chunks: AsyncIterable<Uint8Array>, o: ResolvedCopyOptions): AsyncGenerator<RawRecord[]> {
   const lines = new LineSplitter();
   const csv = o.format === "csv";
   let line = 0;
   let pending: { start: number; text: string } | undefined;
-  const finishRecord = function* (text: string, startLine: number): Generator<RawRecord, boolean> {
-    if (text === "\\.") return true;
+  let ended = false;
+  let batch: RawRecord[] = [];
+  const finishRecord = (text: string, startLine: number): void => {
+    if (text === "\\.") {
+      ended = true;
+      return;
+    }
     const fields = csv ? parseCsvRecord(text, o, startLine) : parseTextLine(text, o, startLine);
-    yield { line: startLine, text, fields };
-    return false;
+    batch.push({ line: startLine, text, fields });
   };
-  const onLine = function* (raw: Uint8Array): Generator<RawRecord, boolean> {
+  const onLine = (raw: Uint8Array): void => {
     line++;
     const text = decodeUtf8(raw, line);
-    if (csv) {
-      const joined = pending ? `${pending.text}${lines.lineEnd}${text}` : text;
-      const start = pending?.start ?? line;
-      if (Buffer.byteLength(joined) > MAX_RECORD_BYTES) throw new CopyDataError("COPY record is too long", "54000", start, undefined);
-      if (hasOpenQuote(joined, o)) {
-        pending = { start, text: joined };
-        return false;
-      }
-      pending = undefined;
-      return yield* finishRecord(joined, start);
+    if (!csv) return finishRecord(text, line);
+    const joined = pending ? `${pending.text}${lines.lineEnd}${text}` : text;
+    const start = pending?.start ?? line;
+    if (Buffer.byteLength(joined) > MAX_RECORD_BYTES) throw new CopyDataError("COPY record is too long", "54000", start, undefined);
+    if (hasOpenQuote(joined, o)) {
+      pending = { start, text: joined };
+      return;
     }
-    return yield* finishRecord(text, line);
+    pending = undefined;
+    finishRecord(joined, start);
   };
   for await (const chunk of chunks) {
     for (const raw of lines.push(chunk)) {
-      if (yield* onLine(raw)) return;
+      onLine(raw);
+      if (ended) break;
     }
+    if (batch.length > 0) {
+      yield batch;
+      batch = [];
+    }
+    if (ended) return;
     if (lines.bufferedBytes > MAX_RECORD_BYTES) throw new CopyDataError("COPY line is too long", "54000", line + 1, undefined);
   }
   const last = lines.end();
-  if (last !== undefined && (yield* onLine(last))) return;
+  if (last !== undefined) onLine(last);
+  if (batch.length > 0) yield batch;
+  if (ended) return;
   if (pending) throw new CopyDataError("unterminated CSV quoted field", "22P04", pending.start, `${pending.text}${lines.lineEnd}`);
 }
 

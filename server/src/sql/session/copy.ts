@@ -118,16 +118,17 @@ async function copyFrom(stmt: CopyStatement, host: CopyHost): Promise<StatementR
     columns: resultColumns,
     receive: async (chunks) => {
       const ctx = planned.context([]);
-      const source = new CopySourceOperator(insert.source as Extract<PhysicalPlan, { kind: "values" }>, ctx, host, columns.length);
+      const writer: { op?: InsertOperator } = {};
+      const source = new CopySourceOperator(insert.source as Extract<PhysicalPlan, { kind: "values" }>, ctx, host, columns.length, () => writer.op?.affected ?? 0);
       const records = o.format === "binary" ? binaryRecords(chunks, types) : textRecords(chunks, o, table, columns);
       source.feed(records);
-      const op = new InsertOperator(source, insert, ctx);
+      const op = (writer.op = new InsertOperator(source, insert, ctx));
       try {
         await op.open();
         result.count = op.affected;
         await op.close();
       } catch (e) {
-        const err = withCopyContext(e, table.name, source.current);
+        const err = withCopyContext(e, table.name, source.failed());
         await result.end(err);
         throw err;
       }
@@ -148,22 +149,24 @@ interface CopyRow {
 
 /** Where the record being written came from, for the CONTEXT line of an error. */
 interface CopyPosition {
-  line: number;
-  text?: string;
-  column?: string;
-  value?: string;
+  readonly line: number;
+  readonly text?: string;
 }
 
-async function* textRecords(chunks: AsyncIterable<Uint8Array>, o: ResolvedCopyOptions, table: Table, columns: readonly Table["columns"][number][]): AsyncGenerator<CopyRow> {
+async function* textRecords(chunks: AsyncIterable<Uint8Array>, o: ResolvedCopyOptions, table: Table, columns: readonly Table["columns"][number][]): AsyncGenerator<CopyRow[]> {
   let first = true;
-  for await (const r of readCopyRecords(chunks, o)) {
-    if (first && o.header) {
+  for await (const batch of readCopyRecords(chunks, o)) {
+    const rows: CopyRow[] = [];
+    for (const r of batch) {
+      if (first && o.header) {
+        first = false;
+        if (o.header === "match") checkHeader(r, columns.map((c) => c.name));
+        continue;
+      }
       first = false;
-      if (o.header === "match") checkHeader(r, columns.map((c) => c.name));
-      continue;
+      rows.push({ values: convertRecord(r, o, table, columns), line: r.line, text: r.text });
     }
-    first = false;
-    yield { values: convertRecord(r, o, table, columns), line: r.line, text: r.text };
+    if (rows.length > 0) yield rows;
   }
 }
 
@@ -209,27 +212,33 @@ function columnError(e: unknown, line: number, columnName: string, value: string
   return contextError(e, `COPY ${tableName}, line ${line}, column ${columnName}: "${recordForContext(value)}"`);
 }
 
-async function* binaryRecords(chunks: AsyncIterable<Uint8Array>, types: readonly SqlType[]): AsyncGenerator<CopyRow> {
+async function* binaryRecords(chunks: AsyncIterable<Uint8Array>, types: readonly SqlType[]): AsyncGenerator<CopyRow[]> {
   for await (const r of readBinaryCopy(chunks, types.length)) {
-    yield { values: r.fields.map((f, i) => (f === null ? null : decodeBinary(f, types[i]!))), line: r.line };
+    yield [{ values: r.fields.map((f, i) => (f === null ? null : decodeBinary(f, types[i]!))), line: r.line }];
   }
 }
 
 /**
  * The insert's input: per record, the VALUES row of the plan evaluated over the record's values
- * (its parameter $i read as the record's i-th value). One row per batch, so that an error is
- * always the current record's.
+ * (its parameter $i read as the record's i-th value), in batches of the records one chunk of
+ * data completed. The insert writes a batch's rows in order and counts each it wrote, so the
+ * record an error belongs to is the batch's row at that count (see `failed`).
  */
 class CopySourceOperator implements Operator {
   private readonly exprs: Evaluator[];
-  private records: AsyncIterator<CopyRow> | undefined;
-  readonly current: CopyPosition = { line: 0 };
+  private records: AsyncIterator<CopyRow[]> | undefined;
+  private batch: readonly CopyRow[] = [];
+  /** The insert's count of rows written when the current batch was handed over. */
+  private batchStart = 0;
+  /** The record being evaluated (an error in its default expressions is its own). */
+  private evaluating: CopyRow | undefined;
 
   constructor(
     values: Extract<PhysicalPlan, { kind: "values" }>,
     ctx: ExecContext,
     private readonly host: CopyHost,
     fields: number,
+    private readonly written: () => number,
   ) {
     // Negative ids are never a plan's, so the record's values cannot shadow a column.
     const layout = new Map(Array.from({ length: fields }, (_, i) => [-1 - i, i] as const));
@@ -237,26 +246,37 @@ class CopySourceOperator implements Operator {
     this.exprs = values.rows[0]!.map((e) => compileExpr(mapExpr(e, overRecord), layout, ctx));
   }
 
-  feed(records: AsyncIterable<CopyRow>): void {
+  feed(records: AsyncIterable<CopyRow[]>): void {
     this.records = records[Symbol.asyncIterator]();
+  }
+
+  /** Where the record an error came from is (undefined before any record). */
+  failed(): CopyPosition | undefined {
+    const rec = this.evaluating ?? this.batch[this.written() - this.batchStart];
+    return rec && { line: rec.line, ...(rec.text !== undefined && { text: rec.text }) };
   }
 
   async open(): Promise<void> {}
 
   async next(): Promise<Row[] | null> {
     this.host.checkCancel();
+    this.batch = [];
     const r = await this.records!.next();
     if (r.done) return null;
-    const rec = r.value;
-    this.current.line = rec.line;
-    if (rec.text === undefined) delete this.current.text;
-    else this.current.text = rec.text;
-    const row: Row = new Array<SqlValue>(this.exprs.length);
-    for (let i = 0; i < this.exprs.length; i++) {
-      const e = this.exprs[i]!;
-      row[i] = e.async ? await e.eval(rec.values) : e.eval(rec.values);
+    const out: Row[] = [];
+    for (const rec of r.value) {
+      this.evaluating = rec;
+      const row: Row = new Array<SqlValue>(this.exprs.length);
+      for (let i = 0; i < this.exprs.length; i++) {
+        const e = this.exprs[i]!;
+        row[i] = e.async ? await e.eval(rec.values) : e.eval(rec.values);
+      }
+      out.push(row);
     }
-    return [row];
+    this.evaluating = undefined;
+    this.batch = r.value;
+    this.batchStart = this.written();
+    return out;
   }
 
   async close(): Promise<void> {
@@ -265,11 +285,11 @@ class CopySourceOperator implements Operator {
 }
 
 /** The error with PostgreSQL's COPY context line; unique violations name the line only, as there. */
-function withCopyContext(e: unknown, tableName: string, at: CopyPosition): unknown {
+function withCopyContext(e: unknown, tableName: string, at: CopyPosition | undefined): unknown {
   if (e instanceof CopyDataError) {
     return contextError(e, `COPY ${tableName}, line ${e.line}${e.text === undefined ? "" : `: "${recordForContext(e.text)}"`}`);
   }
-  if (!(e instanceof SqlStateError) || (e as { context?: string }).context !== undefined || at.line === 0) return e;
+  if (!(e instanceof SqlStateError) || (e as { context?: string }).context !== undefined || at === undefined) return e;
   const showText = e.sqlstate !== "23505" && at.text !== undefined;
   return contextError(e, `COPY ${tableName}, line ${at.line}${showText ? `: "${recordForContext(at.text!)}"` : ""}`);
 }
