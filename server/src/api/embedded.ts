@@ -117,7 +117,7 @@ export class Database {
    * A session for several statements (BEGIN ... COMMIT, SET, prepared statements). Close it when
    * done. `settings` are run-time settings as SET takes them (e.g. statement_timeout).
    */
-  session(options: { readonly user?: string; readonly database?: string; readonly settings?: Readonly<Record<string, string>> } = {}): Session {
+  session(options: { readonly user?: string; readonly database?: string; readonly settings?: Readonly<Record<string, string>>; readonly backendPid?: number } = {}): Session {
     return this.engine.session(options);
   }
 

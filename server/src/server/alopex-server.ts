@@ -116,11 +116,11 @@ export class AlopexServer {
       port: c.ports.pgwire,
       auth: method,
       lookupRole,
-      sessionFactory: async ({ user: pgUser, database, parameters }) => {
+      sessionFactory: async ({ user: pgUser, database, parameters, processId }) => {
         const startMs = performance.now();
         const log = this.log.child({ api: "pgwire", user: pgUser });
         log.info({ database, application: parameters.get("application_name") ?? "" }, "connection authorized");
-        const inner = db.session({ user: pgUser, database, settings: Object.fromEntries(parameters) });
+        const inner = db.session({ user: pgUser, database, settings: Object.fromEntries(parameters), backendPid: processId });
         return new ObservedSession(inner, (e) => this.statementDone("pgwire", pgUser, e), {
           onClose: () => log.info({ durationMs: Math.round(performance.now() - startMs) }, "connection closed"),
         });

@@ -26,7 +26,7 @@ export class SqlEngine {
     this.stats = options.stats ?? NO_STATS;
   }
 
-  session(options: Partial<Pick<SessionOptions, "user" | "database" | "settings">> = {}): Session {
+  session(options: Partial<Pick<SessionOptions, "user" | "database" | "settings" | "backendPid">> = {}): Session {
     return new Session({
       store: this.store,
       catalogCache: this.catalogCache,

@@ -325,6 +325,9 @@ describe("SQL roles with SCRAM logins", () => {
       ]);
       const bob = await connect("bob", "first");
       expect((await bob.query("SELECT current_user AS u")).rows).toEqual([{ u: "bob" }]);
+      // pg_backend_pid() is the process id BackendKeyData gave the client.
+      const pid = (bob as unknown as { processID: number }).processID;
+      expect((await bob.query("SELECT pg_backend_pid() AS p, (SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid())::int AS n")).rows).toEqual([{ p: pid, n: 1 }]);
       await bob.end();
       expect(await loginError("nologin_role", "x")).toBe("28000");
 

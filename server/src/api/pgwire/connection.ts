@@ -49,6 +49,8 @@ export interface SessionStartup {
   readonly parameters: ReadonlyMap<string, string>;
   /** The authenticated role (e.g. for is_superuser, which the session reports). */
   readonly role: Role;
+  /** The process id BackendKeyData gives the client (what pg_backend_pid() should report). */
+  readonly processId: number;
 }
 
 export type SessionFactory = (startup: SessionStartup) => Promise<SqlSession>;
@@ -211,6 +213,7 @@ export class PgConnection {
       options: request.options,
       parameters: sessionParameters(request.settings),
       role,
+      processId: key.processId,
     });
     this.session = session;
     this.extended = new ExtendedQuery(this.queryContext(session));
