@@ -272,6 +272,8 @@ function byServiceOrder(a: Waiter, b: Waiter): number {
   return a.seq - b.seq;
 }
 
+const NO_WAITERS: readonly Waiter[] = [];
+
 /** What one transaction holds and waits for, so `releaseAll` touches only its own locks. */
 class TxnLocks {
   readonly keys: LockState[] = [];
@@ -351,13 +353,14 @@ export class LockManager {
     const t = this.txns.get(txnId);
     if (t === undefined) return;
     this.txns.delete(txnId);
-    const cancelled = t.waiting.slice();
+    const cancelled = t.waiting.length === 0 ? NO_WAITERS : t.waiting.slice();
     for (const w of cancelled) this.unqueue(w, t);
     for (const s of t.keys) this.release(this.keys, s, txnId);
     for (const s of t.tables) this.release(this.tables, s, txnId);
     if (t.rangeCount > 0) this.ranges = this.ranges.filter((r) => r.txnId !== txnId);
     this.graph.removeWaiter(txnId);
-    this.reexamine(this.waitersBlockedBy(txnId));
+    // Nobody waiting (the common case at every commit): nobody to wake.
+    if (this.waiterCount > 0) this.reexamine(this.waitersBlockedBy(txnId));
     for (const w of cancelled) {
       w.reject(
         new LockNotAvailable(

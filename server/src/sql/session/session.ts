@@ -12,7 +12,7 @@
  * execution locks those tables again (as analysis would) and replans if any changed.
  */
 import { SqlStateError, sqlstateOf } from "../../common/sqlstate-error.js";
-import type { IsolationLevel, KvStore, KvTransaction, TableLockMode } from "../../kv/kv.js";
+import type { BeginOptions, IsolationLevel, KvStore, KvTransaction, TableLockMode } from "../../kv/kv.js";
 import { AnalyzerContext, ParamTypes, type TableUse } from "../analyzer/context.js";
 import { analyzeStatement, innermostStatement, isPlannable } from "../analyzer/statement.js";
 import { Catalog, type CatalogCache, type Index, SequenceSession } from "../catalog/index.js";
@@ -85,11 +85,13 @@ let nextExecution = 1;
 
 /** Longest stretch a statement computes before letting other work (cancels, timers, clients) run. */
 const YIELD_EVERY_MS = 10;
-let lastYield = performance.now();
+let lastYield = Date.now();
 
 function yieldIfDue(): Promise<void> | undefined {
-  const now = performance.now();
-  if (now - lastYield < YIELD_EVERY_MS) return undefined;
+  // Date.now(): performance.now() showed in profiles of short statements (it is asked once per batch).
+  const now = Date.now();
+  // A wall clock set back counts as due, rather than as no yield until it catches up.
+  if (now - lastYield < YIELD_EVERY_MS && now >= lastYield) return undefined;
   lastYield = now;
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -113,6 +115,9 @@ interface ParsedSettings {
   lockTimeoutMs?: number;
   isolation?: IsolationLevel;
   exec?: ExecContext["settings"];
+  /** What implicit transactions and blocks without modes of their own begin with. */
+  beginReadOnly?: BeginOptions;
+  beginReadWrite?: BeginOptions;
 }
 
 /**
@@ -172,6 +177,8 @@ export class Session implements SqlSession {
   /** Statements run() has seen, with their plans (revalidated on every use). */
   private readonly runCache: StatementCache;
   private parsed: ParsedSettings;
+  /** The catalog of this.tx, or of the transaction this.tx was last (see catalogOf). */
+  private txCatalog: Catalog | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.settings = new Settings({ session_authorization: options.user ?? "alopex", ...options.settings });
@@ -237,7 +244,14 @@ export class Session implements SqlSession {
   }
 
   private catalogOf(tx: KvTransaction): Catalog {
-    return Catalog.of(tx, { store: this.options.store, ...(this.options.catalogCache && { cache: this.options.catalogCache }), session: this.sequences });
+    const kept = this.txCatalog;
+    if (kept !== undefined && kept.tx === tx) return kept;
+    const options = { store: this.options.store, ...(this.options.catalogCache && { cache: this.options.catalogCache }), session: this.sequences };
+    if (tx !== this.tx) return Catalog.of(tx, options);
+    // The current transaction's catalog is kept here, so it need not be registered for
+    // Catalog.of (see Catalog.unregistered); the one it replaces is, if its transaction goes on.
+    if (kept !== undefined && kept.tx.state === "active") kept.register();
+    return (this.txCatalog = Catalog.unregistered(tx, options));
   }
 
   private async analyzeAndPlan(stmt: Statement, tx: KvTransaction, params: ParamTypes): Promise<Planned> {
@@ -319,10 +333,21 @@ export class Session implements SqlSession {
   }
 
   /** `readOnly`: an implicit transaction for a plan known to only read (cheaper to run and commit). */
-  private async beginTx(readOnly = false): Promise<KvTransaction> {
+  private beginTx(readOnly = false): Promise<KvTransaction> {
+    const m = this.modes;
+    if (m.isolation === undefined && m.readOnly === undefined) {
+      // Outside BEGIN's modes the options follow the settings alone: made once per change of them.
+      const p = this.parsedSettings();
+      const options = readOnly ? (p.beginReadOnly ??= this.beginOptions(true)) : (p.beginReadWrite ??= this.beginOptions(false));
+      return this.options.store.begin(options);
+    }
+    return this.options.store.begin(this.beginOptions(m.readOnly || readOnly));
+  }
+
+  private beginOptions(readOnly: boolean): BeginOptions {
     const isolation = this.modes.isolation ?? this.defaultIsolation();
     const lockTimeout = this.lockTimeoutMs();
-    return this.options.store.begin({ isolation, ...((this.modes.readOnly || readOnly) && { readOnly: true }), ...(lockTimeout > 0 && { lockTimeoutMs: lockTimeout }) });
+    return { isolation, ...(readOnly && { readOnly: true }), ...(lockTimeout > 0 && { lockTimeoutMs: lockTimeout }) };
   }
 
   private async runPlanned(p: Prepared, paramsFor: (types: readonly SqlType[]) => readonly SqlValue[]): Promise<StatementResult> {
