@@ -61,4 +61,18 @@ export const ARRAY_FUNCTIONS: readonly Overload[] = [
   fn("array_ndims", ["anyarray"], "int4", ([a]) => (arr(a).length > 0 ? 1 : null)),
   fn("cardinality", ["anyarray"], "int4", ([a]) => arr(a).length),
   ...COMPARISONS.map(([op, test]) => fn(op, ["anyarray", "anyarray"], "bool", ([a, b], _c, t) => test(compareValues(arr(a), arr(b), t[0]!)))),
+  // Concatenation; the result has the first array's type (PostgreSQL's anycompatiblearray).
+  ...(["||", "array_cat"] as const).map((name) =>
+    fn(name, ["anyarray", "anyarray"], "text", ([a = null, b = null], _c, t) => (a === null ? b : b === null ? a : [...arr(a), ...castAll(arr(b), t[1]!, t[0]!)]), { strict: false, returnsArg: 0 }),
+  ),
+  ...(["||", "array_append"] as const).map((name) =>
+    fn(name, ["anyarray", "any"], "text", ([a, x], _c, t) => [...(a === null ? [] : arr(a)), x === null ? null : castValue(x!, t[1]!, elementOf(t[0]!), "implicit")], { strict: false, returnsArg: 0 }),
+  ),
+  ...(["||", "array_prepend"] as const).map((name) =>
+    fn(name, ["any", "anyarray"], "text", ([x, a], _c, t) => [x === null ? null : castValue(x!, t[0]!, elementOf(t[1]!), "implicit"), ...(a === null ? [] : arr(a))], { strict: false, returnsArg: 1 }),
+  ),
 ];
+
+function castAll(values: SqlArray, from: SqlType, to: SqlType): SqlArray {
+  return from.kind === "array" && to.kind === "array" && from.element.kind !== to.element.kind ? values.map((v) => (v === null ? null : castValue(v, from.element, to.element, "implicit"))) : values;
+}

@@ -48,6 +48,8 @@ export interface Overload {
   readonly volatile?: boolean;
   /** Reads the session or the catalog through `ctx.system` (current_setting, pg_get_indexdef, ...). */
   readonly system?: boolean;
+  /** The result has the type of this argument (polymorphic array functions); `returns` is ignored. */
+  readonly returnsArg?: number;
   /**
    * The implementation. Arguments arrive converted to the parameter types (for "any" parameters:
    * as given, with their types in `types`); for strict overloads none is NULL.
@@ -218,7 +220,8 @@ function bind(o: Overload, argTypes: readonly SqlType[]): ResolvedFunction {
     const values = args.map((a, i) => (convert[i] ? castValue(a, argTypes[i]!, paramTypes[i]!, "implicit") : a));
     return o.impl(values, ctx ?? { now: Date.now() * 1000 }, paramTypes);
   };
-  return { fn, returnType: o.returns, strict, paramTypes, ...(o.volatile && { volatile: true }), ...(o.system && { system: true }) };
+  const returnType = o.returnsArg === undefined ? o.returns : paramTypes[o.returnsArg]!;
+  return { fn, returnType, strict, paramTypes, ...(o.volatile && { volatile: true }), ...(o.system && { system: true }) };
 }
 
 /** How PostgreSQL names types in lookup errors: the NULL literal is "unknown". */

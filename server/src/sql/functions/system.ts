@@ -72,6 +72,22 @@ export function formatTypeWithModifier(oid: number, typmod: number | null): stri
   }
 }
 
+/** pg_size_pretty: bytes below 10 kB, then kB, MB, GB, TB and PB, rounded half away from zero as PostgreSQL does. */
+function sizePretty(size: bigint): string {
+  const limit = 10n * 1024n;
+  const limit2 = limit * 2n - 1n;
+  const abs = (x: bigint) => (x < 0n ? -x : x);
+  if (abs(size) < limit) return `${size} bytes`;
+  const halfRounded = (x: bigint) => (x + (x < 0n ? -1n : 1n)) / 2n;
+  // Keep one extra bit for rounding.
+  let v = size >> 9n;
+  for (const unit of ["kB", "MB", "GB", "TB"]) {
+    if (abs(v) < limit2) return `${halfRounded(v)} ${unit}`;
+    v >>= 10n;
+  }
+  return `${halfRounded(v)} PB`;
+}
+
 /** pg_encoding_to_char for the encodings PostgreSQL numbers 0 (SQL_ASCII) and 6 (UTF8). */
 function encodingName(id: number): string {
   return id === 6 ? "UTF8" : id === 0 ? "SQL_ASCII" : "";
@@ -130,6 +146,13 @@ export const SYSTEM_FUNCTIONS: readonly Overload[] = [
   fn("pg_encoding_to_char", ["int4"], "text", ([id]) => encodingName(n(id))),
   fn("pg_char_to_encoding", ["text"], "int4", ([name]) => (/^utf-?8$/i.test(s(name)) ? 6 : /^sql_ascii$/i.test(s(name)) ? 0 : -1)),
   fn("pg_is_in_recovery", [], "bool", () => false),
+  // Function signatures and storage sizes are not tracked: NULL, as for an object that has none.
+  fn("pg_get_function_result", ["oid"], "text", () => null),
+  fn("pg_get_function_arguments", ["oid"], "text", () => null),
+  fn("pg_get_function_identity_arguments", ["oid"], "text", () => null),
+  fn("pg_tablespace_location", ["oid"], "text", () => ""),
+  ...["pg_relation_size", "pg_table_size", "pg_indexes_size", "pg_total_relation_size", "pg_database_size"].map((name) => fn(name, ["any"], "int8", () => null)),
+  fn("pg_size_pretty", ["int8"], "text", ([size]) => sizePretty(size as bigint)),
   ...PRIVILEGE_FUNCTIONS.flatMap((what) => [
     fn(`has_${what}_privilege`, ["any", "any"], "bool", () => true),
     fn(`has_${what}_privilege`, ["any", "any", "any"], "bool", () => true),

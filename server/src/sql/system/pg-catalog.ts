@@ -151,7 +151,7 @@ function* classRows(s: SystemSnapshot): Iterable<SqlValue[]> {
     const storage = r.system === undefined && r.kind !== "v" ? r.oid : 0;
     yield [
       r.oid, r.name, r.namespace, 0, 0, owner, amOf(r), storage, 0, 0, -1, 0, 0, hasIndex, false, "p", r.kind, attrs.length, table?.checks.length ?? 0,
-      false, false, false, false, false, true, r.kind === "r" ? "d" : "n", false, 0, 0n, 0n, null, null, null,
+      false, false, false, false, false, true, r.kind === "r" && !r.system ? "d" : "n", false, 0, 0n, 0n, null, null, null,
     ];
   }
 }
