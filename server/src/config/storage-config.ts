@@ -24,8 +24,9 @@ export const storageConfigSchema = z
     /** Budget of all caches together; defaults to 25% of RAM. */
     buffer_pool_size: size.default(Math.floor(os.totalmem() * 0.25)),
     /**
-     * Budget for the HNSW segments of SSTables loaded for vector search (an LRU; evicted ones
-     * reload on demand). Memtables' own vector indexes count against memtable_size instead.
+     * Budget for vector search: the HNSW segments of SSTables loaded (an LRU; evicted ones reload
+     * on demand) and the merged graphs (one per vector index over all tables; one that does not
+     * fit is not built). Memtables' own vector indexes count against memtable_size instead.
      */
     vector_index_memory: size.default(1024 * 1024 * 1024),
     /** `always`: a write is acknowledged after fsync; `interval`: fsync every wal_sync_interval_ms; `none`: never. */

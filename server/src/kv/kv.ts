@@ -61,7 +61,8 @@ export interface KvCursor extends AsyncIterable<KvEntry> {
 
 /**
  * A vector index whose entries are kv pairs written with `putVector`. The store indexes them
- * (HNSW per memtable and per SSTable) so that `vectorSearch` finds the nearest without a scan.
+ * (HNSW per memtable, per SSTable, and one graph over all SSTables) so that `vectorSearch` finds
+ * the nearest without a scan.
  * Entries belong to one index only if they agree on every field.
  */
 export interface VectorIndexSpec {

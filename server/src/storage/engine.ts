@@ -27,7 +27,9 @@ import { decodeBatch, encodeBatch, WriteBatch } from "./write-batch.js";
 import { checkVector, VectorSegmentCache } from "../vector/index.js";
 import { MemtableVectors } from "./vector/memtable-vectors.js";
 import { BuildingVectorSink, PrebuiltVectorSink, type TableVectorSink } from "./vector/table-vector-sink.js";
+import { MergedVectors } from "./vector/merged-vectors.js";
 import { TableVectors } from "./vector/table-vectors.js";
+import type { MergedVectorsStats } from "./vector/merged-vectors.js";
 import type { SourceHits, VectorEntryOf, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";
 
 export interface EngineOptions {
@@ -53,6 +55,11 @@ export interface EngineOptions {
    * `vectorSearch` searches them. Without it the engine stores vectors as plain values.
    */
   readonly vectorEntryOf?: VectorEntryOf;
+  /**
+   * Search one graph per vector index over all tables, built at its first search and kept up to
+   * date by flushes and compactions (default true); false searches every table's own segment.
+   */
+  readonly mergedVectorIndexes?: boolean;
   /** Seed for the memtable's skiplist heights (deterministic tests). */
   readonly seed?: number;
   /** Run flushes and compactions in the background (default true). Tests may drive them by hand. */
@@ -111,10 +118,10 @@ export interface EngineStats {
   readonly trivialMoves: number;
   readonly writeSlowdowns: number;
   readonly writeStalls: number;
-  /** Vector indexes: loaded table segments (within `vector_index_memory`) and the memtables' indexes. */
+  /** Vector indexes: loaded table segments and merged graphs (within `vector_index_memory`) and the memtables' indexes. */
   readonly vectorIndex: {
     readonly capacityBytes: number;
-    /** Bytes of cached segments; never above capacityBytes. */
+    /** Bytes of cached segments and merged graphs; never above capacityBytes. */
     readonly sizeBytes: number;
     /** sizeBytes plus evicted segments a search still holds. */
     readonly retainedBytes: number;
@@ -125,6 +132,8 @@ export interface EngineStats {
     readonly oversized: number;
     /** The memtables' indexes (charged to memtable_size, not to vector_index_memory). */
     readonly memtableBytes: number;
+    /** The merged graphs (one per vector index searched, over all tables). */
+    readonly merged: MergedVectorsStats;
   };
   /** Set once a background write failed; the engine then refuses writes. */
   readonly failure?: string;
@@ -162,6 +171,8 @@ export class StorageEngine {
   private readonly shape: CompactionShape;
   private readonly sstOptions: SstWriterOptions;
   private readonly vectorTables: TableVectors;
+  /** One graph per vector index over all tables; undefined without vectors or when disabled. */
+  private readonly mergedVectors: MergedVectors | undefined;
   /** A fresh vector sink per table that flush and compaction write; undefined without vectors. */
   private readonly vectorSinks: (() => TableVectorSink) | undefined;
 
@@ -169,6 +180,7 @@ export class StorageEngine {
   private rotating: Promise<void> | undefined;
   private flushing: Promise<void> | undefined;
   private compacting: Promise<void> | undefined;
+  private vectorWork: Promise<void> | undefined;
   private progressWaiters: (() => void)[] = [];
   private failure: StorageError | undefined;
   private closed = false;
@@ -214,6 +226,13 @@ export class StorageEngine {
     this.sstOptions = sstWriterOptions(config);
     this.vectorTables = new TableVectors(new VectorSegmentCache(config.vector_index_memory));
     this.vectorSinks = vectorSinks(options);
+    this.mergedVectors =
+      options.vectorEntryOf && options.mergedVectorIndexes !== false
+        ? new MergedVectors(this.vectorTables, this.vectorTables.segments, {
+            liveFiles: () => [...this.versions.current.fileNumbers()],
+            reader: (n) => this.tables.get(n),
+          })
+        : undefined;
   }
 
   /**
@@ -382,7 +401,9 @@ export class StorageEngine {
   private seekFirstInMemtables(start: Uint8Array, end: Uint8Array | undefined, seq: number): KeyValue | undefined | "look further" {
     const target = lookupKey(start, SEQ_MAX);
     for (let i = -1; i < this.imm.length; i++) {
-      const it = (i < 0 ? this.mem : this.imm[i]!.mem).logicalIterator();
+      const mem = i < 0 ? this.mem : this.imm[i]!.mem;
+      if (mem.isEmpty()) continue;
+      const it = mem.logicalIterator();
       it.seek(target);
       if (!it.valid()) continue;
       const ikey = it.key();
@@ -395,9 +416,12 @@ export class StorageEngine {
 
   /** Iterators over the memtables and only those tables whose user keys may fall in [start, end). */
   private rangeIterators(version: Version, start: Uint8Array, end: Uint8Array | undefined, withinLogicalKey: boolean): InternalIterator[] {
-    const memIterator = (m: Memtable) => (withinLogicalKey ? m.logicalIterator() : m.iterator());
-    const children: InternalIterator[] = [memIterator(this.mem)];
-    for (const m of this.imm) children.push(memIterator(m.mem));
+    const children: InternalIterator[] = [];
+    // An empty memtable adds nothing but a merge step (point reads after a flush are common).
+    for (let i = -1; i < this.imm.length; i++) {
+      const m = i < 0 ? this.mem : this.imm[i]!.mem;
+      if (!m.isEmpty()) children.push(withinLogicalKey ? m.logicalIterator() : m.iterator());
+    }
     for (const f of version.levels[0]!) {
       if (compareUserKeyOf(f.largest, start) >= 0 && (end === undefined || compareUserKeyOf(f.smallest, end) < 0)) {
         children.push(this.tables.get(f.fileNumber).iterator());
@@ -427,10 +451,13 @@ export class StorageEngine {
   /**
    * Nearest-neighbour candidates among the vector entries of `request.index` in every memtable and
    * live table: up to k accepted hits per source, unmerged, with whether a short answer is proof
-   * (see VectorSearchRequest and SourceHits). Like every read it is synchronous, so no compaction
-   * can retire a table under it, and `accept` may read the engine. Table segments load on demand
-   * through the segment cache. Throws 22000 for a malformed query or one of other dimensions, and
-   * CorruptionError (XX001) naming the file for a damaged vector section.
+   * (see VectorSearchRequest and VectorSearchResult).
+   * The tables are searched through the index's merged graph (built at its first search; see
+   * MergedVectors) and, for those it does not cover yet, one by one through their segments, which
+   * load on demand through the segment cache. Like every read it is synchronous, so no compaction
+   * can retire a table under it, and `accept` may read the engine. Throws 22000 for a malformed
+   * query or one of other dimensions, and CorruptionError (XX001) naming the file for a damaged
+   * vector section.
    */
   vectorSearch(request: VectorSearchRequest): VectorSearchResult {
     this.checkOpen();
@@ -441,13 +468,55 @@ export class StorageEngine {
       const r = m.vectors?.search(request);
       if (r !== undefined) found.push(r);
     }
+    const merged = this.mergedVectors?.indexFor(request.index);
     for (const files of this.versions.current.levels) {
       for (const f of files) {
+        if (merged?.covers(f.fileNumber)) continue;
         const r = this.vectorTables.search(this.tables.get(f.fileNumber), request);
         if (r !== undefined) found.push(r);
       }
     }
-    return { hits: found.flatMap((r) => r.hits), exhaustive: found.every((r) => r.exhaustive), sources: found.length };
+    if (merged !== undefined && merged.size > 0) found.push(merged.search(request));
+    this.maybeScheduleVectorWork();
+    return { hits: found.flatMap((r) => r.hits), exhaustive: found.every((r) => r.exhaustive), sources: found };
+  }
+
+  /**
+   * Resolves once every merged vector index is up to date with the live tables (those searched so
+   * far; see MergedVectors). Without background work it does the work itself, in slices.
+   */
+  async settleVectorIndexes(): Promise<void> {
+    this.checkOpen();
+    const merged = this.mergedVectors;
+    if (merged === undefined) return;
+    while (merged.hasWork() && !this.closed) {
+      if (this.options.backgroundWork === false) {
+        merged.step();
+        await yieldToEventLoop();
+      } else {
+        this.maybeScheduleVectorWork();
+        await this.vectorWork;
+      }
+    }
+  }
+
+  private maybeScheduleVectorWork(): void {
+    const merged = this.mergedVectors;
+    if (this.vectorWork || merged === undefined || this.closed || this.options.backgroundWork === false || !merged.hasWork()) return;
+    this.vectorWork = (async () => {
+      while (!this.closed && merged.hasWork()) {
+        await yieldToEventLoop();
+        if (!this.closed) merged.step();
+      }
+    })().finally(() => {
+      this.vectorWork = undefined;
+    });
+  }
+
+  /** Tells the merged vector indexes about a version edit just installed. */
+  private installed(edit: VersionEdit): void {
+    this.mergedVectors?.applyEdit(edit);
+    this.maybeScheduleVectorWork();
   }
 
   private vectorIndexStats(): EngineStats["vectorIndex"] {
@@ -461,6 +530,7 @@ export class StorageEngine {
       segments: cache.count,
       ...cache.stats,
       memtableBytes,
+      merged: this.mergedVectors?.stats() ?? { indexes: 0, refused: 0, entries: 0, bytes: 0, uncoveredFiles: 0, inserts: 0, removes: 0, builds: 0 },
     };
   }
 
@@ -650,7 +720,9 @@ export class StorageEngine {
         await writeMemtable(oldest.mem, out, yieldToEventLoop);
         const files = out.finish();
         const next = this.imm.length > 1 ? this.imm[this.imm.length - 2]!.mem : this.mem;
-        await this.versions.logAndApply({ added: files.map((f) => [0, f]), logNumber: next.walNumber, lastSeq: this.visibleSeq });
+        const edit: VersionEdit = { added: files.map((f) => [0, f]), logNumber: next.walNumber, lastSeq: this.visibleSeq };
+        await this.versions.logAndApply(edit);
+        this.installed(edit);
         this.counters.flushBytes += totalBytes(files);
         this.counters.flushes++;
       } catch (e) {
@@ -754,6 +826,7 @@ export class StorageEngine {
     } catch (e) {
       throw this.fail(e, `manifest update for ${what}`);
     }
+    this.installed(edit);
   }
 
   /** The oldest sequence number any reader may still ask for. */
@@ -837,12 +910,13 @@ export class StorageEngine {
     this.closed = true;
     this.notifyProgress();
     await this.mem.whenDrained();
-    await Promise.allSettled([this.flushing, this.compacting]);
+    await Promise.allSettled([this.flushing, this.compacting, this.vectorWork]);
     try {
       await this.wal.close();
       for (const m of this.imm) await m.wal.close();
     } finally {
       await this.versions.close().catch(() => undefined);
+      this.mergedVectors?.close();
       this.tables.close();
       this.vectorTables.close();
       for (const m of [this.mem, ...this.imm.map((i) => i.mem)]) m.vectors?.close();

@@ -6,4 +6,4 @@ export type { LogicalKeyBounds } from "./compaction/picker.js";
 export { StorageError, CorruptionError, DiskFullError, StorageIoError, EngineClosedError } from "./errors.js";
 export { DataDirInUseError } from "./dir-lock.js";
 export { NodeVfs, type Vfs, type VfsFile } from "./vfs.js";
-export type { VectorEntry, VectorEntryOf, VectorHit, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";
+export type { SourceHits, VectorEntry, VectorEntryOf, VectorHit, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";

@@ -90,6 +90,20 @@ export function versionTsOf(key: Uint8Array): Timestamp {
   return readInvertedTs(key, key.length - TS_BYTES);
 }
 
+/** The key of the version of the same user key at `ts`, from a version key (no unescaping). */
+export function versionKeyAt(key: Uint8Array, ts: Timestamp): Buffer {
+  const out = Buffer.from(key);
+  writeInvertedTs(out, out.length - TS_BYTES, ts);
+  return out;
+}
+
+/** `versionsEnd` of a version key's user key, from the version key (no unescaping). */
+export function versionsEndOf(key: Uint8Array): Buffer {
+  const out = Buffer.from(key.subarray(0, key.length - TS_BYTES));
+  out[out.length - 1] = TERMINATOR + 1;
+  return out;
+}
+
 /** The escaped-user-key part of a version key (for grouping versions without unescaping). */
 export function versionPrefixOf(key: Buffer): Buffer {
   return key.subarray(0, key.length - TS_BYTES);

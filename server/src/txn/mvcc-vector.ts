@@ -1,4 +1,4 @@
-import { decodeVectorPayload, encodeVectorPayload, payloadVector, type ValidVectorIndexParams } from "../vector/index.js";
+import { decodeVectorPayload, encodeVectorPayload, payloadVector, type ValidVectorIndexParams, type VectorPayload } from "../vector/index.js";
 import type { VectorEntry } from "../storage/index.js";
 import { DATA_PREFIX, VersionTag } from "./mvcc-key.js";
 
@@ -21,6 +21,16 @@ export function storedVectorOf(stored: Buffer): VectorEntry | undefined {
   if (typeof payload === "string") return undefined;
   const vector = payloadVector(payload);
   return vector && { index: payload.params, vector };
+}
+
+/**
+ * The payload of a stored vector version (its index and a view of its float bytes, not checked
+ * for NaN), or undefined when the value is not a well-formed vector payload. No copy.
+ */
+export function storedVectorPayloadOf(stored: Buffer): VectorPayload | undefined {
+  if (stored[0] !== VersionTag.Vector) return undefined;
+  const payload = decodeVectorPayload(stored, 1);
+  return typeof payload === "string" ? undefined : payload;
 }
 
 /** The engine's hook: the vector entry a storage put is, if it is a vector version. */

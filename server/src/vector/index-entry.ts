@@ -68,8 +68,9 @@ export function vectorToBytes(vector: Float32Array): Buffer {
 /** The vector stored as float32 bytes, a copy (so it is aligned whatever `bytes`' offset). */
 export function bytesToVector(bytes: Uint8Array): Float32Array {
   if (bytes.length % 4 !== 0) throw new RangeError(`${bytes.length} bytes are not a whole number of float32s`);
-  const copy = new Uint8Array(bytes);
-  return new Float32Array(copy.buffer, 0, copy.length / 4);
+  const vector = new Float32Array(bytes.length / 4);
+  new Uint8Array(vector.buffer).set(bytes);
+  return vector;
 }
 
 /**

@@ -121,6 +121,11 @@ describe("StorageEngine vector search", () => {
       expect(sqlstateOf(error)).toBe("XX001");
       expect((error as CorruptionError).message).toContain(file);
       expect((error as CorruptionError).offset).toBeGreaterThanOrEqual(footer.vector.offset);
+      // Building the merged graph reads the same segment: the graph is given up, and searches
+      // go on table by table, reporting the damage.
+      await db.settleVectorIndexes();
+      expect(db.stats().vectorIndex.merged).toMatchObject({ indexes: 0, refused: 1 });
+      expect(() => db.vectorSearch({ index: INDEX, query: vectors[0]!, k: 3 }), where).toThrow(CorruptionError);
       // Plain reads of the table still work: the damage is in the vector section only.
       expect(db.get(key(3))).toBeDefined();
       await db.close();
@@ -155,5 +160,93 @@ describe("StorageEngine vector search", () => {
     const s = db.stats().vectorIndex;
     expect(s.evictions).toBeGreaterThan(0);
     expect(s.misses).toBeGreaterThan(segments);
+  });
+});
+
+describe("StorageEngine merged vector index", () => {
+  /** The exact k nearest of INDEX's entries among the first `count` vectors that `keep` keeps. */
+  function exact(q: Float32Array, k: number, count: number, keep: (i: number) => boolean = () => true): string[] {
+    const entries = vectors
+      .slice(0, count)
+      .map((vector, i) => ({ id: BigInt(i), vector }))
+      .filter((e) => Number(e.id) % 10 !== 9 && keep(Number(e.id)));
+    return flatSearch(entries, q, k, "l2").ids.map((id) => key(Number(id)).toString());
+  }
+
+  it("builds one graph over all tables at the first search, and compactions move entries without adding them again", async () => {
+    db = await StorageEngine.open(dir, OPTIONS);
+    await fill(1500);
+    await db.flush();
+    expect(db.stats().vectorIndex.merged.indexes).toBe(0);
+    const q = vectors[7]!;
+    // The first search starts the graph; until it covers a table, the table is searched on its own.
+    expect(nearest(q, 10, 400)).toEqual(exact(q, 10, 1500));
+    await db.settleVectorIndexes();
+    const built = db.stats().vectorIndex.merged;
+    expect(built).toMatchObject({ indexes: 1, builds: 1, entries: 1350, inserts: 1350, removes: 0, uncoveredFiles: 0 });
+    expect(nearest(q, 10, 400)).toEqual(exact(q, 10, 1500));
+
+    // A full compaction rewrites every table: the entries move, none is added again.
+    await db.compact();
+    await db.settleVectorIndexes();
+    expect(db.stats().compactions).toBeGreaterThan(0);
+    expect(db.stats().vectorIndex.merged).toMatchObject({ entries: 1350, inserts: 1350, removes: 0, uncoveredFiles: 0, builds: 1 });
+
+    // Versions that compaction drops leave the graph; new ones join it after their flush.
+    for (let i = 0; i < 1500; i += 10) await db.put(key(i), Buffer.from("plain now"));
+    await db.compact();
+    for (let i = 1500; i < 1600; i++) await db.put(key(i), rawVectorValue(i % 10 === 9 ? OTHER : INDEX, vectors[i]!));
+    await db.flush();
+    await db.settleVectorIndexes();
+    expect(db.stats().vectorIndex.merged).toMatchObject({ entries: 1290, inserts: 1440, removes: 150, uncoveredFiles: 0, builds: 1 });
+    const keep = (i: number) => i % 10 !== 0 || i >= 1500;
+    expect(nearest(q, 10, 400)).toEqual(exact(q, 10, 1600, keep));
+
+    // After a restart the graph is built again at the first search.
+    await db.close();
+    db = await StorageEngine.open(dir, OPTIONS);
+    expect(nearest(q, 10, 400)).toEqual(exact(q, 10, 1600, keep));
+    await db.settleVectorIndexes();
+    expect(db.stats().vectorIndex.merged).toMatchObject({ entries: 1290, inserts: 1290, removes: 0, builds: 1 });
+    expect(nearest(q, 10, 400)).toEqual(exact(q, 10, 1600, keep));
+  });
+
+  it("keeps the graph and the loaded segments within vector_index_memory, and searches table by table when the graph would not fit", async () => {
+    db = await StorageEngine.open(dir, OPTIONS);
+    await fill(3000, 1000);
+    await db.flush();
+    await db.close();
+    const queries = vectors.slice(0, 20);
+    const want = queries.map((q) => exact(q, 10, 3000));
+    const run = async (budget: number) => {
+      await db.close();
+      db = await StorageEngine.open(dir, { ...OPTIONS, config: { ...SMALL_ENGINE_CONFIG, vector_index_memory: budget }, backgroundWork: false });
+      const within = () => {
+        const s = db.stats().vectorIndex;
+        expect(s.sizeBytes).toBeLessThanOrEqual(budget);
+        expect(s.retainedBytes).toBe(s.sizeBytes);
+      };
+      for (const [i, q] of queries.entries()) {
+        expect(nearest(q, 10, 400)).toEqual(want[i]);
+        within();
+        // The first half searches table by table (the graph starts at the first search), the
+        // second through the graph.
+        if (i === queries.length / 2) await db.settleVectorIndexes();
+        within();
+      }
+      return db.stats().vectorIndex;
+    };
+    db = await StorageEngine.open(dir, { ...OPTIONS, backgroundWork: false });
+    const roomy = await run(1024 * 1024 * 1024);
+    expect(roomy.merged).toMatchObject({ indexes: 1, refused: 0, entries: 2700, uncoveredFiles: 0 });
+    const graphBytes = roomy.merged.bytes;
+
+    const tight = await run(Math.floor(graphBytes * 2));
+    expect(tight.merged).toMatchObject({ indexes: 1, refused: 0, entries: 2700 });
+    expect(tight.evictions).toBeGreaterThan(0);
+
+    const small = await run(Math.floor(graphBytes / 2));
+    expect(small.merged).toMatchObject({ indexes: 0, refused: 1, builds: 0, inserts: 0 });
+    expect(small.segments).toBeGreaterThan(0);
   });
 });

@@ -5,8 +5,11 @@ import {
   vectorDirectoryLength,
   vectorIndexKey,
   VectorSegmentCache,
+  readSegmentEntries,
   VectorSegmentCorruptionError,
+  type SegmentEntries,
   type SegmentLease,
+  type ValidVectorIndexParams,
   type VectorSectionDirectory,
   type VectorSectionEntry,
 } from "../../vector/index.js";
@@ -43,6 +46,34 @@ export class TableVectors {
     } finally {
       lease.release();
     }
+  }
+
+  /** Rows of the table's segment of `index` (see the section directory), or 0 when it has none. */
+  rows(reader: SstReader, index: ValidVectorIndexParams): number {
+    const directory = this.directory(reader);
+    const at = directory?.byIndex.get(vectorIndexKey(index));
+    return at === undefined ? 0 : directory!.entries[at]!.rows;
+  }
+
+  /**
+   * The entries of the table's segment of `index`, read from the file and checked without loading
+   * the graph (see `readSegmentEntries`); undefined when it has none. Not cached: what a merged
+   * index is built from, once per table.
+   */
+  readEntries(reader: SstReader, index: ValidVectorIndexParams): SegmentEntries | undefined {
+    const directory = this.directory(reader);
+    const at = directory?.byIndex.get(vectorIndexKey(index));
+    if (at === undefined) return undefined;
+    const entry = directory!.entries[at]!;
+    let entries: SegmentEntries;
+    try {
+      entries = readSegmentEntries(reader.readVectorSection(entry.offset, entry.length));
+    } catch (e) {
+      throw this.located(reader, entry.offset, e);
+    }
+    const mismatch = segmentEntryMismatch(entries, entry);
+    if (mismatch !== undefined) throw new CorruptionError(reader.filePath, reader.vectorSectionHandle()!.offset + entry.offset, mismatch);
+    return entries;
   }
 
   /** Forgets a table that is gone: its directory and its cached segments. */

@@ -51,10 +51,18 @@ export interface SourceHits {
 }
 
 export interface VectorSearchResult {
-  /** Up to k accepted hits per source, not merged: the caller ranks them (it may know better distances). */
+  /**
+   * Up to k accepted hits per source, not merged: the caller ranks them (it may know better
+   * distances). NB: a key may come from more than one source (a table not yet covered by the
+   * merged graph is searched on its own as well).
+   */
   readonly hits: readonly VectorHit[];
   /** Every source was exhaustive (see SourceHits): fewer than k hits in all means fewer than k accepted entries exist. */
   readonly exhaustive: boolean;
-  /** Sources that hold entries of the index (memtables and tables). */
-  readonly sources: number;
+  /**
+   * The same hits by source (memtables, the merged graph, tables it does not cover). A source
+   * that returned k hits may hold entries it did not return, all at or past its k-th distance;
+   * one that returned fewer returned all it found.
+   */
+  readonly sources: readonly SourceHits[];
 }
