@@ -143,6 +143,19 @@ export function withoutOuterParens(expr: string): string {
   return s.slice(1, -1).trim();
 }
 
+type Procedure = { readonly oid: number; readonly name: string; readonly aggregate: boolean };
+let procedureList: readonly Procedure[] | undefined;
+
+/** The functions pg_proc lists, numbered once (the registry does not change while running). */
+function procedures(): readonly Procedure[] {
+  if (!procedureList) {
+    const aggregates = new Set(aggregateNames());
+    const names = [...new Set([...functionNames(), ...aggregates])].sort();
+    procedureList = Object.freeze(names.map((name, i) => Object.freeze({ oid: PROC_OID_BASE + i, name, aggregate: aggregates.has(name) })));
+  }
+  return procedureList;
+}
+
 export class SystemSnapshot implements SystemAccess {
   readonly namespaces: readonly Namespace[];
   readonly relations: readonly Relation[];
@@ -151,7 +164,7 @@ export class SystemSnapshot implements SystemAccess {
   readonly constraints: readonly Constraint[];
   readonly roles: readonly Role[];
   /** Functions as pg_proc lists them: name, aggregate or not, OID. */
-  readonly procs: readonly { readonly oid: number; readonly name: string; readonly aggregate: boolean }[];
+  readonly procs: readonly Procedure[];
 
   private constructor(
     readonly session: SessionInfo,
@@ -196,9 +209,7 @@ export class SystemSnapshot implements SystemAccess {
     const known = new Set(roles.map((r) => r.name));
     // A user that trust authentication let in may have no catalog role: it still exists for the session.
     this.roles = known.has(session.user) ? roles : [...roles, { name: session.user, login: true, superuser: session.setting("is_superuser") === "on" }];
-    const aggregates = new Set(aggregateNames());
-    const names = [...new Set([...functionNames(), ...aggregates])].sort();
-    this.procs = names.map((name, i) => ({ oid: PROC_OID_BASE + i, name, aggregate: aggregates.has(name) }));
+    this.procs = procedures();
   }
 
   /** Reads what the system catalog shows of `catalog` (one statement's view of it). */
