@@ -195,6 +195,19 @@ function nextvalDefault(sequence: string): string {
   return `nextval(${quoteLiteral(quoteIdent(sequence))}::regclass)`;
 }
 
+/** The last version key bytes decoded and their token: nearly every transaction reads the same ones. */
+let lastVersionBytes: Buffer | undefined;
+let lastToken = "";
+
+function tokenOf(bytes: Uint8Array | undefined): string {
+  if (bytes === undefined) return decodeVersion(undefined).token;
+  if (lastVersionBytes !== undefined && lastVersionBytes.equals(bytes)) return lastToken;
+  const token = decodeVersion(bytes).token;
+  lastVersionBytes = Buffer.from(bytes);
+  lastToken = token;
+  return token;
+}
+
 export class Catalog {
   private static readonly instances = new WeakMap<KvTransaction, Catalog>();
 
@@ -264,7 +277,7 @@ export class Catalog {
   // ---- reading -------------------------------------------------------------------------------
 
   private async readToken(): Promise<string> {
-    return decodeVersion(await this.tx.get(VERSION_KEY)).token;
+    return tokenOf(await this.tx.get(VERSION_KEY));
   }
 
   /** The view in use, or a new private one (after DDL and at Read Uncommitted the view is always private). */

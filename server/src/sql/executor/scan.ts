@@ -5,7 +5,7 @@
 import type { KvCursor, KvRange } from "../../kv/kv.js";
 import { decodeIndexKey, decodePrimaryKey, encodePrimaryKey } from "../catalog/index.js";
 import type { PhysicalPlan } from "../plan/physical.js";
-import { RowCodec, type SqlValue } from "../types/index.js";
+import { RowCodec, type SqlType, type SqlValue } from "../types/index.js";
 import { compileExpr, compilePredicate, type Evaluator, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
 import { keyColumnsOf, kvRangeOf } from "./keys.js";
@@ -14,6 +14,9 @@ import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
 type ScanPlan = Extract<PhysicalPlan, { kind: "scan" }>;
 
 const codecs = new WeakMap<object, RowCodec>();
+
+/** What range expressions are evaluated over: they read parameters and outer columns only. */
+const NO_ROW: Row = [];
 
 export function rowCodecOf(table: ScanPlan["table"]): RowCodec {
   let c = codecs.get(table);
@@ -24,7 +27,7 @@ export function rowCodecOf(table: ScanPlan["table"]): RowCodec {
 export class ScanOperator implements Operator {
   private readonly codec: RowCodec;
   private readonly filter: ReturnType<typeof compilePredicate>;
-  private readonly rangeExprs: { eq: Evaluator[]; lower?: Evaluator; upper?: Evaluator }[] | undefined;
+  private readonly rangeExprs: { eq: Evaluator[]; eqTypes: SqlType[]; lower?: Evaluator; upper?: Evaluator }[] | undefined;
   private ranges: KvRange[] = [];
   private rangeAt = 0;
   private cursor: KvCursor | undefined;
@@ -42,6 +45,7 @@ export class ScanOperator implements Operator {
     const empty = new Map();
     this.rangeExprs = plan.ranges?.map((r) => ({
       eq: r.eq.map((e) => compileExpr(e, empty, ctx)),
+      eqTypes: r.eq.map((e) => e.type),
       ...(r.lower && { lower: compileExpr(r.lower.expr, empty, ctx) }),
       ...(r.upper && { upper: compileExpr(r.upper.expr, empty, ctx) }),
     }));
@@ -68,15 +72,20 @@ export class ScanOperator implements Operator {
       const re = this.rangeExprs[i]!;
       const spec = p.ranges![i]!;
       const eq: SqlValue[] = [];
-      for (const e of re.eq) eq.push(await e.eval([]));
-      const lower = re.lower ? { value: await re.lower.eval([]), type: spec.lower!.expr.type, inclusive: spec.lower!.inclusive } : undefined;
-      const upper = re.upper ? { value: await re.upper.eval([]), type: spec.upper!.expr.type, inclusive: spec.upper!.inclusive } : undefined;
-      const r = kvRangeOf(p.table, shape, { eq, eqTypes: spec.eq.map((e) => e.type), ...(lower && { lower }), ...(upper && { upper }) });
+      // Awaited only when async, so that a statement's key ranges cost no turns of the event loop.
+      for (const e of re.eq) eq.push(e.async ? await e.eval(NO_ROW) : e.eval(NO_ROW));
+      const lower = re.lower ? { value: re.lower.async ? await re.lower.eval(NO_ROW) : re.lower.eval(NO_ROW), type: spec.lower!.expr.type, inclusive: spec.lower!.inclusive } : undefined;
+      const upper = re.upper ? { value: re.upper.async ? await re.upper.eval(NO_ROW) : re.upper.eval(NO_ROW), type: spec.upper!.expr.type, inclusive: spec.upper!.inclusive } : undefined;
+      const r = kvRangeOf(p.table, shape, { eq, eqTypes: re.eqTypes, ...(lower && { lower }), ...(upper && { upper }) });
       if (r) out.push(r);
     }
     // IN lists may repeat a value or overlap: read each key range once, in key order.
-    out.sort((a, b) => Buffer.compare(a.start as Buffer, b.start as Buffer));
-    this.ranges = out.filter((r, i) => i === 0 || Buffer.compare(r.start as Buffer, out[i - 1]!.start as Buffer) !== 0);
+    if (out.length > 1) {
+      out.sort((a, b) => Buffer.compare(a.start as Buffer, b.start as Buffer));
+      this.ranges = out.filter((r, i) => i === 0 || Buffer.compare(r.start as Buffer, out[i - 1]!.start as Buffer) !== 0);
+    } else {
+      this.ranges = out;
+    }
     // A reverse scan delivers descending key order across its ranges too.
     if (p.reverse) this.ranges.reverse();
   }
@@ -93,7 +102,10 @@ export class ScanOperator implements Operator {
         const r = this.ranges[this.rangeAt++]!;
         const key = r.start as Uint8Array;
         const value = await this.ctx.tx.get(key);
-        if (value) await this.emit(key, value, out);
+        if (value) {
+          const pending = this.emit(key, value, out);
+          if (pending) await pending;
+        }
         continue;
       }
       if (!this.cursor) {
@@ -112,9 +124,13 @@ export class ScanOperator implements Operator {
           const { primaryKey } = decodeIndexKey(this.plan.index, this.plan.table, entry.key);
           const rowKey = encodePrimaryKey(this.plan.table, primaryKey);
           const value = await this.ctx.tx.get(rowKey);
-          if (value) await this.emit(rowKey, value, out);
+          if (value) {
+            const pending = this.emit(rowKey, value, out);
+            if (pending) await pending;
+          }
         } else {
-          await this.emit(entry.key, entry.value, out);
+          const pending = this.emit(entry.key, entry.value, out);
+          if (pending) await pending;
         }
         if (this.limit !== undefined && this.produced >= this.limit) break;
       }
@@ -124,14 +140,30 @@ export class ScanOperator implements Operator {
     return out.length ? out : null;
   }
 
-  private async emit(key: Uint8Array, value: Uint8Array, out: Row[]): Promise<void> {
+  /** Adds the row if it passes the filter (locking it first if the plan locks); a promise only when that waits. */
+  private emit(key: Uint8Array, value: Uint8Array, out: Row[]): Promise<void> | undefined {
     const row: Row = this.codec.decode(value);
     if (this.plan.rowId) row.push(decodePrimaryKey(this.plan.table, key)[0]!);
     if (this.filter) {
       const ok = this.filter(row);
-      if (!(ok === true || (ok !== false && (await ok)))) return;
+      if (ok === false) return undefined;
+      if (ok !== true) return this.emitPassed(ok, key, row, out);
     }
-    if (this.plan.lock) await this.ctx.tx.lockKey(key, this.plan.lock === "update" || this.plan.lock === "no key update" ? "exclusive" : "shared");
+    if (this.plan.lock) return this.lockAndAdd(key, row, out);
+    this.produced++;
+    out.push(row);
+    return undefined;
+  }
+
+  private async emitPassed(ok: Promise<boolean>, key: Uint8Array, row: Row, out: Row[]): Promise<void> {
+    if (!(await ok)) return;
+    if (this.plan.lock) return this.lockAndAdd(key, row, out);
+    this.produced++;
+    out.push(row);
+  }
+
+  private async lockAndAdd(key: Uint8Array, row: Row, out: Row[]): Promise<void> {
+    await this.ctx.tx.lockKey(key, this.plan.lock === "update" || this.plan.lock === "no key update" ? "exclusive" : "shared");
     this.produced++;
     out.push(row);
   }

@@ -181,7 +181,7 @@ export class Session implements SqlSession {
   private txCatalog: Catalog | undefined;
 
   constructor(private readonly options: SessionOptions) {
-    this.settings = new Settings({ session_authorization: options.user ?? "alopex", ...options.settings });
+    this.settings = new Settings(options.settings, options.user ?? "alopex");
     this.runCache = options.statementCache ?? newStatementCache(64);
     // Only session_authorization differs from the defaults, and nothing parsed depends on it.
     this.parsed = options.settings === undefined ? parsedDefaultsFor(options.tempDir ?? "") : { version: -1 };
@@ -537,8 +537,9 @@ export class Session implements SqlSession {
     ctx.settings = this.execSettings();
     // A reused tree may have been built by another session (the statement cache is shared).
     ctx.session = this.info;
-    ctx.outer.clear();
-    ctx.ctes.clear();
+    // clear() allocates a new table even for an empty map.
+    if (ctx.outer.size > 0) ctx.outer.clear();
+    if (ctx.ctes.size > 0) ctx.ctes.clear();
     ctx.execution = nextExecution++;
   }
 

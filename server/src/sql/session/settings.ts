@@ -196,8 +196,10 @@ export class Settings {
   private readonly values = new Map<string, string>();
   private changes = 0;
 
-  constructor(overrides: Readonly<Record<string, string>> = {}) {
-    for (const [k, v] of Object.entries(overrides)) this.values.set(k.toLowerCase(), v);
+  /** `sessionAuthorization`: the session's role, unless `overrides` names another. */
+  constructor(overrides?: Readonly<Record<string, string>>, sessionAuthorization?: string) {
+    if (sessionAuthorization !== undefined) this.values.set("session_authorization", sessionAuthorization);
+    if (overrides !== undefined) for (const [k, v] of Object.entries(overrides)) this.values.set(k.toLowerCase(), v);
   }
 
   /** Changes whenever a value may have: what is derived from the values can be kept until then. */
