@@ -181,6 +181,9 @@ export class ServerMetrics {
     sourcedCounter(r, "alopex_serialization_failures_total", "Transactions aborted with 40001", () => t()?.serializationFailures);
     sourcedGauge(r, "alopex_transactions_active", "Transactions open now", () => t()?.active);
     sourcedGauge(r, "alopex_transactions_prepared", "Prepared (two-phase) transactions waiting for COMMIT/ROLLBACK PREPARED", () => t()?.prepared);
+    sourcedCounter(r, "alopex_newest_value_hits_total", "Point reads answered by the cache of newest committed values", () => t()?.newestValueHits);
+    sourcedCounter(r, "alopex_newest_value_misses_total", "Point reads that went to storage", () => t()?.newestValueMisses);
+    sourcedGauge(r, "alopex_newest_value_entries", "Keys held by the cache of newest committed values", () => t()?.newestValueEntries);
   }
 
   private pgwireMetrics(): void {

@@ -40,6 +40,8 @@ export interface TxnHost {
   intentsInRange(start: Buffer | undefined, end: Buffer | undefined): PendingWrite[];
   /** Newest commit timestamp of a key if it is recent enough to matter to a live snapshot (see CommitLog). */
   newestCommitOf(key: string): Timestamp | undefined;
+  /** What mvcc-read's readValue finds for `key` (`k`: its key string) at `readTs`, answered from memory when the store can. */
+  readCommitted(key: Uint8Array, k: string, readTs: Timestamp): Buffer | undefined;
   commit(txn: Transaction): Promise<void>;
   prepare(txn: Transaction, gid: string): Promise<void>;
   /** Releases locks and intents and forgets the transaction. */
@@ -107,7 +109,7 @@ export class Transaction implements KvTransaction {
       if (dirty) return dirty.value;
       return readValue(this.host.engine, key, this.host.readTimestamp());
     }
-    return readValue(this.host.engine, key, this.readTs);
+    return this.host.readCommitted(key, k, this.readTs);
   }
 
   put(key: Uint8Array, value: Uint8Array): Promise<void> {

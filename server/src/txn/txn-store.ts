@@ -6,9 +6,11 @@ import { StorageEngine, WriteBatch, type Vfs } from "../storage/index.js";
 import { CommitLog } from "./commit-log.js";
 import { DuplicatePreparedTransaction, InvalidTransactionState, SerializationFailure, UndefinedPreparedTransaction } from "./errors.js";
 import { mvccGcFilterFactory } from "./gc-filter.js";
+import { NewestValues } from "./newest-values.js";
 import { HybridLogicalClock, LOGICAL_BITS, type PhysicalClock, type Timestamp } from "./hlc.js";
 import { LockManager } from "./lock-manager.js";
 import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds, versionKeyLogical } from "./mvcc-key.js";
+import { readValue } from "./mvcc-read.js";
 import { encodeVectorVersionValue, mvccVectorEntryOf } from "./mvcc-vector.js";
 import { decodePreparedRecord, encodePreparedRecord, type PreparedRecord } from "./prepared-record.js";
 import { keyBytes, keyString } from "./read-set.js";
@@ -32,6 +34,11 @@ export interface TxnStoreOptions {
    * the record folds into one covering range (more conflicts possible, never fewer).
    */
   readonly maxTransactionReadSetBytes?: number;
+  /**
+   * Keys whose newest committed value is kept in memory for reads at new snapshots (see
+   * newest-values.ts), default 4096; 0 turns the cache off.
+   */
+  readonly newestValueEntries?: number;
   /** Skiplist seed for deterministic tests. */
   readonly seed?: number;
   readonly backgroundWork?: boolean;
@@ -44,6 +51,10 @@ export interface TxnStoreStats {
   readonly aborts: number;
   readonly serializationFailures: number;
   readonly commitLogEntries: number;
+  /** Reads answered by the newest-values cache, reads that went to storage, and the keys it holds. */
+  readonly newestValueHits: number;
+  readonly newestValueMisses: number;
+  readonly newestValueEntries: number;
   readonly readTimestamp: Timestamp;
   readonly gcHorizon: Timestamp;
 }
@@ -78,6 +89,7 @@ export class TxnStore implements KvStore, TxnHost {
   readonly locks: LockManager;
   private readonly hlc: HybridLogicalClock;
   private readonly commitLog = new CommitLog();
+  private readonly newest: NewestValues;
   private readonly active = new Map<string, Transaction>();
   private readonly prepared = new Map<string, PreparedEntry>();
   /** Commit timestamps assigned whose batch is not yet applied. */
@@ -95,6 +107,7 @@ export class TxnStore implements KvStore, TxnHost {
   ) {
     this.hlc = new HybridLogicalClock(options.clock);
     this.locks = new LockManager();
+    this.newest = new NewestValues(options.newestValueEntries);
   }
 
   static async open(dir: string, options: TxnStoreOptions = {}): Promise<TxnStore> {
@@ -221,6 +234,15 @@ export class TxnStore implements KvStore, TxnHost {
     return this.commitLog.newestCommitOf(key);
   }
 
+  readCommitted(key: Uint8Array, k: string, readTs: Timestamp): Buffer | undefined {
+    const known = this.newest.lookup(k, readTs);
+    if (known !== undefined) return known.value === undefined ? undefined : Buffer.from(known.value);
+    const value = readValue(this.engine, key, readTs);
+    // In the same synchronous step as the read: no commit can be given a timestamp in between.
+    if (this.commitLog.completeAbove(readTs) && (this.commitLog.newestCommitOf(k) ?? readTs) <= readTs) this.newest.remember(k, value, readTs);
+    return value;
+  }
+
   async commit(txn: Transaction): Promise<void> {
     if (txn.writes.size === 0) {
       txn.state = "committed";
@@ -261,7 +283,9 @@ export class TxnStore implements KvStore, TxnHost {
    */
   private async writeCommit(txnId: string, writes: readonly PendingWrite[], preparedGid: string | undefined): Promise<void> {
     const ts = this.hlc.now();
-    this.commitLog.append({ txnId, commitTs: ts, keys: writes.map((w) => keyString(w.key)) });
+    const keys = writes.map((w) => keyString(w.key));
+    this.commitLog.append({ txnId, commitTs: ts, keys });
+    this.newest.forget(keys);
     this.inFlight.add(ts);
     const batch = new WriteBatch();
     for (const w of writes) batch.put(encodeVersionKey(w.key, ts), w.vector && w.value ? encodeVectorVersionValue(w.vector, w.value) : encodeVersionValue(w.value));
@@ -393,6 +417,9 @@ export class TxnStore implements KvStore, TxnHost {
       prepared: this.prepared.size,
       ...this.counters,
       commitLogEntries: this.commitLog.size,
+      newestValueHits: this.newest.hits,
+      newestValueMisses: this.newest.misses,
+      newestValueEntries: this.newest.size,
       readTimestamp: this.readTimestamp(),
       gcHorizon: this.gcHorizon(),
     };
