@@ -101,7 +101,7 @@ function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
   }
   const call = placeholderCall(node, registry);
   if (call?.kind === "op") {
-    if (call.args.length === 1) return { type: "unary", op: REWRITTEN_OPERATORS[call.index], operand: call.args[0] } as Expr;
+    if (call.args.length === 1) return { type: "unary", op: REWRITTEN_OPERATORS[call.index], operand: call.args[0] } as unknown as Expr;
     // Same key order as the library's own binary nodes.
     return { type: "binary", left: call.args[0], right: call.args[1], op: REWRITTEN_OPERATORS[call.index] } as Expr;
   }
