@@ -42,6 +42,17 @@ describe("NewestValues", () => {
     expect(c.size).toBe(1);
     expect(new NewestValues(0).size).toBe(0);
   });
+
+  it("admits a key at its second miss, and nothing when it keeps nothing", () => {
+    const c = new NewestValues(8);
+    const key = b("row-1");
+    expect(c.admit(key, "row-1")).toBe(false);
+    expect(c.admit(key, "row-1")).toBe(true);
+    expect(c.admit(b("row-2"), "row-2")).toBe(false);
+    const off = new NewestValues(0);
+    expect(off.admit(key, "row-1")).toBe(false);
+    expect(off.admit(key, "row-1")).toBe(false);
+  });
 });
 
 describe("TxnStore reads through NewestValues", () => {
@@ -74,6 +85,7 @@ describe("TxnStore reads through NewestValues", () => {
   it("serves repeated reads from memory, new values after a commit, and old ones to older snapshots", async () => {
     await put("k", "1");
     const old = await store.begin({ readOnly: true });
+    expect(await read("k")).toBe("1");
     expect(await read("k")).toBe("1");
     const before = store.stats().newestValueHits;
     expect(await read("k")).toBe("1");

@@ -1,5 +1,8 @@
 import type { Timestamp } from "./hlc.js";
 
+/** Slots of keys read once (a power of two). */
+const READ_ONCE_SLOTS = 1024;
+
 /** A key's newest committed value (undefined: none, or a delete), with the timestamp it is known from. */
 export interface NewestValue {
   readonly value: Buffer | undefined;
@@ -18,11 +21,14 @@ export interface NewestValue {
  * - forgetting a key's entry in the same synchronous step that gives a commit writing it its
  *   timestamp, before anyone can see that commit.
  *
+ * A key is kept at its second read in a while (a slot per hash of its last bytes remembers the
+ * first), so keys read once, such as rows read at random, cost a slot write rather than an entry.
  * Bounded by entries and by value size (bigger values are not kept); a full cache is emptied at
- * once, which costs little: hot keys come back at their next read.
+ * once, which costs little: hot keys come back soon.
  */
 export class NewestValues {
   private readonly entries = new Map<string, NewestValue>();
+  private readonly readOnce: (string | undefined)[] = new Array<string | undefined>(READ_ONCE_SLOTS);
   hits = 0;
   misses = 0;
 
@@ -43,6 +49,16 @@ export class NewestValues {
     }
     this.misses++;
     return undefined;
+  }
+
+  /** Whether a key that missed is worth remembering: it missed once before, lately. `k` is `key` as a key string. */
+  admit(key: Uint8Array, k: string): boolean {
+    if (this.maxEntries === 0) return false;
+    const n = key.length;
+    const slot = n === 0 ? 0 : (key[n - 1]! ^ (n > 1 ? key[n - 2]! << 8 : 0) ^ (n << 4)) & (READ_ONCE_SLOTS - 1);
+    if (this.readOnce[slot] === k) return true;
+    this.readOnce[slot] = k;
+    return false;
   }
 
   /** Records what a read at `readTs` found, the caller having checked that nothing newer is committed or committing. */

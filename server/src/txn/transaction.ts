@@ -50,6 +50,8 @@ export interface TxnHost {
   noteSerializationFailure(): void;
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** Levels that read one snapshot for the whole transaction and refuse lost updates. */
 function snapshotLevel(iso: IsolationLevel): boolean {
   return iso === "repeatable-read" || iso === "snapshot" || iso === "serializable";
@@ -70,7 +72,8 @@ export class Transaction implements KvTransaction {
   readonly keyLocks = new Map<string, KeyLockMode>();
   /** Every table mode asked for (the lock manager holds their combination). */
   readonly tableLocks = new Map<string, Set<TableLockMode>>();
-  private readonly cursors = new Set<MergeCursor>();
+  /** Open cursors (made at the first scan: most transactions of point reads never scan). */
+  private cursors: Set<MergeCursor> | undefined;
   private abortReason: string | undefined;
   /** Bytes of buffered keys and values, held against maxWriteBytes. */
   private writeBytes = 0;
@@ -214,11 +217,11 @@ export class Transaction implements KvTransaction {
       limit: options.limit ?? Infinity,
       checkOpen: () => this.checkActive(),
       onClose: (p) => {
-        this.cursors.delete(cursor);
+        this.cursors?.delete(cursor);
         this.recordRange(start, end, reverse, p);
       },
     });
-    this.cursors.add(cursor);
+    (this.cursors ??= new Set()).add(cursor);
     return cursor;
   }
 
@@ -270,10 +273,24 @@ export class Transaction implements KvTransaction {
     }
   }
 
-  async lockTable(table: string, mode: TableLockMode): Promise<void> {
-    this.checkActive();
-    if (this.tableLocks.get(table)?.has(mode)) return;
-    await this.acquire({ kind: "table", table }, mode);
+  lockTable(table: string, mode: TableLockMode): Promise<void> {
+    // Not async: a lock granted at once (nearly always) costs no promise of its own. Errors still
+    // come back as rejections.
+    try {
+      this.checkActive();
+      if (this.tableLocks.get(table)?.has(mode)) return RESOLVED;
+      const target: LockTarget = { kind: "table", table };
+      if (this.host.locks.tryAcquire(this.id, target, mode)) {
+        this.heldTable(table, mode);
+        return RESOLVED;
+      }
+      return this.acquire(target, mode).then(() => this.heldTable(table, mode));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private heldTable(table: string, mode: TableLockMode): void {
     let modes = this.tableLocks.get(table);
     if (!modes) this.tableLocks.set(table, (modes = new Set()));
     modes.add(mode);
@@ -312,6 +329,7 @@ export class Transaction implements KvTransaction {
   }
 
   private closeCursors(): void {
+    if (this.cursors === undefined || this.cursors.size === 0) return;
     for (const c of [...this.cursors]) c.close();
   }
 

@@ -239,7 +239,7 @@ export class TxnStore implements KvStore, TxnHost {
     if (known !== undefined) return known.value === undefined ? undefined : Buffer.from(known.value);
     const value = readValue(this.engine, key, readTs);
     // In the same synchronous step as the read: no commit can be given a timestamp in between.
-    if (this.commitLog.completeAbove(readTs) && (this.commitLog.newestCommitOf(k) ?? readTs) <= readTs) this.newest.remember(k, value, readTs);
+    if (this.newest.admit(key, k) && this.commitLog.completeAbove(readTs) && (this.commitLog.newestCommitOf(k) ?? readTs) <= readTs) this.newest.remember(k, value, readTs);
     return value;
   }
 
