@@ -6,6 +6,7 @@
  * The sample is drawn with a seeded generator (seeded by the table id by default), so analysing
  * the same rows gives the same statistics and plans stay reproducible.
  */
+import { mulberry32 } from "../../common/mulberry32.js";
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { KvTransaction } from "../../kv/kv.js";
 import { type Catalog, type Table, tableSpan } from "../catalog/index.js";
@@ -29,17 +30,8 @@ export const DEFAULT_STATISTICS_TARGET = 100;
 export const DEFAULT_SAMPLE_ROWS = 300 * DEFAULT_STATISTICS_TARGET;
 const BATCH_ROWS = 256;
 
-/** mulberry32: a small, fast seeded generator, good enough for sampling. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The sampler's generator, seeded per table so one table's statistics are the same every time. */
+export const seededRandom = mulberry32;
 
 /**
  * A uniform sample of at most `capacity` items from a stream of unknown length (Algorithm R):

@@ -21,7 +21,7 @@ import type { Index } from "../catalog/index.js";
 import { lookupOperator } from "../functions/index.js";
 import { andAll, type ColumnId, columnsOf, conjuncts, hasSubquery, isVolatile, type ScalarExpr } from "../plan/expr.js";
 import type { JoinType, LogicalPlan, OutputColumn, SortKey } from "../plan/logical.js";
-import type { Estimate, PhysicalPlan } from "../plan/physical.js";
+import { physicalInputs, type Estimate, type PhysicalPlan } from "../plan/physical.js";
 import { chooseRanges, type IndexChoice } from "./access-path.js";
 import { aggregatePlan, mergeJoinPlan } from "./algorithms.js";
 import { ColumnCatalog } from "./column-info.js";
@@ -552,33 +552,11 @@ class Planner {
       default:
         break;
     }
-    for (const c of childrenOf(p)) this.rulesOf(c, into);
+    for (const c of physicalInputs(p)) this.rulesOf(c, into);
     return into;
   }
 }
 
-function childrenOf(p: PhysicalPlan): PhysicalPlan[] {
-  switch (p.kind) {
-    case "scan":
-    case "vector search":
-    case "values":
-    case "cte scan":
-    case "worktable scan":
-    case "function scan":
-      return [];
-    case "nested loop join":
-    case "hash join":
-    case "merge join":
-    case "setop":
-      return [p.left, p.right];
-    case "with":
-      return [...p.ctes.flatMap((c) => (c.recursive ? [c.plan, c.recursive.term] : [c.plan])), p.body];
-    case "insert":
-      return [p.source];
-    default:
-      return [p.input];
-  }
-}
 
 /** The cheapest plan (under the LIMIT, if any); the first of equals. */
 function cheapest(plans: readonly PhysicalPlan[], limit?: LimitInfo): PhysicalPlan | undefined {

@@ -4,7 +4,7 @@
  */
 import { formatText, formatType } from "../types/index.js";
 import type { ColumnId, ScalarExpr } from "./expr.js";
-import type { KeyRange, PhysicalPlan } from "./physical.js";
+import { type KeyRange, physicalInputs, type PhysicalPlan } from "./physical.js";
 
 export interface ExplainOptions {
   readonly costs: boolean;
@@ -33,7 +33,7 @@ function namesOf(root: PhysicalPlan): Names {
     if (p.kind === "scan" || p.kind === "vector search") relations.push({ label: p.alias, columns: [...p.columns, ...(p.rowId ? [p.rowId] : [])] });
     if (p.kind === "cte scan" || p.kind === "worktable scan") relations.push({ label: p.name, columns: p.columns });
     if (p.kind === "function scan") relations.push({ label: p.alias, columns: p.columns });
-    for (const c of children(p)) visit(c);
+    for (const c of physicalInputs(p)) visit(c);
   };
   visit(root);
   // As PostgreSQL: names are qualified once the plan reads more than one relation.
@@ -62,7 +62,7 @@ function node(p: PhysicalPlan, depth: number, o: ExplainOptions, names: Names, o
   out.push(`${pad}${title(p)}${o.costs ? `  ${costs(p)}` : ""}${actual(p, o)}`);
   const detailPad = " ".repeat(depth === 0 ? 2 : depth * 6 + 2);
   for (const d of details(p, names)) out.push(`${detailPad}${d}`);
-  const kids = children(p);
+  const kids = physicalInputs(p);
   kids.forEach((c, i) => {
     if (p.kind === "hash join" && i === 1) {
       // The build side, as PostgreSQL shows it: a Hash node holding the right input.
@@ -75,28 +75,6 @@ function node(p: PhysicalPlan, depth: number, o: ExplainOptions, names: Names, o
   });
 }
 
-function children(p: PhysicalPlan): PhysicalPlan[] {
-  switch (p.kind) {
-    case "scan":
-    case "vector search":
-    case "values":
-    case "cte scan":
-    case "worktable scan":
-    case "function scan":
-      return [];
-    case "nested loop join":
-    case "hash join":
-    case "merge join":
-    case "setop":
-      return [p.left, p.right];
-    case "with":
-      return [...p.ctes.flatMap((c) => (c.recursive ? [c.plan, c.recursive.term] : [c.plan])), p.body];
-    case "insert":
-      return [p.source];
-    default:
-      return [p.input];
-  }
-}
 
 /** The distance operator each hnsw operator class orders by. */
 const VECTOR_OPCLASS_OPERATOR: Readonly<Record<string, string>> = { vector_l2_ops: "<->", vector_cosine_ops: "<=>", vector_ip_ops: "<#>" };
