@@ -21,7 +21,7 @@ export interface ExecSettings {
 }
 
 /**
- * The per-execution fields (tx, catalog, params, clock, settings, session) are mutable so that a
+ * The per-execution fields (tx, catalog, params, clock, settings, session, checkCancel) are mutable so that a
  * cached operator tree of a read-only plan can run again with new ones (from another session too:
  * the statement cache is shared): operators read them when they run, never when they are built
  * (DML operators, which bind the transaction when built, are not reused).

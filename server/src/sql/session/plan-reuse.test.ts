@@ -129,4 +129,20 @@ describe("cached plans", () => {
     await alice.close();
     await bob.close();
   });
+
+  it("check the statement timeout of the session that runs them, not the one that built them", async () => {
+    await run("INSERT INTO t SELECT i, 'v' || i FROM generate_series(3, 40000) i");
+    const count = "SELECT count(*) FROM t WHERE v LIKE '%9%'";
+    const builder = engine.session();
+    let started = performance.now();
+    await builder.run(count);
+    const fullMs = performance.now() - started;
+    await builder.close();
+    const limited = engine.session({ settings: { statement_timeout: "1ms" } });
+    started = performance.now();
+    expect(await failure(limited.run(count))).toBe("57014");
+    // Cancelled at the first batch after the timeout, not when the whole count is done.
+    expect(performance.now() - started).toBeLessThan(fullMs / 3);
+    await limited.close();
+  });
 });

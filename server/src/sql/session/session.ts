@@ -96,6 +96,11 @@ function yieldIfDue(): Promise<void> | undefined {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** ExecContext.planSubquery for plans made with `planner` (made here rather than as a named property, which costs a name to set per context). */
+function subqueryPlanner(planner: PlannerOptions): (plan: LogicalPlan) => PhysicalPlan {
+  return (plan) => planQuery(plan, planner);
+}
+
 /** Operator trees kept per plan; more concurrent executions than this build their own. */
 const MAX_IDLE_TREES = 4;
 
@@ -177,6 +182,7 @@ export class Session implements SqlSession {
   /** Statements run() has seen, with their plans (revalidated on every use). */
   private readonly runCache: StatementCache;
   private parsed: ParsedSettings;
+  private boundCheckCancel: (() => void) | undefined;
   /** The catalog of this.tx, or of the transaction this.tx was last (see catalogOf). */
   private txCatalog: Catalog | undefined;
 
@@ -502,9 +508,9 @@ export class Session implements SqlSession {
       outer: new Map(),
       ctes: new Map(),
       execution: nextExecution++,
-      planSubquery: (plan) => planQuery(plan, planner),
-      checkCancel: () => this.checkCancel(),
-      yieldIfDue: () => yieldIfDue(),
+      planSubquery: subqueryPlanner(planner),
+      checkCancel: this.cancelCheck(),
+      yieldIfDue,
       session: this.info,
       ...(analyze && { analyze }),
     };
@@ -537,6 +543,7 @@ export class Session implements SqlSession {
     ctx.settings = this.execSettings();
     // A reused tree may have been built by another session (the statement cache is shared).
     ctx.session = this.info;
+    ctx.checkCancel = this.cancelCheck();
     // clear() allocates a new table even for an empty map.
     if (ctx.outer.size > 0) ctx.outer.clear();
     if (ctx.ctes.size > 0) ctx.ctes.clear();
@@ -569,6 +576,11 @@ export class Session implements SqlSession {
     const p = this.parsedSettings();
     const timeout = (p.statementTimeoutMs ??= durationMs("statement_timeout", this.settings.get("statement_timeout")));
     this.deadline = timeout > 0 ? Date.now() + timeout : 0;
+  }
+
+  /** checkCancel as a function for execution contexts, made once per session. */
+  private cancelCheck(): () => void {
+    return (this.boundCheckCancel ??= this.checkCancel.bind(this));
   }
 
   private checkCancel(): void {
