@@ -469,7 +469,10 @@ export class StorageEngine {
       if (r !== undefined) found.push(r);
     }
     const merged = this.mergedVectors?.indexFor(request.index);
-    for (const files of this.versions.current.levels) {
+    // Tables are accounted as their version edits install them, so once nothing is pending the
+    // graph covers every table that holds entries of the index.
+    const coversAll = merged !== undefined && this.mergedVectors!.coversAll(request.index);
+    for (const files of coversAll ? [] : this.versions.current.levels) {
       for (const f of files) {
         if (merged?.covers(f.fileNumber)) continue;
         const r = this.vectorTables.search(this.tables.get(f.fileNumber), request);

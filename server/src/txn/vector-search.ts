@@ -204,9 +204,11 @@ function check(s: Search, storageKey: Buffer): KeyedCandidate<Buffer> | null {
   if (s.filter !== undefined && !s.filter(userKey)) return null;
   const vector = s.scratch;
   new Uint8Array(vector.buffer).set(payload.floats);
+  const distance = s.distance(vector, s.query);
   // putVector never writes NaN or infinities; a damaged value must not count (as storedVectorOf).
-  for (let i = 0; i < vector.length; i++) if (!Number.isFinite(vector[i])) return null;
-  return { key: userKey, distance: s.distance(vector, s.query) };
+  // Such an element makes the distance NaN or infinite, so only then are the elements looked at.
+  if (!Number.isFinite(distance)) for (let i = 0; i < vector.length; i++) if (!Number.isFinite(vector[i])) return null;
+  return { key: userKey, distance };
 }
 
 /** Every visible entry of the index in range, measured: exact, and as costly as a scan of the range. */

@@ -4,6 +4,11 @@ import type { VersionEdit } from "../version/version-edit.js";
 import { MergedVectorIndex } from "./merged-index.js";
 import type { TableVectors } from "./table-vectors.js";
 
+/** The state (and budget reservation) key of an index's merged graph. */
+function ownerOf(params: ValidVectorIndexParams): string {
+  return `merged/${vectorIndexKey(params)}`;
+}
+
 /** What the merged indexes need from the engine. */
 export interface MergedVectorsHost {
   /** The live tables, newest version. */
@@ -77,11 +82,20 @@ export class MergedVectors {
    * their own.
    */
   indexFor(params: ValidVectorIndexParams): MergedVectorIndex | undefined {
-    const owner = `merged/${vectorIndexKey(params)}`;
+    const owner = ownerOf(params);
     let state = this.states.get(owner);
     if (state === undefined) this.states.set(owner, (state = { params, owner, index: undefined, unaccounted: new Set() }));
     if (state.index === undefined) this.maybeCreate(state);
     return state.index;
+  }
+
+  /**
+   * Whether the merged index of `params` covers every live table that holds entries of it (none is
+   * waiting to be accounted or to have its entries added), so no table needs a search of its own.
+   */
+  coversAll(params: ValidVectorIndexParams): boolean {
+    const state = this.states.get(ownerOf(params));
+    return state?.index !== undefined && state.unaccounted.size === 0 && state.index.pendingFiles === 0;
   }
 
   /** Whether `step` has anything to do. */
