@@ -199,6 +199,8 @@ function nextvalDefault(sequence: string): string {
 let lastVersionBytes: Buffer | undefined;
 let lastToken = "";
 
+const tokenOfView = (view: View): string | undefined => view.token;
+
 function tokenOf(bytes: Uint8Array | undefined): string {
   if (bytes === undefined) return decodeVersion(undefined).token;
   if (lastVersionBytes !== undefined && lastVersionBytes.equals(bytes)) return lastToken;
@@ -289,7 +291,7 @@ export class Catalog {
     if (this.ddl || this.mode === "dirty") return this.viewOrNew();
     if (this.mode === "snapshot" && (this.view || !this.shared)) return this.viewOrNew();
     // Read Committed reads the version at every lookup, since its snapshot moves per statement.
-    const token = await this.readToken();
+    const token = tokenOf(await this.tx.get(VERSION_KEY));
     if (this.ddl) return this.viewOrNew();
     if (this.view && (this.mode === "snapshot" || this.view.token === token)) return this.view;
     this.view = { token, entries: this.shared?.entries(token) ?? new Map() };
@@ -450,8 +452,8 @@ export class Catalog {
    * (see cache.ts); undefined after the transaction's own DDL, at Read Uncommitted, for
    * read-write Serializable and without a shared cache. Lookups under one version always agree.
    */
-  async sharedVersion(): Promise<string | undefined> {
-    return (await this.currentView()).token;
+  sharedVersion(): Promise<string | undefined> {
+    return this.currentView().then(tokenOfView);
   }
 
   /**

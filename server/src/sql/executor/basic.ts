@@ -106,6 +106,11 @@ export class ProjectOperator implements Operator {
   close(): Promise<void> {
     return this.input.close();
   }
+  readAll(): Promise<Row[]> | undefined {
+    const fast = this.fast;
+    if (!fast) return undefined;
+    return this.input.readAll?.()?.then((rows) => rows.map(fast));
+  }
 }
 
 export class LimitOperator implements Operator {

@@ -15,6 +15,12 @@ export interface Operator {
   /** The next batch (never empty), or null at the end. */
   next(): Promise<Row[] | null>;
   close(): Promise<void>;
+  /**
+   * Every row at once, instead of open/next/close, when the operator makes them with a few
+   * lookups and holds nothing to release afterwards (a point lookup by primary key, projected);
+   * undefined when it does not. The same rows as the protocol gives, in the same order.
+   */
+  readAll?(): Promise<Row[]> | undefined;
 }
 
 /** Pulls every row of an operator (opening and closing it). */

@@ -17,6 +17,14 @@ const codecs = new WeakMap<object, RowCodec>();
 
 /** What range expressions are evaluated over: they read parameters and outer columns only. */
 const NO_ROW: Row = [];
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Values a key range's expressions took in one execution. */
+interface RangeValues {
+  readonly eq: readonly SqlValue[];
+  readonly lower?: SqlValue;
+  readonly upper?: SqlValue;
+}
 
 export function rowCodecOf(table: ScanPlan["table"]): RowCodec {
   let c = codecs.get(table);
@@ -28,6 +36,8 @@ export class ScanOperator implements Operator {
   private readonly codec: RowCodec;
   private readonly filter: ReturnType<typeof compilePredicate>;
   private readonly rangeExprs: { eq: Evaluator[]; eqTypes: SqlType[]; lower?: Evaluator; upper?: Evaluator }[] | undefined;
+  /** Some key-range expression is async (a subquery): open must await it. */
+  private readonly asyncRanges: boolean;
   private ranges: KvRange[] = [];
   private rangeAt = 0;
   private cursor: KvCursor | undefined;
@@ -49,18 +59,57 @@ export class ScanOperator implements Operator {
       ...(r.lower && { lower: compileExpr(r.lower.expr, empty, ctx) }),
       ...(r.upper && { upper: compileExpr(r.upper.expr, empty, ctx) }),
     }));
+    this.asyncRanges = this.rangeExprs?.some((r) => r.eq.some((e) => e.async) || r.lower?.async || r.upper?.async) ?? false;
   }
 
-  async open(): Promise<void> {
-    const p = this.plan;
+  open(): Promise<void> {
+    try {
+      if (this.plan.limit || this.asyncRanges) return this.openAsync();
+      this.reset();
+      this.setRanges(this.rangeValues());
+      return RESOLVED;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private reset(): void {
     this.rangeAt = 0;
     this.pointDone = false;
     this.produced = 0;
     this.limit = undefined;
+  }
+
+  /** open() when the LIMIT or a key-range expression must be awaited. */
+  private async openAsync(): Promise<void> {
+    this.reset();
+    const p = this.plan;
     if (p.limit) {
       const v = await compileExpr(p.limit, new Map(), this.ctx).eval([]);
       if (v !== null) this.limit = Number(v);
     }
+    const values: RangeValues[] = [];
+    for (const re of this.rangeExprs ?? []) {
+      const eq: SqlValue[] = [];
+      for (const e of re.eq) eq.push(await e.eval(NO_ROW));
+      values.push({ eq, ...(re.lower && { lower: await re.lower.eval(NO_ROW) }), ...(re.upper && { upper: await re.upper.eval(NO_ROW) }) });
+    }
+    this.setRanges(values);
+  }
+
+  /** The key ranges' values, all expressions being synchronous (so a statement's ranges cost no turns of the event loop). */
+  private rangeValues(): RangeValues[] {
+    const values: RangeValues[] = [];
+    for (const re of this.rangeExprs ?? []) {
+      const eq: SqlValue[] = [];
+      for (const e of re.eq) eq.push(e.eval(NO_ROW) as SqlValue);
+      values.push({ eq, ...(re.lower && { lower: re.lower.eval(NO_ROW) as SqlValue }), ...(re.upper && { upper: re.upper.eval(NO_ROW) as SqlValue }) });
+    }
+    return values;
+  }
+
+  private setRanges(values: readonly RangeValues[]): void {
+    const p = this.plan;
     const shape = keyColumnsOf(p.table, p.index);
     if (!this.rangeExprs) {
       const r = kvRangeOf(p.table, shape, { eq: [], eqTypes: [] });
@@ -68,15 +117,12 @@ export class ScanOperator implements Operator {
       return;
     }
     const out: KvRange[] = [];
-    for (let i = 0; i < this.rangeExprs.length; i++) {
-      const re = this.rangeExprs[i]!;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
       const spec = p.ranges![i]!;
-      const eq: SqlValue[] = [];
-      // Awaited only when async, so that a statement's key ranges cost no turns of the event loop.
-      for (const e of re.eq) eq.push(e.async ? await e.eval(NO_ROW) : e.eval(NO_ROW));
-      const lower = re.lower ? { value: re.lower.async ? await re.lower.eval(NO_ROW) : re.lower.eval(NO_ROW), type: spec.lower!.expr.type, inclusive: spec.lower!.inclusive } : undefined;
-      const upper = re.upper ? { value: re.upper.async ? await re.upper.eval(NO_ROW) : re.upper.eval(NO_ROW), type: spec.upper!.expr.type, inclusive: spec.upper!.inclusive } : undefined;
-      const r = kvRangeOf(p.table, shape, { eq, eqTypes: re.eqTypes, ...(lower && { lower }), ...(upper && { upper }) });
+      const lower = spec.lower && { value: v.lower as SqlValue, type: spec.lower.expr.type, inclusive: spec.lower.inclusive };
+      const upper = spec.upper && { value: v.upper as SqlValue, type: spec.upper.expr.type, inclusive: spec.upper.inclusive };
+      const r = kvRangeOf(p.table, shape, { eq: v.eq, eqTypes: this.rangeExprs[i]!.eqTypes, ...(lower && { lower }), ...(upper && { upper }) });
       if (r) out.push(r);
     }
     // IN lists may repeat a value or overlap: read each key range once, in key order.
@@ -88,6 +134,34 @@ export class ScanOperator implements Operator {
     }
     // A reverse scan delivers descending key order across its ranges too.
     if (p.reverse) this.ranges.reverse();
+  }
+
+  /** A point lookup without LIMIT or row locks: its rows with one await per key (see Operator.readAll). */
+  readAll(): Promise<Row[]> | undefined {
+    if (!this.plan.point || this.plan.limit || this.plan.lock) return undefined;
+    return this.readPoints();
+  }
+
+  private async readPoints(): Promise<Row[]> {
+    if (this.asyncRanges) {
+      await this.openAsync();
+    } else {
+      this.reset();
+      this.setRanges(this.rangeValues());
+    }
+    const out: Row[] = [];
+    for (const r of this.ranges) {
+      this.ctx.checkCancel();
+      const pause = this.ctx.yieldIfDue();
+      if (pause) await pause;
+      const key = r.start as Uint8Array;
+      const value = await this.ctx.tx.get(key);
+      if (value) {
+        const pending = this.emit(key, value, out);
+        if (pending) await pending;
+      }
+    }
+    return out;
   }
 
   async next(): Promise<Row[] | null> {

@@ -7,6 +7,7 @@ import { sqlstateOf } from "../../common/sqlstate-error.js";
 import { makeTempDir, removeTempDir } from "../../storage/testing/temp-dir.js";
 import { TxnStore } from "../../txn/txn-store.js";
 import { SqlEngine } from "../engine.js";
+import type { SqlValue } from "../types/index.js";
 
 let dir: string;
 let store: TxnStore;
@@ -144,5 +145,35 @@ describe("cached plans", () => {
     // Cancelled at the first batch after the timeout, not when the whole count is done.
     expect(performance.now() - started).toBeLessThan(fullMs / 3);
     await limited.close();
+  });
+
+  it("read point lookups straight (Operator.readAll) into the rows the operator protocol gives", async () => {
+    await run("CREATE TABLE c (a int, b text, v text, PRIMARY KEY (a, b DESC))");
+    await run("INSERT INTO c VALUES (1, 'x', 'one-x'), (1, 'y', 'one-y'), (2, 'x', NULL)");
+    const cases: [string, unknown[]][] = [
+      ["SELECT v FROM t WHERE id = $1", [2]],
+      ["SELECT v FROM t WHERE id = $1", [99]],
+      ["SELECT v FROM t WHERE id = $1", [null]],
+      ["SELECT id, v FROM t WHERE id IN (2, 1, 2, 99, NULL)", []],
+      ["SELECT id * 10, upper(v) FROM t WHERE id IN ($1, $2) AND v LIKE 'o%'", [1, 2]],
+      ["SELECT * FROM c WHERE a = $1 AND b = $2", [1, "y"]],
+      ["SELECT v, b FROM c WHERE a = $1 AND b IN ('x', 'y', 'z')", [1]],
+    ];
+    const viaProtocol = async (sql: string, params: unknown[]) => {
+      const s = engine.session();
+      const prepared = await s.prepare(sql);
+      const result = await s.execute(prepared, params as SqlValue[]);
+      const rows = (await result.fetch()).rows;
+      await s.close();
+      return rows;
+    };
+    for (const [sql, params] of cases) {
+      await run(sql, params);
+      expect((await run(sql, params)).rows, sql).toEqual(await viaProtocol(sql, params));
+    }
+    await run("SELECT v FROM t WHERE id = $1", [1]);
+    expect(await failure(run("SELECT v FROM t WHERE id = $1", [2 ** 40]))).toBe("22003");
+    await run("SELECT 1 / (id - 1) FROM t WHERE id = $1", [2]);
+    expect(await failure(run("SELECT 1 / (id - 1) FROM t WHERE id = $1", [1]))).toBe("22012");
   });
 });

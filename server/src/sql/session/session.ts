@@ -452,17 +452,23 @@ export class Session implements SqlSession {
       for (let i = 0; i < p.paramTypes.length; i++) values.push(toParamValue(params[i], p.paramTypes[i]!, i));
       const tree = this.treeFor(planned, tx, catalog, values, undefined);
       open = tree;
-      await tree.op.open();
       const width = planned.logical.columns.length;
       const rows: Row[] = [];
-      for (;;) {
-        this.checkCancel();
-        const batch = await tree.op.next();
-        if (!batch) break;
-        for (const r of batch) rows.push(r.length > width ? r.slice(0, width) : r);
+      const all = tree.op.readAll?.();
+      if (all !== undefined) {
+        for (const r of await all) rows.push(r.length > width ? r.slice(0, width) : r);
+        open = undefined;
+      } else {
+        await tree.op.open();
+        for (;;) {
+          this.checkCancel();
+          const batch = await tree.op.next();
+          if (!batch) break;
+          for (const r of batch) rows.push(r.length > width ? r.slice(0, width) : r);
+        }
+        open = undefined;
+        await tree.op.close();
       }
-      open = undefined;
-      await tree.op.close();
       if (planned.idle.length < MAX_IDLE_TREES) planned.idle.push(tree);
       await this.endImplicit(true, tx, undefined);
       return rows;
