@@ -26,14 +26,22 @@ export class SqlEngine {
     this.stats = options.stats ?? NO_STATS;
   }
 
-  session(options: Partial<Pick<SessionOptions, "user" | "database" | "settings" | "backendPid">> = {}): Session {
-    return new Session({
+  session(options?: Partial<Pick<SessionOptions, "user" | "database" | "settings" | "backendPid">>): Session {
+    // Database.sql() asks for a session per statement, without options: those are made once.
+    if (options === undefined) return new Session((this.defaultSessionOptions ??= this.sessionOptions({})));
+    return new Session(this.sessionOptions(options));
+  }
+
+  private defaultSessionOptions: SessionOptions | undefined;
+
+  private sessionOptions(options: Partial<Pick<SessionOptions, "user" | "database" | "settings" | "backendPid">>): SessionOptions {
+    return {
       store: this.store,
       catalogCache: this.catalogCache,
       statementCache: this.statementCache,
       stats: this.sessionStats,
       ...(this.options.tempDir && { tempDir: this.options.tempDir }),
       ...options,
-    });
+    };
   }
 }

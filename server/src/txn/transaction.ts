@@ -51,6 +51,9 @@ export interface TxnHost {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const NO_WRITES: ReadonlyMap<string, PendingWrite> = new Map();
+const NO_KEY_LOCKS: ReadonlyMap<string, KeyLockMode> = new Map();
+const NO_TABLE_LOCKS: ReadonlyMap<string, ReadonlySet<TableLockMode>> = new Map();
 
 /** Levels that read one snapshot for the whole transaction and refuse lost updates. */
 function snapshotLevel(iso: IsolationLevel): boolean {
@@ -66,12 +69,12 @@ function snapshotLevel(iso: IsolationLevel): boolean {
 export class Transaction implements KvTransaction {
   state: TxnState = "active";
   readTs: Timestamp;
-  readonly writes = new Map<string, PendingWrite>();
+  /** Buffered writes by key string; made at the first write, as are the lock maps (most transactions only read). */
+  private ownWrites: Map<string, PendingWrite> | undefined;
   /** Serializable only: what it read, validated at commit. */
   readonly reads: ReadSet | undefined;
-  readonly keyLocks = new Map<string, KeyLockMode>();
-  /** Every table mode asked for (the lock manager holds their combination). */
-  readonly tableLocks = new Map<string, Set<TableLockMode>>();
+  private ownKeyLocks: Map<string, KeyLockMode> | undefined;
+  private ownTableLocks: Map<string, Set<TableLockMode>> | undefined;
   /** Open cursors (made at the first scan: most transactions of point reads never scan). */
   private cursors: Set<MergeCursor> | undefined;
   private abortReason: string | undefined;
@@ -96,12 +99,34 @@ export class Transaction implements KvTransaction {
     this.reads = isolation === "serializable" && !readOnly ? new ReadSet(maxReadSetBytes) : undefined;
   }
 
+  get writes(): ReadonlyMap<string, PendingWrite> {
+    return this.ownWrites ?? NO_WRITES;
+  }
+
+  get keyLocks(): ReadonlyMap<string, KeyLockMode> {
+    return this.ownKeyLocks ?? NO_KEY_LOCKS;
+  }
+
+  /** Every table mode asked for (the lock manager holds their combination). */
+  get tableLocks(): ReadonlyMap<string, ReadonlySet<TableLockMode>> {
+    return this.ownTableLocks ?? NO_TABLE_LOCKS;
+  }
+
   beginStatement(): void {
     if (this.state !== "active") return;
     if (this.isolation === "read-committed" || this.isolation === "read-uncommitted") this.readTs = this.host.readTimestamp();
   }
 
-  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    // Not async: a read is answered at once, and an async frame per read showed in profiles.
+    try {
+      return Promise.resolve(this.getNow(key));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private getNow(key: Uint8Array): Uint8Array | undefined {
     this.checkActive();
     const k = keyString(key);
     const own = this.writes.get(k);
@@ -165,7 +190,7 @@ export class Transaction implements KvTransaction {
     this.writeBytes = bytes;
     const top = this.savepoints[this.savepoints.length - 1];
     if (top && !top.undo.has(k)) top.undo.set(k, previous);
-    this.writes.set(k, { key: Buffer.from(key), value, ...(vector && { vector }) });
+    (this.ownWrites ??= new Map()).set(k, { key: Buffer.from(key), value, ...(vector && { vector }) });
   }
 
   savepoint(name: string): void {
@@ -194,8 +219,8 @@ export class Transaction implements KvTransaction {
     const i = this.findSavepoint(name);
     for (let j = this.savepoints.length - 1; j >= i; j--) {
       for (const [k, w] of this.savepoints[j]!.undo) {
-        if (w) this.writes.set(k, w);
-        else this.writes.delete(k);
+        if (w) (this.ownWrites ??= new Map()).set(k, w);
+        else this.ownWrites?.delete(k);
       }
     }
     const target = this.savepoints[i]!;
@@ -259,7 +284,7 @@ export class Transaction implements KvTransaction {
 
   private async lockKeyInternal(key: Uint8Array, k: string, mode: KeyLockMode): Promise<void> {
     await this.acquire({ kind: "key", key }, mode);
-    this.keyLocks.set(k, mode);
+    (this.ownKeyLocks ??= new Map()).set(k, mode);
     // Once locked, nobody else can commit a new version of the key until this transaction ends,
     // so one check here stands for the whole transaction: a snapshot-level transaction may not
     // write (or lock) a key that changed after its snapshot (first committer wins).
@@ -291,8 +316,9 @@ export class Transaction implements KvTransaction {
   }
 
   private heldTable(table: string, mode: TableLockMode): void {
-    let modes = this.tableLocks.get(table);
-    if (!modes) this.tableLocks.set(table, (modes = new Set()));
+    const locks = (this.ownTableLocks ??= new Map());
+    let modes = locks.get(table);
+    if (!modes) locks.set(table, (modes = new Set()));
     modes.add(mode);
   }
 
@@ -309,10 +335,14 @@ export class Transaction implements KvTransaction {
     if (this.state !== "active") throw new TransactionAborted(this.id, this.abortReason ?? "ended while waiting for a lock");
   }
 
-  async commit(): Promise<void> {
-    this.checkActive();
-    this.closeCursors();
-    await this.host.commit(this);
+  commit(): Promise<void> {
+    try {
+      this.checkActive();
+      this.closeCursors();
+      return this.host.commit(this);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   async rollback(): Promise<void> {

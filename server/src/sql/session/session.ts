@@ -101,6 +101,8 @@ function subqueryPlanner(planner: PlannerOptions): (plan: LogicalPlan) => Physic
   return (plan) => planQuery(plan, planner);
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** Operator trees kept per plan; more concurrent executions than this build their own. */
 const MAX_IDLE_TREES = 4;
 
@@ -177,7 +179,7 @@ export class Session implements SqlSession {
   /** Settings as they were at BEGIN, restored if the block rolls back. */
   private settingsAtBegin: Map<string, string> | undefined;
   /** SET LOCAL in the current block: each setting's value to go back to when the block ends. */
-  private readonly localSettings = new Map<string, string | undefined>();
+  private localSettings: Map<string, string | undefined> | undefined;
   private closed = false;
   /** Statements run() has seen, with their plans (revalidated on every use). */
   private readonly runCache: StatementCache;
@@ -432,51 +434,55 @@ export class Session implements SqlSession {
 
   /**
    * run() of a read-only statement planned before, outside a block: what runPlanned and
-   * OperatorResult do, without a result to fetch from (the rows are all read at once). Returns
-   * undefined when the plan must be made again, leaving its transaction in this.tx for
-   * runPlanned to plan and run the statement in.
+   * OperatorResult do, without a result to fetch from (the rows are all read at once). When the
+   * plan must be made again, runGeneric plans and runs the statement in the transaction begun here.
    */
-  private async runReadOnly(p: Prepared, planned: Planned, params: readonly unknown[]): Promise<Row[] | undefined> {
+  private async runReadOnly(p: Prepared, planned: Planned, params: readonly unknown[]): Promise<QueryResult> {
     const tx = await this.beginTx(true);
     this.tx = tx;
     this.openImplicit++;
     let open: OperatorTree | undefined;
+    let rows: Row[] | undefined;
     try {
       const catalog = this.catalogOf(tx);
       catalog.beginStatement();
-      if (!(await this.revalidate(planned, catalog))) {
-        this.openImplicit--;
-        return undefined;
-      }
-      const values: SqlValue[] = [];
-      for (let i = 0; i < p.paramTypes.length; i++) values.push(toParamValue(params[i], p.paramTypes[i]!, i));
-      const tree = this.treeFor(planned, tx, catalog, values, undefined);
-      open = tree;
-      const width = planned.logical.columns.length;
-      const rows: Row[] = [];
-      const all = tree.op.readAll?.();
-      if (all !== undefined) {
-        for (const r of await all) rows.push(r.length > width ? r.slice(0, width) : r);
-        open = undefined;
-      } else {
-        await tree.op.open();
-        for (;;) {
-          this.checkCancel();
-          const batch = await tree.op.next();
-          if (!batch) break;
-          for (const r of batch) rows.push(r.length > width ? r.slice(0, width) : r);
+      if (await this.revalidate(planned, catalog)) {
+        const values: SqlValue[] = [];
+        for (let i = 0; i < p.paramTypes.length; i++) values.push(toParamValue(params[i], p.paramTypes[i]!, i));
+        const tree = this.treeFor(planned, tx, catalog, values, undefined);
+        open = tree;
+        const width = planned.logical.columns.length;
+        const out: Row[] = [];
+        const all = tree.op.readAll?.();
+        if (all !== undefined) {
+          for (const r of await all) out.push(r.length > width ? r.slice(0, width) : r);
+          open = undefined;
+        } else {
+          await tree.op.open();
+          for (;;) {
+            this.checkCancel();
+            const batch = await tree.op.next();
+            if (!batch) break;
+            for (const r of batch) out.push(r.length > width ? r.slice(0, width) : r);
+          }
+          open = undefined;
+          await tree.op.close();
         }
-        open = undefined;
-        await tree.op.close();
+        if (planned.idle.length < MAX_IDLE_TREES) planned.idle.push(tree);
+        rows = out;
       }
-      if (planned.idle.length < MAX_IDLE_TREES) planned.idle.push(tree);
-      await this.endImplicit(true, tx, undefined);
-      return rows;
     } catch (e) {
       if (open) await open.op.close().catch(() => undefined);
       await this.endImplicit(true, tx, e);
       throw e;
     }
+    if (rows === undefined) {
+      // Handed over, still this.tx, to the path that plans.
+      this.openImplicit--;
+      return this.runGeneric(p, params);
+    }
+    await this.endImplicit(true, tx, undefined);
+    return { columns: p.columns, rows, commandTag: `SELECT ${rows.length}`, rowCount: rows.length };
   }
 
   private async finishEager(implicit: boolean, rows: Row[], columns: readonly ResultColumn[], tag: string): Promise<StatementResult> {
@@ -485,19 +491,16 @@ export class Session implements SqlSession {
   }
 
   /** Ends a statement: an implicit transaction commits (or rolls back on error); a block is marked failed on error. */
-  private async endImplicit(implicit: boolean, tx: KvTransaction | undefined, err: unknown): Promise<void> {
+  private endImplicit(implicit: boolean, tx: KvTransaction | undefined, err: unknown): Promise<void> {
     if (!implicit) {
       if (err !== undefined) this.markFailed();
-      return;
+      return RESOLVED;
     }
     this.openImplicit--;
-    if (this.openImplicit > 0 || !tx || this.tx !== tx) return;
+    if (this.openImplicit > 0 || !tx || this.tx !== tx) return RESOLVED;
     this.tx = undefined;
-    if (err !== undefined) {
-      if (tx.state === "active") await tx.rollback();
-      return;
-    }
-    await tx.commit();
+    if (err !== undefined) return tx.state === "active" ? tx.rollback() : RESOLVED;
+    return tx.commit();
   }
 
   private markFailed(): void {
@@ -709,9 +712,9 @@ export class Session implements SqlSession {
    */
   private endBlockSettings(committed: boolean): void {
     if (!committed && this.settingsAtBegin) this.settings.restore(this.settingsAtBegin);
-    else for (const [name, value] of this.localSettings) this.settings.restoreValue(name, value);
+    else if (this.localSettings) for (const [name, value] of this.localSettings) this.settings.restoreValue(name, value);
     this.settingsAtBegin = undefined;
-    this.localSettings.clear();
+    this.localSettings?.clear();
   }
 
   private resetBlock(): void {
@@ -744,12 +747,13 @@ export class Session implements SqlSession {
           }
           const before = this.settings.setValue(name);
           this.settings.set(name, value);
-          if (!this.localSettings.has(name)) this.localSettings.set(name, before);
+          const local = (this.localSettings ??= new Map());
+          if (!local.has(name)) local.set(name, before);
           return done([], "SET");
         }
         this.settings.set(name, value);
         // A plain SET outlasts an earlier SET LOCAL of the same block.
-        if (this.localSettings.has(name)) this.localSettings.set(name, this.settings.setValue(name));
+        if (this.localSettings?.has(name)) this.localSettings.set(name, this.settings.setValue(name));
         return done([], "SET");
       }
       case "reset":
@@ -874,7 +878,22 @@ export class Session implements SqlSession {
     }
   }
 
-  async run(sql: string, params: readonly unknown[] = []): Promise<QueryResult> {
+  run(sql: string, params: readonly unknown[] = []): Promise<QueryResult> {
+    // Not async itself: the read-only path below is the one async step of a cached point read.
+    let prepared: Prepared;
+    try {
+      prepared = this.preparedForRun(sql);
+      this.cancelled = false;
+      this.startDeadline();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const planned = prepared.planned;
+    if (planned?.readOnly && !this.block && !this.tx && prepared.ast.type !== "explain") return this.runReadOnly(prepared, planned, params);
+    return this.runGeneric(prepared, params);
+  }
+
+  private preparedForRun(sql: string): Prepared {
     let prepared = this.runCache.get(sql) as Prepared | undefined;
     if (!prepared) {
       const statements = parseSql(sql);
@@ -882,13 +901,11 @@ export class Session implements SqlSession {
       prepared = this.lazyPrepared(sql, statements[0]!);
       if (isPlannable(prepared.ast)) this.runCache.set(sql, prepared);
     }
-    this.cancelled = false;
-    this.startDeadline();
-    const planned = prepared.planned;
-    if (planned?.readOnly && !this.block && !this.tx && prepared.ast.type !== "explain") {
-      const rows = await this.runReadOnly(prepared, planned, params);
-      if (rows) return { columns: prepared.columns, rows, commandTag: `SELECT ${rows.length}`, rowCount: rows.length };
-    }
+    return prepared;
+  }
+
+  /** run() through executePrepared and a result read to the end. */
+  private async runGeneric(prepared: Prepared, params: readonly unknown[]): Promise<QueryResult> {
     const result = await this.executePrepared(prepared, (types) => types.map((t, i) => toParamValue(params[i], t, i)));
     const rows: (readonly SqlValue[])[] = [];
     try {
