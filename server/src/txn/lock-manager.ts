@@ -273,6 +273,8 @@ function byServiceOrder(a: Waiter, b: Waiter): number {
 }
 
 const NO_WAITERS: readonly Waiter[] = [];
+/** Empty table lock states kept for reuse, at most (see release). */
+const MAX_IDLE_TABLE_STATES = 1024;
 
 /** What one transaction holds and waits for, so `releaseAll` touches only its own locks. */
 class TxnLocks {
@@ -296,6 +298,7 @@ export class LockManager {
   private ranges: RangeLock[] = [];
   private readonly rangeWaiters: Waiter[] = [];
   private readonly txns = new Map<string, TxnLocks>();
+  private readonly scratch = new Set<string>();
   private readonly graph = new WaitForGraph();
   private readonly timers: LockTimers;
   private readonly defaultTimeoutMs: number | undefined;
@@ -424,12 +427,14 @@ export class LockManager {
       if (mode === held) return undefined;
     }
     const upgrade = held !== undefined;
-    const blockers = this.blockers(txnId, kind, state, id, undefined, mode, upgrade, seq);
+    // Into a reused set: most requests are granted at once, and then the set is not kept.
+    if (this.scratch.size > 0) this.scratch.clear();
+    const blockers = this.blockers(txnId, kind, state, id, undefined, mode, upgrade, seq, this.scratch);
     if (blockers.size === 0) {
       this.hold(txnId, state ?? this.newState(map, kind, id), mode);
       return undefined;
     }
-    return { state, mode, upgrade, blockers };
+    return { state, mode, upgrade, blockers: new Set(blockers) };
   }
 
   private enqueue(
@@ -492,8 +497,9 @@ export class LockManager {
     mode: number,
     upgrade: boolean,
     seq: number,
+    into?: Set<string>,
   ): Set<string> {
-    const out = new Set<string>();
+    const out = into ?? new Set<string>();
     if (kind === RANGE) {
       for (const s of this.keys.values()) {
         if (!inRange(s.id, id, end)) continue;
@@ -692,7 +698,9 @@ export class LockManager {
 
   private release(map: Map<string, LockState>, state: LockState, txnId: string): void {
     if (state.remove(txnId) && state.holderCount === 0) this.heldTargets--;
-    if (state.isEmpty) map.delete(state.id);
+    // Tables are few and locked by nearly every statement: their empty states are kept for the
+    // next one (up to a bound), rather than made and dropped each time.
+    if (state.isEmpty && (state.kind === KEY || map.size > MAX_IDLE_TABLE_STATES)) map.delete(state.id);
   }
 }
 

@@ -36,7 +36,7 @@ const encoder = new KeyEncoder(128);
 /** The key prefix `[table, index, ...values]`, values already in the key columns' types. */
 export function keyPrefix(table: Table, shape: KeyColumns, values: readonly SqlValue[]): Buffer {
   encoder.reset().append(BigInt(table.id)).append(BigInt(shape.indexId));
-  values.forEach((v, i) => encoder.append(toKeyValue(v, shape.types[i]!), shape.directions[i]));
+  for (let i = 0; i < values.length; i++) encoder.append(toKeyValue(values[i]!, shape.types[i]!), shape.directions[i]);
   return encoder.finish();
 }
 
@@ -51,34 +51,57 @@ export interface RangeValues {
   readonly upper?: { readonly value: SqlValue; readonly type: SqlType; readonly inclusive: boolean };
 }
 
-/** The kv range of a key range, or undefined when it can match nothing (a NULL bound). */
-export function kvRangeOf(table: Table, shape: KeyColumns, r: RangeValues): KvRange | undefined {
+/** Equality values in the key columns' types, or undefined when one is NULL (which matches nothing). */
+function keyValues(shape: KeyColumns, r: Pick<RangeValues, "eq" | "eqTypes">): SqlValue[] | undefined {
   const eq: SqlValue[] = [];
   for (let i = 0; i < r.eq.length; i++) {
     const v = r.eq[i]!;
     if (v === null) return undefined;
     eq.push(castValue(v, r.eqTypes[i]!, shape.types[i]!, "implicit"));
   }
+  return eq;
+}
+
+/**
+ * The key a point lookup reads (its equalities fix every key column), or undefined when a value
+ * is NULL: kvRangeOf's start, without its end.
+ */
+export function pointKeyOf(table: Table, shape: KeyColumns, r: Pick<RangeValues, "eq" | "eqTypes">): Buffer | undefined {
+  const eq = keyValues(shape, r);
+  return eq && keyPrefix(table, shape, eq);
+}
+
+/** keyPrefix of the equalities and one more value (a range bound). */
+function keyWith(table: Table, shape: KeyColumns, eq: readonly SqlValue[], v: SqlValue): Buffer {
+  return keyPrefix(table, shape, [...eq, v]);
+}
+
+function boundValue(b: { readonly value: SqlValue; readonly type: SqlType }, t: SqlType): SqlValue {
+  return b.value === null ? null : castValue(b.value, b.type, t, "implicit");
+}
+
+/** The kv range of a key range, or undefined when it can match nothing (a NULL bound). */
+export function kvRangeOf(table: Table, shape: KeyColumns, r: RangeValues): KvRange | undefined {
+  const eq = keyValues(shape, r);
+  if (eq === undefined) return undefined;
   const base = keyPrefix(table, shape, eq);
   if (!r.lower && !r.upper) return { start: base, end: after(base) };
   const j = eq.length;
   const t = shape.types[j]!;
   const desc = shape.directions[j] === "desc";
-  const conv = (b: { value: SqlValue; type: SqlType }) => (b.value === null ? null : castValue(b.value, b.type, t, "implicit"));
-  const lo = r.lower ? conv(r.lower) : undefined;
-  const hi = r.upper ? conv(r.upper) : undefined;
+  const lo = r.lower ? boundValue(r.lower, t) : undefined;
+  const hi = r.upper ? boundValue(r.upper, t) : undefined;
   if (lo === null || hi === null) return undefined;
-  const at = (v: SqlValue) => keyPrefix(table, shape, [...eq, v]);
-  const nulls = at(null);
+  const nulls = keyWith(table, shape, eq, null);
   // Ascending: key order is value order, NULLs last. Descending: reversed, NULLs first.
   let start: Buffer;
   let end: Buffer;
   if (!desc) {
-    start = lo === undefined ? base : r.lower!.inclusive ? at(lo) : after(at(lo));
-    end = hi === undefined ? nulls : r.upper!.inclusive ? after(at(hi)) : at(hi);
+    start = lo === undefined ? base : r.lower!.inclusive ? keyWith(table, shape, eq, lo) : after(keyWith(table, shape, eq, lo));
+    end = hi === undefined ? nulls : r.upper!.inclusive ? after(keyWith(table, shape, eq, hi)) : keyWith(table, shape, eq, hi);
   } else {
-    start = hi === undefined ? after(nulls) : r.upper!.inclusive ? at(hi) : after(at(hi));
-    end = lo === undefined ? after(base) : r.lower!.inclusive ? after(at(lo)) : at(lo);
+    start = hi === undefined ? after(nulls) : r.upper!.inclusive ? keyWith(table, shape, eq, hi) : after(keyWith(table, shape, eq, hi));
+    end = lo === undefined ? after(base) : r.lower!.inclusive ? after(keyWith(table, shape, eq, lo)) : keyWith(table, shape, eq, lo);
   }
   if (Buffer.compare(start, end) >= 0) return undefined;
   return { start, end };

@@ -8,7 +8,7 @@ import type { PhysicalPlan } from "../plan/physical.js";
 import { RowCodec, type SqlType, type SqlValue } from "../types/index.js";
 import { compileExpr, compilePredicate, type Evaluator, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
-import { keyColumnsOf, kvRangeOf } from "./keys.js";
+import { keyColumnsOf, kvRangeOf, pointKeyOf } from "./keys.js";
 import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
 
 type ScanPlan = Extract<PhysicalPlan, { kind: "scan" }>;
@@ -120,6 +120,12 @@ export class ScanOperator implements Operator {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       const spec = p.ranges![i]!;
+      if (p.point && !spec.lower && !spec.upper) {
+        // A point lookup reads one key: no end to compute.
+        const key = pointKeyOf(p.table, shape, { eq: v.eq, eqTypes: this.rangeExprs[i]!.eqTypes });
+        if (key) out.push({ start: key });
+        continue;
+      }
       const lower = spec.lower && { value: v.lower as SqlValue, type: spec.lower.expr.type, inclusive: spec.lower.inclusive };
       const upper = spec.upper && { value: v.upper as SqlValue, type: spec.upper.expr.type, inclusive: spec.upper.inclusive };
       const r = kvRangeOf(p.table, shape, { eq: v.eq, eqTypes: this.rangeExprs[i]!.eqTypes, ...(lower && { lower }), ...(upper && { upper }) });

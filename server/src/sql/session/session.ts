@@ -921,13 +921,13 @@ export class Session implements SqlSession {
     return { columns: result.columns, rows, commandTag: result.commandTag, ...(count && { rowCount: Number(count[1]) }) };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return RESOLVED;
     this.closed = true;
     const tx = this.tx;
     this.tx = undefined;
     this.block = false;
-    if (tx && tx.state === "active") await tx.rollback();
+    return tx && tx.state === "active" ? tx.rollback() : RESOLVED;
   }
 }
 
