@@ -32,7 +32,6 @@ function statsFor(m: Map<PhysicalPlan, NodeStats>, p: PhysicalPlan): NodeStats {
 }
 
 function buildNode(p: PhysicalPlan, ctx: ExecContext): Operator {
-  const build = (q: PhysicalPlan) => buildOperator(q, ctx);
   switch (p.kind) {
     case "scan": {
       const system = systemTableOf(p.table);
@@ -43,41 +42,41 @@ function buildNode(p: PhysicalPlan, ctx: ExecContext): Operator {
     case "function scan":
       return new FunctionScanOperator(p, ctx);
     case "filter":
-      return new FilterOperator(build(p.input), p, ctx);
+      return new FilterOperator(buildOperator(p.input, ctx), p, ctx);
     case "project":
-      return new ProjectOperator(build(p.input), p, ctx);
+      return new ProjectOperator(buildOperator(p.input, ctx), p, ctx);
     case "limit":
-      return new LimitOperator(build(p.input), p, ctx);
+      return new LimitOperator(buildOperator(p.input, ctx), p, ctx);
     case "distinct":
-      return p.on ? new DistinctOperator(build(p.input), p, ctx) : new HashDistinctOperator(build(p.input), p, ctx);
+      return p.on ? new DistinctOperator(buildOperator(p.input, ctx), p, ctx) : new HashDistinctOperator(buildOperator(p.input, ctx), p, ctx);
     case "sort":
-      return new SortOperator(build(p.input), p, ctx);
+      return new SortOperator(buildOperator(p.input, ctx), p, ctx);
     case "hash aggregate":
-      return new HashAggregateOperator(build(p.input), p, ctx);
+      return new HashAggregateOperator(buildOperator(p.input, ctx), p, ctx);
     case "sort aggregate":
-      return new SortAggregateOperator(build(p.input), p, ctx);
+      return new SortAggregateOperator(buildOperator(p.input, ctx), p, ctx);
     case "nested loop join":
-      return new NestedLoopJoinOperator(build(p.left), () => build(p.right), p, ctx);
+      return new NestedLoopJoinOperator(buildOperator(p.left, ctx), () => buildOperator(p.right, ctx), p, ctx);
     case "hash join":
-      return new HashJoinOperator(build(p.left), build(p.right), p, ctx);
+      return new HashJoinOperator(buildOperator(p.left, ctx), buildOperator(p.right, ctx), p, ctx);
     case "merge join":
-      return new MergeJoinOperator(build(p.left), build(p.right), p, ctx);
+      return new MergeJoinOperator(buildOperator(p.left, ctx), buildOperator(p.right, ctx), p, ctx);
     case "setop":
-      return new SetOpOperator(build(p.left), build(p.right), p, ctx);
+      return new SetOpOperator(buildOperator(p.left, ctx), buildOperator(p.right, ctx), p, ctx);
     case "with":
-      return new WithOperator(p, build(p.body), build, ctx);
+      return new WithOperator(p, buildOperator(p.body, ctx), (q) => buildOperator(q, ctx), ctx);
     case "cte scan":
       return new CteScanOperator(p.cteId, ctx);
     case "worktable scan":
       return new CteScanOperator(worktableKey(p.cteId), ctx);
     case "window":
-      return new WindowOperator(build(p.input), p, ctx);
+      return new WindowOperator(buildOperator(p.input, ctx), p, ctx);
     case "insert":
-      return new InsertOperator(build(p.source), p, ctx);
+      return new InsertOperator(buildOperator(p.source, ctx), p, ctx);
     case "update":
-      return new UpdateOperator(build(p.input), p, ctx);
+      return new UpdateOperator(buildOperator(p.input, ctx), p, ctx);
     case "delete":
-      return new DeleteOperator(build(p.input), p, ctx);
+      return new DeleteOperator(buildOperator(p.input, ctx), p, ctx);
     case "vector search":
       return new VectorSearchOperator(p, ctx);
   }
