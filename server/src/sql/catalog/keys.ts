@@ -39,7 +39,7 @@
  * and the catalog (space 0) sorts before all data. Keys whose first component is not an integer
  * are left to others.
  */
-import { type Direction, decodeTuple, encodeTuple, KeyEncoder, type KeyValue, prefixEnd } from "../../kv/key-encoding.js";
+import { type Direction, decodeTuple, encodeTuple, KeyEncoder, prefixEnd } from "../../kv/key-encoding.js";
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import { fromKeyValue, INT8, type SqlType, type SqlValue, toKeyValue } from "../types/index.js";
 import type { Index, RelationKind, Table } from "./model.js";
@@ -256,10 +256,9 @@ export function decodeIndexKey(index: Index, table: Table, key: Uint8Array): { v
   const parts = decodeTuple(key, dirs);
   if (parts[0] !== big(table.id) || parts[1] !== big(index.id)) throw malformed(`not an entry of index "${index.name}"`);
   if (parts.length !== 2 + types.length + s.pkTypes.length) throw malformed(`entry of index "${index.name}" has ${parts.length - 2} components`);
-  const at = (i: number): KeyValue => parts[i]!;
   return {
-    values: types.map((t, i) => fromKeyValue(at(2 + i), t)),
-    primaryKey: s.pkTypes.map((t, i) => fromKeyValue(at(2 + types.length + i), t)),
+    values: types.map((t, i) => fromKeyValue(parts[2 + i]!, t)),
+    primaryKey: s.pkTypes.map((t, i) => fromKeyValue(parts[2 + types.length + i]!, t)),
   };
 }
 

@@ -32,6 +32,8 @@ export class NestedLoopJoinOperator implements Operator {
   private pending: Row[] = [];
   private leftDone = false;
   private leftOpen = false;
+  /** The right side when it depends on the left row. */
+  private inner: Operator | undefined;
 
   constructor(
     private readonly left: Operator,
@@ -107,36 +109,58 @@ export class NestedLoopJoinOperator implements Operator {
     return out;
   }
 
+  /**
+   * Pairs a left row with a right row (into `pending`, but for semi and anti joins): undefined
+   * when ON rejects the pair, else whether the left row needs no more right rows. A promise
+   * only when ON is async (a method, not a closure per left row).
+   */
+  private pair(l: Row, r: Row, at: number | undefined, firstOnly: boolean): boolean | undefined | Promise<boolean | undefined> {
+    const row = this.combine(l, r);
+    if (this.on) {
+      const ok = this.on(row);
+      if (ok === false) return undefined;
+      if (ok !== true) return ok.then((passed) => (passed ? this.accept(row, at, firstOnly) : undefined));
+    }
+    return this.accept(row, at, firstOnly);
+  }
+
+  private accept(row: Row, at: number | undefined, firstOnly: boolean): boolean {
+    if (at !== undefined) this.rightMatched[at] = 1;
+    if (firstOnly) return true;
+    this.pending.push(row);
+    return false;
+  }
+
   /** Pairs one left row with the right side's rows into `pending`. */
   private async probe(l: Row): Promise<void> {
     const type = this.plan.type;
     const firstOnly = type === "semi" || type === "anti";
     let matched = false;
-    // Returns true when the left row needs no more right rows.
-    const pair = async (r: Row, at: number | undefined): Promise<boolean> => {
-      const row = this.combine(l, r);
-      if (this.on) {
-        const ok = this.on(row);
-        if (!(ok === true || (ok !== false && (await ok)))) return false;
-      }
-      matched = true;
-      if (at !== undefined) this.rightMatched[at] = 1;
-      if (firstOnly) return true;
-      this.pending.push(row);
-      return false;
-    };
     if (this.rightRows) {
       let i = 0;
       scan: for await (const b of this.rightRows.batches()) {
-        for (const r of b) if (await pair(r, i++)) break scan;
+        for (const r of b) {
+          let p = this.pair(l, r, i++, firstOnly);
+          if (p instanceof Promise) p = await p;
+          if (p === undefined) continue;
+          matched = true;
+          if (p) break scan;
+        }
       }
     } else {
       for (const [id, pos] of this.binds) this.ctx.outer.set(id, l[pos]!);
-      const inner = this.right();
+      // Built once and opened again per left row (operators read their bindings when opened).
+      const inner = (this.inner ??= this.right());
       await inner.open();
       try {
         scan: for (let b = await inner.next(); b; b = await inner.next()) {
-          for (const r of b) if (await pair(r, undefined)) break scan;
+          for (const r of b) {
+            let p = this.pair(l, r, undefined, firstOnly);
+            if (p instanceof Promise) p = await p;
+            if (p === undefined) continue;
+            matched = true;
+            if (p) break scan;
+          }
         }
       } finally {
         await inner.close();
