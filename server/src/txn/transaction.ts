@@ -53,7 +53,7 @@ export interface TxnHost {
 const RESOLVED: Promise<void> = Promise.resolve();
 const NO_WRITES: ReadonlyMap<string, PendingWrite> = new Map();
 const NO_KEY_LOCKS: ReadonlyMap<string, KeyLockMode> = new Map();
-const NO_TABLE_LOCKS: ReadonlyMap<string, ReadonlySet<TableLockMode>> = new Map();
+const NO_TABLE_LOCKS: ReadonlyMap<string, readonly TableLockMode[]> = new Map();
 
 /** Levels that read one snapshot for the whole transaction and refuse lost updates. */
 function snapshotLevel(iso: IsolationLevel): boolean {
@@ -74,7 +74,9 @@ export class Transaction implements KvTransaction {
   /** Serializable only: what it read, validated at commit. */
   readonly reads: ReadSet | undefined;
   private ownKeyLocks: Map<string, KeyLockMode> | undefined;
-  private ownTableLocks: Map<string, Set<TableLockMode>> | undefined;
+  private ownTableLocks: Map<string, TableLockMode[]> | undefined;
+  /** Where the store keeps it among its active transactions (-1: not there); the store's to set. */
+  activeAt = -1;
   /** Open cursors (made at the first scan: most transactions of point reads never scan). */
   private cursors: Set<MergeCursor> | undefined;
   private abortReason: string | undefined;
@@ -108,7 +110,7 @@ export class Transaction implements KvTransaction {
   }
 
   /** Every table mode asked for (the lock manager holds their combination). */
-  get tableLocks(): ReadonlyMap<string, ReadonlySet<TableLockMode>> {
+  get tableLocks(): ReadonlyMap<string, readonly TableLockMode[]> {
     return this.ownTableLocks ?? NO_TABLE_LOCKS;
   }
 
@@ -303,7 +305,7 @@ export class Transaction implements KvTransaction {
     // come back as rejections.
     try {
       this.checkActive();
-      if (this.tableLocks.get(table)?.has(mode)) return RESOLVED;
+      if (this.ownTableLocks?.get(table)?.includes(mode)) return RESOLVED;
       const target: LockTarget = { kind: "table", table };
       if (this.host.locks.tryAcquire(this.id, target, mode)) {
         this.heldTable(table, mode);
@@ -317,9 +319,9 @@ export class Transaction implements KvTransaction {
 
   private heldTable(table: string, mode: TableLockMode): void {
     const locks = (this.ownTableLocks ??= new Map());
-    let modes = locks.get(table);
-    if (!modes) locks.set(table, (modes = new Set()));
-    modes.add(mode);
+    const modes = locks.get(table);
+    if (!modes) locks.set(table, [mode]);
+    else if (!modes.includes(mode)) modes.push(mode);
   }
 
   private async acquire(target: LockTarget, mode: LockMode): Promise<void> {
