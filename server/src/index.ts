@@ -14,3 +14,4 @@ export {
   type TxnBenchParams,
   type TxnSegmentResult,
 } from "./bench/txn-workloads.js";
+export { clusteredVectors, type ClusteredSpec } from "./vector/testing/datasets.js";

@@ -2,6 +2,11 @@ import { sqlstateOf } from "../common/sqlstate-error.js";
 import type { IsolationLevel, KvEntry, KvScanOptions, KvStore, KvTransaction, PreparedTransactionInfo } from "../kv/kv.js";
 import type { EngineStats } from "../storage/index.js";
 import { TxnStore, type TxnStoreOptions, type TxnStoreStats } from "../txn/txn-store.js";
+import { SqlEngine } from "../sql/engine.js";
+import type { QueryResult } from "../sql/session/api.js";
+import type { Session } from "../sql/session/session.js";
+import { Catalog } from "../sql/catalog/index.js";
+import type { Role, RoleSpec } from "../sql/catalog/index.js";
 
 /** Bytes, or a string taken as UTF-8. */
 export type KeyLike = Uint8Array | string;
@@ -42,10 +47,14 @@ function toBytes(k: KeyLike): Uint8Array {
  * ```
  */
 export class Database {
+  private readonly engine: SqlEngine;
+
   private constructor(
     private readonly store: TxnStore,
     private readonly options: DatabaseOptions,
-  ) {}
+  ) {
+    this.engine = new SqlEngine(store);
+  }
 
   static async open(dir: string, options: DatabaseOptions = {}): Promise<Database> {
     return new Database(await TxnStore.open(dir, options), options);
@@ -82,6 +91,56 @@ export class Database {
       await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
       delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
     }
+  }
+
+  /**
+   * Runs one SQL statement in a transaction of its own and returns all its rows. Parameters
+   * (`$1`, `$2`, ...) may be given as JS values: numbers, bigints, strings (read as the
+   * parameter's type), booleans, Buffers, Float32Arrays or arrays for vectors, Dates.
+   *
+   * ```ts
+   * await db.sql("CREATE TABLE t (id int PRIMARY KEY, name text)");
+   * await db.sql("INSERT INTO t VALUES ($1, $2)", [1, "one"]);
+   * const { rows } = await db.sql("SELECT name FROM t WHERE id = $1", [1]);
+   * ```
+   */
+  async sql(text: string, params: readonly unknown[] = []): Promise<QueryResult> {
+    const session = this.engine.session();
+    try {
+      return await session.run(text, params);
+    } finally {
+      await session.close();
+    }
+  }
+
+  /**
+   * A session for several statements (BEGIN ... COMMIT, SET, prepared statements). Close it when
+   * done. `settings` are run-time settings as SET takes them (e.g. statement_timeout).
+   */
+  session(options: { readonly user?: string; readonly database?: string; readonly settings?: Readonly<Record<string, string>>; readonly backendPid?: number } = {}): Session {
+    return this.engine.session(options);
+  }
+
+  /** A role of the SQL catalog as of the latest commit (what the network APIs authenticate against). */
+  async getRole(name: string): Promise<Role | undefined> {
+    return this.transaction((tx) => this.catalogOf(tx).getRole(name), { readOnly: true });
+  }
+
+  /** Creates the role, or sets its login, superuser and password as given when it exists. */
+  async ensureRole(spec: RoleSpec): Promise<Role> {
+    return this.transaction(async (tx) => {
+      const catalog = this.catalogOf(tx);
+      if ((await catalog.getRole(spec.name)) === undefined) return catalog.createRole(spec);
+      return catalog.alterRole(spec.name, {
+        ...(spec.login !== undefined && { login: spec.login }),
+        ...(spec.superuser !== undefined && { superuser: spec.superuser }),
+        ...(spec.passwordScram !== undefined && { passwordScram: spec.passwordScram }),
+      });
+    });
+  }
+
+  private catalogOf(tx: KvTransaction): Catalog {
+    return Catalog.of(tx, { store: this.store, cache: this.engine.catalogCache });
   }
 
   /** The latest committed value. */

@@ -28,6 +28,6 @@ describe("alopex CLI", () => {
   it("rejects a bad config with the offending key named", () => {
     const r = spawnSync(process.execPath, [BIN, "--data-dir", dir, "--sync", "sometimes", "kv", "get", "a"], { encoding: "utf8" });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/^alopex: invalid storage config:\n {2}wal_sync: /);
+    expect(r.stderr).toMatch(/^alopex: invalid config:\n {2}storage\.wal_sync \(from --sync\): /);
   });
 });

@@ -6,14 +6,15 @@ import { openStorageAdapter } from "../bench/storage-adapter.js";
 import { runWorkload, WORKLOADS, type BenchParams } from "../bench/kv-workloads.js";
 import { formatBytes } from "../config/size.js";
 import { ConfigError, type StorageConfigInput } from "../config/storage-config.js";
+import { loadServerConfig, type FlagValue } from "../config/load-server-config.js";
 import { Database } from "../api/embedded.js";
 import { sqlstateOf } from "../common/sqlstate-error.js";
-import { defaultDataDir } from "./data-dir.js";
+import { addServerCommand } from "./server-command.js";
 
 const VERSION = "0.1.0";
 
 interface GlobalOptions {
-  dataDir: string;
+  dataDir?: string;
   config?: string;
   sync?: "always" | "interval" | "none";
 }
@@ -24,14 +25,23 @@ function positiveInt(v: string): number {
   return n;
 }
 
-/** Storage config from `--config <file.json>` plus flags; validation happens in the engine. */
-function storageConfig(g: GlobalOptions): StorageConfigInput {
-  const fromFile = g.config ? (JSON.parse(fs.readFileSync(g.config, "utf8")) as StorageConfigInput) : {};
-  return { ...fromFile, ...(g.sync && { wal_sync: g.sync }) };
+/** The global options as config sources (they apply to every command). */
+function globalFlags(g: GlobalOptions): FlagValue[] {
+  return [
+    ...(g.dataDir !== undefined ? [{ key: "data_dir", value: g.dataDir, flag: "--data-dir" }] : []),
+    ...(g.sync !== undefined ? [{ key: "storage.wal_sync", value: g.sync, flag: "--sync" }] : []),
+  ];
+}
+
+/** Data directory and storage settings from the same sources as the server's (file < ALOPEX_* < flags). */
+function localConfig(g: GlobalOptions): { dataDir: string; storage: StorageConfigInput } {
+  const c = loadServerConfig({ ...(g.config !== undefined && { file: g.config }), flags: globalFlags(g) });
+  return { dataDir: c.data_dir, storage: c.storage };
 }
 
 async function withDatabase<T>(g: GlobalOptions, fn: (db: Database) => Promise<T> | T): Promise<T> {
-  const db = await Database.open(g.dataDir, { storage: storageConfig(g) });
+  const { dataDir, storage } = localConfig(g);
+  const db = await Database.open(dataDir, { storage });
   try {
     return await fn(db);
   } finally {
@@ -42,8 +52,8 @@ async function withDatabase<T>(g: GlobalOptions, fn: (db: Database) => Promise<T
 const program = new Command("alopex")
   .description("Alopex: a distributed SQL + vector database")
   .version(VERSION, "-V, --version")
-  .option("-d, --data-dir <dir>", "data directory (env ALOPEX_DATA_DIR)", defaultDataDir())
-  .option("-c, --config <file>", "storage config as JSON (keys as in docs/ARCHITECTURE.md)")
+  .option("-d, --data-dir <dir>", "data directory (env ALOPEX_DATA_DIR; default ~/.alopex/data)")
+  .option("-c, --config <file>", "config file, YAML or JSON (env ALOPEX_CONFIG; keys in README.md, storage settings under storage:)")
   .option("--sync <mode>", "WAL sync mode: always | interval | none");
 
 program
@@ -105,7 +115,7 @@ program
     const g = program.opts<GlobalOptions>();
     const params: BenchParams = { keys: o.keys ?? (o.quick ? 100_000 : 1_000_000), keyBytes: 16, valueBytes: 100, seed: 42, segments: o.segments };
     const fresh = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `alopex-bench-${name}-`));
-    const config = { ...storageConfig(g), wal_sync: g.sync ?? "none" } as const;
+    const config = { ...localConfig(g).storage, wal_sync: g.sync ?? "none" } as const;
     const results: Record<string, number> = {};
     const seqDir = fresh("seq");
     let db = await openStorageAdapter(seqDir, { config });
@@ -125,6 +135,25 @@ program
     console.log(JSON.stringify({ bench: "kv", keys: params.keys, opsPerSec: results, writeAmplification: stats.writeAmplification }));
   });
 
+addServerCommand(program, () => {
+  const g = program.opts<GlobalOptions>();
+  return { ...(g.config !== undefined && { config: g.config }), flags: globalFlags(g) };
+});
+
+program
+  .command("sql [statement]")
+  .description("run SQL: a statement, a file (-f) or a script on stdin, on the data directory or on a running server (--url)")
+  .option("-f, --file <file>", "run the statements of a SQL file")
+  .option("--url <url>", "a running server, e.g. postgres://alopex@127.0.0.1:5432/alopex (default: open the data directory directly)")
+  .option("--progress", "always show a progress bar")
+  .option("--no-progress", "never show a progress bar")
+  .action(async (statement: string | undefined, o: { file?: string; url?: string; progress?: boolean }) => {
+    // Loaded on use: the pg driver and the progress bar cost every other command startup time.
+    const { readScript, runSqlCommand } = await import("./sql-command.js");
+    const script = readScript(statement, o);
+    process.exitCode = await runSqlCommand(script, o, localConfig(program.opts<GlobalOptions>()));
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
@@ -132,6 +161,8 @@ try {
   const sqlstate = sqlstateOf(e);
   if (e instanceof Error && sqlstate !== undefined) {
     console.error(`alopex: ${e.message} (SQLSTATE ${sqlstate})`);
+    const hint = (e as { hint?: unknown }).hint;
+    if (typeof hint === "string") console.error(`HINT:  ${hint}`);
     process.exitCode = 2;
   } else if (e instanceof ConfigError) {
     console.error(`alopex: ${e.message}`);

@@ -3,14 +3,24 @@
  * protocol, REST and gRPC report. Broken invariants are not of this kind (they are assertions).
  */
 export class SqlStateError extends Error {
+  /** ErrorResponse field D: more about what happened. */
+  readonly detail?: string;
+  /** ErrorResponse field H: what to do about it. */
+  readonly hint?: string;
+  /** ErrorResponse field W: where it happened (PostgreSQL's CONTEXT line, e.g. `COPY t, line 3`). */
+  readonly context?: string;
+
   constructor(
     message: string,
     /** PostgreSQL SQLSTATE (five characters). */
     readonly sqlstate: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string; hint?: string; context?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    if (options?.detail !== undefined) this.detail = options.detail;
+    if (options?.hint !== undefined) this.hint = options.hint;
+    if (options?.context !== undefined) this.context = options.context;
   }
 }
 

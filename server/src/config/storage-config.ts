@@ -23,7 +23,11 @@ export const storageConfigSchema = z
     block_cache_size: size.default(512 * 1024 * 1024),
     /** Budget of all caches together; defaults to 25% of RAM. */
     buffer_pool_size: size.default(Math.floor(os.totalmem() * 0.25)),
-    /** Budget for loaded HNSW segments. */
+    /**
+     * Budget for vector search: the HNSW segments of SSTables loaded (an LRU; evicted ones reload
+     * on demand) and the merged graphs (one per vector index over all tables; one that does not
+     * fit is not built). Memtables' own vector indexes count against memtable_size instead.
+     */
     vector_index_memory: size.default(1024 * 1024 * 1024),
     /** `always`: a write is acknowledged after fsync; `interval`: fsync every wal_sync_interval_ms; `none`: never. */
     wal_sync: z.enum(["always", "interval", "none"]).default("always"),
@@ -56,6 +60,9 @@ export const storageConfigSchema = z
   .superRefine((c, ctx) => {
     if (!(c.l0_compaction_trigger <= c.l0_slowdown_trigger && c.l0_slowdown_trigger <= c.l0_stop_trigger)) {
       ctx.addIssue({ code: "custom", message: "need l0_compaction_trigger <= l0_slowdown_trigger <= l0_stop_trigger" });
+    }
+    if (c.vector_index_memory < 1) {
+      ctx.addIssue({ code: "custom", path: ["vector_index_memory"], message: "vector_index_memory must be at least 1 byte" });
     }
     if (c.block_cache_size > c.buffer_pool_size) {
       ctx.addIssue({ code: "custom", message: "block_cache_size must fit inside buffer_pool_size" });

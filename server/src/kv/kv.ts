@@ -59,6 +59,66 @@ export interface KvCursor extends AsyncIterable<KvEntry> {
   close(): void;
 }
 
+/**
+ * A vector index whose entries are kv pairs written with `putVector`. The store indexes them
+ * (HNSW per memtable, per SSTable, and one graph over all SSTables) so that `vectorSearch` finds
+ * the nearest without a scan.
+ * Entries belong to one index only if they agree on every field.
+ */
+export interface VectorIndexSpec {
+  /** Unique per index in the store; an integer in [0, 2^32 - 1]. */
+  readonly id: number;
+  /** 1..16000. */
+  readonly dims: number;
+  /** l2 orders by `<->` (Euclidean), cosine by `<=>` (1 - cos), inner by `<#>` (the negative inner product). */
+  readonly metric: "l2" | "cosine" | "inner";
+  /** HNSW neighbours per node, 2..100 (default 16). */
+  readonly m?: number;
+  /** HNSW build candidate list size, 4..1000 and >= 2m (default 64). */
+  readonly efConstruction?: number;
+}
+
+export interface KvVectorSearchOptions {
+  readonly index: VectorIndexSpec;
+  /** Must have `index.dims` finite elements (22000 otherwise). */
+  readonly query: Float32Array;
+  /** How many entries to return (at most). */
+  readonly k: number;
+  /** HNSW candidate list size, 1..1000 (default 40, pgvector's); larger is slower and more exact. */
+  readonly efSearch?: number;
+  /**
+   * Only entries with keys in this range count (the index's key span). NB: a serializable
+   * transaction records the whole range as read, so without one it conflicts with every write.
+   */
+  readonly range?: KvRange;
+  /** Only entries whose key passes count (a WHERE clause); asked about candidates only, once each. */
+  readonly filter?: (key: Uint8Array) => boolean;
+  /** Scan the range and compute every distance instead of searching the indexes. */
+  readonly exact?: boolean;
+  /**
+   * When the indexes cannot prove that a short answer is complete, rescan exactly (default true).
+   * False returns what the indexes found, with `exhaustive` saying whether it is complete.
+   */
+  readonly fallbackToExact?: boolean;
+}
+
+export interface KvVectorHit {
+  readonly key: Uint8Array;
+  /** The metric's operator value (`<->`, `<=>` or `<#>`) between the entry and the query. */
+  readonly distance: number;
+}
+
+export interface KvVectorSearchResult {
+  /** Nearest first; ties by key; NaN distances (cosine of a zero vector) last. */
+  readonly hits: readonly KvVectorHit[];
+  /**
+   * True when `hits` holds min(k, n) entries, n being how many visible entries match: a short
+   * answer then proves there are no more. False only with `fallbackToExact: false`, when an
+   * approximate search may have missed some: run again with `exact: true` to be sure.
+   */
+  readonly exhaustive: boolean;
+}
+
 export interface KvTransaction {
   /** Unique within the store; stable across a restart for prepared transactions. */
   readonly id: string;
@@ -70,6 +130,23 @@ export interface KvTransaction {
   put(key: Uint8Array, value: Uint8Array): Promise<void>;
   delete(key: Uint8Array): Promise<void>;
   scan(options?: KvScanOptions): KvCursor;
+
+  /**
+   * Writes `key` (as `put` does) with the vector as its value, marked as an entry of vector index
+   * `index`. `get` and `scan` read it back as the float32 bytes (little-endian); `delete` and
+   * `put` replace it as usual. Throws 22000 for a vector of other dimensions or with NaN or
+   * infinite elements, 22023 for bad index parameters.
+   */
+  putVector(key: Uint8Array, index: VectorIndexSpec, vector: Float32Array): Promise<void>;
+  /**
+   * The k entries of `index` nearest to the query among those this transaction sees (its
+   * snapshot plus its own writes; deleted and overwritten entries excluded), nearest first.
+   * Approximate (HNSW) unless `exact`, but never short: when the indexes cannot prove that fewer
+   * than k match, it falls back to an exact scan of `range` (see `fallbackToExact`). Serializable
+   * transactions record `range` as read. Throws 22000 for a query of other dimensions or with
+   * NaN or infinite elements, 22023 for bad index parameters or `efSearch`.
+   */
+  vectorSearch(options: KvVectorSearchOptions): Promise<KvVectorSearchResult>;
 
   /** Row locks held until the transaction ends (SELECT ... FOR SHARE / FOR UPDATE). */
   lockKey(key: Uint8Array, mode: KeyLockMode): Promise<void>;
@@ -90,6 +167,16 @@ export interface KvTransaction {
    * its locks, and can only be finished by `commitPrepared` / `rollbackPrepared` on the store.
    */
   prepare(gid: string): Promise<void>;
+
+  /**
+   * SAVEPOINT: marks the write set so `rollbackToSavepoint` can undo what was written after it.
+   * Names may repeat; the newest of a name wins. Reads and locks taken after it are kept.
+   */
+  savepoint(name: string): void;
+  /** RELEASE SAVEPOINT: forgets the savepoint and every later one (their writes stay). 3B001 if unknown. */
+  releaseSavepoint(name: string): void;
+  /** ROLLBACK TO SAVEPOINT: undoes writes made after it; the savepoint stays. 3B001 if unknown. */
+  rollbackToSavepoint(name: string): Promise<void>;
 }
 
 export interface PreparedTransactionInfo {

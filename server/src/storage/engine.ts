@@ -1,6 +1,7 @@
 import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from "../config/storage-config.js";
 import { assert } from "./assert.js";
 import { sharedBackgroundWorkers, type BackgroundWorkers } from "./background/workers.js";
+import type { WorkerExport } from "./background/jobs.js";
 import { BlockCache } from "./cache/block-cache.js";
 import type { CompactionFilterFactory } from "./compaction/filter.js";
 import { pickCompaction, pickForLevel, type CompactionPick, type CompactionShape, type LogicalKeyBounds } from "./compaction/picker.js";
@@ -27,6 +28,13 @@ import type { Version } from "./version/version.js";
 import { replayWal } from "./wal/reader.js";
 import { WalWriter } from "./wal/writer.js";
 import { decodeBatch, encodeBatch, WriteBatch } from "./write-batch.js";
+import { checkVector, VectorSegmentCache } from "../vector/index.js";
+import { MemtableVectors } from "./vector/memtable-vectors.js";
+import { BuildingVectorSink, PrebuiltVectorSink, type TableVectorSink } from "./vector/table-vector-sink.js";
+import { MergedVectors } from "./vector/merged-vectors.js";
+import { TableVectors } from "./vector/table-vectors.js";
+import type { MergedVectorsStats } from "./vector/merged-vectors.js";
+import type { SourceHits, VectorEntryOf, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";
 
 export interface EngineOptions {
   /** Storage settings; validated, with defaults from ARCHITECTURE.md. */
@@ -49,6 +57,23 @@ export interface EngineOptions {
    * memtable needs to look no further: everything in older memtables and tables sorts after it.
    */
   readonly newestFirstWithinLogicalKey?: boolean;
+  /**
+   * Recognises the vector entries among the values written (the MVCC layer's vector versions):
+   * memtables index them, every table gets a vector section for those it holds, and
+   * `vectorSearch` searches them. Without it the engine stores vectors as plain values.
+   */
+  readonly vectorEntryOf?: VectorEntryOf;
+  /**
+   * Where a background worker thread finds `vectorEntryOf` (a module it imports and the export
+   * there), so it can build the vector sections of the tables a compaction writes. Without it,
+   * compactions of an engine with vectors run on the engine's thread.
+   */
+  readonly vectorEntryOfModule?: WorkerExport;
+  /**
+   * Search one graph per vector index over all tables, built at its first search and kept up to
+   * date by flushes and compactions (default true); false searches every table's own segment.
+   */
+  readonly mergedVectorIndexes?: boolean;
   /** Seed for the memtable's skiplist heights (deterministic tests). */
   readonly seed?: number;
   /** Run flushes and compactions in the background (default true). Tests may drive them by hand. */
@@ -113,6 +138,23 @@ export interface EngineStats {
   readonly trivialMoves: number;
   readonly writeSlowdowns: number;
   readonly writeStalls: number;
+  /** Vector indexes: loaded table segments and merged graphs (within `vector_index_memory`) and the memtables' indexes. */
+  readonly vectorIndex: {
+    readonly capacityBytes: number;
+    /** Bytes of cached segments and merged graphs; never above capacityBytes. */
+    readonly sizeBytes: number;
+    /** sizeBytes plus evicted segments a search still holds. */
+    readonly retainedBytes: number;
+    readonly segments: number;
+    readonly hits: number;
+    readonly misses: number;
+    readonly evictions: number;
+    readonly oversized: number;
+    /** The memtables' indexes (charged to memtable_size, not to vector_index_memory). */
+    readonly memtableBytes: number;
+    /** The merged graphs (one per vector index searched, over all tables). */
+    readonly merged: MergedVectorsStats;
+  };
   /** Set once a background write failed; the engine then refuses writes. */
   readonly failure?: string;
 }
@@ -152,11 +194,17 @@ export class StorageEngine {
   private readonly sstOptions: SstWriterOptions;
   /** Where flushes and compactions build tables; undefined: on this thread. */
   private readonly workers: BackgroundWorkers | undefined;
+  private readonly vectorTables: TableVectors;
+  /** One graph per vector index over all tables; undefined without vectors or when disabled. */
+  private readonly mergedVectors: MergedVectors | undefined;
+  /** A fresh vector sink per table that flush and compaction write; undefined without vectors. */
+  private readonly vectorSinks: (() => TableVectorSink) | undefined;
 
   /** Writers wait on this while a memtable switch drains the old memtable's writes. */
   private rotating: Promise<void> | undefined;
   private flushing: Promise<void> | undefined;
   private compacting: Promise<void> | undefined;
+  private vectorWork: Promise<void> | undefined;
   private progressWaiters: (() => void)[] = [];
   private failure: StorageError | undefined;
   private closed = false;
@@ -202,6 +250,15 @@ export class StorageEngine {
     this.sstOptions = sstWriterOptions(config);
     this.workers = options.vfs === undefined && options.backgroundWorkers !== false ? (options.backgroundWorkers ?? sharedBackgroundWorkers()) : undefined;
     if (options.backgroundWork !== false) this.workers?.warmUp();
+    this.vectorTables = new TableVectors(new VectorSegmentCache(config.vector_index_memory));
+    this.vectorSinks = vectorSinks(options);
+    this.mergedVectors =
+      options.vectorEntryOf && options.mergedVectorIndexes !== false
+        ? new MergedVectors(this.vectorTables, this.vectorTables.segments, {
+            liveFiles: () => [...this.versions.current.fileNumbers()],
+            reader: (n) => this.tables.get(n),
+          })
+        : undefined;
   }
 
   /**
@@ -234,8 +291,9 @@ export class StorageEngine {
     }
     wals.sort((a, b) => a - b);
 
-    // Replay the unflushed WALs into one memtable.
-    const replayed = new Memtable(random, 0, logicalKeyLength(options), memtableChunkBytes(config));
+    // Replay the unflushed WALs into one memtable (not searched: it becomes a table right away, and
+    // that table's vector section is built from its entries).
+    const replayed = new Memtable(random, 0, logicalKeyLength(options), undefined, memtableChunkBytes(config));
     let lastSeq = versions.lastSeq;
     for (const n of wals) {
       replayWal(vfs, joinPath(dir, walFileName(n)), (payload) => {
@@ -253,14 +311,14 @@ export class StorageEngine {
     const tables = new TableCache(vfs, dir, new BlockCache(config.block_cache_size));
     const edit: { logNumber: number; lastSeq: number; added?: [number, FileMetadata][] } = { logNumber: walNumber, lastSeq };
     if (!replayed.isEmpty()) {
-      const out = new TableOutput(vfs, dir, sstWriterOptions(config), () => versions.newFileNumber());
+      const out = new TableOutput(vfs, dir, sstWriterOptions(config), () => versions.newFileNumber(), vectorSinks(options));
       await writeMemtable(replayed, out);
       edit.added = out.finish().map((f) => [0, f]);
     }
     await versions.logAndApply(edit);
 
     const engine = new StorageEngine(dir, config, vfs, versions, tables, lock, options, {
-      mem: new Memtable(random, walNumber, logicalKeyLength(options), memtableChunkBytes(config)),
+      mem: new Memtable(random, walNumber, logicalKeyLength(options), memtableVectors(options), memtableChunkBytes(config)),
       wal,
       lastSeq,
       random,
@@ -430,9 +488,12 @@ export class StorageEngine {
 
   /** Iterators over the memtables and only those tables whose user keys may fall in [start, end). */
   private rangeIterators(version: Version, start: Uint8Array, end: Uint8Array | undefined, withinLogicalKey: boolean): InternalIterator[] {
-    const memIterator = (m: Memtable) => (withinLogicalKey ? m.logicalIterator() : m.iterator());
-    const children: InternalIterator[] = [memIterator(this.mem)];
-    for (const m of this.imm) children.push(memIterator(m.mem));
+    const children: InternalIterator[] = [];
+    // An empty memtable adds nothing but a merge step (point reads after a flush are common).
+    for (let i = -1; i < this.imm.length; i++) {
+      const m = i < 0 ? this.mem : this.imm[i]!.mem;
+      if (!m.isEmpty()) children.push(withinLogicalKey ? m.logicalIterator() : m.iterator());
+    }
     for (const f of version.levels[0]!) {
       if (compareUserKeyOf(f.largest, start) >= 0 && (end === undefined || compareUserKeyOf(f.smallest, end) < 0)) {
         children.push(this.tables.get(f.fileNumber).iterator());
@@ -457,6 +518,95 @@ export class StorageEngine {
       if (version.levels[level]!.length > 0) children.push(new LevelIterator(version.levels[level]!, this.tables));
     }
     return children;
+  }
+
+  /**
+   * Nearest-neighbour candidates among the vector entries of `request.index` in every memtable and
+   * live table: up to k accepted hits per source, unmerged, with whether a short answer is proof
+   * (see VectorSearchRequest and VectorSearchResult).
+   * The tables are searched through the index's merged graph (built at its first search; see
+   * MergedVectors) and, for those it does not cover yet, one by one through their segments, which
+   * load on demand through the segment cache. Like every read it is synchronous, so no compaction
+   * can retire a table under it, and `accept` may read the engine. Throws 22000 for a malformed
+   * query or one of other dimensions, and CorruptionError (XX001) naming the file for a damaged
+   * vector section.
+   */
+  vectorSearch(request: VectorSearchRequest): VectorSearchResult {
+    this.checkOpen();
+    checkVector(request.query, request.index.dims);
+    if (!Number.isSafeInteger(request.k) || request.k < 0) throw new RangeError(`k ${request.k} is not a non-negative integer`);
+    const found: SourceHits[] = [];
+    for (const m of [this.mem, ...this.imm.map((i) => i.mem)]) {
+      const r = m.vectors?.search(request);
+      if (r !== undefined) found.push(r);
+    }
+    const merged = this.mergedVectors?.indexFor(request.index);
+    // Tables are accounted as their version edits install them, so once nothing is pending the
+    // graph covers every table that holds entries of the index.
+    const coversAll = merged !== undefined && this.mergedVectors!.coversAll(request.index);
+    for (const files of coversAll ? [] : this.versions.current.levels) {
+      for (const f of files) {
+        if (merged?.covers(f.fileNumber)) continue;
+        const r = this.vectorTables.search(this.tables.get(f.fileNumber), request);
+        if (r !== undefined) found.push(r);
+      }
+    }
+    if (merged !== undefined && merged.size > 0) found.push(merged.search(request));
+    this.maybeScheduleVectorWork();
+    return { hits: found.flatMap((r) => r.hits), exhaustive: found.every((r) => r.exhaustive), sources: found };
+  }
+
+  /**
+   * Resolves once every merged vector index is up to date with the live tables (those searched so
+   * far; see MergedVectors). Without background work it does the work itself, in slices.
+   */
+  async settleVectorIndexes(): Promise<void> {
+    this.checkOpen();
+    const merged = this.mergedVectors;
+    if (merged === undefined) return;
+    while (merged.hasWork() && !this.closed) {
+      if (this.options.backgroundWork === false) {
+        merged.step();
+        await yieldToEventLoop();
+      } else {
+        this.maybeScheduleVectorWork();
+        await this.vectorWork;
+      }
+    }
+  }
+
+  private maybeScheduleVectorWork(): void {
+    const merged = this.mergedVectors;
+    if (this.vectorWork || merged === undefined || this.closed || this.options.backgroundWork === false || !merged.hasWork()) return;
+    this.vectorWork = (async () => {
+      while (!this.closed && merged.hasWork()) {
+        await yieldToEventLoop();
+        if (!this.closed) merged.step();
+      }
+    })().finally(() => {
+      this.vectorWork = undefined;
+    });
+  }
+
+  /** Tells the merged vector indexes about a version edit just installed. */
+  private installed(edit: VersionEdit): void {
+    this.mergedVectors?.applyEdit(edit);
+    this.maybeScheduleVectorWork();
+  }
+
+  private vectorIndexStats(): EngineStats["vectorIndex"] {
+    const cache = this.vectorTables.segments;
+    let memtableBytes = 0;
+    for (const m of [this.mem, ...this.imm.map((i) => i.mem)]) memtableBytes += m.vectors?.memoryBytes() ?? 0;
+    return {
+      capacityBytes: cache.capacityBytes,
+      sizeBytes: cache.sizeBytes(),
+      retainedBytes: cache.retainedBytes(),
+      segments: cache.count,
+      ...cache.stats,
+      memtableBytes,
+      merged: this.mergedVectors?.stats() ?? { indexes: 0, refused: 0, entries: 0, bytes: 0, uncoveredFiles: 0, inserts: 0, removes: 0, builds: 0 },
+    };
   }
 
   /** Pins the current state for reads; release it when done so compaction can drop old versions. */
@@ -599,7 +749,7 @@ export class StorageEngine {
     }
     const old = { mem: this.mem, wal: this.wal };
     this.imm.unshift(old);
-    this.mem = new Memtable(this.random, walNumber, logicalKeyLength(this.options), memtableChunkBytes(this.config));
+    this.mem = new Memtable(this.random, walNumber, logicalKeyLength(this.options), memtableVectors(this.options), memtableChunkBytes(this.config));
     this.wal = wal;
     if (old.mem.pendingWrites > 0) {
       const drained = old.mem.whenDrained().then(() => {
@@ -644,14 +794,16 @@ export class StorageEngine {
         await oldest.wal.close();
         const files = await this.buildFlushTables(oldest.mem);
         const next = this.imm.length > 1 ? this.imm[this.imm.length - 2]!.mem : this.mem;
-        await this.versions.logAndApply({ added: files.map((f) => [0, f]), logNumber: next.walNumber, lastSeq: this.visibleSeq });
+        const edit: VersionEdit = { added: files.map((f) => [0, f]), logNumber: next.walNumber, lastSeq: this.visibleSeq };
+        await this.versions.logAndApply(edit);
+        this.installed(edit);
         this.counters.flushBytes += totalBytes(files);
         this.counters.flushes++;
       } catch (e) {
         this.fail(e, `flush of ${walFileName(oldest.mem.walNumber)}`);
         return;
       }
-      this.imm.pop();
+      this.imm.pop()!.mem.vectors?.close();
       this.deleteObsoleteFiles();
       this.notifyProgress();
       this.maybeScheduleCompaction();
@@ -741,10 +893,15 @@ export class StorageEngine {
   /** Writes an immutable, drained memtable as L0 tables, in a worker thread if there are workers. */
   private async buildFlushTables(mem: Memtable): Promise<FileMetadata[]> {
     const newFileNumber = () => this.versions.newFileNumber();
+    // The memtable's graphs are already built: the table's vector section is made from them here
+    // (a worker gets the encoded section), not rebuilt from the entries.
+    const vectors = mem.vectors;
     if (this.workers !== undefined) {
-      return this.workers.flush({ dir: this.dir, sst: this.sstOptions, memtable: mem.shared(), newFileNumber });
+      const vectorSection = vectors?.encodeSection();
+      return this.workers.flush({ dir: this.dir, sst: this.sstOptions, memtable: mem.shared(), newFileNumber, ...(vectorSection && { vectorSection }) });
     }
-    const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber);
+    const sinks = vectors ? () => new PrebuiltVectorSink(() => vectors.encodeSection()) : this.vectorSinks;
+    const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber, sinks);
     await writeMemtable(mem, out, yieldToEventLoop);
     return out.finish();
   }
@@ -755,10 +912,11 @@ export class StorageEngine {
     const filterFactory = this.options.compactionFilter;
     const smallestSnapshot = this.smallestSnapshot();
     const targetFileBytes = this.config.target_file_size;
-    if (this.workers !== undefined && this.workers.canCompact(filterFactory)) {
-      return this.workers.compact({ dir: this.dir, sst: this.sstOptions, version, pick, smallestSnapshot, filterFactory, targetFileBytes, newFileNumber });
+    const vectorEntryOf = this.options.vectorEntryOf === undefined ? undefined : this.options.vectorEntryOfModule;
+    if (this.workers !== undefined && this.workers.canCompact(filterFactory) && (this.options.vectorEntryOf === undefined || vectorEntryOf !== undefined)) {
+      return this.workers.compact({ dir: this.dir, sst: this.sstOptions, version, pick, smallestSnapshot, filterFactory, vectorEntryOf, targetFileBytes, newFileNumber });
     }
-    const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber);
+    const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber, this.vectorSinks);
     return runCompaction(
       { version, pick, smallestSnapshot, ...(filterFactory && { filterFactory }), targetFileBytes, yieldToEventLoop, entriesPerYield: COMPACTION_ENTRIES_PER_YIELD },
       this.tables,
@@ -772,6 +930,7 @@ export class StorageEngine {
     } catch (e) {
       throw this.fail(e, `manifest update for ${what}`);
     }
+    this.installed(edit);
   }
 
   /** The oldest sequence number any reader may still ask for. */
@@ -792,7 +951,7 @@ export class StorageEngine {
     const live = this.versions.liveFileNumbers();
     for (const n of [...this.obsoleteFiles]) {
       if (live.has(n)) continue;
-      this.tables.evict(n);
+      this.evictTable(n);
       this.obsoleteFiles.delete(n);
       this.vfs.remove(joinPath(this.dir, sstFileName(n)));
     }
@@ -813,11 +972,16 @@ export class StorageEngine {
       else if (p.kind === "temp") obsolete = all;
       if (!obsolete) continue;
       if (p.kind === "sst") {
-        this.tables.evict(p.fileNumber);
+        this.evictTable(p.fileNumber);
         this.obsoleteFiles.delete(p.fileNumber);
       }
       this.vfs.remove(joinPath(this.dir, name));
     }
+  }
+
+  private evictTable(fileNumber: number): void {
+    this.tables.evict(fileNumber);
+    this.vectorTables.evict(fileNumber);
   }
 
   private waitForProgress(): Promise<void> {
@@ -850,13 +1014,16 @@ export class StorageEngine {
     this.closed = true;
     this.notifyProgress();
     await this.mem.whenDrained();
-    await Promise.allSettled([this.flushing, this.compacting]);
+    await Promise.allSettled([this.flushing, this.compacting, this.vectorWork]);
     try {
       await this.wal.close();
       for (const m of this.imm) await m.wal.close();
     } finally {
       await this.versions.close().catch(() => undefined);
+      this.mergedVectors?.close();
       this.tables.close();
+      this.vectorTables.close();
+      for (const m of [this.mem, ...this.imm.map((i) => i.mem)]) m.vectors?.close();
       this.lock.release();
     }
   }
@@ -894,6 +1061,7 @@ export class StorageEngine {
       trivialMoves: c.trivialMoves,
       writeSlowdowns: c.slowdowns,
       writeStalls: c.stalls,
+      vectorIndex: this.vectorIndexStats(),
       ...(this.failure && { failure: this.failure.message }),
     };
   }
@@ -922,4 +1090,13 @@ function logicalKeyLength(options: EngineOptions): LogicalKeyLength | undefined 
     assert(lo.length <= userKeyLength && compareBytes(lo, userKey.subarray(0, lo.length)) === 0, "a logical key is a prefix of its user keys");
     return lo.length;
   };
+}
+
+function memtableVectors(options: EngineOptions): MemtableVectors | undefined {
+  return options.vectorEntryOf && new MemtableVectors(options.vectorEntryOf);
+}
+
+function vectorSinks(options: EngineOptions): (() => TableVectorSink) | undefined {
+  const entryOf = options.vectorEntryOf;
+  return entryOf && (() => new BuildingVectorSink(entryOf));
 }

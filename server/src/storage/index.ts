@@ -7,3 +7,4 @@ export { StorageError, CorruptionError, DiskFullError, StorageIoError, EngineClo
 export { DataDirInUseError } from "./dir-lock.js";
 export { NodeVfs, type Vfs, type VfsFile } from "./vfs.js";
 export { BackgroundWorkers, type BackgroundWorkerStats } from "./background/workers.js";
+export type { SourceHits, VectorEntry, VectorEntryOf, VectorHit, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";

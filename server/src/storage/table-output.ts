@@ -1,13 +1,15 @@
 import { assert } from "./assert.js";
-import { seqOf } from "./internal-key.js";
+import { kindOf, seqOf, TRAILER_BYTES, ValueKind } from "./internal-key.js";
 import { SstWriter, type SstWriterOptions } from "./sstable/writer.js";
 import { joinPath, type Vfs, type VfsFile } from "./vfs.js";
 import { sstFileName, type FileMetadata } from "./version/file-metadata.js";
+import type { TableVectorSink } from "./vector/table-vector-sink.js";
 
 /**
  * Writes a sorted stream of entries into one or more new SSTables: flush writes one, compaction
  * cuts a new file when the current one reaches its target size. Each finished file is fsynced
- * before it is reported, so a manifest edit never names a file that is not durable.
+ * before it is reported, so a manifest edit never names a file that is not durable. With a vector
+ * sink, each file also gets the vector section of the vector entries it holds.
  */
 export class TableOutput {
   readonly files: FileMetadata[] = [];
@@ -17,12 +19,15 @@ export class TableOutput {
   private fileNumber = 0;
   private smallestSeq = Infinity;
   private largestSeq = 0;
+  private vectors: TableVectorSink | undefined;
 
   constructor(
     private readonly vfs: Vfs,
     private readonly dir: string,
     private readonly options: SstWriterOptions,
     private readonly newFileNumber: () => number,
+    /** A fresh sink per output file; none: tables without vector sections. */
+    private readonly newVectorSink?: () => TableVectorSink,
   ) {}
 
   add(ikey: Buffer, value: Buffer): void {
@@ -31,6 +36,7 @@ export class TableOutput {
     if (seq < this.smallestSeq) this.smallestSeq = seq;
     if (seq > this.largestSeq) this.largestSeq = seq;
     this.writer!.add(ikey, value);
+    if (this.vectors !== undefined && kindOf(ikey) === ValueKind.Put) this.vectors.add(ikey.subarray(0, ikey.length - TRAILER_BYTES), value);
   }
 
   /** Bytes in the file being written, for cutting at the target size. */
@@ -41,6 +47,9 @@ export class TableOutput {
   /** Finishes the file being written, if any. */
   cut(): void {
     if (this.writer === undefined) return;
+    const section = this.vectors?.finish();
+    this.vectors = undefined;
+    if (section !== undefined) this.writer.setVectorSegment(section);
     const summary = this.writer.finish();
     this.file!.syncSync();
     this.file!.close();
@@ -68,6 +77,8 @@ export class TableOutput {
 
   /** Removes everything written after a failure. */
   abandon(): void {
+    this.vectors?.abandon();
+    this.vectors = undefined;
     try {
       this.file?.close();
     } catch {
@@ -83,6 +94,7 @@ export class TableOutput {
     this.fileNumber = this.newFileNumber();
     this.file = this.vfs.create(joinPath(this.dir, sstFileName(this.fileNumber)));
     this.writer = new SstWriter(this.file, this.options);
+    this.vectors = this.newVectorSink?.();
     this.smallestSeq = Infinity;
     this.largestSeq = 0;
   }

@@ -27,6 +27,8 @@ export class CommitLog {
   private head = 0;
   /** Newest commit timestamp per key among the entries kept: first-committer-wins without a storage read. */
   private readonly newestByKey = new Map<string, Timestamp>();
+  /** The highest horizon pruned at: every entry forgotten had a timestamp at or below it. */
+  private prunedTs: Timestamp = 0;
 
   append(entry: CommittedWrites): void {
     const last = this.entries[this.entries.length - 1];
@@ -55,8 +57,17 @@ export class CommitLog {
     return undefined;
   }
 
+  /**
+   * Whether the log still holds every commit above `ts`: then a key with no newestCommitOf
+   * above `ts` has no committed version above it.
+   */
+  completeAbove(ts: Timestamp): boolean {
+    return this.prunedTs <= ts;
+  }
+
   /** Forgets entries at or below `horizon`: no transaction that still checks conflicts can see them. */
   prune(horizon: Timestamp): void {
+    if (horizon > this.prunedTs) this.prunedTs = horizon;
     while (this.head < this.entries.length && this.entries[this.head]!.commitTs <= horizon) {
       const e = this.entries[this.head++]!;
       for (const k of e.keys) if (this.newestByKey.get(k) === e.commitTs) this.newestByKey.delete(k);

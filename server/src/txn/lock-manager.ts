@@ -274,6 +274,9 @@ function byServiceOrder(a: Waiter, b: Waiter): number {
   return a.seq - b.seq;
 }
 
+/** Empty table lock states kept for reuse, at most (see release). */
+const MAX_IDLE_TABLE_STATES = 1024;
+
 /** What one transaction holds and waits for, so `releaseAll` touches only its own locks. */
 class TxnLocks {
   readonly keys: LockState[] = [];
@@ -296,6 +299,7 @@ export class LockManager {
   private ranges: RangeLock[] = [];
   private readonly rangeWaiters: Waiter[] = [];
   private readonly txns = new Map<string, TxnLocks>();
+  private readonly scratch = new Set<string>();
   private readonly graph = new WaitForGraph();
   private readonly timers: LockTimers;
   private readonly defaultTimeoutMs: number | undefined;
@@ -351,16 +355,14 @@ export class LockManager {
     const t = this.txns.get(txnId);
     if (t === undefined) return;
     this.txns.delete(txnId);
-    // The common case: nobody waits for anything, so there is nothing to cancel or wake.
-    const anyWaiters = this.waiterCount > 0;
-    const cancelled = anyWaiters ? t.waiting.slice() : NO_WAITERS;
+    const cancelled = t.waiting.length === 0 ? NO_WAITERS : t.waiting.slice();
     for (const w of cancelled) this.unqueue(w, t);
     for (const s of t.keys) this.release(this.keys, s, txnId);
     for (const s of t.tables) this.release(this.tables, s, txnId);
     if (t.rangeCount > 0) this.ranges = this.ranges.filter((r) => r.txnId !== txnId);
     this.graph.removeWaiter(txnId);
-    if (!anyWaiters) return;
-    this.reexamine(this.waitersBlockedBy(txnId));
+    // Nobody waiting (the common case at every commit): nobody to wake.
+    if (this.waiterCount > 0) this.reexamine(this.waitersBlockedBy(txnId));
     for (const w of cancelled) {
       w.reject(
         new LockNotAvailable(
@@ -424,12 +426,14 @@ export class LockManager {
       if (mode === held) return undefined;
     }
     const upgrade = held !== undefined;
-    const blockers = this.blockers(txnId, kind, state, id, undefined, mode, upgrade, seq);
+    // Into a reused set: most requests are granted at once, and then the set is not kept.
+    if (this.scratch.size > 0) this.scratch.clear();
+    const blockers = this.blockers(txnId, kind, state, id, undefined, mode, upgrade, seq, this.scratch);
     if (blockers.size === 0) {
       this.hold(txnId, state ?? this.newState(map, kind, id), mode);
       return undefined;
     }
-    return { state, mode, upgrade, blockers };
+    return { state, mode, upgrade, blockers: new Set(blockers) };
   }
 
   private enqueue(
@@ -492,8 +496,9 @@ export class LockManager {
     mode: number,
     upgrade: boolean,
     seq: number,
+    into?: Set<string>,
   ): Set<string> {
-    const out = new Set<string>();
+    const out = into ?? new Set<string>();
     if (kind === RANGE) {
       for (const s of this.keys.values()) {
         if (!inRange(s.id, id, end)) continue;
@@ -699,7 +704,9 @@ export class LockManager {
 
   private release(map: Map<string, LockState>, state: LockState, txnId: string): void {
     if (state.remove(txnId) && state.holderCount === 0) this.heldTargets--;
-    if (state.isEmpty) map.delete(state.id);
+    // Tables are few and locked by nearly every statement: their empty states are kept for the
+    // next one (up to a bound), rather than made and dropped each time.
+    if (state.isEmpty && (state.kind === KEY || map.size > MAX_IDLE_TABLE_STATES)) map.delete(state.id);
   }
 }
 

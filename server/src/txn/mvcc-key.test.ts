@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { escapeBytes, prefixEnd } from "../kv/key-encoding.js";
-import { DATA_PREFIX, decodeVersionKey, encodeKeyBound, encodeVersionKey, versionsEnd, versionTsOf } from "./mvcc-key.js";
+import { DATA_PREFIX, decodeVersionKey, encodeKeyBound, encodeVersionKey, versionKeyAt, versionsEnd, versionsEndOf, versionTsOf } from "./mvcc-key.js";
 
 // Bytes rich in the escape byte and its neighbours, where an encoder goes wrong.
 const keyBytes = fc.uint8Array({ maxLength: 40 }).chain((a) => fc.constantFrom(a, a.map((b) => [0x00, 0x01, 0xff][b % 3]!)));
@@ -32,6 +32,18 @@ describe("mvcc-key", () => {
         expect(Buffer.compare(encodeKeyBound(key), vn)).toBeLessThanOrEqual(0);
         expect(Buffer.compare(vn, vo)).toBeLessThanOrEqual(0);
         expect(Buffer.compare(vo, versionsEnd(key))).toBeLessThan(0);
+      }),
+    );
+  });
+
+  it("derives another version's key and the versions' end from a version key", () => {
+    fc.assert(
+      fc.property(keyBytes, ts, ts, (key, a, b) => {
+        const version = encodeVersionKey(key, a);
+        expect(versionKeyAt(version, b).equals(encodeVersionKey(key, b))).toBe(true);
+        expect(versionsEndOf(version).equals(versionsEnd(key))).toBe(true);
+        // The input is left as it was.
+        expect(version.equals(encodeVersionKey(key, a))).toBe(true);
       }),
     );
   });

@@ -1,4 +1,5 @@
 import { unescapeBytes } from "../kv/key-encoding.js";
+import { VECTOR_PAYLOAD_HEADER_BYTES } from "../vector/index.js";
 import type { Timestamp } from "./hlc.js";
 
 /**
@@ -89,6 +90,20 @@ export function versionTsOf(key: Uint8Array): Timestamp {
   return readInvertedTs(key, key.length - TS_BYTES);
 }
 
+/** The key of the version of the same user key at `ts`, from a version key (no unescaping). */
+export function versionKeyAt(key: Uint8Array, ts: Timestamp): Buffer {
+  const out = Buffer.from(key);
+  writeInvertedTs(out, out.length - TS_BYTES, ts);
+  return out;
+}
+
+/** `versionsEnd` of a version key's user key, from the version key (no unescaping). */
+export function versionsEndOf(key: Uint8Array): Buffer {
+  const out = Buffer.from(key.subarray(0, key.length - TS_BYTES));
+  out[out.length - 1] = TERMINATOR + 1;
+  return out;
+}
+
 /** The escaped-user-key part of a version key (for grouping versions without unescaping). */
 export function versionPrefixOf(key: Buffer): Buffer {
   return key.subarray(0, key.length - TS_BYTES);
@@ -106,8 +121,13 @@ function readInvertedTs(key: Uint8Array, off: number): Timestamp {
   return (0xffffffff - b.readUInt32BE(off)) * U32 + (0xffffffff - b.readUInt32BE(off + 4));
 }
 
-/** A version's value: a tag byte, then the user's bytes. Deletes are versions too (tombstones). */
-export const VersionTag = { Tombstone: 0, Value: 1 } as const;
+/**
+ * A version's value: a tag byte, then the user's bytes. Deletes are versions too (tombstones). A
+ * vector entry (`putVector`) is tagged apart, with the vector payload (`vector/index-entry.ts`:
+ * index id and parameters, then the floats) after the tag, so that the storage engine can index
+ * it (`mvcc-vector.ts`); readers get the float bytes as its value.
+ */
+export const VersionTag = { Tombstone: 0, Value: 1, Vector: 2 } as const;
 
 export function encodeVersionValue(value: Uint8Array | undefined): Buffer {
   if (value === undefined) return Buffer.from([VersionTag.Tombstone]);
@@ -122,6 +142,7 @@ export function decodeVersionValue(stored: Buffer): Buffer | undefined {
   const tag = stored[0];
   if (tag === VersionTag.Value) return stored.subarray(1);
   if (tag === VersionTag.Tombstone && stored.length === 1) return undefined;
+  if (tag === VersionTag.Vector && stored.length >= 1 + VECTOR_PAYLOAD_HEADER_BYTES) return stored.subarray(1 + VECTOR_PAYLOAD_HEADER_BYTES);
   throw new Error(`bad version value tag ${tag} (length ${stored.length})`);
 }
 

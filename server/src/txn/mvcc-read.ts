@@ -17,19 +17,29 @@ export function readValue(engine: StorageEngine, key: Uint8Array, readTs: Timest
   return found && decodeVersionValue(found);
 }
 
+export interface VersionRange {
+  readonly start?: Uint8Array | undefined;
+  readonly end?: Uint8Array | undefined;
+  readonly reverse?: boolean | undefined;
+}
+
 function userKeyOfPrefix(prefix: Buffer): Buffer {
   return unescapeBytes(prefix, 1).bytes;
 }
 
 /**
  * Per user key in [start, end), the version a snapshot at `readTs` sees, in key order (or
- * reverse), tombstones included so a caller can merge other layers over it.
+ * reverse), tombstones included so a caller can merge other layers over it. `decode` turns the
+ * stored value into what is yielded (default: the user's bytes, undefined for a tombstone).
  */
-export function* visibleVersions(
+export function visibleVersions(engine: StorageEngine, readTs: Timestamp, range: VersionRange): Generator<VisibleVersion>;
+export function visibleVersions<V>(engine: StorageEngine, readTs: Timestamp, range: VersionRange, decode: (stored: Buffer) => V): Generator<{ readonly key: Buffer; readonly value: V }>;
+export function* visibleVersions<V>(
   engine: StorageEngine,
   readTs: Timestamp,
-  range: { readonly start?: Uint8Array | undefined; readonly end?: Uint8Array | undefined; readonly reverse?: boolean | undefined },
-): Generator<VisibleVersion> {
+  range: VersionRange,
+  decode: (stored: Buffer) => V = decodeVersionValue as (stored: Buffer) => V,
+): Generator<{ readonly key: Buffer; readonly value: V }> {
   const storage = engine.scan({
     start: range.start ? encodeKeyBound(range.start) : DATA_START,
     end: range.end ? encodeKeyBound(range.end) : DATA_END,
@@ -47,7 +57,7 @@ export function* visibleVersions(
       } else if (found) continue;
       if (versionTsOf(k) > readTs) continue;
       found = true;
-      yield { key: userKeyOfPrefix(prefix), value: decodeVersionValue(v) };
+      yield { key: userKeyOfPrefix(prefix), value: decode(v) };
     }
     return;
   }
@@ -57,7 +67,7 @@ export function* visibleVersions(
   for (const [k, v] of storage) {
     const prefix = versionPrefixOf(k);
     if (current === undefined || !prefix.equals(current)) {
-      if (candidate !== undefined) yield { key: userKeyOfPrefix(candidatePrefix!), value: decodeVersionValue(candidate) };
+      if (candidate !== undefined) yield { key: userKeyOfPrefix(candidatePrefix!), value: decode(candidate) };
       candidate = undefined;
       current = prefix;
     }
@@ -66,5 +76,5 @@ export function* visibleVersions(
       candidatePrefix = prefix;
     }
   }
-  if (candidate !== undefined) yield { key: userKeyOfPrefix(candidatePrefix!), value: decodeVersionValue(candidate) };
+  if (candidate !== undefined) yield { key: userKeyOfPrefix(candidatePrefix!), value: decode(candidate) };
 }

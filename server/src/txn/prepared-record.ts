@@ -2,6 +2,7 @@ import { SqlStateError } from "../common/sqlstate-error.js";
 import type { IsolationLevel, KeyLockMode, TableLockMode } from "../kv/kv.js";
 import { ISOLATION_LEVELS } from "../kv/kv.js";
 import type { Timestamp } from "./hlc.js";
+import { validateVectorIndexParams, type ValidVectorIndexParams } from "../vector/index.js";
 
 /**
  * What a prepared transaction must keep across a crash: its writes, and every lock it holds, so
@@ -15,8 +16,8 @@ export interface PreparedRecord {
   readonly isolation: IsolationLevel;
   readonly readTs: Timestamp;
   readonly preparedAt: number;
-  /** value undefined: a delete. */
-  readonly writes: readonly { readonly key: Buffer; readonly value: Buffer | undefined }[];
+  /** value undefined: a delete; vector set: a `putVector`. */
+  readonly writes: readonly { readonly key: Buffer; readonly value: Buffer | undefined; readonly vector?: ValidVectorIndexParams }[];
   readonly keyLocks: readonly { readonly key: Buffer; readonly mode: KeyLockMode }[];
   readonly tableLocks: readonly { readonly table: string; readonly mode: TableLockMode }[];
   /** Serializable only: shared range locks that keep what it read unchanged until it finishes. */
@@ -35,7 +36,8 @@ export function encodePreparedRecord(r: PreparedRecord): Buffer {
       isolation: r.isolation,
       readTs: r.readTs,
       preparedAt: r.preparedAt,
-      writes: r.writes.map((w) => [b64(w.key), w.value === undefined ? null : b64(w.value)]),
+      // A vector write carries its index as a third element; older records have two.
+      writes: r.writes.map((w) => [b64(w.key), w.value === undefined ? null : b64(w.value), ...(w.vector ? [w.vector] : [])]),
       keyLocks: r.keyLocks.map((l) => [b64(l.key), l.mode]),
       tableLocks: r.tableLocks.map((l) => [l.table, l.mode]),
       rangeLocks: r.rangeLocks.map((l) => [b64(l.start), l.end === undefined ? null : b64(l.end)]),
@@ -81,8 +83,11 @@ export function decodePreparedRecord(bytes: Buffer): PreparedRecord {
     readTs: o.readTs as number,
     preparedAt: o.preparedAt as number,
     writes: arr(o.writes, "writes").map((w) => {
-      const [k, v] = pair(w, "write");
-      return { key: buf(k, "write key"), value: v === null ? undefined : buf(v, "write value") };
+      const a = arr(w, "write");
+      if (a.length !== 2 && a.length !== 3) fail("write");
+      const [k, v, vector] = a;
+      const write = { key: buf(k, "write key"), value: v === null ? undefined : buf(v, "write value") };
+      return a.length === 2 ? write : { ...write, vector: vectorIndexOf(vector, fail) };
     }),
     keyLocks: arr(o.keyLocks, "keyLocks").map((l) => {
       const [k, m] = pair(l, "key lock");
@@ -98,4 +103,13 @@ export function decodePreparedRecord(bytes: Buffer): PreparedRecord {
       return { start: buf(s, "range start"), end: e === null ? undefined : buf(e, "range end") };
     }),
   };
+}
+
+function vectorIndexOf(x: unknown, fail: (what: string) => never): ValidVectorIndexParams {
+  if (typeof x !== "object" || x === null) fail("vector index");
+  try {
+    return validateVectorIndexParams(x as ValidVectorIndexParams);
+  } catch {
+    return fail("vector index");
+  }
 }

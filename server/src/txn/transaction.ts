@@ -1,4 +1,16 @@
-import type { IsolationLevel, KeyLockMode, KvCursor, KvScanOptions, KvTransaction, TableLockMode, TxnState } from "../kv/kv.js";
+import { SqlStateError } from "../common/sqlstate-error.js";
+import type {
+  IsolationLevel,
+  KeyLockMode,
+  KvCursor,
+  KvScanOptions,
+  KvTransaction,
+  KvVectorSearchOptions,
+  KvVectorSearchResult,
+  TableLockMode,
+  TxnState,
+  VectorIndexSpec,
+} from "../kv/kv.js";
 import type { StorageEngine } from "../storage/index.js";
 import { InvalidTransactionState, ReadOnlyTransaction, SerializationFailure, TransactionAborted, TransactionTooLarge, TxnError } from "./errors.js";
 import type { Timestamp } from "./hlc.js";
@@ -6,11 +18,15 @@ import type { LockManager, LockMode, LockTarget } from "./lock-manager.js";
 import { MergeCursor, type CursorProgress } from "./mvcc-cursor.js";
 import { readValue, visibleVersions, type VisibleVersion } from "./mvcc-read.js";
 import { keyBytes, keyString, keySuccessor, ReadSet } from "./read-set.js";
+import { checkVector, validateVectorIndexParams, vectorToBytes, type ValidVectorIndexParams } from "../vector/index.js";
+import { searchVectors } from "./vector-search.js";
 
 /** An uncommitted write, buffered in its transaction until commit. `value` undefined: delete. */
 export interface PendingWrite {
   readonly key: Buffer;
   readonly value: Buffer | undefined;
+  /** Set for `putVector`: the index the vector (the float bytes in `value`) belongs to. */
+  readonly vector?: ValidVectorIndexParams;
 }
 
 /** What a transaction needs from the store that runs it. */
@@ -24,6 +40,8 @@ export interface TxnHost {
   intentsInRange(start: Buffer | undefined, end: Buffer | undefined): PendingWrite[];
   /** Newest commit timestamp of a key if it is recent enough to matter to a live snapshot (see CommitLog). */
   newestCommitOf(key: string): Timestamp | undefined;
+  /** What mvcc-read's readValue finds for `key` (`k`: its key string) at `readTs`, answered from memory when the store can. */
+  readCommitted(key: Uint8Array, k: string, readTs: Timestamp): Buffer | undefined;
   commit(txn: Transaction): Promise<void>;
   prepare(txn: Transaction, gid: string): Promise<void>;
   /** Releases locks and intents and forgets the transaction. */
@@ -32,7 +50,10 @@ export interface TxnHost {
   noteSerializationFailure(): void;
 }
 
-const NO_TABLE_LOCKS: ReadonlyMap<string, ReadonlySet<TableLockMode>> = new Map();
+const RESOLVED: Promise<void> = Promise.resolve();
+const NO_WRITES: ReadonlyMap<string, PendingWrite> = new Map();
+const NO_KEY_LOCKS: ReadonlyMap<string, KeyLockMode> = new Map();
+const NO_TABLE_LOCKS: ReadonlyMap<string, readonly TableLockMode[]> = new Map();
 
 /** Levels that read one snapshot for the whole transaction and refuse lost updates. */
 function snapshotLevel(iso: IsolationLevel): boolean {
@@ -48,21 +69,24 @@ function snapshotLevel(iso: IsolationLevel): boolean {
 export class Transaction implements KvTransaction {
   state: TxnState = "active";
   readTs: Timestamp;
-  readonly writes = new Map<string, PendingWrite>();
+  /** Buffered writes by key string; made at the first write, as are the lock maps (most transactions only read). */
+  private ownWrites: Map<string, PendingWrite> | undefined;
   /** Serializable only: what it read, validated at commit. */
   readonly reads: ReadSet | undefined;
-  readonly keyLocks = new Map<string, KeyLockMode>();
-  /** Made on the first table lock (most transactions of the kv layer take none). */
-  private tableLockModes: Map<string, Set<TableLockMode>> | undefined;
-  /** Open cursors, made on the first scan (most transactions never scan). */
+  private ownKeyLocks: Map<string, KeyLockMode> | undefined;
+  private ownTableLocks: Map<string, TableLockMode[]> | undefined;
+  /** Where the store keeps it among its active transactions (-1: not there); the store's to set. */
+  activeAt = -1;
+  /** Open cursors (made at the first scan: most transactions of point reads never scan). */
   private cursors: Set<MergeCursor> | undefined;
-  /** Every table mode asked for, by table (the lock manager holds their combination). */
-  get tableLocks(): ReadonlyMap<string, ReadonlySet<TableLockMode>> {
-    return this.tableLockModes ?? NO_TABLE_LOCKS;
-  }
   private abortReason: string | undefined;
   /** Bytes of buffered keys and values, held against maxWriteBytes. */
   private writeBytes = 0;
+  /**
+   * Open savepoints, oldest first. Each keeps an undo log: the write each key had when it was
+   * first written after the savepoint (undefined: none), so rolling back costs only what changed.
+   */
+  private readonly savepoints: { name: string; undo: Map<string, PendingWrite | undefined>; writeBytes: number }[] = [];
 
   constructor(
     private readonly host: TxnHost,
@@ -77,15 +101,35 @@ export class Transaction implements KvTransaction {
     this.reads = isolation === "serializable" && !readOnly ? new ReadSet(maxReadSetBytes) : undefined;
   }
 
+  get writes(): ReadonlyMap<string, PendingWrite> {
+    return this.ownWrites ?? NO_WRITES;
+  }
+
+  get keyLocks(): ReadonlyMap<string, KeyLockMode> {
+    return this.ownKeyLocks ?? NO_KEY_LOCKS;
+  }
+
+  /** Every table mode asked for (the lock manager holds their combination). */
+  get tableLocks(): ReadonlyMap<string, readonly TableLockMode[]> {
+    return this.ownTableLocks ?? NO_TABLE_LOCKS;
+  }
+
   beginStatement(): void {
     if (this.state !== "active") return;
     if (this.isolation === "read-committed" || this.isolation === "read-uncommitted") this.readTs = this.host.readTimestamp();
   }
 
-  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    // Not async: a read is answered at once, and an async frame per read showed in profiles.
+    try {
+      return Promise.resolve(this.getNow(key));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private getNow(key: Uint8Array): Uint8Array | undefined {
     this.checkActive();
-    // Nothing of its own to look up and no read set to record into: no key string needed.
-    if (this.writes.size === 0 && this.reads === undefined && this.isolation !== "read-uncommitted") return readValue(this.host.engine, key, this.readTs);
     const k = keyString(key);
     const own = this.writes.get(k);
     if (own) return own.value;
@@ -95,7 +139,7 @@ export class Transaction implements KvTransaction {
       if (dirty) return dirty.value;
       return readValue(this.host.engine, key, this.host.readTimestamp());
     }
-    return readValue(this.host.engine, key, this.readTs);
+    return this.host.readCommitted(key, k, this.readTs);
   }
 
   put(key: Uint8Array, value: Uint8Array): Promise<void> {
@@ -106,7 +150,35 @@ export class Transaction implements KvTransaction {
     return this.write(key, undefined);
   }
 
-  private async write(key: Uint8Array, value: Buffer | undefined): Promise<void> {
+  async putVector(key: Uint8Array, index: VectorIndexSpec, vector: Float32Array): Promise<void> {
+    this.checkActive();
+    const params = validateVectorIndexParams(index);
+    checkVector(vector, params.dims);
+    await this.write(key, vectorToBytes(vector), params);
+  }
+
+  async vectorSearch(options: KvVectorSearchOptions): Promise<KvVectorSearchResult> {
+    this.checkActive();
+    const ru = this.isolation === "read-uncommitted";
+    const start = options.range?.start ? Buffer.from(options.range.start) : undefined;
+    const end = options.range?.end ? Buffer.from(options.range.end) : undefined;
+    const overlay = ru ? this.dirtyOverlay(start, end) : this.writes;
+    const result = searchVectors({ engine: this.host.engine, readTs: ru ? this.host.readTimestamp() : this.readTs, overlay }, options);
+    // Whichever entries of the range the answer rests on, a later write anywhere in it could
+    // change it: the whole range is read.
+    this.reads?.addRange({ start: start ? keyString(start) : "", end: end ? keyString(end) : undefined });
+    return result;
+  }
+
+  /** Read Uncommitted: others' uncommitted writes in range, own writes winning. */
+  private dirtyOverlay(start: Buffer | undefined, end: Buffer | undefined): Map<string, PendingWrite> {
+    const overlay = new Map<string, PendingWrite>();
+    for (const w of this.host.intentsInRange(start, end)) overlay.set(keyString(w.key), w);
+    for (const [k, w] of this.writes) overlay.set(k, w);
+    return overlay;
+  }
+
+  private async write(key: Uint8Array, value: Buffer | undefined, vector?: ValidVectorIndexParams): Promise<void> {
     this.checkActive();
     if (this.readOnly) throw new ReadOnlyTransaction();
     const k = keyString(key);
@@ -122,7 +194,45 @@ export class Transaction implements KvTransaction {
       throw new TransactionTooLarge(this.maxWriteBytes);
     }
     this.writeBytes = bytes;
-    this.writes.set(k, { key: Buffer.from(key), value });
+    const top = this.savepoints[this.savepoints.length - 1];
+    if (top && !top.undo.has(k)) top.undo.set(k, previous);
+    (this.ownWrites ??= new Map()).set(k, { key: Buffer.from(key), value, ...(vector && { vector }) });
+  }
+
+  savepoint(name: string): void {
+    this.checkActive();
+    this.savepoints.push({ name, undo: new Map(), writeBytes: this.writeBytes });
+  }
+
+  private findSavepoint(name: string): number {
+    for (let i = this.savepoints.length - 1; i >= 0; i--) if (this.savepoints[i]!.name === name) return i;
+    throw new SqlStateError(`savepoint "${name}" does not exist`, "3B001");
+  }
+
+  releaseSavepoint(name: string): void {
+    this.checkActive();
+    const i = this.findSavepoint(name);
+    // The undo entries move to the enclosing savepoint, where they record the older state.
+    const below = this.savepoints[i - 1];
+    if (below) {
+      for (const sp of this.savepoints.slice(i)) for (const [k, w] of sp.undo) if (!below.undo.has(k)) below.undo.set(k, w);
+    }
+    this.savepoints.length = i;
+  }
+
+  async rollbackToSavepoint(name: string): Promise<void> {
+    this.checkActive();
+    const i = this.findSavepoint(name);
+    for (let j = this.savepoints.length - 1; j >= i; j--) {
+      for (const [k, w] of this.savepoints[j]!.undo) {
+        if (w) (this.ownWrites ??= new Map()).set(k, w);
+        else this.ownWrites?.delete(k);
+      }
+    }
+    const target = this.savepoints[i]!;
+    this.writeBytes = target.writeBytes;
+    target.undo.clear();
+    this.savepoints.length = i + 1;
   }
 
   scan(options: KvScanOptions = {}): KvCursor {
@@ -185,7 +295,7 @@ export class Transaction implements KvTransaction {
 
   /** Records a granted key lock and applies first-committer-wins. */
   private keyLocked(k: string, mode: KeyLockMode): void {
-    this.keyLocks.set(k, mode);
+    (this.ownKeyLocks ??= new Map()).set(k, mode);
     // Once locked, nobody else can commit a new version of the key until this transaction ends,
     // so one check here stands for the whole transaction: a snapshot-level transaction may not
     // write (or lock) a key that changed after its snapshot (first committer wins).
@@ -199,14 +309,28 @@ export class Transaction implements KvTransaction {
     }
   }
 
-  async lockTable(table: string, mode: TableLockMode): Promise<void> {
-    this.checkActive();
-    if (this.tableLockModes?.get(table)?.has(mode)) return;
-    await this.acquire({ kind: "table", table }, mode);
-    const locks = (this.tableLockModes ??= new Map());
-    let modes = locks.get(table);
-    if (!modes) locks.set(table, (modes = new Set()));
-    modes.add(mode);
+  lockTable(table: string, mode: TableLockMode): Promise<void> {
+    // Not async: a lock granted at once (nearly always) costs no promise of its own. Errors still
+    // come back as rejections.
+    try {
+      this.checkActive();
+      if (this.ownTableLocks?.get(table)?.includes(mode)) return RESOLVED;
+      const target: LockTarget = { kind: "table", table };
+      if (this.host.locks.tryAcquire(this.id, target, mode)) {
+        this.heldTable(table, mode);
+        return RESOLVED;
+      }
+      return this.acquire(target, mode).then(() => this.heldTable(table, mode));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private heldTable(table: string, mode: TableLockMode): void {
+    const locks = (this.ownTableLocks ??= new Map());
+    const modes = locks.get(table);
+    if (!modes) locks.set(table, [mode]);
+    else if (!modes.includes(mode)) modes.push(mode);
   }
 
   private async acquire(target: LockTarget, mode: LockMode): Promise<void> {
@@ -222,10 +346,14 @@ export class Transaction implements KvTransaction {
     if (this.state !== "active") throw new TransactionAborted(this.id, this.abortReason ?? "ended while waiting for a lock");
   }
 
-  async commit(): Promise<void> {
-    this.checkActive();
-    this.closeCursors();
-    await this.host.commit(this);
+  commit(): Promise<void> {
+    try {
+      this.checkActive();
+      this.closeCursors();
+      return this.host.commit(this);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   async rollback(): Promise<void> {

@@ -41,12 +41,14 @@ describe("VectorSegmentCache", () => {
       fc.record({ kind: fc.constant("hold" as const), segment: fc.nat(SIZES.length - 1) }),
       fc.record({ kind: fc.constant("release" as const), which: fc.nat() }),
       fc.record({ kind: fc.constant("drop" as const), segment: fc.nat(SIZES.length - 1) }),
+      fc.record({ kind: fc.constant("reserve" as const), owner: fc.constantFrom("a", "b"), share: fc.double({ min: 0, max: 0.8, noNaN: true }) }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), fc.double({ min: 0.3, max: 3, noNaN: true }), (ops, budgetScale) => {
         const capacity = Math.floor(budgetScale * (bytesOf[3]! + bytesOf[2]!));
         const cache = new VectorSegmentCache(capacity);
         const held: SegmentLease[] = [];
+        const reserved = new Map<string, number>();
         const seen = new Set<SegmentLease["segment"]>();
         const check = () => {
           expect(cache.sizeBytes()).toBeLessThanOrEqual(capacity);
@@ -66,6 +68,12 @@ describe("VectorSegmentCache", () => {
             expect(lease.segment.header.count).toBe(SIZES[o.segment]);
             if (o.kind === "use") lease.release();
             else held.push(lease);
+          } else if (o.kind === "reserve") {
+            const bytes = Math.floor(o.share * capacity);
+            const others = [...reserved].filter(([owner]) => owner !== o.owner).reduce((n, [, b]) => n + b, 0);
+            expect(cache.reserve(o.owner, bytes)).toBe(others + bytes <= capacity);
+            if (others + bytes <= capacity) reserved.set(o.owner, bytes);
+            expect(cache.reservedBytes()).toBe([...reserved.values()].reduce((n, b) => n + b, 0));
           } else if (o.kind === "release") {
             if (held.length > 0) held.splice(o.which % held.length, 1)[0]!.release();
           } else cache.drop(o.segment);
@@ -74,11 +82,36 @@ describe("VectorSegmentCache", () => {
         for (const lease of held.splice(0)) lease.release();
         check();
         cache.clear();
+        for (const owner of reserved.keys()) expect(cache.reserve(owner, 0)).toBe(true);
         for (const s of seen) expect(s.index.closed).toBe(true);
         expect(cache.retainedBytes()).toBe(0);
       }),
       { numRuns: 60 },
     );
+  });
+
+  it("evicts segments to make room for a reservation, and refuses one that would not fit", () => {
+    const capacity = bytesOf[3]! + bytesOf[2]!;
+    const cache = new VectorSegmentCache(capacity);
+    cache.acquire(3, () => segments[3]!).release();
+    const held = cache.acquire(2, () => segments[2]!);
+    expect(cache.sizeBytes()).toBe(bytesOf[3]! + bytesOf[2]!);
+    // Room for the reservation: the unleased segment goes, the leased one stays open.
+    expect(cache.reserve("graph", bytesOf[3]!)).toBe(true);
+    expect(cache.has(3)).toBe(false);
+    expect(cache.sizeBytes()).toBeLessThanOrEqual(capacity);
+    expect(held.segment.index.closed).toBe(false);
+    expect(cache.reserve("other", capacity - bytesOf[3]! + 1)).toBe(false);
+    expect(cache.reservedBytes()).toBe(bytesOf[3]);
+    // A segment that does not fit beside the reservation is served without caching it.
+    held.release();
+    expect(cache.reserve("graph", capacity - bytesOf[0]! + 1)).toBe(true);
+    const lease = cache.acquire(0, () => segments[0]!);
+    expect(cache.has(0)).toBe(false);
+    lease.release();
+    expect(cache.stats.oversized).toBe(1);
+    expect(cache.reserve("graph", 0)).toBe(true);
+    expect(cache.sizeBytes()).toBe(0);
   });
 
   it("serves a segment larger than the whole budget without caching it", () => {

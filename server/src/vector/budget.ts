@@ -7,6 +7,10 @@
  * until its last lease is released. Such segments are outside the LRU's bytes and reported apart
  * (`retainedBytes`), so `sizeBytes() <= capacityBytes` always holds, and the memory actually held
  * is `retainedBytes()`, which exceeds the budget only by segments in use at that moment.
+ *
+ * Other index memory charged to the same budget (the storage engine's merged graphs) is
+ * *reserved*: a reservation shrinks the room left for segments, evicting unleased ones at once,
+ * and a reservation that would not fit beside the others is refused.
  */
 import { LRUCache } from "lru-cache";
 import { checkEfSearch } from "./hnsw-index.js";
@@ -42,6 +46,9 @@ export class VectorSegmentCache {
   private readonly lru: LRUCache<SegmentCacheKey, Entry>;
   /** Detached entries still leased, with the bytes they hold. */
   private readonly leasedDetached = new Set<Entry>();
+  /** Bytes reserved by other holders of index memory, by owner. */
+  private readonly reservations = new Map<string, number>();
+  private reserved = 0;
 
   constructor(
     readonly capacityBytes: number,
@@ -70,7 +77,7 @@ export class VectorSegmentCache {
     else {
       this.stats.misses++;
       entry = { segment: decodeSegment(loadBytes(), this.options), leases: 0, detached: false };
-      if (entry.segment.memoryBytes > this.capacityBytes) {
+      if (entry.segment.memoryBytes > this.capacityBytes - this.reserved) {
         // Serving it uncached keeps queries correct; the budget is exceeded only while it is leased.
         this.stats.oversized++;
         entry.detached = true;
@@ -79,8 +86,30 @@ export class VectorSegmentCache {
         return lease;
       }
       this.lru.set(key, entry);
+      this.fitSegments();
     }
     return this.lease(entry);
+  }
+
+  /**
+   * Sets `owner`'s reservation to `bytes` (0 ends it), closing least recently used segments that
+   * are not leased to make room. Returns false, changing nothing, when the reservations together
+   * would exceed the budget.
+   */
+  reserve(owner: string, bytes: number): boolean {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`reservation of ${bytes} bytes`);
+    const total = this.reserved - (this.reservations.get(owner) ?? 0) + bytes;
+    if (total > this.capacityBytes) return false;
+    if (bytes === 0) this.reservations.delete(owner);
+    else this.reservations.set(owner, bytes);
+    this.reserved = total;
+    this.fitSegments();
+    return true;
+  }
+
+  /** Bytes reserved (see `reserve`). */
+  reservedBytes(): number {
+    return this.reserved;
   }
 
   /** Forgets a segment whose table is gone; it closes now, or when its last lease is released. */
@@ -88,14 +117,14 @@ export class VectorSegmentCache {
     this.lru.delete(key);
   }
 
-  /** Bytes of the cached segments; never above `capacityBytes`. */
+  /** Bytes of the cached segments plus the reservations; never above `capacityBytes`. */
   sizeBytes(): number {
-    return this.lru.calculatedSize;
+    return this.lru.calculatedSize + this.reserved;
   }
 
-  /** Bytes of every open segment: the cached ones plus evicted ones still leased. */
+  /** `sizeBytes()` plus evicted segments still leased. */
   retainedBytes(): number {
-    let bytes = this.lru.calculatedSize;
+    let bytes = this.lru.calculatedSize + this.reserved;
     for (const e of this.leasedDetached) bytes += e.segment.memoryBytes;
     return bytes;
   }
@@ -118,6 +147,11 @@ export class VectorSegmentCache {
   /** Drops every segment (shutdown); leased ones close when released. */
   clear(): void {
     this.lru.clear();
+  }
+
+  /** Evicts least recently used segments until they fit beside the reservations. */
+  private fitSegments(): void {
+    while (this.lru.size > 0 && this.lru.calculatedSize > this.capacityBytes - this.reserved) this.lru.pop();
   }
 
   private lease(entry: Entry): SegmentLease {

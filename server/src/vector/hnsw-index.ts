@@ -282,12 +282,19 @@ export class HnswIndex {
    * growing), so the estimate fits loaded segments better than the memtable's index.
    */
   memoryBytes(): number {
-    const native = this.live();
-    const m = this.m;
-    const nodeBytes = 10 + (4 + 8 * m) + (4 + 4 * m) / (m - 1);
-    const perSlot = this.dims * 4 + nodeBytes + 8 + 24;
-    const estimate = this.slots * perSlot + native.capacity() * 16;
-    return Math.ceil(estimate * MEMORY_SLACK) + FIXED_BYTES;
+    return memoryEstimate(this.dims, this.m, this.slots, this.live().capacity());
+  }
+
+  /** What `memoryBytes()` would say of an index of `count` vectors, before building it. */
+  static estimateMemoryBytes(params: { readonly dims: number; readonly m: number }, count: number): number {
+    let capacity = 1;
+    while (capacity < count) capacity *= 2;
+    return memoryEstimate(params.dims, params.m, count, capacity);
+  }
+
+  /** Removed nodes still in the graph (usearch reuses their slots for later adds). */
+  get removedCount(): number {
+    return this.removedSlots;
   }
 
   /** usearch's file image of the index (`fromImage` reads it back). */
@@ -312,6 +319,10 @@ export class HnswIndex {
       ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       return { ids, distances: ids.map(() => NaN) };
     }
+    // usearch returns nearest first; only ties (ordered by id here) may need moving.
+    let ordered = true;
+    for (let i = 1; ordered && i < ids.length; i++) ordered = compareCandidates(distances[i - 1]!, ids[i - 1]!, distances[i]!, ids[i]!) <= 0;
+    if (ordered) return { ids, distances };
     const order = ids.map((_, i) => i);
     order.sort((x, y) => compareCandidates(distances[x]!, ids[x]!, distances[y]!, ids[y]!));
     return { ids: order.map((i) => ids[i]!), distances: order.map((i) => distances[i]!) };
@@ -321,6 +332,12 @@ export class HnswIndex {
 /** See `memoryBytes`: allocator overhead and the per-thread search contexts. */
 const MEMORY_SLACK = 1.15;
 const FIXED_BYTES = 64 * 1024;
+
+function memoryEstimate(dims: number, m: number, slots: number, capacity: number): number {
+  const nodeBytes = 10 + (4 + 8 * m) + (4 + 4 * m) / (m - 1);
+  const perSlot = dims * 4 + nodeBytes + 8 + 24;
+  return Math.ceil((slots * perSlot + capacity * 16) * MEMORY_SLACK) + FIXED_BYTES;
+}
 
 function l2FromUsearch(d: number): number {
   return Math.sqrt(Math.max(0, d));

@@ -16,9 +16,13 @@ export {
   buildSegment,
   decodeSegment,
   encodeSegment,
+  metricCode,
+  metricOfCode,
+  readSegmentEntries,
   readSegmentHeader,
   RowKeyMap,
   SEGMENT_VERSION,
+  type SegmentEntries,
   type SegmentHeader,
   type SegmentMeta,
   type SegmentRow,
@@ -26,3 +30,29 @@ export {
   type VectorSegment,
 } from "./segment.js";
 export { VectorSegmentCache, type SegmentCacheKey, type SegmentLease, type VectorSegmentCacheStats } from "./budget.js";
+export {
+  bytesToVector,
+  decodeVectorPayload,
+  encodeVectorPayload,
+  payloadVector,
+  validateVectorIndexParams,
+  VECTOR_PAYLOAD_HEADER_BYTES,
+  vectorIndexKey,
+  vectorToBytes,
+  type ValidVectorIndexParams,
+  type VectorIndexParams,
+  type VectorPayload,
+} from "./index-entry.js";
+export {
+  decodeVectorDirectory,
+  decodeVectorSection,
+  encodeVectorSection,
+  segmentEntryMismatch,
+  VECTOR_SECTION_HEADER_BYTES,
+  VECTOR_SECTION_VERSION,
+  vectorDirectoryLength,
+  type SectionSegment,
+  type VectorSectionDirectory,
+  type VectorSectionEntry,
+} from "./vector-section.js";
+export { compareKeyedCandidates, KeyedTopK, type KeyedCandidate } from "./keyed-top-k.js";

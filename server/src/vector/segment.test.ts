@@ -5,7 +5,17 @@ import { sqlstateOf } from "../common/sqlstate-error.js";
 import { vectorDistance } from "./distance.js";
 import { VectorSegmentCorruptionError } from "./errors.js";
 import { HNSW_MAX_ID, HnswIndex } from "./hnsw-index.js";
-import { buildSegment, decodeSegment, encodeSegment, readSegmentHeader, RowKeyMap, SEGMENT_HEADER_BYTES, type SegmentRow, type VectorSegment } from "./segment.js";
+import {
+  buildSegment,
+  decodeSegment,
+  encodeSegment,
+  readSegmentEntries,
+  readSegmentHeader,
+  RowKeyMap,
+  SEGMENT_HEADER_BYTES,
+  type SegmentRow,
+  type VectorSegment,
+} from "./segment.js";
 import { clusteredVectors } from "./testing/datasets.js";
 
 const vectors = clusteredVectors({ count: 300, dims: 16, clusters: 5, spread: 0.5, seed: 3 });
@@ -130,6 +140,46 @@ function catchError(f: () => unknown): unknown {
   }
   return undefined;
 }
+
+describe("segment entries read without usearch", () => {
+  it("gives every label its key and, when it is in the graph, its vector", () => {
+    const zero = new Float32Array(16);
+    const withZero = [...rows.slice(0, 50), { key: Buffer.from("zero"), vector: zero }, ...rows.slice(50, 100)];
+    // An odd offset: the vectors cannot be a view then and must be copied.
+    const bytes = buildSegment(spec, withZero);
+    const shifted = Buffer.alloc(bytes.length + 1);
+    bytes.copy(shifted, 1);
+    for (const input of [bytes, shifted.subarray(1)]) {
+      const entries = readSegmentEntries(input);
+      expect(entries.rowKeys.count).toBe(101);
+      for (const [label, row] of withZero.entries()) {
+        expect(Buffer.from(entries.rowKeys.keyOf(BigInt(label))).equals(Buffer.from(row.key))).toBe(true);
+        const at = entries.vectorAt[label]!;
+        // Cosine leaves the zero vector out of the graph.
+        if (row.vector === zero) expect(at).toBe(-1);
+        else expect(entries.vectors.subarray(at, at + 16)).toEqual(row.vector);
+      }
+    }
+  });
+
+  it("fails damage with XX001 as decodeSegment does", () => {
+    const bytes = buildSegment(spec, rows.slice(0, 40));
+    for (let at = 0; at < bytes.length; at += 7) {
+      const damaged = Buffer.from(bytes);
+      damaged[at]! ^= 0x04;
+      corruption(() => void readSegmentEntries(damaged));
+    }
+    // Consistent checksums around an image whose node list does not add up.
+    const lying = Buffer.from(bytes);
+    lying.writeUInt32LE(lying.readUInt32LE(SEGMENT_HEADER_BYTES) - 1, SEGMENT_HEADER_BYTES);
+    corruption(() => void readSegmentEntries(resign(lying)));
+    // A segment without a row key map has no keys to give.
+    const index = HnswIndex.create(spec);
+    index.add(1n, vectors[0]!);
+    corruption(() => void readSegmentEntries(encodeSegment(index, { columnId: 7 })));
+    index.close();
+  });
+});
 
 describe("damaged segments", () => {
   // Small, so every byte can be flipped.

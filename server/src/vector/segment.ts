@@ -31,7 +31,7 @@ import type { SqlStateError } from "../common/sqlstate-error.js";
 import type { VectorMetric } from "./distance.js";
 import { VectorSegmentCorruptionError } from "./errors.js";
 import { HnswIndex, validateHnswParams, type HnswParams } from "./hnsw-index.js";
-import { parseUsearchImage } from "./usearch-binding.js";
+import { parseUsearchImage, USEARCH_FREE_KEY, usearchImageSlots } from "./usearch-binding.js";
 
 export const SEGMENT_MAGIC = Buffer.from("ALPXVSEG", "latin1");
 export const SEGMENT_VERSION = 1;
@@ -44,6 +44,16 @@ const U32_MAX = 2 ** 32 - 1;
 
 const METRIC_CODE: Readonly<Record<VectorMetric, number>> = { l2: 1, cosine: 2, inner: 3 };
 const CODE_METRIC: readonly (VectorMetric | undefined)[] = [undefined, "l2", "cosine", "inner"];
+
+/** The byte a metric is stored as in segments, section directories and vector payloads. */
+export function metricCode(metric: VectorMetric): number {
+  return METRIC_CODE[metric];
+}
+
+/** The metric of a stored code, or undefined for a code no metric has. */
+export function metricOfCode(code: number): VectorMetric | undefined {
+  return CODE_METRIC[code];
+}
 
 /** A segment's header, as `readSegmentHeader` decodes it. */
 export interface SegmentHeader {
@@ -272,4 +282,74 @@ export function decodeSegment(bytes: Uint8Array, options: { readonly efSearch?: 
   const params: HnswParams = { dims: header.dims, metric: header.metric, m: header.m, efConstruction: header.efConstruction, ...options };
   const index = HnswIndex.fromImage(image, params, imageAt);
   return { header, index, rowKeys, memoryBytes: index.memoryBytes() + (rowKeys?.byteLength ?? 0) };
+}
+
+/**
+ * A segment's entries read straight from its bytes, without loading the graph into usearch: the
+ * label → key map and, for each label in the graph, its vector. What a graph over several
+ * segments is built from.
+ */
+export interface SegmentEntries {
+  readonly header: SegmentHeader;
+  readonly rowKeys: RowKeyMap;
+  /**
+   * Per label (`rowKeys` order), where its vector starts in `vectors` (a multiple of dims), or -1
+   * for a label not in the graph (a zero vector under cosine, which HNSW leaves out).
+   */
+  readonly vectorAt: Int32Array;
+  /** The graph's vectors, dims floats per node slot. NB: may be a view into the segment's bytes. */
+  readonly vectors: Float32Array;
+}
+
+/**
+ * Checks a segment as `decodeSegment` does (header, whole-segment CRC, the usearch image's headers
+ * and node list, the row key map) and returns its entries with their vectors, without usearch.
+ * Only segments with a row key map (those `buildSegment` and the storage engine write) qualify.
+ * Throws VectorSegmentCorruptionError (XX001) for damaged input.
+ */
+export function readSegmentEntries(bytes: Uint8Array): SegmentEntries {
+  const header = readSegmentHeader(bytes);
+  const crcAt = bytes.length - TRAILER_BYTES;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (crc32(bytes.subarray(0, crcAt)) !== view.getUint32(crcAt, true)) throw new VectorSegmentCorruptionError(crcAt, "segment checksum mismatch");
+  if (!header.hasRowKeys) throw new VectorSegmentCorruptionError(11, "segment without a row key map: its entries have no keys");
+  const imageAt = SEGMENT_HEADER_BYTES;
+  const image = bytes.subarray(imageAt, imageAt + header.indexBytes);
+  const mapAt = imageAt + header.indexBytes;
+  const rowKeys = RowKeyMap.decode(bytes.subarray(mapAt, mapAt + header.rowKeyBytes), mapAt);
+  const parsed = parseUsearchImage(image);
+  if (typeof parsed === "string") throw new VectorSegmentCorruptionError(imageAt, parsed);
+  const mismatch = imageHeaderMismatch(parsed, header);
+  if (mismatch !== undefined) throw new VectorSegmentCorruptionError(imageAt, mismatch);
+  const slots = usearchImageSlots(image, parsed);
+  if (typeof slots === "string") throw new VectorSegmentCorruptionError(imageAt, slots);
+  const vectorAt = new Int32Array(rowKeys.count).fill(-1);
+  for (let slot = 0; slot < slots.keys.length; slot++) {
+    const label = slots.keys[slot]!;
+    if (label === USEARCH_FREE_KEY) continue;
+    if (label >= BigInt(rowKeys.count) || vectorAt[Number(label)] !== -1) {
+      throw new VectorSegmentCorruptionError(imageAt, `index node ${slot} has label ${label}, which the row key map lacks or another node holds`);
+    }
+    vectorAt[Number(label)] = slot * header.dims;
+  }
+  return { header, rowKeys, vectorAt, vectors: floatsAt(image, slots.vectorsOffset, parsed.slots * header.dims) };
+}
+
+/** Why a parsed usearch image cannot be the one the segment's header describes, or undefined. */
+function imageHeaderMismatch(image: Exclude<ReturnType<typeof parseUsearchImage>, string>, header: SegmentHeader): string | undefined {
+  if (image.versionMajor !== 2) return `usearch image format version ${image.versionMajor}, expected 2`;
+  if (image.dims !== header.dims || image.bytesPerVector !== header.dims * 4) return `usearch image has ${image.dims} dimensions, the header ${header.dims}`;
+  if (image.countPresent !== header.count) return `header counts ${header.count} vectors, the index image ${image.countPresent}`;
+  if (image.graphNodes !== image.slots || image.countPresent + image.countDeleted !== image.slots) return "usearch image counts disagree";
+  if (image.slots > 0 && (image.connectivity !== header.m || image.connectivityBase !== 2 * header.m)) return `usearch image connectivity ${image.connectivity}, expected m = ${header.m}`;
+  return undefined;
+}
+
+/** `count` little-endian float32s at `offset`: a view when aligned, else a copy. */
+function floatsAt(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  const at = bytes.byteOffset + offset;
+  if (at % 4 === 0) return new Float32Array(bytes.buffer, at, count);
+  const copy = new Float32Array(count);
+  new Uint8Array(copy.buffer).set(bytes.subarray(offset, offset + count * 4));
+  return copy;
 }

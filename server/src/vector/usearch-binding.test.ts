@@ -3,7 +3,7 @@
  * fails here first.
  */
 import { describe, expect, it } from "vitest";
-import { NativeIndex, parseUsearchImage, USEARCH_FREE_KEY, USEARCH_METRIC_BYTE, type UsearchMetric } from "./usearch-binding.js";
+import { NativeIndex, parseUsearchImage, USEARCH_FREE_KEY, USEARCH_METRIC_BYTE, usearchImageSlots, type UsearchMetric } from "./usearch-binding.js";
 
 function index(metric: UsearchMetric, dims = 2): NativeIndex {
   return NativeIndex.create({ dims, metric, connectivity: 8, expansionAdd: 16, expansionSearch: 1 });
@@ -68,6 +68,29 @@ describe("usearch's Node binding", () => {
     native.add(BigUint64Array.from({ length: 100 }, (_, i) => BigInt(i)), Float32Array.from({ length: 800 }, (_, i) => (i % 7) + 1), 1);
     expect(native.release()).toBe(true);
     expect(native.size()).toBe(0);
+  });
+
+  it("lays out an image as vectors in slot order, then nodes that start with their keys", () => {
+    for (const count of [0, 1, 300]) {
+      const native = NativeIndex.create({ dims: 4, metric: "l2sq", connectivity: 6, expansionAdd: 12, expansionSearch: 1 });
+      const keys = BigUint64Array.from({ length: count }, (_, i) => BigInt(3 * i + 1));
+      const vectors = Float32Array.from({ length: 4 * count }, (_, i) => Math.sin(i));
+      if (count > 0) native.add(keys, vectors, 1);
+      if (count > 1) native.remove(4n);
+      const image = native.toBuffer();
+      native.release();
+      const header = parseUsearchImage(image);
+      if (typeof header === "string") throw new Error(header);
+      const slots = usearchImageSlots(image, header);
+      if (typeof slots === "string") throw new Error(slots);
+      expect(slots.keys).toHaveLength(count);
+      const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+      for (let slot = 0; slot < count; slot++) {
+        expect(slots.keys[slot]).toBe(slot === 1 ? USEARCH_FREE_KEY : keys[slot]);
+        if (slot !== 1) expect(view.getFloat32(slots.vectorsOffset + 16 * slot + 4, true)).toBe(vectors[4 * slot + 1]);
+      }
+      if (count > 0) expect(typeof usearchImageSlots(image.subarray(0, image.length - 1), header)).toBe("string");
+    }
   });
 
   it("reports images it cannot parse", () => {

@@ -11,7 +11,8 @@
  *   resets the index before it notices the file is empty, which frees everything at once.
  * - search takes no expansion argument (`expansion_search` is fixed at construction), but the
  *   graph search uses max(expansion_search, wanted) candidates; see `HnswIndex.search`.
- * - no filtered search, no memory_usage(), no access to stored vectors or to the key set.
+ * - no filtered search, no memory_usage(), no access to stored vectors or to the key set (a file
+ *   image holds both: `usearchImageSlots` reads them from one without loading it).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -214,4 +215,45 @@ export function parseUsearchImage(bytes: Uint8Array): UsearchImageHeader | strin
     connectivity: u64(graph + 8),
     connectivityBase: u64(graph + 16),
   };
+}
+
+/** What `usearchImageSlots` finds: each slot's key, and where the slots' vectors start. */
+export interface UsearchImageSlots {
+  /** The key of each node slot, in slot order; `USEARCH_FREE_KEY` for a removed node. */
+  readonly keys: BigUint64Array;
+  /** Offset in the image of slot 0's vector; slot i's is `bytesPerVector` × i further. */
+  readonly vectorsOffset: number;
+}
+
+/** Bytes of a node's head (key u64, level i16) and of a neighbour list's count (u32). */
+const NODE_HEAD_BYTES = 10;
+const NEIGHBOUR_COUNT_BYTES = 4;
+const SLOT_BYTES = 4;
+
+/**
+ * Reads each node's key from a usearch image whose headers `parseUsearchImage` accepted, without
+ * loading it: the graph is a levels array (i16 per node) and then the nodes (key u64 | level i16 |
+ * base layer: count u32 + 2m u32 slots | per upper level: count u32 + m u32 slots). Usearch
+ * stores the vectors first, in slot order, so a slot's vector is found by its index. Returns the
+ * reason when the graph's lengths do not add up to the image. Pure; never throws.
+ */
+export function usearchImageSlots(image: Uint8Array, header: UsearchImageHeader): UsearchImageSlots | string {
+  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  const slots = header.slots;
+  const levelsAt = 8 + slots * header.bytesPerVector + DENSE_HEAD_BYTES + GRAPH_HEAD_BYTES;
+  let at = levelsAt + 2 * slots;
+  if (at > image.length) return "usearch image shorter than its levels array";
+  const baseBytes = NODE_HEAD_BYTES + NEIGHBOUR_COUNT_BYTES + SLOT_BYTES * header.connectivityBase;
+  const levelBytes = NEIGHBOUR_COUNT_BYTES + SLOT_BYTES * header.connectivity;
+  const keys = new BigUint64Array(slots);
+  for (let i = 0; i < slots; i++) {
+    const level = view.getInt16(levelsAt + 2 * i, true);
+    if (level < 0) return `usearch image node ${i} has level ${level}`;
+    if (at + baseBytes + level * levelBytes > image.length) return `usearch image ends inside node ${i}`;
+    keys[i] = view.getBigUint64(at, true);
+    if (view.getInt16(at + 8, true) !== level) return `usearch image node ${i} disagrees with the levels array`;
+    at += baseBytes + level * levelBytes;
+  }
+  if (at !== image.length) return `usearch image has ${image.length - at} bytes after its last node`;
+  return { keys, vectorsOffset: 8 };
 }

@@ -16,6 +16,9 @@
  */
 export class CatalogCache {
   private readonly versions = new Map<string, Map<string, unknown>>();
+  /** The most recently used version, answered without reordering `versions` (nearly every call asks for it). */
+  private newestToken: string | undefined;
+  private newestEntries: Map<string, unknown> | undefined;
 
   /** `maxVersions`: how many catalog versions to keep entries for (older ones are dropped). */
   constructor(readonly maxVersions = 4) {
@@ -24,6 +27,7 @@ export class CatalogCache {
 
   /** The entry set for a version token (created empty on first use), most recently used last. */
   entries(token: string): Map<string, unknown> {
+    if (token === this.newestToken) return this.newestEntries!;
     let m = this.versions.get(token);
     if (m) {
       this.versions.delete(token);
@@ -32,6 +36,8 @@ export class CatalogCache {
       while (this.versions.size >= this.maxVersions) this.versions.delete(this.versions.keys().next().value!);
     }
     this.versions.set(token, m);
+    this.newestToken = token;
+    this.newestEntries = m;
     return m;
   }
 
@@ -42,5 +48,7 @@ export class CatalogCache {
 
   clear(): void {
     this.versions.clear();
+    this.newestToken = undefined;
+    this.newestEntries = undefined;
   }
 }

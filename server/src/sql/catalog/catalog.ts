@@ -78,19 +78,23 @@ import {
   droppedKey,
   encodeIndexKey,
   encodeIndexPrefix,
+  encodePrimaryKey,
   encodeRelationRef,
+  encodeVectorKey,
   FIRST_OBJECT_ID,
   indexSpan,
   indexesPrefix,
   indexKey,
   NEXT_ID_KEY,
   prefixSpan,
+  primaryKeyOf,
   type RelationRef,
   relationKey,
   relationLockName,
   ROLES_PREFIX,
   roleKey,
   rowIdStateKey,
+  statsKey,
   SEQUENCES_PREFIX,
   sequenceKey,
   sequenceStateKey,
@@ -119,6 +123,8 @@ import {
   type RelationKind,
   type RenameColumnOptions,
   type Role,
+  ROLE_ATTRIBUTES,
+  type RoleAttributes,
   type RoleSpec,
   type Sequence,
   type SequenceType,
@@ -136,6 +142,7 @@ import {
   setvalInStore,
   setvalInTransaction,
 } from "./sequences.js";
+import { vectorIndexShape } from "./vector-index.js";
 
 export interface CatalogOptions {
   /**
@@ -188,6 +195,21 @@ function nextvalDefault(sequence: string): string {
   return `nextval(${quoteLiteral(quoteIdent(sequence))}::regclass)`;
 }
 
+/** The last version key bytes decoded and their token: nearly every transaction reads the same ones. */
+let lastVersionBytes: Buffer | undefined;
+let lastToken = "";
+
+const tokenOfView = (view: View): string | undefined => view.token;
+
+function tokenOf(bytes: Uint8Array | undefined): string {
+  if (bytes === undefined) return decodeVersion(undefined).token;
+  if (lastVersionBytes !== undefined && lastVersionBytes.equals(bytes)) return lastToken;
+  const token = decodeVersion(bytes).token;
+  lastVersionBytes = Buffer.from(bytes);
+  lastToken = token;
+  return token;
+}
+
 export class Catalog {
   private static readonly instances = new WeakMap<KvTransaction, Catalog>();
 
@@ -223,6 +245,23 @@ export class Catalog {
   }
 
   /**
+   * Catalog.of for a caller that keeps the catalog as long as it uses the transaction (a SQL
+   * session), without registering a new one: registering is a WeakMap insertion, which showed
+   * in profiles of short statements. NB: until register() is called, Catalog.of(tx) would make
+   * a second catalog, blind to this one's DDL.
+   */
+  static unregistered(tx: KvTransaction, options: CatalogOptions = {}): Catalog {
+    return Catalog.instances.get(tx) ?? new Catalog(tx, options);
+  }
+
+  /** Makes Catalog.of(tx) find this catalog (see unregistered). */
+  register(): void {
+    const known = Catalog.instances.get(this.tx);
+    if (known !== undefined && known !== this) throw new Error("a transaction has two catalogs");
+    Catalog.instances.set(this.tx, this);
+  }
+
+  /**
    * For Read Uncommitted: starts a statement (tx.beginStatement) and forgets cached entries,
    * which may have come from others' uncommitted DDL. Other levels need not call it (Read
    * Committed checks the catalog version on every lookup), but may.
@@ -240,7 +279,7 @@ export class Catalog {
   // ---- reading -------------------------------------------------------------------------------
 
   private async readToken(): Promise<string> {
-    return decodeVersion(await this.tx.get(VERSION_KEY)).token;
+    return tokenOf(await this.tx.get(VERSION_KEY));
   }
 
   /** The view in use, or a new private one (after DDL and at Read Uncommitted the view is always private). */
@@ -252,7 +291,7 @@ export class Catalog {
     if (this.ddl || this.mode === "dirty") return this.viewOrNew();
     if (this.mode === "snapshot" && (this.view || !this.shared)) return this.viewOrNew();
     // Read Committed reads the version at every lookup, since its snapshot moves per statement.
-    const token = await this.readToken();
+    const token = tokenOf(await this.tx.get(VERSION_KEY));
     if (this.ddl) return this.viewOrNew();
     if (this.view && (this.mode === "snapshot" || this.view.token === token)) return this.view;
     this.view = { token, entries: this.shared?.entries(token) ?? new Map() };
@@ -406,6 +445,54 @@ export class Catalog {
       if (now.id === table.id && now.version === table.version) return now;
       table = now;
     }
+  }
+
+  /**
+   * The catalog version this transaction's lookups are answered from when it is a shared one
+   * (see cache.ts); undefined after the transaction's own DDL, at Read Uncommitted, for
+   * read-write Serializable and without a shared cache. Lookups under one version always agree.
+   */
+  sharedVersion(): Promise<string | undefined> {
+    return this.currentView().then(tokenOfView);
+  }
+
+  /**
+   * For a statement whose tables were looked up earlier by useTable: takes the locks useTable
+   * took, by table id (no lookups; Read Committed's snapshot is refreshed after them as
+   * useTable's is), then returns sharedVersion(). If that is the version the earlier lookups
+   * were answered from, useTable would find the same tables now; otherwise call it again.
+   */
+  async relockTables(uses: Iterable<{ readonly id: number; readonly mode: TableLockMode }>): Promise<string | undefined> {
+    for (const u of uses) {
+      await this.tx.lockTable(relationLockName(u.id), u.mode);
+      if (this.mode === "snapshot" && u.mode !== "intention-shared" && u.mode !== "shared") await this.tx.lockKey(tableKey(u.id), "shared");
+    }
+    if (this.mode === "statement") this.tx.beginStatement();
+    return this.sharedVersion();
+  }
+
+  /**
+   * A table's optimizer statistics as `decode` makes them of the stored bytes, or undefined if
+   * it was never analysed. Cached per catalog version like every entry (ANALYZE writes a new
+   * version), so `decode` must return an immutable value and be the same function every time.
+   */
+  tableStatistics<T>(tableId: number, decode: (bytes: Uint8Array) => T): Promise<T | undefined> {
+    return this.load(`stats:${tableId}`, async () => {
+      const bytes = await this.tx.get(statsKey(tableId));
+      return bytes === undefined ? undefined : decode(bytes);
+    });
+  }
+
+  /**
+   * ANALYZE: stores a table's statistics. A catalog change like DDL (it takes the version lock
+   * and writes a new version, which is how cached statistics and plans made with them are
+   * renewed); `encode` gets the new catalog version counter to stamp them with.
+   */
+  async putTableStatistics(tableId: number, encode: (version: number) => Buffer): Promise<void> {
+    await this.beginDdl();
+    await this.changed();
+    await this.put(statsKey(tableId), encode(await this.version()));
+    this.forget(`stats:${tableId}`);
   }
 
   // ---- DDL plumbing --------------------------------------------------------------------------
@@ -741,6 +828,8 @@ export class Catalog {
     await this.markDropped(table.id, [tableDataSpan(table.id), prefixSpan(rowIdStateKey(table.id))]);
     this.remember(`table:${table.id}`, undefined);
     this.remember(`indexes:${table.id}`, Object.freeze([]));
+    await this.del(statsKey(table.id));
+    this.forget(`stats:${table.id}`);
     this.forget("tables");
     return done(table);
   }
@@ -825,11 +914,174 @@ export class Catalog {
     return done(await this.updateTable(table, { columns, checks }));
   }
 
+  /**
+   * TRUNCATE: the table moves to a new id (a fresh, empty key space, like PostgreSQL's new
+   * relfilenode) and the old rows become dropped data for purgeDroppedData, so emptying a table
+   * costs the same whatever its size and is undone by a rollback. Its indexes, owned sequences
+   * and checks go along. NB: the table's id, which clients see as its OID, changes.
+   */
+  async truncateTable(name: string): Promise<Table> {
+    const table = await this.tableForAlter(name, false);
+    return (await this.moveTable(table!, {})).table;
+  }
+
+  /**
+   * ALTER TABLE ... ADD PRIMARY KEY: rows are stored by their primary key, so the table is
+   * rewritten into a new id keyed by the new key (and its indexes rebuilt), as PostgreSQL
+   * rebuilds a table whose layout changes. The key's columns become NOT NULL. Errors: 42P16 if
+   * there is a primary key already, 23502 for a NULL, 23505 for a duplicate (as the unique index
+   * `<table>_pkey` would report it). NB: the table's id (its OID) changes.
+   */
+  async alterTableAddPrimaryKey(tableName: string, columns: readonly (string | KeyColumnSpec)[], options: { readonly ifExists?: boolean } = {}): Promise<DdlResult<Table>> {
+    const table = await this.tableForAlter(tableName, options.ifExists);
+    if (table === undefined) return skipped(`relation "${tableName}" does not exist, skipping`);
+    if (table.primaryKey.length > 0) throw new SqlStateError(`multiple primary keys for table "${tableName}" are not allowed`, "42P16");
+    const keys = columns.map(keyColumn);
+    const ids: number[] = [];
+    for (const k of keys) {
+      const col = table.columns.find((c) => c.name === k.column);
+      if (!col) throw err.keyColumnMissing(k.column);
+      if (ids.includes(col.id)) throw err.keyColumnTwice(k.column);
+      checkKeyType(col.type);
+      ids.push(col.id);
+    }
+    const moved = await this.moveTable(table, {
+      primaryKey: ids,
+      primaryKeyDirections: keys.map((k) => k.direction ?? "asc"),
+      columns: table.columns.map((c) => (ids.includes(c.id) ? { ...c, notNull: true } : c)),
+    });
+    const positions = ids.map((id) => table.columns.findIndex((c) => c.id === id));
+    const pkeyIndexName = `${tableName}_pkey`;
+    // Keys written so far, to find duplicates without reading back (as an index build does).
+    const seen = new Set<string>();
+    for await (const e of this.rowsForDdl(table)) {
+      const row = moved.codec.decode(e.value);
+      for (const p of positions) {
+        if (row[p] === null) throw new SqlStateError(`column "${table.columns[p]!.name}" of relation "${tableName}" contains null values`, "23502");
+      }
+      const key = encodePrimaryKey(moved.table, primaryKeyOf(moved.table, row));
+      const k = key.toString("latin1");
+      if (seen.has(k)) {
+        const names = positions.map((p) => table.columns[p]!.name).join(", ");
+        const shown = positions.map((p) => formatText(row[p]!, table.columns[p]!.type)).join(", ");
+        throw new err.CatalogError(`could not create unique index "${pkeyIndexName}"`, "23505", `Key (${names})=(${shown}) is duplicated.`);
+      }
+      seen.add(k);
+      await this.tx.put(key, e.value);
+    }
+    for (const ix of moved.indexes) {
+      if (ix.method === "btree") await this.buildIndex(ix, moved.table);
+      else await this.buildVectorIndex(ix, moved.table);
+    }
+    return done(moved.table);
+  }
+
+  /**
+   * Gives a table a new id with `changes` applied: its name, indexes (same ids, new table id)
+   * and owned sequences follow; the old id's data is left for purge. The new key space is empty:
+   * the caller fills it.
+   */
+  private async moveTable(table: Table, changes: Partial<Pick<Table, "primaryKey" | "primaryKeyDirections" | "columns">>): Promise<{ table: Table; indexes: Index[]; codec: RowCodec }> {
+    const id = await this.allocateId();
+    await this.tx.lockTable(relationLockName(id), "exclusive");
+    this.created.add(id);
+    const next = freezeTable({ ...table, ...changes, id, version: table.version + 1 });
+    const indexes: Index[] = [];
+    for (const ix of await this.indexesOf(table.id)) {
+      await this.del(indexKey(table.id, ix.id));
+      this.remember(`index:${ix.id}`, undefined);
+      const moved: Index = Object.freeze({ ...ix, tableId: id });
+      await this.putRelation(ix.name, { kind: "index", id: ix.id, tableId: id });
+      await this.putIndex(moved);
+      indexes.push(moved);
+    }
+    for (const c of table.columns) {
+      if (c.serial === undefined) continue;
+      const seq = await this.getSequence(c.serial);
+      if (seq?.ownedBy?.tableId === table.id) await this.putSequence(Object.freeze({ ...seq, ownedBy: { tableId: id, columnId: seq.ownedBy.columnId } }));
+    }
+    await this.putRelation(table.name, { kind: "table", id });
+    await this.del(tableKey(table.id));
+    await this.markDropped(table.id, [tableDataSpan(table.id), prefixSpan(rowIdStateKey(table.id))]);
+    this.remember(`table:${table.id}`, undefined);
+    this.remember(`indexes:${table.id}`, Object.freeze([]));
+    await this.del(statsKey(table.id));
+    this.forget(`stats:${table.id}`);
+    await this.putTable(next);
+    this.remember(`indexes:${id}`, Object.freeze(indexes));
+    return { table: next, indexes, codec: new RowCodec(table.columns) };
+  }
+
+  /**
+   * ALTER TABLE ... ALTER COLUMN: SET / DROP DEFAULT (`default` is the expression's SQL text, or
+   * null to drop it; a serial column stops being one) and SET / DROP NOT NULL. SET NOT NULL
+   * reads the rows (23502 if one holds a NULL); DROP NOT NULL of a primary key column is 42P16.
+   */
+  async alterColumn(
+    tableName: string,
+    columnName: string,
+    change: { readonly default?: string | null; readonly notNull?: boolean },
+    options: { readonly ifExists?: boolean } = {},
+  ): Promise<DdlResult<Table>> {
+    const table = await this.tableForAlter(tableName, options.ifExists);
+    if (table === undefined) return skipped(`relation "${tableName}" does not exist, skipping`);
+    const position = table.columns.findIndex((c) => c.name === columnName);
+    if (position < 0) throw err.columnMissingOf(columnName, tableName);
+    let column = table.columns[position]!;
+    if (change.default !== undefined) {
+      column = withoutSerial(column);
+      if (change.default !== null) column = { ...column, default: change.default };
+    }
+    if (change.notNull === false && table.primaryKey.includes(column.id)) {
+      throw new SqlStateError(`column "${columnName}" is in a primary key`, "42P16");
+    }
+    if (change.notNull === true && !column.notNull) {
+      const codec = new RowCodec(table.columns);
+      for await (const e of this.rowsForDdl(table)) {
+        if (codec.decode(e.value)[position] === null) throw new SqlStateError(`column "${columnName}" of relation "${tableName}" contains null values`, "23502");
+      }
+    }
+    if (change.notNull !== undefined) column = { ...column, notNull: change.notNull };
+    return done(await this.updateTable(table, { columns: table.columns.map((c, i) => (i === position ? column : c)) }));
+  }
+
+  /**
+   * ALTER TABLE ... ADD CONSTRAINT ... CHECK: recorded like CREATE TABLE's (named alike when no
+   * name is given). NB: the rows are not read here; the caller checks them against the new
+   * table's constraint (it can evaluate expressions) before the transaction commits.
+   */
+  async addCheck(tableName: string, spec: CheckSpec, options: { readonly ifExists?: boolean } = {}): Promise<DdlResult<{ table: Table; check: Check }>> {
+    const table = await this.tableForAlter(tableName, options.ifExists);
+    if (table === undefined) return skipped(`relation "${tableName}" does not exist, skipping`);
+    const checks = await this.checksFromSpecs([spec], table.name, table.columns, table.checks);
+    const next = await this.updateTable(table, { checks });
+    return done({ table: next, check: checks[checks.length - 1]! });
+  }
+
+  /**
+   * ALTER TABLE ... DROP CONSTRAINT: a CHECK, or a UNIQUE constraint with its index. The primary
+   * key is the rows' storage order here, so dropping it is refused (0A000).
+   */
+  async dropConstraint(tableName: string, name: string, options: DropOptions = {}): Promise<DdlResult<Table>> {
+    const table = await this.tableForAlter(tableName, false);
+    if (table === undefined) return skipped(`relation "${tableName}" does not exist, skipping`);
+    if (table.checks.some((c) => c.name === name)) return done(await this.updateTable(table, { checks: table.checks.filter((c) => c.name !== name) }));
+    const index = (await this.indexesOf(table.id)).find((i) => i.name === name && i.constraint);
+    if (index) {
+      await this.removeIndex(index);
+      await this.markDropped(index.id, [indexSpan(index)]);
+      return done(await this.updateTable(table, {}));
+    }
+    if (table.primaryKey.length > 0 && name === `${table.name}_pkey`) throw err.notSupported(`cannot drop the primary key of table "${table.name}"`);
+    if (options.ifExists) return skipped(`constraint "${name}" of relation "${tableName}" does not exist, skipping`);
+    throw new err.CatalogError(`constraint "${name}" of relation "${tableName}" does not exist`, "42704");
+  }
+
   // ---- indexes -------------------------------------------------------------------------------
 
   /**
-   * CREATE INDEX: records the index and, for btree, writes an entry for every row (checking
-   * uniqueness, 23505). hnsw indexes are recorded only; the vector layer builds them.
+   * CREATE INDEX: records the index and writes an entry for every row: for btree checking
+   * uniqueness (23505), for hnsw a vector entry per non-NULL vector (the store builds the graphs).
    */
   async createIndex(spec: CreateIndexSpec): Promise<DdlResult<Index>> {
     const ref = await this.resolveForDdl(spec.table, "table", "shared");
@@ -867,7 +1119,21 @@ export class Catalog {
     await this.putIndex(index);
     const next = await this.updateTable(table, {});
     if (method === "btree") await this.buildIndex(index, next);
+    else await this.buildVectorIndex(index, next);
     return done(index);
+  }
+
+  private async buildVectorIndex(index: Index, table: Table): Promise<void> {
+    const codec = new RowCodec(table.columns);
+    const { spec, position } = vectorIndexShape(index, table);
+    const hidden = table.primaryKey.length === 0;
+    for await (const e of this.rowsForDdl(table)) {
+      const row = codec.decode(e.value);
+      const vector = row[position];
+      if (vector === null || vector === undefined) continue;
+      const pk = hidden ? decodePrimaryKey(table, e.key) : primaryKeyOf(table, row);
+      await this.tx.putVector(encodeVectorKey(index, table, pk), spec, vector as Float32Array);
+    }
   }
 
   private async buildIndex(index: Index, table: Table): Promise<void> {
@@ -1035,6 +1301,7 @@ export class Catalog {
       login: spec.login ?? false,
       superuser: spec.superuser ?? false,
       ...(spec.passwordScram !== undefined && { passwordScram: spec.passwordScram }),
+      ...attributesOf(spec),
     });
     await this.putRole(role);
     return role;
@@ -1051,6 +1318,7 @@ export class Catalog {
       login: changes.login ?? role.login,
       superuser: changes.superuser ?? role.superuser,
       ...(password !== undefined && { passwordScram: password }),
+      ...attributesOf(changes),
     });
     await this.putRole(next);
     return next;
@@ -1074,6 +1342,13 @@ export class Catalog {
     this.remember(`role:${role.name}`, role);
     this.forget("roles");
   }
+}
+
+/** The attributes a spec sets (undefined ones left out, so ALTER keeps the old values). */
+function attributesOf(spec: RoleAttributes): RoleAttributes {
+  const out: { -readonly [K in keyof RoleAttributes]: RoleAttributes[K] } = {};
+  for (const k of ROLE_ATTRIBUTES) if (spec[k] !== undefined) (out as Record<string, unknown>)[k] = spec[k];
+  return out;
 }
 
 function withoutSerial(c: Column): Column {

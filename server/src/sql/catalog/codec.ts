@@ -10,7 +10,7 @@
 import { decodeTuple, encodeTuple } from "../../kv/key-encoding.js";
 import { decodeRow, encodeRow, type SqlType, TYPE_KINDS } from "../types/index.js";
 import { corruptEntry } from "./errors.js";
-import type { Column, Index, Role, Sequence, SequenceType, Table } from "./model.js";
+import { type Column, type Index, type Role, ROLE_ATTRIBUTES, type Sequence, type SequenceType, type Table } from "./model.js";
 
 const FORMAT = 1;
 
@@ -243,6 +243,7 @@ export function decodeSequenceState(bytes: Uint8Array): SequenceState {
 export function encodeRole(r: Role): Buffer {
   const o: Record<string, Json> = { format: FORMAT, name: r.name, login: r.login, superuser: r.superuser };
   if (r.passwordScram !== undefined) o.passwordScram = r.passwordScram;
+  for (const k of ROLE_ATTRIBUTES) if (r[k] !== undefined) o[k] = r[k];
   return toBytes(o);
 }
 
@@ -256,6 +257,14 @@ export function decodeRole(bytes: Uint8Array): Role {
   };
   const pw = field(o, "passwordScram", isOptString, what);
   if (pw !== undefined) r.passwordScram = pw;
+  for (const k of ["createdb", "createrole", "replication", "bypassrls", "inherit"] as const) {
+    const v = field(o, k, (x): x is boolean | undefined => x === undefined || isBool(x), what);
+    if (v !== undefined) r[k] = v;
+  }
+  const limit = field(o, "connectionLimit", (x): x is number | undefined => x === undefined || isNumber(x), what);
+  if (limit !== undefined) r.connectionLimit = limit;
+  const until = field(o, "validUntil", isOptString, what);
+  if (until !== undefined) r.validUntil = until;
   return Object.freeze(r);
 }
 

@@ -8,10 +8,10 @@ export class CatalogError extends SqlStateError {
   constructor(
     message: string,
     sqlstate: string,
-    readonly detail?: string,
-    readonly hint?: string,
+    detail?: string,
+    hint?: string,
   ) {
-    super(message, sqlstate);
+    super(message, sqlstate, { ...(detail !== undefined && { detail }), ...(hint !== undefined && { hint }) });
   }
 }
 

@@ -7,9 +7,11 @@ export {
   columnPosition,
   decodeIndexKey,
   decodePrimaryKey,
+  decodeVectorKey,
   encodeIndexKey,
   encodeIndexPrefix,
   encodePrimaryKey,
+  encodeVectorKey,
   FIRST_OBJECT_ID,
   indexKeyPrefix,
   indexSpan,
@@ -17,9 +19,11 @@ export {
   primaryKeyOf,
   type RelationRef,
   relationLockName,
+  rowKeyOfVectorKey,
   tableDataSpan,
   tableKeyPrefix,
   tableSpan,
 } from "./keys.js";
+export { vectorIndexShape, type VectorIndexShape } from "./vector-index.js";
 export { purgeDroppedData, type PurgeOptions } from "./purge.js";
 export { nextValue, reserve, SEQUENCE_TYPE_BOUNDS, sequenceFromSpec, SequenceSession, type SequenceParams } from "./sequences.js";

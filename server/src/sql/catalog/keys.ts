@@ -18,6 +18,7 @@
  *     [0, "seqval", id]                  → [last value, is_called]   written outside DDL (nextval)
  *     [0, "rowid", tableId]              → [last row id, true]        hidden row ids, like a sequence
  *     [0, "role", name]                  → role (JSON)
+ *     [0, "stats", tableId]              → optimizer statistics of a table (JSON), written by ANALYZE
  *     [0, "dropped", id]                 → [start, end, ...]: key ranges a dropped relation left,
  *                                          awaiting purge (rows, index entries, sequence state)
  *
@@ -28,13 +29,17 @@
  *                                          a secondary (btree) index entry; the primary key
  *                                          suffix keeps entries distinct when index values repeat
  *                                          (or are NULL) and leads back to the row
+ *     [tableId, indexId, ...primary key]  → vector (kv putVector)
+ *                                          an hnsw index entry: one per row whose vector is not
+ *                                          NULL, written with the index's VectorIndexSpec
+ *                                          (vector-index.ts) so the store indexes it
  *
  * Because every component is self-delimiting and no component encoding is a prefix of another,
  * the keys of one (table, index) pair form one contiguous range that no other pair's keys enter,
  * and the catalog (space 0) sorts before all data. Keys whose first component is not an integer
  * are left to others.
  */
-import { type Direction, decodeTuple, encodeTuple, KeyEncoder, type KeyValue, prefixEnd } from "../../kv/key-encoding.js";
+import { type Direction, decodeTuple, encodeTuple, KeyEncoder, prefixEnd } from "../../kv/key-encoding.js";
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import { fromKeyValue, INT8, type SqlType, type SqlValue, toKeyValue } from "../types/index.js";
 import type { Index, RelationKind, Table } from "./model.js";
@@ -63,6 +68,7 @@ export const roleKey = (name: string) => encodeTuple([CATALOG, "role", name]);
 export const ROLES_PREFIX = encodeTuple([CATALOG, "role"]);
 export const droppedKey = (id: number) => encodeTuple([CATALOG, "dropped", big(id)]);
 export const DROPPED_PREFIX = encodeTuple([CATALOG, "dropped"]);
+export const statsKey = (tableId: number) => encodeTuple([CATALOG, "stats", big(tableId)]);
 
 /** The range of keys starting with `prefix`. */
 export function prefixSpan(prefix: Buffer): { start: Buffer; end: Buffer } {
@@ -250,9 +256,45 @@ export function decodeIndexKey(index: Index, table: Table, key: Uint8Array): { v
   const parts = decodeTuple(key, dirs);
   if (parts[0] !== big(table.id) || parts[1] !== big(index.id)) throw malformed(`not an entry of index "${index.name}"`);
   if (parts.length !== 2 + types.length + s.pkTypes.length) throw malformed(`entry of index "${index.name}" has ${parts.length - 2} components`);
-  const at = (i: number): KeyValue => parts[i]!;
   return {
-    values: types.map((t, i) => fromKeyValue(at(2 + i), t)),
-    primaryKey: s.pkTypes.map((t, i) => fromKeyValue(at(2 + types.length + i), t)),
+    values: types.map((t, i) => fromKeyValue(parts[2 + i]!, t)),
+    primaryKey: s.pkTypes.map((t, i) => fromKeyValue(parts[2 + types.length + i]!, t)),
   };
+}
+
+function hnswIndexOf(index: Index, table: Table): void {
+  if (index.tableId !== table.id) throw new SqlStateError(`index "${index.name}" is not an index of table "${table.name}"`, "XX000");
+  if (index.method !== "hnsw") throw new SqlStateError(`${index.method} index "${index.name}" has no vector entries`, "XX000");
+}
+
+/**
+ * The key of a row's entry in an hnsw index, from the row's primary key values (or `[rowId]`
+ * for a table without a primary key), as encodePrimaryKey takes them.
+ */
+export function encodeVectorKey(index: Index, table: Table, primaryKey: readonly SqlValue[]): Buffer {
+  hnswIndexOf(index, table);
+  encoder.reset().append(big(table.id)).append(big(index.id));
+  appendPrimaryKey(table, primaryKey);
+  return encoder.finish();
+}
+
+/** The primary key values (or [row id]) of an hnsw index entry's key. */
+export function decodeVectorKey(index: Index, table: Table, key: Uint8Array): SqlValue[] {
+  hnswIndexOf(index, table);
+  const s = shapeOf(table);
+  const parts = decodeTuple(key, ["asc", "asc", ...s.pkDirections]);
+  if (parts[0] !== big(table.id) || parts[1] !== big(index.id)) throw malformed(`not an entry of index "${index.name}"`);
+  if (parts.length !== 2 + s.pkTypes.length) throw malformed(`entry of index "${index.name}" has ${parts.length - 2} key columns`);
+  return s.pkTypes.map((t, i) => fromKeyValue(parts[2 + i]!, t));
+}
+
+/**
+ * The row key an hnsw index entry leads to. Both keys end in the same primary key encoding, so
+ * only the (table, index) prefix changes; nothing is decoded.
+ */
+export function rowKeyOfVectorKey(index: Index, table: Table, key: Uint8Array): Buffer {
+  hnswIndexOf(index, table);
+  const from = indexKeyPrefix(table.id, index.id);
+  if (key.length <= from.length || Buffer.compare(from, key.subarray(0, from.length)) !== 0) throw malformed(`not an entry of index "${index.name}"`);
+  return Buffer.concat([indexKeyPrefix(table.id, PRIMARY_INDEX_ID), key.subarray(from.length)]);
 }

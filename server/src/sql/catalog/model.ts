@@ -91,13 +91,33 @@ export interface Sequence {
   readonly ownedBy?: { readonly tableId: number; readonly columnId: number };
 }
 
-export interface Role {
+export interface Role extends RoleAttributes {
   readonly name: string;
   readonly login: boolean;
   readonly superuser: boolean;
   /** SCRAM-SHA-256 verifier as PostgreSQL stores it in pg_authid.rolpassword. */
   readonly passwordScram?: string;
 }
+
+/**
+ * Role attributes PostgreSQL has that Alopex records and reports (pg_roles, psql's \du) but does
+ * not act on: there are no privileges to check yet. Absent means PostgreSQL's default.
+ */
+export interface RoleAttributes {
+  /** Default false. */
+  readonly createdb?: boolean;
+  readonly createrole?: boolean;
+  readonly replication?: boolean;
+  readonly bypassrls?: boolean;
+  /** Default true. */
+  readonly inherit?: boolean;
+  /** Default -1 (no limit). */
+  readonly connectionLimit?: number;
+  /** VALID UNTIL as written (a timestamp's text). */
+  readonly validUntil?: string;
+}
+
+export const ROLE_ATTRIBUTES = ["createdb", "createrole", "replication", "bypassrls", "inherit", "connectionLimit", "validUntil"] as const;
 
 export type Relation = Table | Index | Sequence;
 export type RelationKind = Relation["kind"];
@@ -164,14 +184,14 @@ export interface CreateSequenceSpec {
   readonly ifNotExists?: boolean;
 }
 
-export interface RoleSpec {
+export interface RoleSpec extends RoleAttributes {
   readonly name: string;
   readonly login?: boolean;
   readonly superuser?: boolean;
   readonly passwordScram?: string;
 }
 
-export interface AlterRoleSpec {
+export interface AlterRoleSpec extends RoleAttributes {
   readonly login?: boolean;
   readonly superuser?: boolean;
   /** null removes the password. */

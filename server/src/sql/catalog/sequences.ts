@@ -212,16 +212,17 @@ export async function setvalInStore(store: KvStore, target: SequenceTarget, valu
 
 /** Per-session sequence values, for currval and lastval (the session layer keeps one). */
 export class SequenceSession {
-  private readonly values = new Map<number, bigint>();
+  /** Made at the first nextval (a session per Database.sql() call mostly never needs it). */
+  private values: Map<number, bigint> | undefined;
   private last: bigint | undefined;
 
   record(sequenceId: number, value: bigint): void {
-    this.values.set(sequenceId, value);
+    (this.values ??= new Map()).set(sequenceId, value);
     this.last = value;
   }
 
   currval(sequenceId: number, name: string): bigint {
-    const v = this.values.get(sequenceId);
+    const v = this.values?.get(sequenceId);
     if (v === undefined) throw notYetDefined(`currval of sequence "${name}"`);
     return v;
   }

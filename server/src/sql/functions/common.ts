@@ -6,7 +6,7 @@ import type { EvalContext, Overload, ParamType } from "./registry.js";
 type Impl = (args: readonly SqlValue[], ctx: EvalContext, types: readonly SqlType[]) => SqlValue;
 
 /** An overload declaration; `returns` is a type kind or a full type. */
-export function fn(name: string, params: readonly ParamType[], returns: TypeKind | SqlType, impl: Impl, extra: Partial<Pick<Overload, "strict" | "volatile" | "variadic">> = {}): Overload {
+export function fn(name: string, params: readonly ParamType[], returns: TypeKind | SqlType, impl: Impl, extra: Partial<Pick<Overload, "strict" | "volatile" | "variadic" | "system" | "returnsArg">> = {}): Overload {
   return { name, params, returns: typeof returns === "string" ? defaultOfKind(returns) : returns, impl, ...extra };
 }
 

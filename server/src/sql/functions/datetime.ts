@@ -20,6 +20,7 @@ import {
 } from "../types/index.js";
 import { checkTimestampRange, splitMicros } from "../types/datetime.js";
 import { err, fn } from "./common.js";
+import { numberToChar, timestampToChar } from "./to-char.js";
 import type { Overload } from "./registry.js";
 
 type Field =
@@ -255,6 +256,13 @@ export const DATETIME_FUNCTIONS: readonly Overload[] = [
   ]),
   fn("extract", ["text", "date"], "numeric", ([u, v], _c, t) => extract(str(u), num(v), t[1]!, true)),
   fn("make_date", ["int4", "int4", "int4"], "date", ([y, m, d]) => makeDate(num(y), num(m), num(d))),
+  // Timestamps with time zone are shown in UTC, the session time zone Alopex runs in.
+  ...(["timestamp", "timestamptz"] as const).map((k) =>
+    fn("to_char", [k, "text"], "text", ([v, f]) => (Number.isFinite(num(v)) ? timestampToChar(num(v), str(f)) : null)),
+  ),
+  ...(["int2", "int4", "float4", "float8"] as const).map((k) => fn("to_char", [k, "text"], "text", ([v, f]) => numberToChar(String(num(v)), str(f)))),
+  fn("to_char", ["int8", "text"], "text", ([v, f]) => numberToChar(String(v), str(f))),
+  fn("to_char", ["numeric", "text"], "text", ([v, f]) => numberToChar((v as Numeric).toString(), str(f))),
   fn("+", ["date", "int4"], "date", ([d, k]) => dateAdd(num(d), num(k))),
   fn("+", ["int4", "date"], "date", ([k, d]) => dateAdd(num(d), num(k))),
   fn("-", ["date", "int4"], "date", ([d, k]) => dateAdd(num(d), -num(k))),

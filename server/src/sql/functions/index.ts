@@ -13,11 +13,24 @@ import { JSON_FUNCTIONS, VECTOR_FUNCTIONS } from "./json-vector.js";
 import { MATH_FUNCTIONS } from "./math.js";
 import { argTypeName, FunctionLookupError, Registry, type ResolvedFunction } from "./registry.js";
 import { STRING_FUNCTIONS } from "./strings.js";
+import { ARRAY_FUNCTIONS } from "./arrays.js";
+import { SYSTEM_FUNCTIONS } from "./system.js";
 
 export { FunctionLookupError, type EvalContext, type ResolvedFunction } from "./registry.js";
 export { quoteIdent, quoteLiteral } from "./strings.js";
+export type { SystemAccess } from "./system-access.js";
+export { formatTypeWithModifier, REG_IN, REG_OUT, regNotFound } from "./system.js";
+export { isSetReturningName, lookupSetReturning, type SetReturningFunction } from "./set-returning.js";
 
-const registry = new Registry().add(MATH_FUNCTIONS).add(STRING_FUNCTIONS).add(DATETIME_FUNCTIONS).add(JSON_FUNCTIONS).add(VECTOR_FUNCTIONS);
+const registry = new Registry().add(MATH_FUNCTIONS).add(STRING_FUNCTIONS).add(DATETIME_FUNCTIONS).add(JSON_FUNCTIONS).add(VECTOR_FUNCTIONS).add(ARRAY_FUNCTIONS).add(SYSTEM_FUNCTIONS);
+
+/** Names of the scalar functions (not operators or internal helpers), sorted: what pg_proc lists. */
+export function functionNames(): string[] {
+  return registry
+    .names()
+    .filter((n) => /^[a-z_][a-z0-9_]*$/.test(n))
+    .sort();
+}
 
 /** Names PostgreSQL's grammar maps onto the same operator. */
 const OPERATOR_ALIASES: Readonly<Record<string, string>> = {

@@ -69,7 +69,7 @@ function buildObject(args: readonly SqlValue[], types: readonly SqlType[]): stri
   return `{${parts.join(", ")}}`;
 }
 
-function buildArray(args: readonly SqlValue[], types: readonly SqlType[]): string {
+export function buildArray(args: readonly SqlValue[], types: readonly SqlType[]): string {
   return `[${args.map((v, k) => toJson(v, types[k]!)).join(", ")}]`;
 }
 

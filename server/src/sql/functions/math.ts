@@ -56,6 +56,60 @@ function intOps(k: IntKind): Overload[] {
     fn("+", [k], k, ([x]) => x!),
     fn("@", [k], k, ([x]) => checkInt(k, Math.abs(n(x)))),
     fn("abs", [k], k, ([x]) => checkInt(k, Math.abs(n(x)))),
+    ...bitOps(k),
+    ...(k === "int4" ? gcdLcm("int4") : []),
+  ];
+}
+
+/**
+ * Bitwise operators on integers (int4and, int4shl, ...): & | # (xor), prefix ~, and shifts by
+ * an int4 count, which C takes modulo the width, as PostgreSQL's do. int2 and int4 results wrap
+ * to their width (a shift can move bits out), as C's do.
+ */
+function bitOps(k: IntKind | "int8"): Overload[] {
+  if (k === "int8") {
+    const wrap = (v: bigint) => BigInt.asIntN(64, v);
+    return [
+      fn("&", [k, k], k, ([x, y]) => b(x) & b(y)),
+      fn("|", [k, k], k, ([x, y]) => b(x) | b(y)),
+      fn("#", [k, k], k, ([x, y]) => b(x) ^ b(y)),
+      fn("~", [k], k, ([x]) => ~b(x)),
+      fn("<<", [k, "int4"], k, ([x, y]) => wrap(b(x) << BigInt(n(y) & 63))),
+      fn(">>", [k, "int4"], k, ([x, y]) => b(x) >> BigInt(n(y) & 63)),
+    ];
+  }
+  const wrap = k === "int2" ? (v: number) => (v << 16) >> 16 : (v: number) => v | 0;
+  return [
+    fn("&", [k, k], k, ([x, y]) => n(x) & n(y)),
+    fn("|", [k, k], k, ([x, y]) => n(x) | n(y)),
+    fn("#", [k, k], k, ([x, y]) => n(x) ^ n(y)),
+    fn("~", [k], k, ([x]) => wrap(~n(x))),
+    fn("<<", [k, "int4"], k, ([x, y]) => wrap(n(x) << (n(y) & 31))),
+    fn(">>", [k, "int4"], k, ([x, y]) => wrap(n(x) >> (n(y) & 31))),
+  ];
+}
+
+/** gcd and lcm (int4gcd, int8lcm): results that do not fit the type are out of range, as in PostgreSQL. */
+function gcdLcm(k: "int4" | "int8"): Overload[] {
+  const big = (v: SqlValue | undefined) => (k === "int8" ? b(v) : BigInt(n(v)));
+  const out = (v: bigint): SqlValue => {
+    if (k === "int8") return checkInt8(v);
+    if (v < BigInt(INT4_MIN) || v > BigInt(INT4_MAX)) throw intOverflow(k);
+    return Number(v);
+  };
+  const gcd = (x: bigint, y: bigint): bigint => {
+    let [a, c] = [x < 0n ? -x : x, y < 0n ? -y : y];
+    while (c !== 0n) [a, c] = [c, a % c];
+    return a;
+  };
+  return [
+    fn("gcd", [k, k], k, ([x, y]) => out(gcd(big(x), big(y)))),
+    fn("lcm", [k, k], k, ([x, y]) => {
+      const [a, c] = [big(x), big(y)];
+      if (a === 0n || c === 0n) return out(0n);
+      const l = (a / gcd(a, c)) * c;
+      return out(l < 0n ? -l : l);
+    }),
   ];
 }
 
@@ -77,6 +131,8 @@ function int8Ops(): Overload[] {
     fn("+", ["int8"], "int8", ([x]) => x!),
     fn("@", ["int8"], "int8", ([x]) => checkInt8(b(x) < 0n ? -b(x) : b(x))),
     fn("abs", ["int8"], "int8", ([x]) => checkInt8(b(x) < 0n ? -b(x) : b(x))),
+    ...bitOps("int8"),
+    ...gcdLcm("int8"),
   ];
 }
 
@@ -272,7 +328,7 @@ function fromDec(d: Dec, scale: number): Numeric {
   return checkedNumeric(d, scale);
 }
 
-function numericDiv(x: Numeric, y: Numeric, truncate: boolean): Numeric {
+export function numericDiv(x: Numeric, y: Numeric, truncate: boolean): Numeric {
   const special = numericSpecial(x, y);
   if (special) return special;
   if (!x.isFinite()) {
@@ -475,7 +531,7 @@ function numericOps(): Overload[] {
 // ---- comparison ------------------------------------------------------------------------------
 
 const COMPARABLE: readonly TypeKind[] = [
-  "bool", "int2", "int4", "int8", "float4", "float8", "numeric", "text", "char", "bytea", "date", "timestamp", "timestamptz", "uuid", "jsonb", "vector",
+  "bool", "int2", "int4", "int8", "float4", "float8", "numeric", "text", "char", "bytea", "date", "timestamp", "timestamptz", "uuid", "jsonb", "vector", "oid",
 ];
 
 const COMPARISONS: readonly [string, (c: number) => boolean][] = [

@@ -18,6 +18,7 @@ import {
   typeCategory,
   typeNameForMessages,
 } from "../types/index.js";
+import type { SystemAccess } from "./system-access.js";
 
 /** What stable and volatile functions read: the statement's clock and a random source. */
 export interface EvalContext {
@@ -25,10 +26,15 @@ export interface EvalContext {
   readonly now: number;
   /** Uniform in [0, 1); Math.random when absent. */
   readonly random?: () => number;
+  /** The session and its catalog, for overloads marked `system` (the executor provides it to those only). */
+  readonly system?: SystemAccess;
 }
 
-/** A parameter type: a concrete type kind, or "any" (PostgreSQL's "any" / anynonarray: no coercion). */
-export type ParamType = TypeKind | "any";
+/**
+ * A parameter type: a concrete type kind, "any" (PostgreSQL's "any" / anynonarray: no coercion)
+ * or "anyarray" (any array type, passed as it is).
+ */
+export type ParamType = TypeKind | "any" | "anyarray";
 
 /** One overload as the function modules declare it. */
 export interface Overload {
@@ -40,6 +46,10 @@ export interface Overload {
   /** NULL in, NULL out without calling impl (default true). */
   readonly strict?: boolean;
   readonly volatile?: boolean;
+  /** Reads the session or the catalog through `ctx.system` (current_setting, pg_get_indexdef, ...). */
+  readonly system?: boolean;
+  /** The result has the type of this argument (polymorphic array functions); `returns` is ignored. */
+  readonly returnsArg?: number;
   /**
    * The implementation. Arguments arrive converted to the parameter types (for "any" parameters:
    * as given, with their types in `types`); for strict overloads none is NULL.
@@ -53,6 +63,8 @@ export interface ResolvedFunction {
   readonly returnType: SqlType;
   readonly strict: boolean;
   readonly volatile?: boolean;
+  /** Needs `EvalContext.system` (see Overload.system). */
+  readonly system?: boolean;
   /** The chosen overload's parameter types, one per argument (for EXPLAIN and tests). */
   readonly paramTypes: readonly SqlType[];
 }
@@ -62,9 +74,9 @@ export class FunctionLookupError extends SqlStateError {
   constructor(
     message: string,
     sqlstate: string,
-    readonly hint: string,
+    hint: string,
   ) {
-    super(message, sqlstate);
+    super(message, sqlstate, { hint });
   }
 }
 
@@ -121,20 +133,21 @@ function isUnknown(t: SqlType): boolean {
 }
 
 function exactParam(p: ParamType, t: SqlType): boolean {
-  return p !== "any" && p === t.kind;
+  return p === "anyarray" ? t.kind === "array" : p !== "any" && p === t.kind;
 }
 
 function coercible(t: SqlType, p: ParamType): boolean {
+  if (p === "anyarray") return t.kind === "array" || t.kind === "null";
   return p === "any" || canCast(t, defaultOfKind(p), "implicit");
 }
 
 function categoryOf(p: ParamType): string {
   // Pseudo-types form their own category, as "any" and anynonarray do in pg_type.
-  return p === "any" ? "P" : typeCategory(defaultOfKind(p));
+  return p === "any" || p === "anyarray" ? "P" : typeCategory(defaultOfKind(p));
 }
 
 function preferred(p: ParamType): boolean {
-  return p !== "any" && isPreferredType(defaultOfKind(p));
+  return p !== "any" && p !== "anyarray" && isPreferredType(defaultOfKind(p));
 }
 
 /** The heuristics of func_select_candidate, in PostgreSQL's order; undefined when still ambiguous. */
@@ -193,8 +206,11 @@ function selectCandidate(candidates: readonly Overload[], argTypes: readonly Sql
 }
 
 function bind(o: Overload, argTypes: readonly SqlType[]): ResolvedFunction {
+  // anyarray parameters share one type: an untyped argument takes the other's (oid[] = '{0}').
+  const arrayType = argTypes.find((t, i) => paramAt(o, i) === "anyarray" && t.kind === "array");
   const paramTypes = argTypes.map((t, i) => {
     const p = paramAt(o, i);
+    if (p === "anyarray") return t.kind === "array" ? t : (arrayType ?? t);
     return p === "any" ? t : defaultOfKind(p);
   });
   const convert = argTypes.map((t, i) => t.kind !== paramTypes[i]!.kind);
@@ -204,7 +220,8 @@ function bind(o: Overload, argTypes: readonly SqlType[]): ResolvedFunction {
     const values = args.map((a, i) => (convert[i] ? castValue(a, argTypes[i]!, paramTypes[i]!, "implicit") : a));
     return o.impl(values, ctx ?? { now: Date.now() * 1000 }, paramTypes);
   };
-  return o.volatile ? { fn, returnType: o.returns, strict, volatile: true, paramTypes } : { fn, returnType: o.returns, strict, paramTypes };
+  const returnType = o.returnsArg === undefined ? o.returns : paramTypes[o.returnsArg]!;
+  return { fn, returnType, strict, paramTypes, ...(o.volatile && { volatile: true }), ...(o.system && { system: true }) };
 }
 
 /** How PostgreSQL names types in lookup errors: the NULL literal is "unknown". */

@@ -15,6 +15,7 @@
  * covers, not whether one exists) and ARE-only escapes such as \< (rejected by JS as invalid).
  */
 import { createHash } from "node:crypto";
+import { SqlStateError } from "../../common/sqlstate-error.js";
 import { castValue, type SqlType, type SqlValue, formatText, TEXT } from "../types/index.js";
 import { err, fn } from "./common.js";
 import type { Overload } from "./registry.js";
@@ -153,15 +154,16 @@ const RESERVED_WORDS: ReadonlySet<string> = new Set(
 );
 
 /** format(): %s, %I, %L, %%, with optional n$ argument positions; widths and flags are not supported. */
+/**
+ * format(fmt, ...): %[n$][-][width]{s,I,L}, the width a number, `*` (the next argument) or `*n$`,
+ * padding with spaces to the right (left with `-` or a negative width), as PostgreSQL's.
+ */
 function format(args: readonly SqlValue[], types: readonly SqlType[]): SqlValue {
   const f = args[0];
   if (f === null || f === undefined) return null;
-  const spec = /%(?:(\d+)\$)?([^])?/g;
+  const spec = /%(?:(\d+)\$)?(-?)(\d+|\*(?:\d+\$)?)?([^])?/g;
   let next = 1;
-  return s(f).replace(spec, (_m, pos: string | undefined, conv: string | undefined) => {
-    if (conv === undefined) throw err("unterminated format() type specifier", "22023");
-    if (conv === "%" && pos === undefined) return "%";
-    if (conv !== "s" && conv !== "I" && conv !== "L") throw err(`unrecognized format() type specifier "${conv}"`, "22023");
+  const argument = (pos: string | undefined): number => {
     let k: number;
     if (pos !== undefined) {
       k = Number(pos);
@@ -171,15 +173,71 @@ function format(args: readonly SqlValue[], types: readonly SqlType[]): SqlValue 
       k = next++;
     }
     if (k >= args.length) throw err("too few arguments for format()", "22023");
+    return k;
+  };
+  return s(f).replace(spec, (_m, pos: string | undefined, minus: string, width: string | undefined, conv: string | undefined) => {
+    if (conv === undefined) throw err("unterminated format() type specifier", "22023");
+    if (conv === "%" && pos === undefined && minus === "" && width === undefined) return "%";
+    if (conv !== "s" && conv !== "I" && conv !== "L") throw err(`unrecognized format() type specifier "${conv}"`, "22023");
+    let w = 0;
+    let left = minus === "-";
+    if (width !== undefined && width.startsWith("*")) {
+      const wv = args[argument(width.length > 1 ? width.slice(1, -1) : undefined)];
+      w = wv === null || wv === undefined ? 0 : Number(wv);
+      if (w < 0) [w, left] = [-w, true];
+    } else if (width !== undefined) {
+      w = Number(width);
+    }
+    const k = argument(pos);
     const v = args[k]!;
     const t = types[k]!;
-    if (conv === "s") return v === null ? "" : outText(v, t);
-    if (conv === "I") {
+    let text: string;
+    if (conv === "s") text = v === null ? "" : outText(v, t);
+    else if (conv === "I") {
       if (v === null) throw err("null values cannot be formatted as an SQL identifier", "22004");
-      return quoteIdent(outText(v, t));
-    }
-    return v === null ? "NULL" : quoteLiteral(outText(v, t));
+      text = quoteIdent(outText(v, t));
+    } else text = v === null ? "NULL" : quoteLiteral(outText(v, t));
+    const pad = " ".repeat(Math.max(0, w - chars(text).length));
+    return left ? text + pad : pad + text;
   });
+}
+
+/**
+ * regexp_replace(source, pattern, replacement [, flags]): the first match, or every one with
+ * flag g; i ignores case. In the replacement \1..\9 are the groups, \& the whole match and
+ * \\ a backslash.
+ */
+function regexpReplace(source: string, pattern: string, replacement: string, flags: string): string {
+  for (const f of flags) if (f !== "g" && f !== "i" && f !== "c") throw err(`invalid regular expression option: "${f}"`, "22023");
+  const base = regex(pattern, flags.includes("i"));
+  const re = flags.includes("g") ? new RegExp(base.source, base.flags + "g") : base;
+  return source.replace(re, (...m: unknown[]) => {
+    // (match, group 1, ..., offset, whole string)
+    const groups = m.slice(0, -2) as (string | undefined)[];
+    return replacement.replace(/\\([0-9&\\])/g, (_x, c: string) => (c === "\\" ? "\\" : c === "&" || c === "0" ? groups[0]! : groups[Number(c)] ?? ""));
+  });
+}
+
+/** translate(s, from, to): each character of `from` becomes the one at its place in `to`, or goes if `to` is shorter. */
+function translate(x: string, from: string, to: string): string {
+  const f = chars(from);
+  const t = chars(to);
+  let out = "";
+  for (const c of x) {
+    const i = f.indexOf(c);
+    if (i < 0) out += c;
+    else if (i < t.length) out += t[i];
+  }
+  return out;
+}
+
+/** overlay(s PLACING r FROM start [FOR count]): s with count characters from start replaced by r. */
+function overlay(x: string, r: string, start: number, count?: number): string {
+  if (start < 1) throw err("negative substring length not allowed", "22011");
+  const cs = chars(x);
+  const n = count ?? chars(r).length;
+  if (n < 0) throw err("negative substring length not allowed", "22011");
+  return cs.slice(0, start - 1).join("") + r + cs.slice(start - 1 + n).join("");
 }
 
 // ---- LIKE and regular expressions -------------------------------------------------------------
@@ -258,6 +316,54 @@ function like(x: string, pattern: string, insensitive: boolean): boolean {
   return matchText(t, 0, p, 0) === TRUE;
 }
 
+/**
+ * similar_to_escape(pattern [, escape]): a SIMILAR TO pattern as the POSIX regular expression
+ * `~` matches with (PostgreSQL's similar_escape_internal): anchored, % and _ as .* and ., the
+ * regex metacharacters SQL does not have escaped, and escape-double-quote separators marking
+ * the part substring() returns.
+ */
+function similarToEscape(pattern: string, escape: string): string {
+  const e = chars(escape);
+  if (e.length > 1) throw new SqlStateError("invalid escape string", "22025", { hint: "Escape string must be empty or one character." });
+  let out = "^(?:";
+  let afterEscape = false;
+  let inClass = false;
+  let quotes = 0;
+  for (const c of pattern) {
+    if (afterEscape) {
+      if (c === '"' && !inClass) {
+        if (quotes === 0) out += "){1,1}?(";
+        else if (quotes === 1) out += "){1,1}(?:";
+        else throw err("SQL regular expression may not contain more than two escape-double-quote separators", "2200C");
+        quotes++;
+      } else {
+        out += `\\${c}`;
+      }
+      afterEscape = false;
+    } else if (e.length === 1 && c === e[0]) {
+      afterEscape = true;
+    } else if (inClass) {
+      if (c === "\\") out += "\\";
+      out += c;
+      if (c === "]") inClass = false;
+    } else if (c === "[") {
+      out += c;
+      inClass = true;
+    } else if (c === "%") {
+      out += ".*";
+    } else if (c === "_") {
+      out += ".";
+    } else if (c === "(") {
+      out += "(?:";
+    } else if (c === "\\" || c === "." || c === "^" || c === "$") {
+      out += `\\${c}`;
+    } else {
+      out += c;
+    }
+  }
+  return `${out})$`;
+}
+
 /** like_escape(pattern, escape): rewrites the pattern to use backslash, as LIKE ... ESCAPE does. */
 function likeEscape(pattern: string, escape: string): string {
   const e = chars(escape);
@@ -297,6 +403,8 @@ const POSIX_CLASSES: Readonly<Record<string, string>> = {
   graph: "^\\p{C}\\s",
 };
 
+const JS_REGEX_SYNTAX = new Set("^$\\.*+?()[]{}|/");
+
 function translateRegex(pattern: string): string {
   let out = "";
   for (let k = 0; k < pattern.length; k++) {
@@ -311,6 +419,8 @@ function translateRegex(pattern: string): string {
       else if (d === "Z") out += "$";
       else if (d === "A") out += "^";
       else if (d === undefined) throw err("invalid regular expression: invalid escape \\ sequence", "2201B");
+      // An ARE escapes any non-alphanumeric character; JS's u mode accepts that only for its own syntax characters.
+      else if (!/[\p{L}\p{N}]/u.test(d) && !JS_REGEX_SYNTAX.has(d)) out += d;
       else out += "\\" + d;
     } else if (c === "[") {
       // A bracket expression: copy it, translating [:class:] members.
@@ -457,6 +567,13 @@ export const STRING_FUNCTIONS: readonly Overload[] = [
   fn("~~*", TEXT2, "bool", ([x, p]) => like(s(x), s(p), true)),
   fn("!~~*", TEXT2, "bool", ([x, p]) => !like(s(x), s(p), true)),
   fn("like_escape", TEXT2, "text", ([p, e]) => likeEscape(s(p), s(e))),
+  fn("regexp_replace", ["text", "text", "text"], "text", ([x, p, r]) => regexpReplace(s(x), s(p), s(r), "")),
+  fn("regexp_replace", ["text", "text", "text", "text"], "text", ([x, p, r, f]) => regexpReplace(s(x), s(p), s(r), s(f))),
+  fn("translate", ["text", "text", "text"], "text", ([x, f, t]) => translate(s(x), s(f), s(t))),
+  fn("overlay", ["text", "text", "int4"], "text", ([x, r, st]) => overlay(s(x), s(r), i(st))),
+  fn("overlay", ["text", "text", "int4", "int4"], "text", ([x, r, st, c]) => overlay(s(x), s(r), i(st), i(c))),
+  fn("similar_to_escape", ["text"], "text", ([p]) => similarToEscape(s(p), "\\")),
+  fn("similar_to_escape", TEXT2, "text", ([p, e]) => similarToEscape(s(p), s(e))),
   fn("~", TEXT2, "bool", ([x, p]) => regex(s(p), false).test(s(x))),
   fn("!~", TEXT2, "bool", ([x, p]) => !regex(s(p), false).test(s(x))),
   fn("~*", TEXT2, "bool", ([x, p]) => regex(s(p), true).test(s(x))),

@@ -29,7 +29,22 @@ export interface VectorLiteralExpr {
   values: number[];
 }
 
-export type Expr = pg.Expr | VectorDistanceExpr | VectorLiteralExpr;
+/** `a IS [NOT] DISTINCT FROM b`, which the library cannot parse. */
+export interface DistinctFromExpr {
+  type: "binary";
+  op: "IS DISTINCT FROM" | "IS NOT DISTINCT FROM";
+  left: Expr;
+  right: Expr;
+}
+
+/** `a IS [NOT] UNKNOWN` (a boolean test, like IS NULL but only for booleans). */
+export interface IsUnknownExpr {
+  type: "unary";
+  op: "IS UNKNOWN" | "IS NOT UNKNOWN";
+  operand: Expr;
+}
+
+export type Expr = pg.Expr | VectorDistanceExpr | VectorLiteralExpr | DistinctFromExpr | IsUnknownExpr;
 
 /**
  * Integer and numeric constants that a JavaScript number cannot hold (more than 15 significant
@@ -209,6 +224,29 @@ export interface AnalyzeStatement {
   tables: pg.QName[];
 }
 
+/**
+ * VACUUM [(options)] [tables]: storage here needs no vacuuming (old MVCC versions go with
+ * compaction), so only its ANALYZE part has an effect.
+ */
+export interface VacuumStatement {
+  type: "vacuum";
+  analyze: boolean;
+  /** Every option as written, in either syntax (FULL, FREEZE, VERBOSE, ANALYZE or `(name value, ...)`). */
+  options: ExplainOption[];
+  /** Empty: every table. Column lists are accepted and ignored. */
+  tables: pg.QName[];
+}
+
+/** `WITH (fillfactor = 90)` of CREATE TABLE: a storage parameter, as written. */
+export interface StorageParameter {
+  name: string;
+  /** undefined when written without a value (`WITH (autovacuum_enabled)`). */
+  value?: string;
+}
+
+/** CREATE TABLE with the storage parameters the library does not parse. */
+export type CreateTableStatement = pg.CreateTableStatement & { storageParameters?: StorageParameter[] };
+
 export type LockMode =
   | "access share"
   | "row share"
@@ -304,6 +342,7 @@ export type AlopexStatement =
   | ShowAllStatement
   | ExplainStatement
   | AnalyzeStatement
+  | VacuumStatement
   | LockStatement
   | CopyStatement
   | CreateRoleStatement

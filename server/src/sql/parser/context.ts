@@ -34,6 +34,12 @@ export const REWRITTEN_OPERATORS = [
   ">>",
 ] as const;
 
+/**
+ * Constructs the library lacks, written as marked binary operators (see Registry.markedOperator):
+ * IS DISTINCT FROM, IS NOT DISTINCT FROM, IS UNKNOWN, IS NOT UNKNOWN, ESCAPE, SIMILAR TO.
+ */
+export type MarkedOperator = "isdf" | "isndf" | "isu" | "isnu" | "esc" | "sim";
+
 /** A frame bound before its offset expression is known (it arrives as a placeholder argument). */
 export type FrameBoundShape = { type: "unbounded preceding" | "current row" | "unbounded following" } | { type: "preceding" | "following" };
 
@@ -65,6 +71,8 @@ export class Registry {
   readonly metrics: VectorMetric[] = [];
   /** Calls with SQL-standard argument syntax, as the plain calls PostgreSQL turns them into. */
   readonly specialCalls: SpecialCall[] = [];
+  /** Primary key columns written with DESC, by the index in their placeholder name. */
+  readonly descendingKeys: string[] = [];
   /** Queries parsed separately (set operations, WITH) and grafted back in place of `SELECT <q>`. */
   readonly grafts: (Statement | undefined)[] = [];
 
@@ -101,6 +109,25 @@ export class Registry {
 
   specialCall(call: SpecialCall): string {
     return `${this.prefix}sc${this.specialCalls.push(call) - 1}`;
+  }
+
+  /**
+   * `OPERATOR(<marker>.<op>)`: a binary operator the library parses at the level of `op` and
+   * keeps the marker of (as `opSchema`), standing in for a construct it lacks (IS DISTINCT FROM,
+   * ESCAPE, SIMILAR TO); restore turns the node back into that construct.
+   */
+  markedOperator(kind: MarkedOperator, op: "=" | "<>" | "+"): string {
+    return `OPERATOR(${this.prefix}${kind}0.${op})`;
+  }
+
+  /** A name standing for a key column written with DESC (in a PRIMARY KEY constraint). */
+  descendingKey(name: string): string {
+    return `"${this.prefix}dk${this.descendingKeys.push(name) - 1}"`;
+  }
+
+  /** A marker call: a HAVING without GROUP BY gets `GROUP BY <marker>`, dropped again by restore. */
+  marker(kind: "ng" | "nat"): string {
+    return `${this.prefix}${kind}0`;
   }
 
   graft(): { index: number; text: string } {

@@ -85,7 +85,8 @@ const LITERAL_ONLY_AFTER = new Set(["minvalue", "maxvalue", "increment", "restar
 function numberPlaceholder(ctx: ParseContext, i: number): { value: number; integer: boolean; text?: string } | null {
   const t = ctx.tokens[i] as Token;
   const exponent = /[eE]/.test(t.value);
-  const long = significantDigits(t.value) > 15;
+  // Trailing zeros after the point are a numeric's display scale (4.20 is not 4.2), which a double drops.
+  const long = significantDigits(t.value) > 15 || /\.\d*0$/.test(t.value);
   let before = i - 1;
   if (isOp(ctx.tokens[before], "-") || isOp(ctx.tokens[before], "+")) before--;
   const prev = ctx.tokens[before];

@@ -35,7 +35,32 @@ function simpleQuery(ctx: ParseContext, range: TokenRange): Statement {
     return parseQuery(ctx, { start: range.start + 1, end: close });
   }
   if (!isWord(first, "select") && !isWord(first, "values")) throw errorAt(ctx, range.start);
+  if (isWord(first, "values")) {
+    const tail = tailStart(ctx, range);
+    if (tail >= 0) return valuesWithTail(ctx, { start: range.start, end: tail }, { start: tail, end: range.end });
+  }
   return parseWithLibrary(ctx, range, (r) => parseQuery(ctx, r));
+}
+
+/** Where a top-level ORDER BY / LIMIT / OFFSET / FETCH begins, or -1. */
+function tailStart(ctx: ParseContext, range: TokenRange): number {
+  for (let i = range.start; i < range.end; i++) {
+    const t = ctx.tokens[i];
+    if (t?.kind === "ident" && TAIL_WORDS.has(t.value) && t.value !== "for" && (t.value !== "order" || isWord(ctx.tokens[i + 1], "by"))) return i;
+    const close = ctx.match[i] ?? -1;
+    if (close > i && close < range.end) i = close;
+  }
+  return -1;
+}
+
+/**
+ * VALUES ... ORDER BY / LIMIT, which the library rejects: as PostgreSQL plans it, a SELECT *
+ * over the VALUES list (named "*VALUES*", with its columns column1, column2, ...).
+ */
+function valuesWithTail(ctx: ParseContext, values: TokenRange, tail: TokenRange): Statement {
+  const statement = parseWithLibrary(ctx, values, (r) => parseQuery(ctx, r));
+  const select = { type: "select", columns: [{ expr: { type: "ref", name: "*" } }], from: [{ type: "statement", statement, alias: "*VALUES*" }] };
+  return { ...select, ...tailClauses(ctx, tail) } as Statement;
 }
 
 interface SetOperationParts {

@@ -53,9 +53,55 @@ function placeholderCall(node: Node, registry: Registry): { kind: string; index:
   return p ? { ...p, args: Array.isArray(node.args) ? node.args : [] } : null;
 }
 
+/** The construct a marked binary operator stands for (see Registry.markedOperator). */
+function markedOperator(node: Node, registry: Registry): Node | null {
+  if (node.type !== "binary" || typeof node.opSchema !== "string") return null;
+  const marker = registry.parse(node.opSchema);
+  const { left, right } = node;
+  switch (marker?.kind) {
+    case "isdf":
+    case "isndf":
+      return { type: "binary", left, right, op: marker.kind === "isdf" ? "IS DISTINCT FROM" : "IS NOT DISTINCT FROM" };
+    case "isu":
+    case "isnu":
+      return { type: "unary", op: marker.kind === "isu" ? "IS UNKNOWN" : "IS NOT UNKNOWN", operand: left };
+    case "sim":
+      return { type: "call", function: { name: similarMarker(registry) }, args: [right] };
+    case "esc": {
+      const similar = isNode(left) && isSimilarPattern(left, registry);
+      return similar ? { ...left, args: [...(left.args as unknown[]), right] } : { type: "call", function: { name: "like_escape" }, args: [left, right] };
+    }
+    default:
+      return null;
+  }
+}
+
+const similarMarker = (registry: Registry) => `${registry.prefix}sim0`;
+
+function isSimilarPattern(node: Node, registry: Registry): boolean {
+  return node.type === "call" && isNode(node.function) && node.function.name === similarMarker(registry);
+}
+
+/** `a [NOT] LIKE <similar pattern>` is `a [NOT] SIMILAR TO p`: `a ~ similar_to_escape(p)`. */
+function similarTo(node: Node, registry: Registry): Node | null {
+  if (node.type !== "binary" || (node.op !== "LIKE" && node.op !== "NOT LIKE") || !isNode(node.right) || !isSimilarPattern(node.right, registry)) return null;
+  const pattern = { ...node.right, function: { name: "similar_to_escape" } };
+  return { type: "binary", left: node.left, right: pattern, op: node.op === "LIKE" ? "~" : "!~" };
+}
+
 function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
+  const marked = markedOperator(node, registry) ?? similarTo(node, registry);
+  if (marked) return marked;
+  if (Array.isArray(node.groupBy) && node.groupBy.length === 1 && isNode(node.groupBy[0]) && placeholderCall(node.groupBy[0], registry)?.kind === "ng") {
+    delete node.groupBy;
+  }
+  if (Array.isArray(node.using) && node.using.length === 1 && isNode(node.using[0]) && typeof node.using[0].name === "string" && registry.parse(node.using[0].name)?.kind === "nat") {
+    delete node.using;
+    node.natural = true;
+  }
   const call = placeholderCall(node, registry);
   if (call?.kind === "op") {
+    if (call.args.length === 1) return { type: "unary", op: REWRITTEN_OPERATORS[call.index], operand: call.args[0] } as unknown as Expr;
     // Same key order as the library's own binary nodes.
     return { type: "binary", left: call.args[0], right: call.args[1], op: REWRITTEN_OPERATORS[call.index] } as Expr;
   }
@@ -75,6 +121,7 @@ function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
   if (typeof node.name === "string" && node.type === undefined) {
     const p = registry.parse(node.name);
     if (p?.kind === "vt") return { ...node, name: "vector", metric: registry.metrics[p.index] };
+    if (p?.kind === "dk") return { ...node, name: registry.descendingKeys[p.index] ?? "", descending: true };
   }
   return node;
 }

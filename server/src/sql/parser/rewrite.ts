@@ -3,6 +3,7 @@ import { errorAt, type FrameBoundShape, type FrameShape, type ParseContext } fro
 import { Edits, endsOperand, isRewrittenOperator } from "./edits.js";
 import { BOUNDARY, FUNCTION_KEYWORDS, VALUE_KEYWORDS } from "./keywords.js";
 import type { Token } from "./lexer.js";
+import { characterPosition, SqlPositionedError } from "./errors.js";
 import { isOp, isPunct, isWord, type TokenRange } from "./structure.js";
 
 /**
@@ -35,6 +36,8 @@ const HIGH_OPERATORS = new Set(["+", "-", "*", "/", "%", "^"]);
 const LOOSE_OPERATORS = new Set(["<", ">", "=", "<=", ">=", "<>", "=>"]);
 const METRICS: ReadonlySet<string> = new Set<VectorMetric>(["cosine", "l2", "inner"]);
 const SET_OPERATIONS = new Set(["union", "intersect", "except"]);
+/** Collations that sort by code point, as Alopex always does (PostgreSQL's C locale). */
+const C_COLLATIONS: ReadonlySet<string> = new Set(["default", "C", "POSIX", "ucs_basic"]);
 
 /** A failed parse at token i is encoded as ~i (negative). */
 const failed = (r: number) => r < 0;
@@ -93,12 +96,164 @@ class Rewriter {
       }
       if (isWord(t, "vector")) this.vectorType(i, start, end);
       if ((isWord(t, "trim") || isWord(t, "position")) && !isPunct(this.tok(i - 1), ".")) this.specialCall(i, end);
+      if (isWord(t, "collate")) {
+        i = this.collate(i, end);
+        continue;
+      }
       if (isWord(t, "limit") && i + 1 < end && isWord(this.tok(i + 1), "all")) {
         this.edits.replace.set(i, "");
         this.edits.replace.set(i + 1, "");
       }
+      if (t.kind === "ident") this.keywordConstruct(i, start, end);
+      if (isOp(t, "*")) this.bareStar(i, start, end);
       i++;
     }
+  }
+
+  /**
+   * Constructs the library lacks, spelled as something it parses at a nearby precedence and
+   * marked so that restore can tell them apart from what the user wrote:
+   *
+   * - `a IS [NOT] DISTINCT FROM b` and `a IS [NOT] UNKNOWN` become marked `=` / `<>` operators
+   *   (the library's `=` level is looser than comparisons, close to PostgreSQL's IS level);
+   * - `ESCAPE e` after LIKE, ILIKE or SIMILAR TO becomes a marked `+` on the pattern, which
+   *   binds tighter than LIKE as the ESCAPE clause does (other operators in the pattern are
+   *   placeholder calls by then);
+   * - `SIMILAR TO p` becomes `LIKE 0 <marked +> p`, which restore makes `~ similar_to_escape(p)`,
+   *   as PostgreSQL's grammar does;
+   * - HAVING without GROUP BY gets a marked GROUP BY, NATURAL JOIN a marked USING;
+   * - PRIMARY KEY (a, b DESC) loses its directions to placeholder names.
+   */
+  private keywordConstruct(i: number, start: number, end: number): void {
+    const registry = this.ctx.registry;
+    const word = (k: number, w: string) => k < end && isWord(this.tok(k), w);
+    switch ((this.tok(i) as Token).value) {
+      case "is": {
+        const not = word(i + 1, "not");
+        const k = not ? i + 2 : i + 1;
+        if (word(k, "distinct") && word(k + 1, "from")) {
+          this.edits.replace.set(i, registry.markedOperator(not ? "isndf" : "isdf", not ? "=" : "<>"));
+          for (let j = i + 1; j <= k + 1; j++) this.edits.replace.set(j, "");
+        } else if (word(k, "unknown")) {
+          this.edits.replace.set(i, registry.markedOperator(not ? "isnu" : "isu", "="));
+          if (not) this.edits.replace.set(i + 1, "");
+          this.edits.replace.set(k, "NULL");
+        }
+        return;
+      }
+      case "escape":
+        if (this.findTopLevel(start, i, (k) => word(k, "like") || word(k, "ilike") || word(k, "similar")) >= 0) {
+          this.edits.replace.set(i, registry.markedOperator("esc", "+"));
+        }
+        return;
+      case "similar":
+        if (word(i + 1, "to")) {
+          this.edits.replace.set(i, `LIKE 0 ${registry.markedOperator("sim", "+")}`);
+          this.edits.replace.set(i + 1, "");
+        }
+        return;
+      case "having":
+        if (this.findTopLevel(start, i, (k) => word(k, "group") && word(k + 1, "by")) < 0) this.edits.addBefore(i, `GROUP BY ${registry.marker("ng")}()`);
+        return;
+      case "natural":
+        this.naturalJoin(i, end);
+        return;
+      case "from":
+      case "join":
+        this.requireSubqueryAlias(i + 1, end);
+        return;
+      case "primary":
+        if (word(i + 1, "key") && isPunct(this.tok(i + 2), "(") && this.closing(i + 2, end) > 0) this.keyDirections(i + 3, this.closing(i + 2, end));
+        return;
+    }
+  }
+
+  /** A select list's `*` takes no alias; the library would read `SELECT * FORM t` as `*` named FORM. */
+  private bareStar(i: number, start: number, end: number): void {
+    const prev = this.tok(i - 1);
+    if (i === start || !(isWord(prev, "select") || isWord(prev, "distinct") || isWord(prev, "all") || isPunct(prev, ","))) return;
+    const next = this.tok(i + 1);
+    if (i + 1 < end && (isWord(next, "as") || next?.kind === "qident" || (next?.kind === "ident" && !BOUNDARY.has(next.value)))) throw errorAt(this.ctx, i + 1);
+  }
+
+  /** PostgreSQL 15 requires an alias on a subquery in FROM; the library would only say "syntax error". */
+  private requireSubqueryAlias(open: number, end: number): void {
+    const close = this.closing(open, end);
+    if (close < 0 || !isPunct(this.tok(open), "(")) return;
+    const first = this.tok(open + 1);
+    if (!(isWord(first, "select") || isWord(first, "values") || isWord(first, "with"))) return;
+    const next = this.tok(close + 1);
+    const alias = close + 1 < end && (isWord(next, "as") || next?.kind === "qident" || (next?.kind === "ident" && !BOUNDARY.has(next.value)));
+    if (!alias) throw new SqlPositionedError("subquery in FROM must have an alias", "42601", characterPosition(this.ctx.sql, (this.tok(open) as Token).start));
+  }
+
+  /** NATURAL [INNER | LEFT | RIGHT | FULL] [OUTER] JOIN item: the item gets `USING (<marker>)`. */
+  private naturalJoin(i: number, end: number): void {
+    let j = i + 1;
+    if (["inner", "left", "right", "full"].some((w) => isWord(this.tok(j), w))) j++;
+    if (isWord(this.tok(j), "outer")) j++;
+    if (j >= end || !isWord(this.tok(j), "join")) return;
+    const itemEnd = this.fromItemEnd(j + 1, end);
+    if (itemEnd <= j + 1) return;
+    this.edits.replace.set(i, "");
+    this.edits.addAfter(itemEnd - 1, `USING ("${this.ctx.registry.marker("nat")}")`);
+  }
+
+  /** The end of a FROM item starting at i: a name or parenthesised query, then an alias and column aliases. */
+  private fromItemEnd(i: number, end: number): number {
+    let j: number;
+    if (isPunct(this.tok(i), "(")) {
+      const close = this.closing(i, end);
+      if (close < 0) return i;
+      j = close + 1;
+    } else {
+      j = this.qualifiedName(i, end);
+      if (failed(j)) return i;
+    }
+    if (isWord(this.tok(j), "as")) j++;
+    const alias = this.tok(j);
+    if (j < end && (alias?.kind === "qident" || (alias?.kind === "ident" && !BOUNDARY.has(alias.value)))) j++;
+    if (isPunct(this.tok(j), "(") && this.closing(j, end) > 0) j = this.closing(j, end) + 1;
+    return Math.min(j, end);
+  }
+
+  /** `col DESC` / `col ASC` in a PRIMARY KEY column list [start, end). */
+  private keyDirections(start: number, end: number): void {
+    for (let k = start; k < end; k++) {
+      const name = this.tok(k);
+      if (name?.kind !== "ident" && name?.kind !== "qident") continue;
+      const dir = this.tok(k + 1);
+      if (k + 1 >= end || !(isWord(dir, "desc") || isWord(dir, "asc"))) continue;
+      if (isWord(dir, "desc")) this.edits.replace.set(k, this.ctx.registry.descendingKey(name.value));
+      this.edits.replace.set(k + 1, "");
+      k++;
+    }
+  }
+
+  /**
+   * `COLLATE name`: Alopex compares strings by code point, which is what the C collation does,
+   * so a clause naming a collation of that behaviour is dropped and any other is an error (no
+   * other collation exists here). Returns the index after the clause.
+   */
+  private collate(i: number, end: number): number {
+    let j = i + 1;
+    const parts: Token[] = [];
+    for (;;) {
+      const t = this.tok(j);
+      if (j >= end || !t || (t.kind !== "ident" && t.kind !== "qident")) throw errorAt(this.ctx, j);
+      parts.push(t);
+      j++;
+      if (!(j + 1 < end && isPunct(this.tok(j), "."))) break;
+      j++;
+    }
+    const name = parts[parts.length - 1]!;
+    const schema = parts.length > 1 ? parts[parts.length - 2]!.value : undefined;
+    if (parts.length > 2 || (schema !== undefined && schema !== "pg_catalog") || !C_COLLATIONS.has(name.value)) {
+      const shown = parts.map((p) => p.value).join(".");
+      throw new SqlPositionedError(`collation "${shown}" for encoding "UTF8" does not exist`, "42704", characterPosition(this.ctx.sql, name.start));
+    }
+    for (let k = i; k < j; k++) this.edits.replace.set(k, "");
+    return j;
   }
 
   /** A parenthesised query with UNION/INTERSECT/EXCEPT or WITH, which the library gets wrong. */
@@ -332,7 +487,20 @@ class Rewriter {
   private signedPrimary(i: number, end: number, kind: Level): number {
     let j = i;
     while (j < end && this.tok(j)?.kind === "op" && SIGNS.has(this.tok(j)?.value as string)) j++;
+    if (isOp(this.tok(j), "~")) return this.prefixOperator(j, end, kind);
     return this.primary(j, end, kind);
+  }
+
+  /**
+   * Prefix `~` (bitwise NOT), which the library cannot parse: a one-argument placeholder call
+   * over the operand, which binds like an "other" operator's (`~ 5 + 1` is `~ (5 + 1)`).
+   */
+  private prefixOperator(op: number, end: number, kind: Level): number {
+    const r = this.operand(op + 1, end, kind);
+    if (failed(r)) return r;
+    this.edits.replace.set(op, this.ctx.registry.operatorCall("~"));
+    this.edits.addAfter(r - 1, ")");
+    return r;
   }
 
   private primary(i: number, end: number, kind: Level): number {
@@ -505,6 +673,14 @@ class FrameParser {
 function insertQuery(rw: Rewriter, range: TokenRange): void {
   const { ctx } = rw;
   if (!isWord(ctx.tokens[range.start], "insert")) return;
+  // DEFAULT VALUES is VALUES (DEFAULT): a row shorter than the table's columns takes the
+  // defaults for the rest, and DEFAULT VALUES allows no column list.
+  const dv = rw.findTopLevel(range.start + 1, range.end, (i) => isWord(ctx.tokens[i], "default") && isWord(ctx.tokens[i + 1], "values"));
+  if (dv >= 0 && dv + 1 < range.end) {
+    rw.edits.replace.set(dv, "VALUES (DEFAULT)");
+    rw.edits.replace.set(dv + 1, "");
+    return;
+  }
   const startsQuery = (i: number): boolean => {
     const t = ctx.tokens[i];
     if (isWord(t, "select") || isWord(t, "values") || isWord(t, "with")) return true;

@@ -1,14 +1,15 @@
-import type { Statement } from "./ast.js";
+import type { CreateTableStatement, Statement } from "./ast.js";
 import { errorAt, isEmpty, type ParseContext } from "./context.js";
 import { parseCopy } from "./copy.js";
 import { Cursor } from "./cursor.js";
 import { parseWithLibrary } from "./library.js";
 import { parseQuery } from "./query.js";
 import { parseRoleStatement } from "./roles.js";
+import { splitStorageParameters, withStorageParameters } from "./storage-parameters.js";
 import { parseReset, parseSet, parseShow } from "./settings.js";
 import { isPunct, isWord, type TokenRange } from "./structure.js";
 import { parseTransactionStatement } from "./transaction.js";
-import { parseAnalyze, parseExplain, parseLock } from "./utility.js";
+import { parseAnalyze, parseExplain, parseLock, parseVacuum } from "./utility.js";
 
 /**
  * Which statements a place accepts: "any" at top level; "dml" inside WITH, EXPLAIN and
@@ -45,6 +46,8 @@ export function parseStatement(ctx: ParseContext, range: TokenRange, allowed: St
       return parseAnalyze(c);
     case "lock":
       return parseLock(c);
+    case "vacuum":
+      return parseVacuum(c);
     case "show":
       return parseShow(c);
     case "reset":
@@ -57,6 +60,11 @@ export function parseStatement(ctx: ParseContext, range: TokenRange, allowed: St
       if (secondInRange && (isWord(second, "role") || isWord(second, "user"))) {
         c.pos++;
         return parseRoleStatement(c, word);
+      }
+      if (word === "create" && secondInRange && isWord(second, "table")) {
+        const split = splitStorageParameters(ctx, range);
+        const stmt = parseWithLibrary(ctx, split.range, (r) => parseQuery(ctx, r));
+        return stmt.type === "create table" ? withStorageParameters(stmt as CreateTableStatement, split.parameters) : stmt;
       }
       break;
   }

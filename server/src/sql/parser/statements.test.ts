@@ -154,3 +154,85 @@ describe("statements left to the library", () => {
     });
   });
 });
+
+describe("VACUUM, storage parameters, COLLATE", () => {
+  it.each([
+    ["VACUUM", { type: "vacuum", analyze: false, options: [], tables: [] }],
+    ["VACUUM FULL ANALYZE a, s.b (x, y)", { type: "vacuum", analyze: true, options: [{ name: "full", value: true }, { name: "analyze", value: true }], tables: [{ name: "a" }, { schema: "s", name: "b" }] }],
+    ["VACUUM (VERBOSE, ANALYZE off) t", { type: "vacuum", analyze: false, options: [{ name: "verbose", value: true }, { name: "analyze", value: false }], tables: [{ name: "t" }] }],
+  ])("%s", (sql, expected) => {
+    expect(parseOne(sql)).toEqual(expected);
+  });
+
+  it("takes a trailing WITH (...) of CREATE TABLE as storage parameters", () => {
+    expect(parseOne("CREATE TABLE t (a int) WITH (fillfactor=90, toast.autovacuum_enabled = false, b)")).toMatchObject({
+      type: "create table",
+      name: { name: "t" },
+      storageParameters: [{ name: "fillfactor", value: "90" }, { name: "toast.autovacuum_enabled", value: "false" }, { name: "b" }],
+    });
+    expect(parseOne("CREATE TABLE t (a int)")).not.toHaveProperty("storageParameters");
+    expect(() => parseOne("CREATE TABLE t (a int) WITH (fillfactor=)")).toThrow(/syntax error at or near "\)"/);
+  });
+
+  it("drops COLLATE clauses naming a code-point collation and rejects others", () => {
+    expect(parseOne('SELECT a COLLATE "C" FROM t')).toEqual(parseOne("SELECT a FROM t"));
+    expect(parseOne("SELECT a FROM t WHERE a ~ 'x' COLLATE pg_catalog.default")).toEqual(parseOne("SELECT a FROM t WHERE a ~ 'x'"));
+    expect(parseOne('CREATE TABLE t (a text COLLATE "POSIX")')).toEqual(parseOne("CREATE TABLE t (a text)"));
+    expect(() => parseOne('SELECT a COLLATE "en_US" FROM t')).toThrow(/collation "en_US" for encoding "UTF8" does not exist/);
+  });
+});
+
+describe("constructs the library lacks, spelled as marked operators and markers", () => {
+  const ref = (name: string) => ({ type: "ref", name });
+  it.each([
+    ["SELECT a IS DISTINCT FROM b", { type: "binary", op: "IS DISTINCT FROM", left: ref("a"), right: ref("b") }],
+    ["SELECT a IS NOT DISTINCT FROM b + 1", { type: "binary", op: "IS NOT DISTINCT FROM", left: ref("a"), right: { type: "binary", op: "+" } }],
+    // PostgreSQL's IS level is looser than comparisons and tighter than NOT / AND.
+    ["SELECT NOT a = b IS DISTINCT FROM c AND d", { type: "binary", op: "AND", left: { type: "unary", op: "NOT", operand: { op: "IS DISTINCT FROM", left: { op: "=" } } } }],
+    ["SELECT x IS UNKNOWN", { type: "unary", op: "IS UNKNOWN", operand: ref("x") }],
+    ["SELECT x IS NOT UNKNOWN", { type: "unary", op: "IS NOT UNKNOWN", operand: ref("x") }],
+    ["SELECT a LIKE b ESCAPE '#'", { type: "binary", op: "LIKE", right: { type: "call", function: { name: "like_escape" }, args: [ref("b"), { type: "string", value: "#" }] } }],
+    ["SELECT a NOT ILIKE 'x' || b ESCAPE '!'", { type: "binary", op: "NOT ILIKE", right: { function: { name: "like_escape" }, args: [{ op: "||" }, { value: "!" }] } }],
+    ["SELECT a SIMILAR TO 'x%'", { type: "binary", op: "~", left: ref("a"), right: { type: "call", function: { name: "similar_to_escape" }, args: [{ value: "x%" }] } }],
+    ["SELECT a NOT SIMILAR TO 'x' ESCAPE '#'", { type: "binary", op: "!~", right: { function: { name: "similar_to_escape" }, args: [{ value: "x" }, { value: "#" }] } }],
+    // Prefix ~ takes an "other" operator's operand: ~ (5 + 1).
+    ["SELECT ~5 + 1", { type: "unary", op: "~", operand: { type: "binary", op: "+" } }],
+    ["SELECT a ~ ~b", { type: "binary", op: "~", left: ref("a"), right: { type: "unary", op: "~", operand: ref("b") } }],
+  ])("%s", (sql, expected) => {
+    expect((parseOne(sql) as { columns: { expr: unknown }[] }).columns[0]!.expr).toMatchObject(expected);
+  });
+
+  it("takes HAVING without GROUP BY", () => {
+    const s = parseOne("SELECT count(*) FROM t HAVING count(*) > 1") as unknown as Record<string, unknown>;
+    expect(s.having).toMatchObject({ op: ">" });
+    expect(s.groupBy).toBeUndefined();
+  });
+
+  it("takes NATURAL joins", () => {
+    expect(parseOne("SELECT * FROM a NATURAL JOIN b NATURAL LEFT OUTER JOIN (SELECT 1) AS s (x) WHERE true")).toMatchObject({
+      from: [{ name: { name: "a" } }, { name: { name: "b" }, join: { type: "INNER JOIN", natural: true } }, { alias: "s", join: { type: "LEFT JOIN", natural: true } }],
+    });
+  });
+
+  it("reads DEFAULT VALUES as one row of defaults", () => {
+    expect(parseOne("INSERT INTO t DEFAULT VALUES RETURNING id")).toMatchObject({ type: "insert", insert: { type: "values", values: [[{ type: "default" }]] }, returning: [{}] });
+  });
+
+  it("keeps the directions of PRIMARY KEY columns", () => {
+    expect(parseOne("CREATE TABLE t (a int, b int, PRIMARY KEY (a ASC, b DESC))")).toMatchObject({ constraints: [{ type: "primary key", columns: [{ name: "a" }, { name: "b", descending: true }] }] });
+  });
+
+  it("plans VALUES ... ORDER BY / LIMIT as a SELECT over the VALUES list", () => {
+    expect(parseOne("VALUES (1), (2) ORDER BY 1 DESC LIMIT 1")).toMatchObject({
+      type: "select",
+      from: [{ type: "statement", alias: "*VALUES*", statement: { type: "values" } }],
+      orderBy: [{ order: "DESC" }],
+      limit: { limit: { value: 1 } },
+    });
+  });
+
+  it("requires an alias on a subquery in FROM", () => {
+    expect(() => parseOne("SELECT * FROM (SELECT 1)")).toThrow(/subquery in FROM must have an alias/);
+    expect(parseOne("SELECT * FROM (SELECT 1) s")).toMatchObject({ from: [{ alias: "s" }] });
+  });
+});

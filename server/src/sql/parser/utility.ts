@@ -1,10 +1,10 @@
 import type { QName } from "pgsql-ast-parser";
-import type { AnalyzeStatement, ExplainOption, ExplainStatement, LockMode, LockStatement } from "./ast.js";
+import type { AnalyzeStatement, ExplainOption, ExplainStatement, LockMode, LockStatement, VacuumStatement } from "./ast.js";
 import type { Cursor } from "./cursor.js";
 import { parseStatement } from "./statement.js";
 import { isPunct, isWord } from "./structure.js";
 
-/** EXPLAIN, ANALYZE and LOCK. */
+/** EXPLAIN, ANALYZE, VACUUM and LOCK. */
 
 function explainOptionValue(c: Cursor): string | number | boolean {
   const t = c.peek();
@@ -56,6 +56,39 @@ export function parseAnalyze(c: Cursor): AnalyzeStatement {
   }
   c.expectEnd();
   return { type: "analyze", verbose, tables };
+}
+
+/** The old VACUUM syntax's option words, in the order its grammar takes them. */
+const VACUUM_WORDS = ["full", "freeze", "verbose", "analyze", "analyse"];
+
+/** VACUUM [(option [value], ...)] | [FULL] [FREEZE] [VERBOSE] [ANALYZE], then tables with optional column lists. */
+export function parseVacuum(c: Cursor): VacuumStatement {
+  c.expectWords("vacuum");
+  const options: ExplainOption[] = [];
+  if (c.isPunct("(")) {
+    c.expectPunct("(");
+    do {
+      const name = c.peek();
+      if (name?.kind !== "ident") throw c.fail();
+      c.pos++;
+      options.push({ name: name.value === "analyse" ? "analyze" : name.value, value: explainOptionValue(c) });
+    } while (c.acceptPunct(","));
+    c.expectPunct(")");
+  } else {
+    for (const word of VACUUM_WORDS) {
+      if (c.acceptWords(word)) options.push({ name: word === "analyse" ? "analyze" : word, value: true });
+    }
+  }
+  const tables: QName[] = [];
+  if (!c.atEnd()) {
+    do {
+      tables.push(c.expectQualifiedName());
+      c.parenNameList();
+    } while (c.acceptPunct(","));
+  }
+  c.expectEnd();
+  const analyze = options.some((o) => o.name === "analyze" && o.value !== false);
+  return { type: "vacuum", analyze, options, tables };
 }
 
 /** Longest spellings first, so SHARE ROW EXCLUSIVE is not read as SHARE. */

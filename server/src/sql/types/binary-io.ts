@@ -19,7 +19,7 @@ import { SqlTypeError, datetimeOutOfRange } from "./errors.js";
 import { adjustTimestampPrecision } from "./datetime.js";
 import { formatJsonb, parseJsonb } from "./json.js";
 import { applyNumericTypmod, checkedNumeric } from "./numeric.js";
-import { type SqlType, VECTOR_MAX_DIM } from "./sql-type.js";
+import { type SqlType, typeOid, VECTOR_MAX_DIM } from "./sql-type.js";
 import { canonicalUuid, checkText, checkVectorDims, fitChar, fitVarchar } from "./text-io.js";
 import {
   DATE_MAX,
@@ -30,7 +30,9 @@ import {
   PG_EPOCH_DAYS,
   PG_EPOCH_USECS,
   representationError,
+  type SqlArray,
   type SqlScalar,
+  type SqlValue,
   TIMESTAMP_END,
   TIMESTAMP_MIN,
 } from "./value.js";
@@ -98,9 +100,70 @@ export function encodeBinary(v: SqlScalar, t: SqlType): Buffer {
       return Buffer.from((v as string).replace(/-/g, ""), "hex");
     case "vector":
       return encodeVector(v as Float32Array);
+    case "oid": {
+      const b = Buffer.allocUnsafe(4);
+      b.writeUInt32BE(v as number);
+      return b;
+    }
+    case "array":
+      return encodeArray(v as SqlArray, t.element);
     case "null":
       throw representationError(v, t);
   }
+}
+
+/** array_send, one dimension: ndim, has-nulls flag, element OID, (length, lower bound 1), elements. */
+function encodeArray(v: SqlArray, element: SqlType): Buffer {
+  const parts: Buffer[] = [];
+  const header = Buffer.alloc(v.length === 0 ? 12 : 20);
+  header.writeInt32BE(v.length === 0 ? 0 : 1, 0);
+  header.writeInt32BE(v.some((e) => e === null) ? 1 : 0, 4);
+  header.writeUInt32BE(typeOid(element), 8);
+  if (v.length > 0) {
+    header.writeInt32BE(v.length, 12);
+    header.writeInt32BE(1, 16);
+  }
+  parts.push(header);
+  for (const e of v) {
+    const len = Buffer.allocUnsafe(4);
+    if (e === null) {
+      len.writeInt32BE(-1);
+      parts.push(len);
+      continue;
+    }
+    const bytes = encodeBinary(e, element);
+    len.writeInt32BE(bytes.length);
+    parts.push(len, bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+function decodeArray(b: Buffer, element: SqlType): SqlArray {
+  if (b.length < 12) throw insufficientData();
+  const ndim = b.readInt32BE(0);
+  if (ndim < 0) throw new SqlTypeError(`invalid number of dimensions: ${ndim}`, "22P03");
+  if (ndim > 1) throw new SqlTypeError("multidimensional arrays are not supported", "0A000");
+  if (b.readUInt32BE(8) !== typeOid(element)) throw new SqlTypeError("binary data has array element type " + b.readUInt32BE(8) + " instead of expected " + typeOid(element), "42804");
+  if (ndim === 0) return [];
+  if (b.length < 20) throw insufficientData();
+  const n = b.readInt32BE(12);
+  if (b.readInt32BE(16) !== 1) throw new SqlTypeError("arrays with a lower bound other than 1 are not supported", "0A000");
+  const out: SqlValue[] = [];
+  let at = 20;
+  for (let i = 0; i < n; i++) {
+    if (at + 4 > b.length) throw insufficientData();
+    const len = b.readInt32BE(at);
+    at += 4;
+    if (len === -1) {
+      out.push(null);
+      continue;
+    }
+    if (len < 0 || at + len > b.length) throw insufficientData();
+    out.push(decodeBinary(b.subarray(at, at + len), element));
+    at += len;
+  }
+  if (at !== b.length) throw new SqlTypeError("incorrect binary data format in array element", "22P03");
+  return out;
 }
 
 /** A value of type `t` from its binary form; errors are PostgreSQL's for malformed data. */
@@ -152,6 +215,11 @@ export function decodeBinary(buf: Uint8Array, t: SqlType): SqlScalar {
       return canonicalUuid(b.toString("hex"));
     case "vector":
       return checkVectorDims(decodeVector(b), t.dims);
+    case "oid":
+      expectLength(b, 4);
+      return b.readUInt32BE(0);
+    case "array":
+      return decodeArray(b, t.element);
     case "null":
       throw new SqlTypeError("cannot receive a value of the null pseudo-type", "42804");
   }

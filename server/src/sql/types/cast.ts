@@ -11,7 +11,7 @@ import { applyNumericTypmod, floatToNumeric, numericToBigInt, numericToFloat } f
 import { defaultOfKind, isPreferredType, type SqlType, type TypeKind, typeCategory, typeNameForMessages, typesEqual, withoutModifiers } from "./sql-type.js";
 import { checkVectorDims, fitChar, fitVarchar, formatText, parseText, type TextInputOptions } from "./text-io.js";
 import { trimTrailingSpaces } from "./compare.js";
-import { DATE_MAX, DATE_MIN, INT2_MAX, INT2_MIN, INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN, Jsonb, JsonbObject, Numeric, type SqlScalar, type SqlValue, USECS_PER_DAY } from "./value.js";
+import { DATE_MAX, DATE_MIN, INT2_MAX, INT2_MIN, INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN, Jsonb, JsonbObject, Numeric, type SqlArray, type SqlScalar, type SqlValue, USECS_PER_DAY } from "./value.js";
 
 /** PostgreSQL's coercion contexts: each allows the casts of the ones before it. */
 export type CastContext = "implicit" | "assignment" | "explicit";
@@ -23,9 +23,11 @@ const LETTER_CONTEXT: Record<Letter, CastContext> = { i: "implicit", a: "assignm
 
 /** pg_cast rows between the supported types (castcontext letters), excluding same-type casts. */
 const PG_CAST: Partial<Record<TypeKind, Partial<Record<TypeKind, Letter>>>> = {
-  int2: { int4: "i", int8: "i", float4: "i", float8: "i", numeric: "i" },
-  int4: { int2: "a", int8: "i", float4: "i", float8: "i", numeric: "i", bool: "e" },
-  int8: { int2: "a", int4: "a", float4: "i", float8: "i", numeric: "i" },
+  int2: { int4: "i", int8: "i", float4: "i", float8: "i", numeric: "i", oid: "i" },
+  int4: { int2: "a", int8: "i", float4: "i", float8: "i", numeric: "i", bool: "e", oid: "i" },
+  int8: { int2: "a", int4: "a", float4: "i", float8: "i", numeric: "i", oid: "i" },
+  // oid and its alias types (regclass, ...) share a kind: casts among them are "implicit" below.
+  oid: { int4: "a", int8: "a" },
   float4: { int2: "a", int4: "a", int8: "a", float8: "i", numeric: "a" },
   float8: { int2: "a", int4: "a", int8: "a", float4: "a", numeric: "a" },
   numeric: { int2: "a", int4: "a", int8: "a", float4: "i", float8: "i" },
@@ -51,6 +53,8 @@ export function castContextOf(from: SqlType, to: SqlType): CastContext | undefin
   if (t === "unknown" || t === "null") return undefined;
   // Literals are typed by the target's input function; NULL becomes a NULL of any type.
   if (f === "unknown" || f === "null") return "implicit";
+  // Array coercion casts element by element, in the elements' context.
+  if (from.kind === "array" && to.kind === "array") return from.element.kind === "unknown" ? "implicit" : castContextOf(from.element, to.element);
   if (f === t) return "implicit";
   const letter = PG_CAST[f]?.[t];
   if (letter !== undefined) return LETTER_CONTEXT[letter];
@@ -109,6 +113,10 @@ export function applyTypmod(v: SqlScalar, to: SqlType, explicit: boolean): SqlSc
 function convert(v: SqlScalar, from: SqlType, to: SqlType, options: TextInputOptions | undefined): SqlScalar {
   const f = from.kind;
   const t = to.kind;
+  if (from.kind === "array" && to.kind === "array") {
+    if (typesEqual(from.element, to.element)) return v;
+    return (v as SqlArray).map((e) => (e === null ? null : castValue(e, from.element, to.element, "explicit", options)));
+  }
   if (f === t) return v;
   if (f === "unknown") return parseText(v as string, withoutModifiers(to), options);
   if (isStringKind(t)) {
@@ -132,6 +140,9 @@ function convert(v: SqlScalar, from: SqlType, to: SqlType, options: TextInputOpt
       return fromNumeric(v as Numeric, to);
     case "bool":
       return v ? 1 : 0;
+    case "oid":
+      // oid → int4 reinterprets the 32 bits, as PostgreSQL's binary-coercible cast does.
+      return t === "int8" ? BigInt(v as number) : (v as number) > INT4_MAX ? (v as number) - 2 ** 32 : (v as number);
     case "date":
       return dateToTimestamp(v as number);
     case "timestamp":
@@ -167,6 +178,8 @@ function fromInteger(v: number, to: SqlType): SqlScalar {
       return Numeric.fromInteger(v);
     case "bool":
       return v !== 0;
+    case "oid":
+      return v < 0 ? v + 2 ** 32 : v;
     default:
       throw cannotCast({ kind: "int4" }, to, "explicit");
   }
@@ -184,6 +197,9 @@ function fromInt8(v: bigint, to: SqlType): SqlScalar {
       return Number(v);
     case "numeric":
       return Numeric.fromInteger(v);
+    case "oid":
+      if (v < BigInt(INT4_MIN) || v > 4294967295n) throw new SqlTypeError("OID out of range", "22003");
+      return v < 0n ? Number(v) + 2 ** 32 : Number(v);
     default:
       throw cannotCast({ kind: "int8" }, to, "explicit");
   }

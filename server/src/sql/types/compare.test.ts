@@ -66,6 +66,8 @@ describe("hashKey", () => {
     const types = [t("text")];
     expect(hashKey([null], types)).not.toBe(hashKey([""], types));
     expect(hashKey([null], [t("int4")])).not.toBe(hashKey([0], [t("int4")]));
+    expect(hashKey([null], [t("int8")])).not.toBe(hashKey([0n], [t("int8")]));
+    expect(hashKey([null], [t("int8")])).not.toBe(hashKey([2n ** 62n], [t("int8")]));
     expect(hashKey([null, "a"], [t("text"), t("text")])).toBe(hashKey([null, "a"], [t("text"), t("text")]));
     expect(hashKey([null, "a"], [t("text"), t("text")])).not.toBe(hashKey(["", "a"], [t("text"), t("text")]));
   });

@@ -11,7 +11,7 @@
 import { SqlTypeError } from "./errors.js";
 import { compareCodePoints } from "./json.js";
 import { type SqlType, typeNameForMessages } from "./sql-type.js";
-import { type Jsonb, JsonbObject, type JsonbNode, Numeric, type SqlScalar, type SqlValue } from "./value.js";
+import { type Jsonb, JsonbObject, type JsonbNode, Numeric, type SqlArray, type SqlScalar, type SqlValue } from "./value.js";
 
 export type Ordering = -1 | 0 | 1;
 
@@ -26,10 +26,13 @@ export function compareValues(a: SqlScalar, b: SqlScalar, t: SqlType): Ordering 
       return a === b ? 0 : a ? 1 : -1;
     case "int2":
     case "int4":
+    case "oid":
     case "date":
     case "timestamp":
     case "timestamptz":
       return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+    case "array":
+      return compareArrays(a as SqlArray, b as SqlArray, t.element);
     case "int8":
       return (a as bigint) < (b as bigint) ? -1 : (a as bigint) > (b as bigint) ? 1 : 0;
     case "float4":
@@ -65,6 +68,7 @@ export function equalValues(a: SqlScalar, b: SqlScalar, t: SqlType): boolean {
     case "int2":
     case "int4":
     case "int8":
+    case "oid":
     case "date":
     case "timestamp":
     case "timestamptz":
@@ -82,6 +86,25 @@ export function equalValues(a: SqlScalar, b: SqlScalar, t: SqlType): boolean {
     default:
       return compareValues(a, b, t) === 0;
   }
+}
+
+/**
+ * array_cmp: element by element (a NULL element sorts after any value and equals another NULL),
+ * then the shorter array first.
+ */
+function compareArrays(a: SqlArray, b: SqlArray, element: SqlType): Ordering {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === null || y === null) {
+      if (x === y) continue;
+      return x === null ? 1 : -1;
+    }
+    const c = compareValues(x, y, element);
+    if (c !== 0) return c;
+  }
+  return sign(a.length - b.length);
 }
 
 function noOperator(what: "ordering" | "equality", t: SqlType): SqlTypeError {
@@ -192,6 +215,7 @@ function numberKeyed(t: SqlType): boolean {
     case "bool":
     case "int2":
     case "int4":
+    case "oid":
     case "float4":
     case "float8":
     case "date":
@@ -215,7 +239,8 @@ export function hashKey(values: readonly SqlValue[], types: readonly SqlType[]):
     const t = types[0]!;
     // One column: a plain number or string, with NULL as the other JS type so it cannot collide.
     if (numberKeyed(t)) return v === null ? "" : numberKey(v as number | boolean);
-    if (v === null) return 0;
+    // int8 values key as numbers (or strings past 2^53), so its NULL must be neither: "".
+    if (v === null) return t.kind === "int8" ? "" : 0;
     if (t.kind === "int8") {
       const n = Number(v as bigint);
       return Number.isSafeInteger(n) ? numberKey(n) : (v as bigint).toString();
@@ -257,6 +282,8 @@ function stringKey(v: SqlScalar, t: SqlType): string {
       return jsonbKey((v as Jsonb).root);
     case "vector":
       return Array.from(v as Float32Array, (x) => (x === 0 ? "0" : String(x))).join(",");
+    case "array":
+      return String(hashKey(v as SqlArray, (v as SqlArray).map(() => t.element))) + `#${(v as SqlArray).length}`;
     case "json":
     case "null":
       throw noOperator("equality", t);

@@ -83,9 +83,39 @@ function rint(x: number): number {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Splits an ISO date/time string into fields, or names the failure. */
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+/** A month name or abbreviation as PostgreSQL's datetktbl has them (january, jan, sept, ...), 1-based. */
+function monthNumber(word: string): number | undefined {
+  if (word === "sept") return 9;
+  const i = MONTHS.indexOf(word.slice(0, 3));
+  if (i < 0) return undefined;
+  const full = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"][i]!;
+  return word.length === 3 || word === full ? i + 1 : undefined;
+}
+
+/**
+ * The date forms besides ISO that PostgreSQL reads with DateStyle MDY: "January 8, 1999",
+ * "Jan 8 1999", "8 Jan 1999", "1999-Jan-08" and "1/8/1999" (month first), rewritten as an ISO
+ * date so the rest of the input goes through the ISO path.
+ */
+function textualDate(rest: string): string | undefined {
+  const iso = (y: string, m: number, d: string) => `${y.padStart(4, "0")}-${m}-${d}`;
+  let m = /^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?![\d:])/.exec(rest);
+  if (m && monthNumber(m[1]!) !== undefined) return iso(m[3]!, monthNumber(m[1]!)!, m[2]!) + rest.slice(m[0].length);
+  m = /^(\d{1,2})(?:st|nd|rd|th)?[\s-]+([a-z]+)\.?,?[\s-]+(\d{4})(?![\d:])/.exec(rest);
+  if (m && monthNumber(m[2]!) !== undefined) return iso(m[3]!, monthNumber(m[2]!)!, m[1]!) + rest.slice(m[0].length);
+  m = /^(\d{4})-([a-z]+)-(\d{1,2})(?!\d)/.exec(rest);
+  if (m && monthNumber(m[2]!) !== undefined) return iso(m[1]!, monthNumber(m[2]!)!, m[3]!) + rest.slice(m[0].length);
+  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?!\d)/.exec(rest);
+  if (m) return iso(m[3]!, Number(m[1]), m[2]!) + rest.slice(m[0].length);
+  return undefined;
+}
+
+/** Splits a date/time string into fields, or names the failure. */
 function parseFields(text: string): Parsed | Failure {
   let rest = trimCSpace(text).toLowerCase();
+  rest = textualDate(rest) ?? rest;
   const d = DATE_PART.exec(rest);
   // A lone number is taken by PostgreSQL as a day or year field missing its companions.
   if (!d) return /^\d+$/.test(rest) ? "field" : "syntax";

@@ -9,9 +9,9 @@ export class SqlTypeError extends SqlStateError {
   constructor(
     message: string,
     sqlstate: string,
-    readonly detail?: string,
+    detail?: string,
   ) {
-    super(message, sqlstate);
+    super(message, sqlstate, detail === undefined ? undefined : { detail });
   }
 }
 

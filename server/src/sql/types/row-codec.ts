@@ -28,7 +28,7 @@ import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { KeyValue } from "../../kv/key-encoding.js";
 import { trimTrailingSpaces } from "./compare.js";
 import { formatJsonb, parseJsonb } from "./json.js";
-import { type SqlType, typeNameForMessages } from "./sql-type.js";
+import { formatType, type SqlType, typeNameForMessages } from "./sql-type.js";
 import { canonicalUuid, fitChar } from "./text-io.js";
 import { DATE_MAX, DATE_MIN, Dec, isValueOfType, type Jsonb, Numeric, representationError, type SqlScalar, type SqlValue } from "./value.js";
 
@@ -145,6 +145,7 @@ function writePayload(w: Writer, v: SqlScalar, t: SqlType): void {
       return;
     case "int2":
     case "int4":
+    case "oid":
       w.varint(zigzag(v as number));
       return;
     case "int8": {
@@ -199,6 +200,9 @@ function writePayload(w: Writer, v: SqlScalar, t: SqlType): void {
       w.len += 4 * a.length;
       return;
     }
+    case "array":
+      // Arrays are values of expressions only: no table column has an array type.
+      throw new SqlStateError(`column type ${formatType(t)} cannot be stored`, "0A000");
     case "null":
       throw representationError(v, t);
   }
@@ -298,25 +302,30 @@ function readUtf8(b: Buffer, start: number, end: number): string {
   }
 }
 
+/** A fixed-size payload must be exactly n bytes. (Plain functions, not closures: this runs per value read.) */
+function fixedSize(start: number, end: number, n: number, t: SqlType): void {
+  if (end - start !== n) throw corrupt(`${t.kind} payload of ${end - start} bytes`);
+}
+
+/** A varint payload must end where the varint does. */
+function whole<T>(v: T, end: number, t: SqlType): T {
+  if (varintEnd !== end) throw corrupt(`trailing bytes after ${t.kind}`);
+  return v;
+}
+
 function readPayload(b: Buffer, start: number, end: number, t: SqlType): SqlScalar {
-  const fixed = (n: number) => {
-    if (end - start !== n) throw corrupt(`${t.kind} payload of ${end - start} bytes`);
-  };
-  const whole = <T>(v: T): T => {
-    if (varintEnd !== end) throw corrupt(`trailing bytes after ${t.kind}`);
-    return v;
-  };
   switch (t.kind) {
     case "bool":
-      fixed(1);
+      fixedSize(start, end, 1, t);
       return b[start] !== 0;
     case "int2":
     case "int4":
-      return whole(unzigzag(readVarintAt(b, start, end)));
+    case "oid":
+      return whole(unzigzag(readVarintAt(b, start, end)), end, t);
     case "int8": {
       if (end - start <= 7) {
         // Up to 49 bits: number arithmetic is exact, and much cheaper than BigInt shifts.
-        return BigInt(whole(unzigzag(readVarintAt(b, start, end))));
+        return BigInt(whole(unzigzag(readVarintAt(b, start, end)), end, t));
       }
       const r = new Reader(b, start, end);
       const z = r.bigVarint();
@@ -324,12 +333,12 @@ function readPayload(b: Buffer, start: number, end: number, t: SqlType): SqlScal
       return z & 1n ? -((z + 1n) >> 1n) : z >> 1n;
     }
     case "float4":
-      fixed(4);
+      fixedSize(start, end, 4, t);
       return b.readFloatLE(start);
     case "float8":
     case "timestamp":
     case "timestamptz":
-      fixed(8);
+      fixedSize(start, end, 8, t);
       return b.readDoubleLE(start);
     case "numeric":
       return readNumeric(new Reader(b, start, end));
@@ -344,11 +353,11 @@ function readPayload(b: Buffer, start: number, end: number, t: SqlType): SqlScal
     case "bytea":
       return Buffer.from(b.subarray(start, end));
     case "date": {
-      const d = whole(unzigzag(readVarintAt(b, start, end)));
+      const d = whole(unzigzag(readVarintAt(b, start, end)), end, t);
       return d === DATE_PLUS_INFINITY ? Infinity : d === DATE_MINUS_INFINITY ? -Infinity : d;
     }
     case "uuid":
-      fixed(16);
+      fixedSize(start, end, 16, t);
       return canonicalUuid(b.toString("hex", start, end));
     case "vector": {
       if ((end - start) % 4 !== 0) throw corrupt("vector payload not a multiple of 4 bytes");
@@ -356,6 +365,8 @@ function readPayload(b: Buffer, start: number, end: number, t: SqlType): SqlScal
       for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(start + 4 * i);
       return out;
     }
+    case "array":
+      throw corrupt(`column of type ${formatType(t)}`);
     case "null":
       throw corrupt("column of the null pseudo-type");
   }
@@ -583,6 +594,7 @@ export function toKeyValue(v: SqlValue, t: SqlType): KeyValue {
       return v as boolean;
     case "int2":
     case "int4":
+    case "oid":
       return BigInt(v as number);
     case "int8":
       return v as bigint;
@@ -615,6 +627,7 @@ export function fromKeyValue(k: KeyValue, t: SqlType): SqlValue {
   switch (t.kind) {
     case "int2":
     case "int4":
+    case "oid":
       return Number(k as bigint);
     case "numeric":
       return numericFromKey(k as Uint8Array);

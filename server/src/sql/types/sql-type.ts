@@ -33,12 +33,29 @@ export type SqlType =
   | { readonly kind: "jsonb" }
   /** Float32 elements; the metric is the one vector indexes on the column use by default. */
   | { readonly kind: "vector"; readonly dims?: number; readonly metric: VectorMetric }
+  /**
+   * An object identifier (unsigned 32 bits). `reg` names an OID alias type (regclass, regtype,
+   * ...): the same number, reported as that type, whose text form names the object (the system
+   * catalog does that naming, see sql/system).
+   */
+  | { readonly kind: "oid"; readonly reg?: RegType }
+  /**
+   * A one-dimensional array (lower bound 1) of `element`, which is never itself an array. `vector`
+   * marks int2vector and oidvector, whose text form is space-separated ("1 2") instead of "{1,2}".
+   */
+  | { readonly kind: "array"; readonly element: SqlType; readonly vector?: boolean }
   /** An untyped string literal, typed later by context (resolved through the target's input function). */
   | { readonly kind: "unknown" }
   /** The bare NULL literal; PostgreSQL reports it as unknown. */
   | { readonly kind: "null" };
 
 export type TypeKind = SqlType["kind"];
+
+/** The OID alias types: an OID that names a relation, type, function, schema or role. */
+export type RegType = "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace" | "regrole";
+
+/** pg_type OIDs of the alias types. */
+export const REG_OIDS: Readonly<Record<RegType, number>> = { regproc: 24, regprocedure: 2202, regclass: 2205, regtype: 2206, regnamespace: 4089, regrole: 4096 };
 
 /** A modifier in a type name: numbers (`varchar(10)`) or words (`vector(3, cosine)`). */
 export type TypeModifier = number | string;
@@ -62,6 +79,8 @@ export const TYPE_KINDS: readonly TypeKind[] = [
   "json",
   "jsonb",
   "vector",
+  "oid",
+  "array",
   "unknown",
   "null",
 ];
@@ -96,16 +115,62 @@ export const TYPE_OIDS: Readonly<Record<TypeKind, number>> = {
   uuid: 2950,
   jsonb: 3802,
   vector: VECTOR_OID,
+  oid: 26,
+  array: 2277,
 };
 
+/** Array type OIDs (pg_type.typarray) by element type OID; int2vector and oidvector have their own. */
+const ARRAY_OIDS: ReadonlyMap<number, number> = new Map([
+  [16, 1000],
+  [17, 1001],
+  [20, 1016],
+  [21, 1005],
+  [23, 1007],
+  [25, 1009],
+  [26, 1028],
+  [114, 199],
+  [700, 1021],
+  [701, 1022],
+  [705, 1009],
+  [1042, 1014],
+  [1043, 1015],
+  [1082, 1182],
+  [1114, 1115],
+  [1184, 1185],
+  [1700, 1231],
+  [2950, 2951],
+  [3802, 3807],
+  [24, 1008],
+  [2202, 2207],
+  [2205, 2210],
+  [2206, 2211],
+  [4089, 4090],
+  [4096, 4097],
+]);
+const INT2VECTOR_OID = 22;
+const OIDVECTOR_OID = 30;
+
 export function typeOid(t: SqlType): number {
+  if (t.kind === "oid" && t.reg !== undefined) return REG_OIDS[t.reg];
+  if (t.kind === "array") {
+    if (t.vector) return t.element.kind === "oid" ? OIDVECTOR_OID : INT2VECTOR_OID;
+    return ARRAY_OIDS.get(typeOid(t.element)) ?? TYPE_OIDS.array;
+  }
   return TYPE_OIDS[t.kind];
 }
 
 /** The type for an OID (without modifiers), or undefined for OIDs this engine does not know. */
 export function typeFromOid(oid: number): SqlType | undefined {
   for (const kind of TYPE_KINDS) {
-    if (TYPE_OIDS[kind] === oid && kind !== "null") return defaultOfKind(kind);
+    if (TYPE_OIDS[kind] === oid && kind !== "null" && kind !== "array") return defaultOfKind(kind);
+  }
+  for (const [reg, regOid] of Object.entries(REG_OIDS)) if (regOid === oid) return { kind: "oid", reg: reg as RegType };
+  if (oid === INT2VECTOR_OID) return INT2VECTOR;
+  if (oid === OIDVECTOR_OID) return OIDVECTOR;
+  for (const [elementOid, arrayOid] of ARRAY_OIDS) {
+    if (arrayOid !== oid || elementOid === 705) continue;
+    const element = typeFromOid(elementOid);
+    if (element) return { kind: "array", element };
   }
   return undefined;
 }
@@ -120,6 +185,7 @@ export function typeLength(t: SqlType): number {
     case "int4":
     case "float4":
     case "date":
+    case "oid":
       return 4;
     case "int8":
     case "float8":
@@ -177,11 +243,25 @@ export const UUID: SqlType = { kind: "uuid" };
 export const JSON_TYPE: SqlType = { kind: "json" };
 export const JSONB: SqlType = { kind: "jsonb" };
 export const VECTOR: SqlType = { kind: "vector", metric: "l2" };
+export const OID: SqlType = { kind: "oid" };
+export const REGCLASS: SqlType = { kind: "oid", reg: "regclass" };
+export const REGTYPE: SqlType = { kind: "oid", reg: "regtype" };
+export const REGPROC: SqlType = { kind: "oid", reg: "regproc" };
+export const REGNAMESPACE: SqlType = { kind: "oid", reg: "regnamespace" };
+export const REGROLE: SqlType = { kind: "oid", reg: "regrole" };
+export const INT2VECTOR: SqlType = { kind: "array", element: { kind: "int2" }, vector: true };
+export const OIDVECTOR: SqlType = { kind: "array", element: { kind: "oid" }, vector: true };
 export const UNKNOWN: SqlType = { kind: "unknown" };
 export const NULL_TYPE: SqlType = { kind: "null" };
 
-/** The type of a kind without modifiers. */
+/** The array type whose elements are `element`. */
+export function arrayOf(element: SqlType): SqlType {
+  return { kind: "array", element };
+}
+
+/** The type of a kind without modifiers (an array of text for "array"). */
 export function defaultOfKind(kind: TypeKind): SqlType {
+  if (kind === "array") return { kind: "array", element: { kind: "text" } };
   return kind === "vector" ? VECTOR : ({ kind } as SqlType);
 }
 
@@ -192,11 +272,18 @@ export function sameKind(a: SqlType, b: SqlType): boolean {
 
 /** Same type and same modifiers. */
 export function typesEqual(a: SqlType, b: SqlType): boolean {
-  return a.kind === b.kind && typeModifier(a) === typeModifier(b) && (a.kind !== "vector" || a.metric === (b as typeof a).metric);
+  if (a.kind !== b.kind || typeModifier(a) !== typeModifier(b)) return false;
+  if (a.kind === "vector") return a.metric === (b as typeof a).metric;
+  if (a.kind === "oid") return a.reg === (b as typeof a).reg;
+  if (a.kind === "array") return !!a.vector === !!(b as typeof a).vector && typesEqual(a.element, (b as typeof a).element);
+  return true;
 }
 
 /** The type without its modifiers (what a value keeps when a typmod cannot be carried along). */
 export function withoutModifiers(t: SqlType): SqlType {
+  // An OID alias and an array keep what they are; only their elements' modifiers go.
+  if (t.kind === "oid") return t;
+  if (t.kind === "array") return t.vector ? t : { kind: "array", element: withoutModifiers(t.element) };
   return defaultOfKind(t.kind);
 }
 
@@ -250,8 +337,13 @@ const NAME_TO_KIND: Readonly<Record<string, TypeKind>> = {
   json: "json",
   jsonb: "jsonb",
   vector: "vector",
+  oid: "oid",
+  // name (identifiers, 63 bytes in PostgreSQL) is text here.
+  name: "text",
   unknown: "unknown",
 };
+
+const REG_NAMES: ReadonlySet<string> = new Set(Object.keys(REG_OIDS));
 
 const SERIAL_NAMES = new Set(["smallserial", "serial2", "serial", "serial4", "bigserial", "serial8"]);
 
@@ -306,6 +398,9 @@ function syntaxError(name: string): SqlStateError {
 export function typeFromName(name: string, modifiers: readonly TypeModifier[] = []): SqlType {
   const split = normaliseName(name);
   const mods = [...split.modifiers, ...modifiers];
+  if (REG_NAMES.has(split.base) && mods.length === 0) return { kind: "oid", reg: split.base as RegType };
+  if (split.base === "int2vector" && mods.length === 0) return INT2VECTOR;
+  if (split.base === "oidvector" && mods.length === 0) return OIDVECTOR;
   const kind = NAME_TO_KIND[split.base];
   if (kind === undefined) throw new SqlStateError(`type "${name.trim()}" does not exist`, "42704");
   if (split.base === "float") return floatOfPrecision(mods, name);
@@ -426,6 +521,11 @@ export function formatType(t: SqlType): string {
       const mods = [...(t.dims === undefined ? [] : [String(t.dims)]), ...(t.metric === "l2" ? [] : [t.metric])];
       return mods.length === 0 ? "vector" : `vector(${mods.join(",")})`;
     }
+    case "oid":
+      return t.reg ?? "oid";
+    case "array":
+      if (t.vector) return t.element.kind === "oid" ? "oidvector" : "int2vector";
+      return `${formatType(t.element)}[]`;
     case "null":
       return "unknown";
     default:
@@ -442,7 +542,7 @@ export function typeNameForMessages(t: SqlType): string {
 }
 
 /** PostgreSQL type categories (pg_type.typcategory), used to resolve UNION/CASE result types. */
-export type TypeCategory = "B" | "N" | "S" | "U" | "D" | "X";
+export type TypeCategory = "A" | "B" | "N" | "S" | "U" | "D" | "X";
 
 export function typeCategory(t: SqlType): TypeCategory {
   switch (t.kind) {
@@ -454,7 +554,10 @@ export function typeCategory(t: SqlType): TypeCategory {
     case "float4":
     case "float8":
     case "numeric":
+    case "oid":
       return "N";
+    case "array":
+      return "A";
     case "text":
     case "varchar":
     case "char":
@@ -473,5 +576,6 @@ export function typeCategory(t: SqlType): TypeCategory {
 
 /** The preferred type of its category (pg_type.typispreferred). */
 export function isPreferredType(t: SqlType): boolean {
+  if (t.kind === "oid") return t.reg === undefined;
   return t.kind === "float8" || t.kind === "text" || t.kind === "timestamptz" || t.kind === "bool";
 }

@@ -10,7 +10,8 @@ import { formatJsonb, parseJsonb, parseJsonText } from "./json.js";
 import { formatFloat4, formatFloat8, isCSpace, trimCSpace, parseFloat4, parseFloat8, parseInt8, parseIntNumber, scanFloat, floatTokenValue } from "./number-text.js";
 import { applyNumericTypmod, parseNumeric } from "./numeric.js";
 import { formatType, type SqlType, VECTOR_MAX_DIM } from "./sql-type.js";
-import { INT2_MAX, INT2_MIN, INT4_MAX, INT4_MIN, Jsonb, Numeric, representationError, type SqlValue } from "./value.js";
+import { INT2_MAX, INT2_MIN, INT4_MAX, INT4_MIN, Jsonb, Numeric, OID_MAX, representationError, type SqlArray, type SqlValue } from "./value.js";
+import { formatArrayText, formatVectorText, parseArrayText, parseVectorText } from "./array-text.js";
 
 export type TextInputOptions = DatetimeInputOptions;
 
@@ -54,9 +55,30 @@ export function parseText(text: string, t: SqlType, options?: TextInputOptions):
       return parseJsonb(checkText(text));
     case "vector":
       return parseVector(text, t.dims);
+    case "oid":
+      return parseOid(text, t);
+    case "array":
+      return t.vector ? parseVectorText(text, (e) => parseText(e, t.element, options)) : parseArrayText(text, (e) => parseText(e, t.element, options));
     case "null":
       throw new SqlTypeError("cannot parse a value of the null pseudo-type", "42804");
   }
+}
+
+/**
+ * oidin: an unsigned 32-bit integer, negative values down to -2^31 wrapping around as in
+ * PostgreSQL. An OID alias type given a name needs the catalog, which resolves it before text
+ * input is reached (the analyzer for constants, sql/system at run time); here only numbers do.
+ */
+function parseOid(text: string, t: SqlType): number {
+  const name = formatType(t);
+  const trimmed = trimCSpace(text);
+  if (!/^[+-]?\d+$/.test(trimmed)) {
+    if (t.kind === "oid" && t.reg !== undefined) throw new SqlTypeError(`${name} input "${text}" needs the catalog: cast a constant or call to_${t.reg}`, "0A000");
+    throw invalidSyntax(name, text);
+  }
+  const v = Number(trimmed);
+  if (!Number.isSafeInteger(v) || v < INT4_MIN || v > OID_MAX) throw new SqlTypeError(`value "${text}" is out of range for type ${name}`, "22003");
+  return v < 0 ? v + OID_MAX + 1 : v;
 }
 
 /** The text form of a non-null value of type `t`. */
@@ -93,6 +115,10 @@ export function formatText(v: Exclude<SqlValue, null>, t: SqlType): string {
       return formatJsonb(v as Jsonb);
     case "vector":
       return formatVector(v as Float32Array);
+    case "oid":
+      return String(v);
+    case "array":
+      return t.vector ? formatVectorText(v as SqlArray, (e) => formatText(e, t.element)) : formatArrayText(v as SqlArray, (e) => formatText(e, t.element));
     case "null":
       throw representationError(v, t);
   }

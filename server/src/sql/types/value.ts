@@ -22,6 +22,9 @@
  *   json               string            the text exactly as written (validated)
  *   jsonb              Jsonb             parsed and normalised (keys sorted and deduplicated)
  *   vector             Float32Array      finite elements only (pgvector rejects NaN and infinities)
+ *   oid (and regclass, number            0 .. 2^32 - 1
+ *     regtype, ...)
+ *   array              SqlValue[]        one dimension, lower bound 1, elements of the element type
  *   unknown            string            the literal's text, typed later by context
  *
  * Timestamps: a double holds every microsecond exactly within ±2^53 µs of the epoch (years 1684 to
@@ -137,7 +140,9 @@ export class Jsonb {
 }
 
 /** Any non-null SQL value. */
-export type SqlScalar = boolean | number | bigint | string | Numeric | Uint8Array | Float32Array | Jsonb;
+export type SqlScalar = boolean | number | bigint | string | Numeric | Uint8Array | Float32Array | Jsonb | SqlArray;
+/** An array value: its elements (NULL elements are null). */
+export type SqlArray = readonly SqlValue[];
 /** A SQL value; null is SQL NULL. */
 export type SqlValue = SqlScalar | null;
 
@@ -161,6 +166,8 @@ export interface ValueOfKind {
   json: string;
   jsonb: Jsonb;
   vector: Float32Array;
+  oid: number;
+  array: SqlArray;
   unknown: string;
   null: never;
 }
@@ -171,6 +178,7 @@ export const INT4_MIN = -2147483648;
 export const INT4_MAX = 2147483647;
 export const INT8_MIN = -(2n ** 63n);
 export const INT8_MAX = 2n ** 63n - 1n;
+export const OID_MAX = 4294967295;
 
 export const USECS_PER_SEC = 1_000_000;
 export const USECS_PER_DAY = 86_400_000_000;
@@ -222,6 +230,10 @@ export function isValueOfType(v: SqlValue, t: SqlType): boolean {
       return v instanceof Jsonb;
     case "vector":
       return v instanceof Float32Array;
+    case "oid":
+      return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= OID_MAX;
+    case "array":
+      return Array.isArray(v) && v.every((e) => isValueOfType(e as SqlValue, t.element));
     case "null":
       return false;
   }

@@ -10,6 +10,12 @@ import type { SharedSkipList } from "../memtable/skiplist.js";
 import type { SstWriterOptions } from "../sstable/writer.js";
 import type { FileMetadata } from "../version/file-metadata.js";
 
+/** A function a worker imports: the export `exportName` of the module at `moduleUrl`. */
+export interface WorkerExport {
+  readonly moduleUrl: string;
+  readonly exportName: string;
+}
+
 /**
  * How a worker builds a compaction filter: it imports `moduleUrl` and calls its export
  * `exportName` with `args` (structured-cloneable), which returns a `CompactionFilterFactory`.
@@ -28,6 +34,8 @@ export interface FlushJob {
   readonly memtable: SharedSkipList;
   /** File numbers reserved for the outputs; more are asked for if they run out. */
   readonly fileNumbers: readonly number[];
+  /** The table's vector section, encoded from the memtable's indexes; none: no vector entries. */
+  readonly vectorSection?: Uint8Array;
 }
 
 export interface CompactionJob {
@@ -40,6 +48,8 @@ export interface CompactionJob {
   readonly pick: CompactionPick;
   readonly smallestSnapshot: number;
   readonly filter: WorkerFilterSpec | undefined;
+  /** The engine's VectorEntryOf, when it has one: each output table gets its vector section. */
+  readonly vectorEntryOf: WorkerExport | undefined;
   readonly targetFileBytes: number;
   readonly fileNumbers: readonly number[];
 }

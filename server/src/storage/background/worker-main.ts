@@ -13,8 +13,10 @@ import { SkipList } from "../memtable/skiplist.js";
 import { TableCache } from "../table-cache.js";
 import { TableOutput } from "../table-output.js";
 import { NodeVfs } from "../vfs.js";
+import type { VectorEntryOf } from "../vector/vector-entries.js";
+import { BuildingVectorSink, PrebuiltVectorSink } from "../vector/table-vector-sink.js";
 import { Version } from "../version/version.js";
-import { errorToWire, FILE_NUMBER_BATCH, fileFromWire, fileToWire, pickFromWire, type CompactionJob, type FlushJob, type Job, type WorkerFilterSpec, type WorkerMessage } from "./jobs.js";
+import { errorToWire, FILE_NUMBER_BATCH, fileFromWire, fileToWire, pickFromWire, type CompactionJob, type FlushJob, type Job, type WorkerExport, type WorkerFilterSpec, type WorkerMessage } from "./jobs.js";
 
 /** Blocks a compaction reads stay cached for: it reads each block once, in order. */
 const COMPACTION_BLOCK_CACHE_BYTES = 256 * 1024;
@@ -46,13 +48,15 @@ async function run(job: Job): Promise<void> {
 }
 
 async function flush(job: FlushJob, newFileNumber: () => number): Promise<WorkerMessage> {
-  const out = new TableOutput(vfs, job.dir, job.sst, newFileNumber);
+  const section = job.vectorSection && Buffer.from(job.vectorSection.buffer, job.vectorSection.byteOffset, job.vectorSection.byteLength);
+  const out = new TableOutput(vfs, job.dir, job.sst, newFileNumber, section && (() => new PrebuiltVectorSink(() => section)));
   await writeMemtable(SkipList.fromShared(job.memtable), out);
   return { kind: "flushed", id: job.id, files: out.finish().map(fileToWire) };
 }
 
 async function compact(job: CompactionJob, newFileNumber: () => number): Promise<WorkerMessage> {
   const tables = new TableCache(vfs, job.dir, new BlockCache(COMPACTION_BLOCK_CACHE_BYTES));
+  const entryOf = job.vectorEntryOf && (await importExport<VectorEntryOf>(job.vectorEntryOf));
   try {
     const result = await runCompaction(
       {
@@ -66,7 +70,7 @@ async function compact(job: CompactionJob, newFileNumber: () => number): Promise
         entriesPerYield: Infinity,
       },
       tables,
-      new TableOutput(vfs, job.dir, job.sst, newFileNumber),
+      new TableOutput(vfs, job.dir, job.sst, newFileNumber, entryOf && (() => new BuildingVectorSink(entryOf))),
     );
     return { kind: "compacted", id: job.id, result: { ...result, outputs: result.outputs.map(fileToWire) } };
   } finally {
@@ -75,10 +79,16 @@ async function compact(job: CompactionJob, newFileNumber: () => number): Promise
 }
 
 async function loadFilter(spec: WorkerFilterSpec): Promise<CompactionFilterFactory> {
+  const make = await importExport<(...args: readonly unknown[]) => CompactionFilterFactory>(spec);
+  return make(...spec.args);
+}
+
+/** NB: the caller names the function's type; nothing checks it beyond "is a function". */
+async function importExport<F>(spec: WorkerExport): Promise<F> {
   const mod = (await import(spec.moduleUrl)) as Record<string, unknown>;
-  const make = mod[spec.exportName];
-  if (typeof make !== "function") throw new Error(`${spec.moduleUrl} has no function ${spec.exportName}`);
-  return make(...spec.args) as CompactionFilterFactory;
+  const f = mod[spec.exportName];
+  if (typeof f !== "function") throw new Error(`${spec.moduleUrl} has no function ${spec.exportName}`);
+  return f as F;
 }
 
 /**

@@ -25,7 +25,7 @@ import type { SharedSkipList } from "../memtable/skiplist.js";
 import type { SstWriterOptions } from "../sstable/writer.js";
 import type { FileMetadata } from "../version/file-metadata.js";
 import type { Version } from "../version/version.js";
-import { errorFromWire, FILE_NUMBER_BATCH, FILE_NUMBER_MAILBOX_BYTES, fileFromWire, fileToWire, pickToWire, type Job, type WorkerMessage } from "./jobs.js";
+import { errorFromWire, FILE_NUMBER_BATCH, FILE_NUMBER_MAILBOX_BYTES, fileFromWire, fileToWire, pickToWire, type Job, type WorkerExport, type WorkerMessage } from "./jobs.js";
 
 export interface BackgroundWorkersOptions {
   /** The worker's entry module; tests pass one that fails on purpose. */
@@ -37,6 +37,8 @@ export interface FlushRequest {
   readonly sst: SstWriterOptions;
   readonly memtable: SharedSkipList;
   readonly newFileNumber: () => number;
+  /** The table's encoded vector section, if the memtable holds vector entries. */
+  readonly vectorSection?: Buffer;
 }
 
 export interface CompactionRequest {
@@ -46,6 +48,7 @@ export interface CompactionRequest {
   readonly pick: CompactionPick;
   readonly smallestSnapshot: number;
   readonly filterFactory: CompactionFilterFactory | undefined;
+  readonly vectorEntryOf: WorkerExport | undefined;
   readonly targetFileBytes: number;
   readonly newFileNumber: () => number;
 }
@@ -84,7 +87,7 @@ export class BackgroundWorkers {
   async flush(req: FlushRequest): Promise<FileMetadata[]> {
     const reply = await this.lane.run(
       "flush",
-      (id) => ({ kind: "flush", id, dir: req.dir, sst: req.sst, memtable: req.memtable, fileNumbers: [req.newFileNumber()] }),
+      (id) => ({ kind: "flush", id, dir: req.dir, sst: req.sst, memtable: req.memtable, fileNumbers: [req.newFileNumber()], ...(req.vectorSection && { vectorSection: req.vectorSection }) }),
       req.newFileNumber,
     );
     if (reply.kind !== "flushed") throw new Error(`background flush: unexpected reply ${reply.kind}`);
@@ -109,6 +112,7 @@ export class BackgroundWorkers {
         pick: pickToWire(req.pick),
         smallestSnapshot: req.smallestSnapshot,
         filter,
+        vectorEntryOf: req.vectorEntryOf,
         targetFileBytes: req.targetFileBytes,
         fileNumbers: Array.from({ length: reserve }, () => req.newFileNumber()),
       }),

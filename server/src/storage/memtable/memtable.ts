@@ -1,6 +1,7 @@
 import { assert } from "../assert.js";
 import { lookupKey, SEQ_MAX, TRAILER_BYTES, ValueKind } from "../internal-key.js";
 import type { InternalIterator } from "../iterator.js";
+import type { MemtableVectors } from "../vector/memtable-vectors.js";
 import { LogicalIndex } from "./logical-index.js";
 import type { RandomSource } from "./prng.js";
 import { DEFAULT_CHUNK_BYTES, NIL, SkipList, SkipListIterator, type SharedSkipList } from "./skiplist.js";
@@ -40,6 +41,8 @@ export class Memtable implements SortedEntries {
   pendingWrites = 0;
   /** Bytes those pending writes will add, charged now so a burst of writes cannot overshoot the budget. */
   private reservedBytes = 0;
+  /** Memory of the vector indexes' entries (outside the arena). */
+  private vectorBytes = 0;
   private drainWaiters: (() => void)[] = [];
   /**
    * Logical key → its first node, when the engine groups keys into logical keys (MVCC versions
@@ -53,6 +56,11 @@ export class Memtable implements SortedEntries {
     /** Number of the WAL file that holds this memtable's writes. */
     readonly walNumber: number,
     private readonly logicalKeyLength?: LogicalKeyLength,
+    /**
+     * Indexes of the vector entries written here (for vector search), charged to this memtable's
+     * bytes. NB: holds native memory: the engine closes it when it drops the memtable.
+     */
+    readonly vectors?: MemtableVectors,
     /** Arena chunk size (see SkipList). */
     chunkBytes = DEFAULT_CHUNK_BYTES,
   ) {
@@ -62,6 +70,7 @@ export class Memtable implements SortedEntries {
 
   /** Adds one version, copying key and value into the memtable's arena. */
   add(seq: number, kind: ValueKind, key: Uint8Array, value: Uint8Array): void {
+    if (this.vectors !== undefined && kind === ValueKind.Put) this.vectorBytes += this.vectors.add(key, value);
     if (this.logical === undefined) {
       this.list.add(key, seq, kind, value);
       return;
@@ -132,7 +141,7 @@ export class Memtable implements SortedEntries {
 
   /** Approximate memory held, charged against `memtable_size`. */
   approximateBytes(): number {
-    return this.list.arenaBytes + (this.logical?.bytes ?? 0) + this.reservedBytes;
+    return this.list.arenaBytes + (this.logical?.bytes ?? 0) + this.vectorBytes + this.reservedBytes;
   }
 
   get entryCount(): number {

@@ -129,6 +129,32 @@ export class SstReader implements DataBlockLoader {
     return readSection(this.file, this.footer.vector, BlockType.Vector);
   }
 
+  /** The file this reader reads, for error messages. */
+  get filePath(): string {
+    return this.file.path;
+  }
+
+  /** Where the vector section starts in the file and its size, or undefined if the table has none. */
+  vectorSectionHandle(): BlockHandle | undefined {
+    return this.footer.vector;
+  }
+
+  /**
+   * Bytes [offset, offset + length) of the vector section's contents, read without checking the
+   * section's CRC (which covers all of it), so that one segment can be read without the others.
+   * NB: unverified bytes: only for a format whose parts carry their own checksums (vector
+   * sections do); `vectorSegment()` reads and verifies the whole section.
+   */
+  readVectorSection(offset: number, length: number): Buffer {
+    assert(!this.closed, "readVectorSection() on a closed SstReader");
+    const h = this.footer.vector;
+    assert(h !== undefined, "readVectorSection() on a table without a vector section");
+    if (!(offset >= 0 && length >= 0 && offset + length <= h.sizeBytes)) {
+      throw new CorruptionError(this.file.path, h.offset, `vector section read (${offset}, ${length}) outside its ${h.sizeBytes} bytes`);
+    }
+    return readExactly(this.file, h.offset + offset, length);
+  }
+
   /**
    * Closes the file. Idempotent. Blocks already in the cache stay there until evicted.
    * NB: close this reader's iterators first; one that then needs an uncached block fails.

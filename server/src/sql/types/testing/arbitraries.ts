@@ -17,12 +17,13 @@ import {
   Numeric,
   type SqlScalar,
   type SqlValue,
+  OID_MAX,
   TIMESTAMP_END,
   TIMESTAMP_MIN,
 } from "../value.js";
 
-/** Kinds with values (not the unknown/null pseudo-types). */
-export const VALUE_KINDS: readonly TypeKind[] = TYPE_KINDS.filter((k) => k !== "unknown" && k !== "null");
+/** Kinds a table column can have (not the unknown/null pseudo-types, not arrays, which only expressions produce). */
+export const VALUE_KINDS: readonly TypeKind[] = TYPE_KINDS.filter((k) => k !== "unknown" && k !== "null" && k !== "array");
 
 /** Kinds that can be key components. */
 export const KEY_KINDS: readonly TypeKind[] = VALUE_KINDS.filter((k) => k !== "json" && k !== "jsonb" && k !== "vector");
@@ -36,6 +37,10 @@ export function typeArb(kinds: readonly TypeKind[] = VALUE_KINDS): fc.Arbitrary<
         return fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }).map((length) => (length === undefined ? { kind } : { kind, length }));
       case "vector":
         return fc.constant({ kind, metric: "l2" as const });
+      case "oid":
+        return fc.constantFrom<SqlType>({ kind }, { kind, reg: "regclass" }, { kind, reg: "regtype" });
+      case "array":
+        return typeArb(VALUE_KINDS.filter((k) => k !== "vector")).map((element): SqlType => ({ kind, element }));
       default:
         return fc.constant({ kind } as SqlType);
     }
@@ -144,6 +149,13 @@ export function scalarArb(t: SqlType): fc.Arbitrary<SqlScalar> {
       return fc
         .array(fc.float({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 8 })
         .map((xs) => Float32Array.from(xs));
+    case "oid":
+      return fc.oneof(fc.constantFrom(0, 1, OID_MAX, 2 ** 31), fc.integer({ min: 0, max: OID_MAX }));
+    case "array": {
+      const element = t.element;
+      if (t.vector) return fc.array(scalarArb(element), { maxLength: 4 });
+      return fc.array(fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 4, arbitrary: scalarArb(element) }), { maxLength: 4 });
+    }
     case "null":
       throw new Error("the null pseudo-type has no values");
   }
