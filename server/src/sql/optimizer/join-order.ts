@@ -5,12 +5,18 @@
  * every set of relations is the cheapest join of the best plans of some split of it into two, so
  * bushy and left-deep trees are considered alike. A split is joined only when a condition
  * connects its two sides, or when it is a step of the FROM order (the relations before one, and
- * that one): cross products otherwise multiply the search for plans that are seldom good, and
- * the FROM order stays a candidate, so the result never costs more than it. Only when that
- * completes no plan (an ORDER BY relation unconnected to the rest) are all splits tried. Beyond
- * DP_MAX_RELATIONS relations or DP_MAX_JOINS joins, a greedy search grows one left-deep tree
- * from the cheapest connected pair, adding the relation whose join is cheapest (preferring
- * relations a condition connects).
+ * that one): cross products otherwise multiply the search for plans that are seldom good. Only
+ * when that completes no plan (an ORDER BY relation unconnected to the rest) are all splits
+ * tried. Beyond DP_MAX_RELATIONS relations or DP_MAX_JOINS joins, a greedy search grows one
+ * left-deep tree from the cheapest connected pair, adding the relation whose join is cheapest
+ * (preferring relations a condition connects).
+ *
+ * DP keeps one plan per set, its cheapest, but a plan's cost is not all that matters to the
+ * joins above it: plans of the same set differ in the order their rows come out, and a later
+ * merge join over a side already in its key order sorts nothing. So the cheapest plan of a
+ * subset can lead to a dearer plan of the whole than a slightly dearer one would, and DP can miss
+ * the FROM order itself. The FROM order is therefore planned as well and kept when it costs no
+ * more, so the result never costs more than the query as written.
  *
  * The search is generic over plans (`JoinSpace`), deterministic (sets are visited in a fixed
  * order and ties keep the split closest to the FROM order), and knows nothing of SQL.
@@ -73,6 +79,13 @@ function popcount(s: RelSet): number {
 /** The best join of all relations: DP for small regions, greedy beyond. */
 export function bestJoinOrder<P>(space: JoinSpace<P>, options: EnumerateOptions = {}): P | undefined {
   if (space.size > MAX_RELATIONS) return fromOrder(space, options);
+  const searched = search(space, options);
+  const written = fromOrder(space, options);
+  if (written === undefined) return searched;
+  return searched === undefined || space.cost(written) <= space.cost(searched) ? written : searched;
+}
+
+function search<P>(space: JoinSpace<P>, options: EnumerateOptions): P | undefined {
   if (space.size > DP_MAX_RELATIONS) return greedy(space, options);
   const dp = dpsub(space, options, DP_MAX_JOINS);
   if (dp !== GAVE_UP && dp !== undefined) return dp;
