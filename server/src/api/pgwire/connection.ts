@@ -128,6 +128,8 @@ export class PgConnection {
   private statementTimeoutMs: number;
   private idleInTransactionTimeoutMs: number;
   private readonly reported = new Map<string, string>();
+  /** The session's reportedSettings map last compared with `reported` (the session keeps one map until a setting changes). */
+  private reportedSource: ReadonlyMap<string, string> | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -303,11 +305,13 @@ export class PgConnection {
         this.terminate(ADMIN_SHUTDOWN);
         return;
       }
-      const message = await this.nextMessage();
+      // A message pipelined behind the last one is taken without waiting (and without a promise).
+      const message = this.channel.readBuffered() ?? (await this.nextMessage());
       if (message === null || message.kind === "Terminate") return;
       if (this.skipUntilSync && message.kind !== "Sync") continue;
       try {
-        await this.dispatch(message);
+        const pending = this.dispatch(message);
+        if (pending !== undefined) await pending;
       } catch (e) {
         if (e instanceof ProtocolViolation || e instanceof ClientGone) throw e;
         this.sendNotices();
@@ -315,7 +319,7 @@ export class PgConnection {
         if (EXTENDED_KINDS.has(message.kind === "Undecodable" ? message.of : message.kind)) this.skipUntilSync = true;
       }
       // Replies to a long pipeline without Sync (ParseComplete, BindComplete...) must not pile up unbounded.
-      await this.channel.maybeFlush();
+      if (this.channel.flushDue) await this.channel.flush();
     }
   }
 
@@ -337,7 +341,8 @@ export class PgConnection {
     }
   }
 
-  private async dispatch(message: FrontendMessage): Promise<void> {
+  /** Handles one message; undefined when it was handled at once (most replies only queue output). */
+  private dispatch(message: FrontendMessage): Promise<void> | undefined {
     this.atReadyForQuery = false;
     const extended = this.extended!;
     switch (message.kind) {
@@ -348,9 +353,10 @@ export class PgConnection {
       case "Bind":
         return extended.bind(message);
       case "Describe":
-        return extended.describe(message);
+        extended.describe(message);
+        return undefined;
       case "Execute":
-        return this.withStatementTimeout(() => extended.execute(message));
+        return this.execute(message);
       case "Close":
         return extended.close(message);
       case "Sync":
@@ -362,7 +368,7 @@ export class PgConnection {
       case "CopyDone":
       case "CopyFail":
         // Left over from a COPY that already failed: PostgreSQL ignores them.
-        return;
+        return undefined;
       case "Password":
         throw new ProtocolViolation("invalid frontend message type 112");
       case "FunctionCall":
@@ -371,8 +377,14 @@ export class PgConnection {
       case "Undecodable":
         return this.undecodable(message);
       case "Terminate":
-        return;
+        return undefined;
     }
+  }
+
+  private execute(message: Extract<FrontendMessage, { kind: "Execute" }>): Promise<void> {
+    if (this.statementTimeoutMs > 0) return this.withStatementTimeout(() => this.extended!.execute(message));
+    this.timedOut = false;
+    return this.extended!.execute(message);
   }
 
   private async undecodable(message: Extract<FrontendMessage, { kind: "Undecodable" }>): Promise<void> {
@@ -458,10 +470,14 @@ export class PgConnection {
     const status = session.transactionStatus;
     // Portals end with their transaction.
     if (status === "I" && this.extended!.portalCount > 0) await this.extended!.closeAllPortals();
-    for (const [name, value] of session.reportedSettings) {
-      if (this.reported.get(name) === value) continue;
-      this.reported.set(name, value);
-      this.channel.send(parameterStatus(name, value));
+    const settings = session.reportedSettings;
+    if (settings !== this.reportedSource) {
+      this.reportedSource = settings;
+      for (const [name, value] of settings) {
+        if (this.reported.get(name) === value) continue;
+        this.reported.set(name, value);
+        this.channel.send(parameterStatus(name, value));
+      }
     }
     this.channel.send(readyForQuery(status));
     this.atReadyForQuery = true;

@@ -32,6 +32,13 @@ interface Statement {
   readonly name: string;
   /** Undefined for an empty query string (Execute answers EmptyQueryResponse). */
   readonly prepared: PreparedStatement | undefined;
+  /**
+   * The last Bind's result formats as sent and as resolved per column, and the RowDescription
+   * of a portal in them: clients bind the same statement the same way again and again.
+   */
+  lastFormatCodes: readonly number[] | undefined;
+  lastFormats: readonly FormatCode[] | undefined;
+  portalDescription: Buffer | undefined;
 }
 
 interface Portal {
@@ -88,6 +95,12 @@ function portalMissing(name: string): SqlStateError {
   return new SqlStateError(`portal "${name}" does not exist`, "34000");
 }
 
+function sameCodes(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function parameterType(oid: number): SqlType | undefined {
   if (oid === 0) return undefined;
   const type = typeFromOid(oid);
@@ -109,24 +122,42 @@ export class ExtendedQuery {
     }
     const paramTypes = m.paramTypeOids.map(parameterType);
     const prepared = isEmptyQuery(m.sql) ? undefined : await this.ctx.session.prepare(m.sql, paramTypes);
-    this.statements.set(m.name, { name: m.name, prepared });
+    this.statements.set(m.name, { name: m.name, prepared, lastFormatCodes: undefined, lastFormats: undefined, portalDescription: undefined });
     this.ctx.sendNotices();
     this.ctx.channel.send(parseComplete());
   }
 
-  async bind(m: MessageOf<"Bind">): Promise<void> {
+  /** Undefined when done at once; a promise when an unnamed portal had to be released first. */
+  bind(m: MessageOf<"Bind">): Promise<void> | undefined {
     const statement = this.statements.get(m.statement);
     if (statement === undefined) throw statementMissing(m.statement);
-    if (m.portal === "") await this.closePortal("");
-    else if (this.portals.has(m.portal)) throw new SqlStateError(`portal "${m.portal}" already exists`, "42P03");
+    if (m.portal === "") {
+      if (this.portals.has("")) return this.closePortal("").then(() => this.addPortal(m, statement));
+    } else if (this.portals.has(m.portal)) throw new SqlStateError(`portal "${m.portal}" already exists`, "42P03");
     else if (this.portals.size >= this.ctx.limits.portalsMax) {
       throw new SqlStateError(`too many open portals (at most ${this.ctx.limits.portalsMax} per connection)`, "54000");
     }
+    this.addPortal(m, statement);
+    return undefined;
+  }
+
+  private addPortal(m: MessageOf<"Bind">, statement: Statement): void {
     const prepared = statement.prepared;
     const params = decodeParams(m.params, m.paramFormats, prepared?.paramTypes ?? [], statement.name);
-    const formats = resultFormats(m.resultFormats, prepared?.columns.length ?? 0);
+    const formats = this.formatsOf(statement, m.resultFormats);
     this.portals.set(m.portal, { statement, params, formats, result: undefined, state: "ready" });
     this.ctx.channel.send(bindComplete());
+  }
+
+  /** resultFormats of a Bind, reusing the statement's last ones when the codes are the same. */
+  private formatsOf(statement: Statement, codes: readonly number[]): readonly FormatCode[] {
+    const last = statement.lastFormatCodes;
+    if (last !== undefined && statement.lastFormats !== undefined && sameCodes(last, codes)) return statement.lastFormats;
+    const formats = resultFormats(codes, statement.prepared?.columns.length ?? 0);
+    statement.lastFormatCodes = codes;
+    statement.lastFormats = formats;
+    statement.portalDescription = undefined;
+    return formats;
   }
 
   describe(m: MessageOf<"Describe">): void {
@@ -140,8 +171,17 @@ export class ExtendedQuery {
     } else {
       const portal = this.portals.get(m.name);
       if (portal === undefined) throw portalMissing(m.name);
-      const columns = portal.result?.columns ?? portal.statement.prepared?.columns ?? [];
-      this.ctx.channel.send(columns.length === 0 ? noData() : rowDescription(rowFields(columns, portal.formats)));
+      const statement = portal.statement;
+      const columns = portal.result?.columns ?? statement.prepared?.columns ?? [];
+      if (columns.length === 0) {
+        this.ctx.channel.send(noData());
+        return;
+      }
+      // The statement's columns in the statement's last formats: the description sent before.
+      const cacheable = columns === statement.prepared?.columns && portal.formats === statement.lastFormats;
+      const description = (cacheable ? statement.portalDescription : undefined) ?? rowDescription(rowFields(columns, portal.formats));
+      if (cacheable) statement.portalDescription = description;
+      this.ctx.channel.send(description);
     }
   }
 
@@ -203,6 +243,8 @@ export class ExtendedQuery {
 
   /** Portals live until their transaction ends; the connection calls this when it has. */
   async closeAllPortals(): Promise<void> {
+    // Most often the one unnamed portal of the last Bind.
+    if (this.portals.size === 1 && this.portals.has("")) return this.closePortal("");
     for (const name of [...this.portals.keys()]) await this.closePortal(name);
   }
 

@@ -73,7 +73,20 @@ export class SocketChannel {
 
   /** The next message, or null when the client left. Throws ProtocolViolation. */
   async read(): Promise<FrontendMessage | null> {
-    return this.pull(() => this.reader.read());
+    while (true) {
+      const message = this.reader.read();
+      if (message !== undefined) return message;
+      if (this.closed) return null;
+      await this.moreInput();
+    }
+  }
+
+  /**
+   * The next message if a whole one is already buffered, else undefined (then `read` waits for
+   * one). Lets the message loop take a pipelined message without a promise. Throws ProtocolViolation.
+   */
+  readBuffered(): FrontendMessage | undefined {
+    return this.reader.read();
   }
 
   /** Whether a complete message is already buffered (reading it would not wait). */
@@ -86,6 +99,11 @@ export class SocketChannel {
     if (this.socket.destroyed) return;
     this.outbox.push(message);
     this.outboxBytes += message.length;
+  }
+
+  /** Whether the queued output is large enough to flush before more is produced (so results stream). */
+  get flushDue(): boolean {
+    return this.outboxBytes >= this.options.outputFlushBytes;
   }
 
   /** Flushes when the queued output is large; used between row batches so results stream. */
@@ -157,10 +175,15 @@ export class SocketChannel {
       const item = read();
       if (item !== undefined) return item;
       if (this.closed) return null;
-      // No complete message is buffered, so more input is needed whatever the limit says.
-      if (this.socket.isPaused()) this.socket.resume();
-      await new Promise<void>((resolve) => (this.wake = resolve));
+      await this.moreInput();
     }
+  }
+
+  /** Resolves when input arrives or the connection ends. */
+  private moreInput(): Promise<void> {
+    // No complete message is buffered, so more input is needed whatever the limit says.
+    if (this.socket.isPaused()) this.socket.resume();
+    return new Promise<void>((resolve) => (this.wake = resolve));
   }
 
   private signal(): void {

@@ -84,7 +84,11 @@ export type CopyStream =
 
 export interface SqlSession {
   readonly transactionStatus: TransactionStatus;
-  /** Session settings that ParameterStatus reports (server_version, client_encoding, DateStyle, ...). */
+  /**
+   * Session settings that ParameterStatus reports (server_version, client_encoding, DateStyle, ...).
+   * NB: the same map object until one of them changes, then a new one: a protocol layer compares
+   * the values only when the object differs.
+   */
   readonly reportedSettings: ReadonlyMap<string, string>;
 
   /**

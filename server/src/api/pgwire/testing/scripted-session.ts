@@ -156,7 +156,8 @@ const CANONICAL_NAME: Readonly<Record<string, string>> = { datestyle: "DateStyle
 
 export class ScriptedSession implements SqlSession {
   transactionStatus: TransactionStatus = "I";
-  readonly reportedSettings = new Map<string, string>();
+  /** Replaced, never changed in place (SqlSession's contract). */
+  reportedSettings: ReadonlyMap<string, string> = new Map<string, string>();
   readonly notices: SessionNotice[] = [];
   closed = false;
   /** How many times cancel() was called (tests check that CancelRequest reached the right session). */
@@ -169,7 +170,7 @@ export class ScriptedSession implements SqlSession {
     readonly startup: ScriptedStartup,
   ) {
     const appName = startup.parameters?.get("application_name");
-    if (appName !== undefined) this.reportedSettings.set("application_name", appName);
+    if (appName !== undefined) this.reportedSettings = new Map([["application_name", appName]]);
   }
 
   async prepare(sql: string, paramTypes: readonly (SqlType | undefined)[] = []): Promise<PreparedStatement> {
@@ -417,7 +418,7 @@ function planOf(sqlText: string, declared: readonly (SqlType | undefined)[]): Pl
     const name = m[1]!.toLowerCase();
     const value = m[2]!;
     return simple("SET", (s) => {
-      if (REPORTED.has(name)) s.reportedSettings.set(CANONICAL_NAME[name] ?? name, value);
+      if (REPORTED.has(name)) s.reportedSettings = new Map([...s.reportedSettings, [CANONICAL_NAME[name] ?? name, value]]);
     });
   }
   const word = /^\S*/.exec(sql)![0];
