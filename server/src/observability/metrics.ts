@@ -50,7 +50,11 @@ function sourcedGauge(registry: Registry, name: string, help: string, read: () =
 
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly queries: Counter<"api" | "command">;
+  /**
+   * Statements finished, by API and command: counted here and handed to the counter when it is
+   * scraped, since prom-client's inc() builds and hashes a label key on every call.
+   */
+  private readonly finished = new Map<ApiName, Map<string, number>>();
   private readonly queryErrors: Counter<"api" | "sqlstate_class">;
   private readonly queryDuration: Histogram<"api" | "command">;
   private readonly walFsync: Histogram;
@@ -61,7 +65,17 @@ export class ServerMetrics {
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.queries = new Counter({ name: "alopex_queries_total", help: "Statements finished, by API and command (SELECT, INSERT, CREATE TABLE, ...)", labelNames: ["api", "command"], registers });
+    const finished = this.finished;
+    new Counter({
+      name: "alopex_queries_total",
+      help: "Statements finished, by API and command (SELECT, INSERT, CREATE TABLE, ...)",
+      labelNames: ["api", "command"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [api, byCommand] of finished) for (const [command, n] of byCommand) this.inc({ api, command }, n);
+      },
+    });
     this.queryErrors = new Counter({ name: "alopex_query_errors_total", help: "Statements that failed, by API and SQLSTATE class (first two characters)", labelNames: ["api", "sqlstate_class"], registers });
     this.queryDuration = new Histogram({ name: "alopex_query_duration_seconds", help: "Statement latency from execution start to the last row", labelNames: ["api", "command"], buckets: LATENCY_BUCKETS_SECONDS, registers });
     this.walFsync = new Histogram({ name: "alopex_wal_fsync_duration_seconds", help: "Latency of WAL fsyncs (one per commit group)", buckets: FSYNC_BUCKETS_SECONDS, registers });
@@ -78,7 +92,9 @@ export class ServerMetrics {
       return;
     }
     const label = command === undefined || command === "" ? "EMPTY" : command;
-    this.queries.inc({ api, command: label });
+    let byCommand = this.finished.get(api);
+    if (byCommand === undefined) this.finished.set(api, (byCommand = new Map()));
+    byCommand.set(label, (byCommand.get(label) ?? 0) + 1);
     this.queryDuration.observe({ api, command: label }, seconds);
   }
 
