@@ -52,6 +52,12 @@ export interface EngineOptions {
    */
   readonly logicalKeyLength?: LogicalKeyLength;
   /**
+   * Where a background worker thread finds `logicalKeyLength` (a module and its export). Tables are
+   * given bloom filters keyed on logical keys when they are built where that function is at hand:
+   * on the engine's thread, or in a worker that can import it.
+   */
+  readonly logicalKeyLengthModule?: WorkerExport;
+  /**
    * Within a logical key, a newer write always sorts before an older one (MVCC versions with
    * inverted timestamps). Then a read within one logical key that finds a live entry in a
    * memtable needs to look no further: everything in older memtables and tables sorts after it.
@@ -247,7 +253,7 @@ export class StorageEngine {
       levelSizeRatio: config.level_size_ratio,
       ...(options.logicalKeyBounds && { logicalKeyBounds: options.logicalKeyBounds }),
     };
-    this.sstOptions = sstWriterOptions(config);
+    this.sstOptions = sstWriterOptions(config, options);
     this.workers = options.vfs === undefined && options.backgroundWorkers !== false ? (options.backgroundWorkers ?? sharedBackgroundWorkers()) : undefined;
     if (options.backgroundWork !== false) this.workers?.warmUp();
     this.vectorTables = new TableVectors(new VectorSegmentCache(config.vector_index_memory));
@@ -311,7 +317,7 @@ export class StorageEngine {
     const tables = new TableCache(vfs, dir, new BlockCache(config.block_cache_size));
     const edit: { logNumber: number; lastSeq: number; added?: [number, FileMetadata][] } = { logNumber: walNumber, lastSeq };
     if (!replayed.isEmpty()) {
-      const out = new TableOutput(vfs, dir, sstWriterOptions(config), () => versions.newFileNumber(), vectorSinks(options));
+      const out = new TableOutput(vfs, dir, sstWriterOptions(config, options), () => versions.newFileNumber(), vectorSinks(options));
       await writeMemtable(replayed, out);
       edit.added = out.finish().map((f) => [0, f]);
     }
@@ -448,9 +454,11 @@ export class StorageEngine {
     }
     const version = this.versions.current;
     const target = lookupKey(start, SEQ_MAX);
+    // Tables whose bloom filter is keyed on logical keys say when they hold nothing of this one.
+    const lkl = this.options.logicalKeyLength?.(start, start.length) ?? -1;
     for (const f of version.levels[0]!) {
       if (compareUserKeyOf(f.largest, start) < 0 || (end !== undefined && compareUserKeyOf(f.smallest, end) >= 0)) continue;
-      const found = this.firstInTable(f.fileNumber, target, end, seq, withKey);
+      const found = this.firstInTable(f.fileNumber, target, start, lkl, end, seq, withKey);
       if (found !== NOTHING_HERE) return found;
     }
     for (let level = 1; level < version.levels.length; level++) {
@@ -459,7 +467,7 @@ export class StorageEngine {
       // The first file whose largest key is >= start holds the level's first entry >= start.
       const f = files[version.findFile(level, start)];
       if (f === undefined || (end !== undefined && compareUserKeyOf(f.smallest, end) >= 0)) continue;
-      const found = this.firstInTable(f.fileNumber, target, end, seq, withKey);
+      const found = this.firstInTable(f.fileNumber, target, start, lkl, end, seq, withKey);
       if (found !== NOTHING_HERE) return found;
     }
     return undefined;
@@ -469,11 +477,16 @@ export class StorageEngine {
   private firstInTable(
     fileNumber: number,
     target: Buffer,
+    start: Uint8Array,
+    /** Length of start's logical key, or -1 when the engine has no logicalKeyLength. */
+    logicalKeyLength: number,
     end: Uint8Array | undefined,
     seq: number,
     withKey: boolean,
   ): KeyValue | Buffer | typeof LOOK_FURTHER | typeof NOTHING_HERE {
-    const it = this.tables.get(fileNumber).iterator();
+    const reader = this.tables.get(fileNumber);
+    if (logicalKeyLength >= 0 && !reader.mayContainLogicalKey(start, logicalKeyLength)) return NOTHING_HERE;
+    const it = reader.iterator();
     try {
       it.seek(target);
       if (!it.valid()) return NOTHING_HERE;
@@ -494,9 +507,11 @@ export class StorageEngine {
       const m = i < 0 ? this.mem : this.imm[i]!.mem;
       if (!m.isEmpty()) children.push(withinLogicalKey ? m.logicalIterator() : m.iterator());
     }
+    const lkl = withinLogicalKey ? (this.options.logicalKeyLength?.(start, start.length) ?? -1) : -1;
     for (const f of version.levels[0]!) {
       if (compareUserKeyOf(f.largest, start) >= 0 && (end === undefined || compareUserKeyOf(f.smallest, end) < 0)) {
-        children.push(this.tables.get(f.fileNumber).iterator());
+        const reader = this.tables.get(f.fileNumber);
+        if (lkl < 0 || reader.mayContainLogicalKey(start, lkl)) children.push(reader.iterator());
       }
     }
     for (let level = 1; level < version.levels.length; level++) {
@@ -505,7 +520,10 @@ export class StorageEngine {
       const first = version.findFile(level, start);
       let last = first;
       while (last < files.length && (end === undefined || compareUserKeyOf(files[last]!.smallest, end) < 0)) last++;
-      if (last - first === 1) children.push(this.tables.get(files[first]!.fileNumber).iterator());
+      if (last - first === 1) {
+        const reader = this.tables.get(files[first]!.fileNumber);
+        if (lkl < 0 || reader.mayContainLogicalKey(start, lkl)) children.push(reader.iterator());
+      }
       else if (last > first) children.push(new LevelIterator(files.slice(first, last), this.tables));
     }
     return children;
@@ -898,12 +916,17 @@ export class StorageEngine {
     const vectors = mem.vectors;
     if (this.workers !== undefined) {
       const vectorSection = vectors?.encodeSection();
-      return this.workers.flush({ dir: this.dir, sst: this.sstOptions, memtable: mem.shared(), newFileNumber, ...(vectorSection && { vectorSection }) });
+      return this.workers.flush({ dir: this.dir, sst: this.sstOptions, bloomKeyLength: this.bloomKeyModule(), memtable: mem.shared(), newFileNumber, ...(vectorSection && { vectorSection }) });
     }
     const sinks = vectors ? () => new PrebuiltVectorSink(() => vectors.encodeSection()) : this.vectorSinks;
     const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber, sinks);
     await writeMemtable(mem, out, yieldToEventLoop);
     return out.finish();
+  }
+
+  /** Where a worker imports the writer's bloomKeyLength from (none: its tables key blooms on user keys). */
+  private bloomKeyModule(): WorkerExport | undefined {
+    return this.sstOptions.bloomKeyLength === undefined ? undefined : this.options.logicalKeyLengthModule;
   }
 
   /** Merges a compaction's inputs into new tables, in a worker thread if there are workers and the filter can go there. */
@@ -914,7 +937,18 @@ export class StorageEngine {
     const targetFileBytes = this.config.target_file_size;
     const vectorEntryOf = this.options.vectorEntryOf === undefined ? undefined : this.options.vectorEntryOfModule;
     if (this.workers !== undefined && this.workers.canCompact(filterFactory) && (this.options.vectorEntryOf === undefined || vectorEntryOf !== undefined)) {
-      return this.workers.compact({ dir: this.dir, sst: this.sstOptions, version, pick, smallestSnapshot, filterFactory, vectorEntryOf, targetFileBytes, newFileNumber });
+      return this.workers.compact({
+        dir: this.dir,
+        sst: this.sstOptions,
+        bloomKeyLength: this.bloomKeyModule(),
+        version,
+        pick,
+        smallestSnapshot,
+        filterFactory,
+        vectorEntryOf,
+        targetFileBytes,
+        newFileNumber,
+      });
     }
     const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber, this.vectorSinks);
     return runCompaction(
@@ -1071,8 +1105,14 @@ function walOptions(config: StorageConfig): { syncMode: StorageConfig["wal_sync"
   return { syncMode: config.wal_sync, syncIntervalMs: config.wal_sync_interval_ms };
 }
 
-function sstWriterOptions(config: StorageConfig): SstWriterOptions {
-  return { blockSizeBytes: config.block_size, restartInterval: config.block_restart_interval, bloomBitsPerKey: config.bloom_bits_per_key };
+function sstWriterOptions(config: StorageConfig, options: EngineOptions): SstWriterOptions {
+  return {
+    blockSizeBytes: config.block_size,
+    restartInterval: config.block_restart_interval,
+    bloomBitsPerKey: config.bloom_bits_per_key,
+    // Only a function given, not one derived from logicalKeyBounds: the worker must be able to import the same one.
+    ...(options.logicalKeyLength && { bloomKeyLength: options.logicalKeyLength }),
+  };
 }
 
 /** Memtable arena chunks: a 32nd of the memtable, within [4 KiB, 1 MiB]. */

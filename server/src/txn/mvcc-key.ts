@@ -162,6 +162,9 @@ export function versionKeyLogical(storageKey: Buffer): Buffer {
   return storageKey.subarray(0, versionKeyLogicalLength(storageKey, storageKey.length));
 }
 
+/** Where a background worker thread finds versionKeyLogicalLength (EngineOptions.logicalKeyLengthModule). */
+export const versionKeyLogicalLengthModule = { moduleUrl: import.meta.url, exportName: "versionKeyLogicalLength" } as const;
+
 /** The length of versionKeyLogical(key[0, length)), without making it. */
 export function versionKeyLogicalLength(key: Uint8Array, length: number): number {
   return key[0] !== DATA_PREFIX || length < 1 + TS_BYTES ? length : length - TS_BYTES;

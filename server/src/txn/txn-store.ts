@@ -10,7 +10,7 @@ import { InFlightCommits } from "./in-flight.js";
 import { NewestValues } from "./newest-values.js";
 import { HybridLogicalClock, LOGICAL_BITS, type PhysicalClock, type Timestamp } from "./hlc.js";
 import { LockManager } from "./lock-manager.js";
-import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds, versionKeyLogicalLength } from "./mvcc-key.js";
+import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds, versionKeyLogicalLength, versionKeyLogicalLengthModule } from "./mvcc-key.js";
 import { readValue } from "./mvcc-read.js";
 import { encodeVectorVersionValue, mvccVectorEntryOf, mvccVectorEntryOfModule } from "./mvcc-vector.js";
 import { decodePreparedRecord, encodePreparedRecord, type PreparedRecord } from "./prepared-record.js";
@@ -130,6 +130,7 @@ export class TxnStore implements KvStore, TxnHost {
       compactionFilter: mvccGcFilterFactory(() => ref.store?.gcHorizon() ?? 0),
       logicalKeyBounds: versionKeyBounds,
       logicalKeyLength: versionKeyLogicalLength,
+      logicalKeyLengthModule: versionKeyLogicalLengthModule,
       newestFirstWithinLogicalKey: true,
       vectorEntryOf: mvccVectorEntryOf,
       vectorEntryOfModule: mvccVectorEntryOfModule,

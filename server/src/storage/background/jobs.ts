@@ -36,6 +36,8 @@ export interface FlushJob {
   readonly fileNumbers: readonly number[];
   /** The table's vector section, encoded from the memtable's indexes; none: no vector entries. */
   readonly vectorSection?: Uint8Array;
+  /** Where to import the writer's `bloomKeyLength` (functions do not cross threads; see sstForWorker). */
+  readonly bloomKeyLength: WorkerExport | undefined;
 }
 
 export interface CompactionJob {
@@ -50,6 +52,7 @@ export interface CompactionJob {
   readonly filter: WorkerFilterSpec | undefined;
   /** The engine's VectorEntryOf, when it has one: each output table gets its vector section. */
   readonly vectorEntryOf: WorkerExport | undefined;
+  readonly bloomKeyLength: WorkerExport | undefined;
   readonly targetFileBytes: number;
   readonly fileNumbers: readonly number[];
 }
@@ -77,6 +80,13 @@ export type WorkerMessage =
  */
 export const FILE_NUMBER_BATCH = 16;
 export const FILE_NUMBER_MAILBOX_BYTES = 8 + FILE_NUMBER_BATCH * 8;
+
+/** Writer options without their function (structured clone refuses functions). */
+export function sstForWorker(sst: SstWriterOptions): SstWriterOptions {
+  if (sst.bloomKeyLength === undefined) return sst;
+  const { bloomKeyLength: _, ...rest } = sst;
+  return rest;
+}
 
 /** A FileMetadata whose keys are Buffers again after crossing threads. */
 export function fileFromWire(f: FileMetadata): FileMetadata {

@@ -11,6 +11,7 @@ import { runCompaction } from "../compaction/run-compaction.js";
 import { writeMemtable } from "../flush.js";
 import { SkipList } from "../memtable/skiplist.js";
 import { TableCache } from "../table-cache.js";
+import type { SstWriterOptions } from "../sstable/writer.js";
 import { TableOutput } from "../table-output.js";
 import { NodeVfs } from "../vfs.js";
 import type { VectorEntryOf } from "../vector/vector-entries.js";
@@ -49,7 +50,7 @@ async function run(job: Job): Promise<void> {
 
 async function flush(job: FlushJob, newFileNumber: () => number): Promise<WorkerMessage> {
   const section = job.vectorSection && Buffer.from(job.vectorSection.buffer, job.vectorSection.byteOffset, job.vectorSection.byteLength);
-  const out = new TableOutput(vfs, job.dir, job.sst, newFileNumber, section && (() => new PrebuiltVectorSink(() => section)));
+  const out = new TableOutput(vfs, job.dir, await sstOptions(job), newFileNumber, section && (() => new PrebuiltVectorSink(() => section)));
   await writeMemtable(SkipList.fromShared(job.memtable), out);
   return { kind: "flushed", id: job.id, files: out.finish().map(fileToWire) };
 }
@@ -70,12 +71,18 @@ async function compact(job: CompactionJob, newFileNumber: () => number): Promise
         entriesPerYield: Infinity,
       },
       tables,
-      new TableOutput(vfs, job.dir, job.sst, newFileNumber, entryOf && (() => new BuildingVectorSink(entryOf))),
+      new TableOutput(vfs, job.dir, await sstOptions(job), newFileNumber, entryOf && (() => new BuildingVectorSink(entryOf))),
     );
     return { kind: "compacted", id: job.id, result: { ...result, outputs: result.outputs.map(fileToWire) } };
   } finally {
     tables.close();
   }
+}
+
+/** The job's writer options with the function they lost on the way here. */
+async function sstOptions(job: Job): Promise<SstWriterOptions> {
+  if (job.bloomKeyLength === undefined) return job.sst;
+  return { ...job.sst, bloomKeyLength: await importExport<NonNullable<SstWriterOptions["bloomKeyLength"]>>(job.bloomKeyLength) };
 }
 
 async function loadFilter(spec: WorkerFilterSpec): Promise<CompactionFilterFactory> {

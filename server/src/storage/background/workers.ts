@@ -25,7 +25,7 @@ import type { SharedSkipList } from "../memtable/skiplist.js";
 import type { SstWriterOptions } from "../sstable/writer.js";
 import type { FileMetadata } from "../version/file-metadata.js";
 import type { Version } from "../version/version.js";
-import { errorFromWire, FILE_NUMBER_BATCH, FILE_NUMBER_MAILBOX_BYTES, fileFromWire, fileToWire, pickToWire, type Job, type WorkerExport, type WorkerMessage } from "./jobs.js";
+import { errorFromWire, FILE_NUMBER_BATCH, FILE_NUMBER_MAILBOX_BYTES, fileFromWire, fileToWire, pickToWire, sstForWorker, type Job, type WorkerExport, type WorkerMessage } from "./jobs.js";
 
 export interface BackgroundWorkersOptions {
   /** The worker's entry module; tests pass one that fails on purpose. */
@@ -39,6 +39,8 @@ export interface FlushRequest {
   readonly newFileNumber: () => number;
   /** The table's encoded vector section, if the memtable holds vector entries. */
   readonly vectorSection?: Buffer;
+  /** Where the worker imports `sst.bloomKeyLength` from; without it, its tables' filters key on user keys. */
+  readonly bloomKeyLength: WorkerExport | undefined;
 }
 
 export interface CompactionRequest {
@@ -49,6 +51,7 @@ export interface CompactionRequest {
   readonly smallestSnapshot: number;
   readonly filterFactory: CompactionFilterFactory | undefined;
   readonly vectorEntryOf: WorkerExport | undefined;
+  readonly bloomKeyLength: WorkerExport | undefined;
   readonly targetFileBytes: number;
   readonly newFileNumber: () => number;
 }
@@ -87,7 +90,16 @@ export class BackgroundWorkers {
   async flush(req: FlushRequest): Promise<FileMetadata[]> {
     const reply = await this.lane.run(
       "flush",
-      (id) => ({ kind: "flush", id, dir: req.dir, sst: req.sst, memtable: req.memtable, fileNumbers: [req.newFileNumber()], ...(req.vectorSection && { vectorSection: req.vectorSection }) }),
+      (id) => ({
+        kind: "flush",
+        id,
+        dir: req.dir,
+        sst: sstForWorker(req.sst),
+        bloomKeyLength: req.bloomKeyLength,
+        memtable: req.memtable,
+        fileNumbers: [req.newFileNumber()],
+        ...(req.vectorSection && { vectorSection: req.vectorSection }),
+      }),
       req.newFileNumber,
     );
     if (reply.kind !== "flushed") throw new Error(`background flush: unexpected reply ${reply.kind}`);
@@ -107,7 +119,8 @@ export class BackgroundWorkers {
         kind: "compaction",
         id,
         dir: req.dir,
-        sst: req.sst,
+        sst: sstForWorker(req.sst),
+        bloomKeyLength: req.bloomKeyLength,
         levels: req.version.levels.map((files) => files.map(fileToWire)),
         pick: pickToWire(req.pick),
         smallestSnapshot: req.smallestSnapshot,

@@ -28,6 +28,12 @@ export interface TableProperties {
   /** Wall-clock time the writer was given (0 = unknown); informational only. */
   readonly creationTimeMs: number;
   readonly createdBy: string;
+  /**
+   * What the bloom filter is keyed on: each entry's user key (tables without the property), or
+   * its logical key, the prefix `SstWriterOptions.bloomKeyLength` gave (so a read within one
+   * logical key, such as every MVCC point read, can skip the table).
+   */
+  readonly bloomKey?: "logical";
   /** Collected by `TablePropertiesCollector`s, by the names they returned. */
   readonly userProperties: ReadonlyMap<string, Buffer>;
 }
@@ -59,6 +65,7 @@ export function encodeProperties(props: TableProperties): Buffer {
   entries.push([Buffer.from(PREFIX + "smallestKey"), props.smallestKey]);
   entries.push([Buffer.from(PREFIX + "largestKey"), props.largestKey]);
   entries.push([Buffer.from(PREFIX + "createdBy"), Buffer.from(props.createdBy)]);
+  if (props.bloomKey !== undefined) entries.push([Buffer.from(PREFIX + "bloomKey"), Buffer.from(props.bloomKey)]);
   for (const [name, value] of props.userProperties) entries.push([Buffer.from(USER_PREFIX + name), value]);
   entries.sort((a, b) => Buffer.compare(a[0], b[0]));
   const builder = new BlockBuilder(16);
@@ -90,5 +97,7 @@ export function decodeProperties(block: Block): TableProperties | string {
   const largestKey = raw.get(PREFIX + "largestKey");
   const createdBy = raw.get(PREFIX + "createdBy");
   if (!smallestKey || !largestKey || !createdBy) return "meta block lacks its key range or creator";
-  return { ...numbers, smallestKey, largestKey, createdBy: createdBy.toString("utf8"), userProperties };
+  const bloomKey = raw.get(PREFIX + "bloomKey")?.toString("utf8");
+  if (bloomKey !== undefined && bloomKey !== "logical") return `meta block has an unknown bloomKey ${JSON.stringify(bloomKey)}`;
+  return { ...numbers, smallestKey, largestKey, createdBy: createdBy.toString("utf8"), ...(bloomKey !== undefined && { bloomKey }), userProperties };
 }

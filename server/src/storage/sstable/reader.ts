@@ -88,13 +88,22 @@ export class SstReader implements DataBlockLoader {
 
   /** False means no version of `userKey` is in the table; true means one may be. */
   mayContain(userKey: Uint8Array): boolean {
-    return bloomMayContainHash(this.bloom, bloomHash(userKey));
+    // A filter keyed on logical keys cannot answer for a whole user key without knowing its prefix.
+    return this.properties.bloomKey === "logical" || bloomMayContainHash(this.bloom, bloomHash(userKey));
+  }
+
+  /**
+   * False means the table holds no key of the logical key key[0, length); true means it may (and
+   * always for a table whose filter is keyed on whole user keys: see TableProperties.bloomKey).
+   */
+  mayContainLogicalKey(key: Uint8Array, length: number): boolean {
+    return this.properties.bloomKey !== "logical" || bloomMayContainHash(this.bloom, bloomHash(key, 0, length));
   }
 
   /** Newest entry for userKey with seq <= `seq`; checks the bloom filter first. Returns undefined if no version is visible. */
   get(userKey: Uint8Array, seq: number): SstGetResult | undefined {
     if (this.closed || !(seq >= 0)) throw new AssertionFailure(this.closed ? "get() on a closed SstReader" : `get() at snapshot ${seq}`);
-    if (!bloomMayContainHash(this.bloom, bloomHash(userKey))) return undefined;
+    if (!this.mayContain(userKey)) return undefined;
     const targetLength = userKey.length + TRAILER_BYTES;
     if (targetLength > this.lookupScratch.length) this.lookupScratch = Buffer.allocUnsafe(targetLength * 2);
     const target = this.lookupScratch;

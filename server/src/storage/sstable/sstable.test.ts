@@ -182,6 +182,35 @@ describe("table properties and sections", () => {
     else expect(got?.equals(vector)).toBe(true);
   });
 
+  it("keys its bloom filter on logical keys when given bloomKeyLength, and says so in its properties", () => {
+    // Logical key: the user key without its last 2 bytes (like MVCC's timestamp suffix).
+    const logical = (key: Uint8Array, userKeyLength: number) => userKeyLength - 2;
+    const present = (i: number) => Buffer.from(`row${String(i * 2).padStart(5, "0")}`);
+    const absent = (i: number) => Buffer.from(`row${String(i * 2 + 1).padStart(5, "0")}`);
+    const entries: Entry[] = [];
+    for (let i = 0; i < 500; i++) {
+      // Three versions per logical key, each a different user key (as MVCC versions are).
+      for (const v of [3, 2, 1]) entries.push({ key: makeInternalKey(Buffer.concat([present(i), Buffer.of(0, v)]), 10 * i + v, ValueKind.Put), value: Buffer.from(`v${v}`) });
+    }
+    entries.sort((a, b) => compareInternalKeys(a.key, b.key));
+    const { reader } = writeTable(entries, { ...options, bloomKeyLength: logical });
+    expect(reader.properties.bloomKey).toBe("logical");
+    for (let i = 0; i < 500; i++) expect(reader.mayContainLogicalKey(Buffer.concat([present(i), Buffer.of(9, 9)]), present(i).length)).toBe(true);
+    let falsePositives = 0;
+    for (let i = 0; i < 500; i++) if (reader.mayContainLogicalKey(Buffer.concat([absent(i), Buffer.of(9, 9)]), absent(i).length)) falsePositives++;
+    // 10 bits per key: about 1%; a filter of all versions or of nothing would be far off.
+    expect(falsePositives).toBeLessThan(25);
+    // Whole user keys cannot be judged by a filter of logical keys: "maybe".
+    expect(reader.mayContain(Buffer.concat([absent(0), Buffer.of(0, 1)]))).toBe(true);
+    // ...so a point get still finds what is there.
+    expect(reader.get(userKeyOf(entries[0]!.key), 1_000_000)?.value.equals(entries[0]!.value)).toBe(true);
+
+    // Without bloomKeyLength: user-key filter, no property, and logical lookups answer "maybe".
+    const plain = writeTable(entries, options).reader;
+    expect(plain.properties.bloomKey).toBeUndefined();
+    expect(plain.mayContainLogicalKey(absent(0), absent(0).length)).toBe(true);
+  });
+
   it("estimatedSizeBytes grows with the data and ends near the file size", () => {
     const file = new MemFile("/mem/1.sst");
     const writer = new SstWriter(file, options);

@@ -17,8 +17,14 @@ export interface SstWriterOptions {
   blockSizeBytes: number;
   /** Entries between restart points in data blocks. */
   restartInterval: number;
-  /** Bloom filter bits per distinct user key (10 → ~1% false positives; 0 → no filter). */
+  /** Bloom filter bits per distinct key it holds (10 → ~1% false positives; 0 → no filter). */
   bloomBitsPerKey: number;
+  /**
+   * Key the bloom filter on each entry's logical key, key[0, bloomKeyLength(key, userKeyLength)),
+   * instead of its whole user key (recorded as the table's `bloomKey` property). NB: a function,
+   * so a background worker is sent where to import it instead (see background/jobs.ts).
+   */
+  bloomKeyLength?: (key: Uint8Array, userKeyLength: number) => number;
   collectors?: TablePropertiesCollector[];
   /** Recorded in the properties; passed in because the storage layer reads no clock. Default 0 (unknown). */
   creationTimeMs?: number;
@@ -59,6 +65,7 @@ export class SstWriter {
   private smallestKey: Buffer | undefined;
   private userKeyHashes = new Uint32Array(1024);
   private userKeyCount = 0;
+  private lastKeyHash = 0;
   private vectorSegment: Uint8Array | undefined;
   private entryCount = 0;
   private deletionCount = 0;
@@ -94,7 +101,13 @@ export class SstWriter {
       }
     }
     const userLength = internalKey.length - TRAILER_BYTES;
-    if (!last || last.length !== internalKey.length || last.compare(internalKey, 0, userLength, 0, userLength) !== 0) {
+    const bloomKeyLength = this.options.bloomKeyLength;
+    if (bloomKeyLength !== undefined) {
+      // Versions of one logical key are adjacent: its hash repeats, and once in the filter is enough.
+      const h = bloomHash(internalKey, 0, bloomKeyLength(internalKey, userLength));
+      if (this.userKeyCount === 0 || h !== this.lastKeyHash) this.addUserKeyHash(h);
+      this.lastKeyHash = h;
+    } else if (!last || last.length !== internalKey.length || last.compare(internalKey, 0, userLength, 0, userLength) !== 0) {
       this.addUserKeyHash(bloomHash(internalKey, 0, userLength));
     }
     const seq = seqOf(internalKey);
@@ -174,6 +187,7 @@ export class SstWriter {
       smallestSeq: this.smallestSeq,
       largestSeq: this.largestSeq,
       creationTimeMs: this.options.creationTimeMs ?? 0,
+      ...(this.options.bloomKeyLength !== undefined && { bloomKey: "logical" as const }),
       createdBy: this.options.createdBy ?? `alopex sstable v${FORMAT_VERSION}`,
       userProperties,
     };
