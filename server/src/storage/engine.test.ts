@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StorageEngine } from "./engine.js";
 import { makeTempDir, removeTempDir, SMALL_ENGINE_CONFIG } from "./testing/temp-dir.js";
+import { WAL_PAYLOAD_MAX_BYTES } from "./wal/writer.js";
 import { WriteBatch } from "./write-batch.js";
 
 const b = (s: string) => Buffer.from(s);
@@ -24,6 +25,20 @@ describe("StorageEngine", () => {
     await db.close();
     db = await StorageEngine.open(dir, { config: SMALL_ENGINE_CONFIG });
     expect([str(db.get(b("a"))), str(db.get(b("b"))), str(db.get(b("c")))]).toEqual([undefined, undefined, "33"]);
+    await db.close();
+  });
+
+  it("refuses a batch too big for one WAL record with 54000 and goes on working", async () => {
+    let db = await StorageEngine.open(dir, { config: SMALL_ENGINE_CONFIG });
+    // allocUnsafe: the bytes are never touched, since the batch is refused by its size alone.
+    const huge = new WriteBatch().put(b("big"), Buffer.allocUnsafe(WAL_PAYLOAD_MAX_BYTES));
+    expect(() => db.checkBatchSize(huge)).toThrow(expect.objectContaining({ sqlstate: "54000" }));
+    await expect(db.write(huge)).rejects.toMatchObject({ sqlstate: "54000" });
+    await db.put(b("after"), b("fine"));
+    await db.close();
+    db = await StorageEngine.open(dir, { config: SMALL_ENGINE_CONFIG });
+    expect(db.get(b("after"))?.toString()).toBe("fine");
+    expect(db.get(b("big"))).toBeUndefined();
     await db.close();
   });
 

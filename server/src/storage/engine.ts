@@ -26,8 +26,8 @@ import type { VersionEdit } from "./version/version-edit.js";
 import { VersionSet } from "./version/version-set.js";
 import type { Version } from "./version/version.js";
 import { replayWal } from "./wal/reader.js";
-import { WalWriter } from "./wal/writer.js";
-import { decodeBatch, encodeBatch, WriteBatch } from "./write-batch.js";
+import { WAL_PAYLOAD_MAX_BYTES, WalWriter } from "./wal/writer.js";
+import { decodeBatch, encodeBatch, encodedBatchBytes, WriteBatch } from "./write-batch.js";
 import { checkVector, VectorSegmentCache } from "../vector/index.js";
 import { MemtableVectors } from "./vector/memtable-vectors.js";
 import { BuildingVectorSink, PrebuiltVectorSink, type TableVectorSink } from "./vector/table-vector-sink.js";
@@ -691,7 +691,20 @@ export class StorageEngine {
     })();
   }
 
+  /**
+   * Throws 54000 if `batch` is too big for one WAL record (`write` refuses it the same way, before
+   * it takes sequence numbers: a batch the WAL cannot hold is the caller's to split, not a failure
+   * of the engine). For callers that must know before they commit to writing it.
+   */
+  checkBatchSize(batch: WriteBatch): void {
+    const bytes = batch.count === 0 ? 0 : encodedBatchBytes(batch);
+    if (bytes > WAL_PAYLOAD_MAX_BYTES) {
+      throw new StorageError(`a write batch of ${batch.count} entries (${bytes} bytes in the WAL) exceeds the maximum of ${WAL_PAYLOAD_MAX_BYTES} bytes`, "54000");
+    }
+  }
+
   private async commit(batch: WriteBatch): Promise<void> {
+    this.checkBatchSize(batch);
     const mem = this.mem;
     const firstSeq = this.nextSeq;
     this.nextSeq += batch.count;

@@ -43,11 +43,22 @@ export class WriteBatch {
   }
 }
 
-/** Encodes `entries` with sequence numbers starting at `firstSeq`. */
-export function encodeBatch(entries: readonly BatchEntry[], firstSeq: number): Buffer {
+/** The size of encodeBatch(batch.entries, ...). */
+export function encodedBatchBytes(batch: WriteBatch): number {
+  // Varints of lengths are at most 5 bytes: most batches are judged without a pass over them.
+  const bound = HEADER_BYTES + batch.userBytes + batch.count * 11;
+  return bound <= 0xffff ? bound : exactBatchBytes(batch.entries);
+}
+
+function exactBatchBytes(entries: readonly BatchEntry[]): number {
   let size = HEADER_BYTES;
   for (const e of entries) size += 1 + varintLength(e.key.length) + e.key.length + varintLength(e.value.length) + e.value.length;
-  const out = Buffer.allocUnsafe(size);
+  return size;
+}
+
+/** Encodes `entries` with sequence numbers starting at `firstSeq`. */
+export function encodeBatch(entries: readonly BatchEntry[], firstSeq: number): Buffer {
+  const out = Buffer.allocUnsafe(exactBatchBytes(entries));
   out.writeUInt32BE(Math.floor(firstSeq / 0x1_0000_0000), 0);
   out.writeUInt32BE(firstSeq >>> 0, 4);
   out.writeUInt32BE(entries.length, 8);

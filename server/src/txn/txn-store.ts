@@ -305,19 +305,21 @@ export class TxnStore implements KvStore, TxnHost {
    */
   private async writeCommit(txnId: string, writes: Iterable<PendingWrite>, keys: readonly string[], preparedGid: string | undefined): Promise<void> {
     const ts = this.hlc.now();
+    const batch = new WriteBatch();
+    for (const w of writes) batch.put(encodeVersionKey(w.key, ts), w.vector && w.value ? encodeVectorVersionValue(w.vector, w.value) : encodeVersionValue(w.value));
+    // The clock's high-water mark is a lease: persisted ahead of use, in the batch of the first
+    // commit that passes the last one, so most commits write nothing for it. The engine applies
+    // batches in call order, so no later commit is durable without this record.
+    const ceiling = ts >= this.hlcCeiling ? ts + HLC_LEASE : undefined;
+    if (ceiling !== undefined) batch.put(HLC_KEY, Buffer.from(String(ceiling), "latin1"));
+    if (preparedGid !== undefined) batch.delete(preparedKey(preparedGid));
+    // A batch too big for the WAL fails here (54000), before the commit log or the lease count it
+    // as written: the engine refuses it without failing, and this transaction alone aborts.
+    this.engine.checkBatchSize(batch);
+    if (ceiling !== undefined) this.hlcCeiling = ceiling;
     this.commitLog.append({ txnId, commitTs: ts, keys });
     this.newest.forget(keys);
     this.inFlight.add(ts);
-    const batch = new WriteBatch();
-    for (const w of writes) batch.put(encodeVersionKey(w.key, ts), w.vector && w.value ? encodeVectorVersionValue(w.vector, w.value) : encodeVersionValue(w.value));
-    if (ts >= this.hlcCeiling) {
-      // The clock's high-water mark is a lease: persisted ahead of use, in the batch of the first
-      // commit that passes the last one, so most commits write nothing for it. The engine applies
-      // batches in call order, so no later commit is durable without this record.
-      this.hlcCeiling = ts + HLC_LEASE;
-      batch.put(HLC_KEY, Buffer.from(String(this.hlcCeiling), "latin1"));
-    }
-    if (preparedGid !== undefined) batch.delete(preparedKey(preparedGid));
     try {
       await this.engine.write(batch);
     } finally {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DiskFullError, EngineClosedError, StorageIoError } from "../errors.js";
 import { NodeVfs, type VfsFile } from "../vfs.js";
 import { replayWal } from "./reader.js";
-import { WalWriter, type WalTimers } from "./writer.js";
+import { WAL_PAYLOAD_MAX_BYTES, WalWriter, type WalTimers } from "./writer.js";
 
 /** An in-memory file whose syncs complete only when the test says so, and whose failures are scripted. */
 class ScriptedFile implements VfsFile {
@@ -132,6 +132,24 @@ describe("WalWriter with a scripted file", () => {
     expect(w.stats.appendsWaited).toBeGreaterThan(0);
     for (const size of file.appendSizes) expect(size).toBeLessThanOrEqual(queueMaxBytes + 9 + 5);
     expect(w.stats.records).toBe(200);
+  });
+
+  it("sends a payload bigger than the queue bound out alone, in order, and refuses one bigger than a record without failing", async () => {
+    const file = new ScriptedFile();
+    file.autoSync = true;
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0, queueMaxBytes: 1000 });
+    const order: number[] = [];
+    const sizes = [100, 5000, 100, 100, 7000, 100];
+    await Promise.all(sizes.map((n, i) => w.append(Buffer.alloc(n, i)).then(() => order.push(i))));
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+    // Each oversize payload had a group to itself.
+    expect(file.appendSizes.filter((s) => s > 1000 + 9 + 5)).toHaveLength(2);
+    // Only its length is read before it is refused.
+    const tooBig = { length: WAL_PAYLOAD_MAX_BYTES + 1 } as Uint8Array;
+    await expect(w.append(tooBig)).rejects.toMatchObject({ sqlstate: "54000" });
+    await w.append(Buffer.alloc(10));
+    expect(w.stats.records).toBe(7);
+    await w.close();
   });
 
   it("rejects appends beyond the waiting bound with a typed error", async () => {

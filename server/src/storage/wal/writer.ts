@@ -67,6 +67,11 @@ export interface WalWriterStats {
 }
 
 export const WAL_QUEUE_MAX_BYTES_DEFAULT = 64 * 1024 * 1024;
+/**
+ * The largest payload the WAL takes: alone in its group it still fits one record (a group adds a
+ * count and a length varint, at most 6 bytes here), which recovery would otherwise refuse to read.
+ */
+export const WAL_PAYLOAD_MAX_BYTES = RECORD_MAX_DATA_BYTES - 8;
 const WAITING_APPENDS_MAX_DEFAULT = 16_384;
 const SYNC_LATENCY_SAMPLES_MAX = 256;
 
@@ -98,7 +103,7 @@ export class WalWriter {
   private readonly queueMaxBytes: number;
   private readonly waitingAppendsMax: number;
 
-  /** Admitted appends, in order; their entry bytes sum to `queuedBytes` <= `queueMaxBytes`. */
+  /** Admitted appends, in order; their entry bytes sum to `queuedBytes` <= `queueMaxBytes`, or one oversize append alone. */
   private queue: PendingAppend[] = [];
   private queuedBytes = 0;
   /** Appends refused admission by the byte bound, in order; admitted as the queue drains. */
@@ -160,18 +165,21 @@ export class WalWriter {
   /**
    * Queues one payload and resolves once it is durable per the sync mode (see the file comment).
    * NB: the payload is not copied until its group is written; do not mutate it before then.
-   * A payload larger than the queue bound is a caller bug (the engine bounds batch sizes) and
-   * throws an assertion.
+   * A payload larger than the queue bound waits for an empty queue and goes out alone (it is in
+   * memory already; the bound keeps many appends from piling up). One over WAL_PAYLOAD_MAX_BYTES
+   * is refused (54000) without failing the writer.
    */
   append(payload: Uint8Array): Promise<void> {
+    if (payload.length > WAL_PAYLOAD_MAX_BYTES) {
+      return Promise.reject(new StorageError(`a write of ${payload.length} bytes exceeds the maximum of ${WAL_PAYLOAD_MAX_BYTES} bytes`, "54000"));
+    }
     const entryBytes = groupEntryBytes(payload.length);
-    assert(entryBytes <= this.queueMaxBytes, `WAL payload of ${payload.length} bytes exceeds the queue bound`);
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.closePromise !== null) return Promise.reject(new EngineClosedError(`WAL ${this.file.path} is closed`));
     return new Promise<void>((resolve, reject) => {
       const pending: PendingAppend = { payload, entryBytes, resolve, reject };
       // FIFO: once anyone waits, newcomers wait behind them even if they would fit.
-      if (this.waiting.length === 0 && this.queuedBytes + entryBytes <= this.queueMaxBytes) {
+      if (this.waiting.length === 0 && this.fits(entryBytes)) {
         this.admit(pending);
       } else if (this.waiting.length < this.waitingAppendsMax) {
         this.waiting.push(pending);
@@ -227,10 +235,15 @@ export class WalWriter {
     this.queuedBytes += pending.entryBytes;
   }
 
+  /** Whether an entry may join the queue now: within the bound, or alone in it. */
+  private fits(entryBytes: number): boolean {
+    return this.queuedBytes === 0 || this.queuedBytes + entryBytes <= this.queueMaxBytes;
+  }
+
   private admitWaiting(): void {
     while (this.waiting.length > 0) {
       const next = this.waiting[0]!;
-      if (this.queuedBytes + next.entryBytes > this.queueMaxBytes) return;
+      if (!this.fits(next.entryBytes)) return;
       this.waiting.shift();
       this.waitingBytes -= next.entryBytes;
       this.admit(next);
