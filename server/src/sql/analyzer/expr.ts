@@ -12,7 +12,7 @@ import type { Expr, FrameBound, Statement, WindowSpec } from "../parser/index.js
 import { BOOL, columnsOf, type ScalarExpr } from "../plan/expr.js";
 import type { AggregateCall, LogicalPlan, SortKey, WindowCall, WindowFrameSpec } from "../plan/logical.js";
 import { freeColumns } from "../plan/columns.js";
-import { arrayOf, canCast, defaultOfKind, FLOAT8, INT2, INT4, INT8, Numeric, NUMERIC, parseText, type SqlType, TEXT, UNKNOWN, typeFromName, DATE, NULL_TYPE, formatType } from "../types/index.js";
+import { arrayOf, canCast, defaultOfKind, FLOAT8, INT2, INT4, INT8, Numeric, NUMERIC, parseText, type SqlType, TEXT, UNKNOWN, typeFromName, DATE, NULL_TYPE, formatType, INTERVAL } from "../types/index.js";
 import type { AnalyzerContext } from "./context.js";
 import { arrayComparison, arrayConstructor, subscript } from "./arrays.js";
 import { regCast } from "./reg-types.js";
@@ -595,18 +595,20 @@ const RANGE_OFFSET_TYPES: Partial<Record<SqlType["kind"], readonly SqlType[]>> =
   float4: [FLOAT8],
   float8: [FLOAT8],
   numeric: [NUMERIC],
+  date: [INTERVAL],
+  timestamp: [INTERVAL],
+  timestamptz: [INTERVAL],
+  interval: [INTERVAL],
 };
 
 /** Like transformFrameOffset: the offset's own type if in_range takes it, else the one type it coerces to. */
 function rangeOffset(e: ScalarExpr, keyType: SqlType, env: ExprEnv): ScalarExpr {
   const candidates = RANGE_OFFSET_TYPES[keyType.kind];
-  // PostgreSQL measures dates and timestamps with interval offsets, a type Alopex does not have.
-  const intervalOnly = keyType.kind === "date" || keyType.kind === "timestamp" || keyType.kind === "timestamptz";
-  if (!candidates && !intervalOnly) throw new SqlStateError(`RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${formatType(keyType)}`, "0A000");
+  if (!candidates) throw new SqlStateError(`RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${formatType(keyType)}`, "0A000");
   const preferred = isUnknownType(e.type) ? keyType.kind : e.type.kind;
-  const exact = candidates?.find((t) => t.kind === preferred);
+  const exact = candidates.find((t) => t.kind === preferred);
   // An untyped literal or parameter takes the column's type if in_range has it, else the one candidate.
-  const usable = exact ? [exact] : (candidates ?? []).filter((t) => isUnknownType(e.type) || canCast(e.type, t, "implicit"));
+  const usable = exact ? [exact] : candidates.filter((t) => isUnknownType(e.type) || canCast(e.type, t, "implicit"));
   if (usable.length !== 1) {
     throw new SqlStateError(`RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${formatType(keyType)} and offset type ${formatType(e.type)}`, "0A000", {
       hint: "Cast the offset value to an appropriate type.",

@@ -28,6 +28,8 @@ export type SqlType =
   /** precision: fractional-second digits kept, 0..6. */
   | { readonly kind: "timestamp"; readonly precision?: number }
   | { readonly kind: "timestamptz"; readonly precision?: number }
+  /** Months, days and microseconds (see interval.ts); no field restriction or precision modifiers. */
+  | { readonly kind: "interval" }
   | { readonly kind: "uuid" }
   | { readonly kind: "json" }
   | { readonly kind: "jsonb" }
@@ -75,6 +77,7 @@ export const TYPE_KINDS: readonly TypeKind[] = [
   "date",
   "timestamp",
   "timestamptz",
+  "interval",
   "uuid",
   "json",
   "jsonb",
@@ -111,6 +114,7 @@ export const TYPE_OIDS: Readonly<Record<TypeKind, number>> = {
   date: 1082,
   timestamp: 1114,
   timestamptz: 1184,
+  interval: 1186,
   numeric: 1700,
   uuid: 2950,
   jsonb: 3802,
@@ -137,6 +141,7 @@ const ARRAY_OIDS: ReadonlyMap<number, number> = new Map([
   [1082, 1182],
   [1114, 1115],
   [1184, 1185],
+  [1186, 1187],
   [1700, 1231],
   [2950, 2951],
   [3802, 3807],
@@ -193,6 +198,7 @@ export function typeLength(t: SqlType): number {
     case "timestamptz":
       return 8;
     case "uuid":
+    case "interval":
       return 16;
     case "unknown":
     case "null":
@@ -239,6 +245,7 @@ export const BYTEA: SqlType = { kind: "bytea" };
 export const DATE: SqlType = { kind: "date" };
 export const TIMESTAMP: SqlType = { kind: "timestamp" };
 export const TIMESTAMPTZ: SqlType = { kind: "timestamptz" };
+export const INTERVAL: SqlType = { kind: "interval" };
 export const UUID: SqlType = { kind: "uuid" };
 export const JSON_TYPE: SqlType = { kind: "json" };
 export const JSONB: SqlType = { kind: "jsonb" };
@@ -333,6 +340,7 @@ const NAME_TO_KIND: Readonly<Record<string, TypeKind>> = {
   "timestamp without time zone": "timestamp",
   timestamptz: "timestamptz",
   "timestamp with time zone": "timestamptz",
+  interval: "interval",
   uuid: "uuid",
   json: "json",
   jsonb: "jsonb",
@@ -542,7 +550,7 @@ export function typeNameForMessages(t: SqlType): string {
 }
 
 /** PostgreSQL type categories (pg_type.typcategory), used to resolve UNION/CASE result types. */
-export type TypeCategory = "A" | "B" | "N" | "S" | "U" | "D" | "X";
+export type TypeCategory = "A" | "B" | "N" | "S" | "U" | "D" | "T" | "X";
 
 export function typeCategory(t: SqlType): TypeCategory {
   switch (t.kind) {
@@ -566,6 +574,8 @@ export function typeCategory(t: SqlType): TypeCategory {
     case "timestamp":
     case "timestamptz":
       return "D";
+    case "interval":
+      return "T";
     case "unknown":
     case "null":
       return "X";
@@ -577,5 +587,5 @@ export function typeCategory(t: SqlType): TypeCategory {
 /** The preferred type of its category (pg_type.typispreferred). */
 export function isPreferredType(t: SqlType): boolean {
   if (t.kind === "oid") return t.reg === undefined;
-  return t.kind === "float8" || t.kind === "text" || t.kind === "timestamptz" || t.kind === "bool";
+  return t.kind === "float8" || t.kind === "text" || t.kind === "timestamptz" || t.kind === "bool" || t.kind === "interval";
 }
