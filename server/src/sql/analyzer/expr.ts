@@ -20,11 +20,18 @@ import { coerce, isUnknownType, unify } from "./coerce.js";
 import { exprKey } from "./expr-key.js";
 import type { Scope } from "./scope.js";
 import { isWindowFunctionName, resolveWindowFunction } from "./window-functions.js";
+import { resolveOver, type WindowDefinitions } from "./named-windows.js";
+
+const NO_WINDOWS: WindowDefinitions = new Map();
 
 /** Where aggregate and window calls go while a SELECT's clauses are analysed. */
 export interface QueryBlock {
   readonly aggregates: AggregateCall[];
   readonly windows: WindowCall[];
+  /** The SELECT's WINDOW clause, resolved (see named-windows.ts). */
+  readonly namedWindows?: WindowDefinitions;
+  /** Names of the WINDOW clause's entries that OVER clauses used. */
+  readonly usedWindows?: Set<string>;
   /** Set while analysing an aggregate's arguments (nested aggregates are an error). */
   inAggregate: boolean;
   /** Set while analysing a window call's arguments or its PARTITION BY / ORDER BY (no window calls there). */
@@ -386,7 +393,10 @@ async function call(c: pg.ExprCall, env: ExprEnv): Promise<ScalarExpr> {
   const name = c.function.name.toLowerCase();
   const over = (c as { over?: WindowSpec }).over;
   if (c.function.schema && c.function.schema !== "pg_catalog") throw new SqlStateError(`schema "${c.function.schema}" does not exist`, "3F000");
-  if (over) return windowCall(c, name, over, env);
+  if (over) {
+    if (over.ref) env.block?.usedWindows?.add(over.ref.name);
+    return windowCall(c, name, resolveOver(over, env.block?.namedWindows ?? NO_WINDOWS), env);
+  }
   if (isAggregateName(name)) return aggregateCall(c, name, env);
   if (isWindowFunctionName(name)) throw new SqlStateError(`window function ${name} requires an OVER clause`, "42809");
   if (isSetReturningName(name)) throw new SqlStateError(`set-returning function ${name} is only supported in FROM, or alone in a select list without FROM`, "0A000");

@@ -50,6 +50,18 @@ export interface FrameShape {
   exclude?: WindowFrame["exclude"];
 }
 
+/**
+ * A window that names another: `OVER w` (bare), `OVER (w ...)`, `WINDOW w2 AS (w ...)`. The
+ * library parses none of these; the name travels in the registry.
+ */
+export interface WindowRef {
+  name: string;
+  /** `OVER w`, without parentheses: the named window as it is, frame included. */
+  bare: boolean;
+  /** A PARTITION BY was written after the name (an error PostgreSQL reports when analysing). */
+  partitionBy: boolean;
+}
+
 /** `trim(LEADING x FROM y)` is `ltrim(y, x)`: the written first argument goes last. */
 export interface SpecialCall {
   name: string;
@@ -68,6 +80,9 @@ export class Registry {
   readonly numbers: { value: number; integer: boolean; text?: string }[] = [];
   readonly identifiers: string[] = [];
   readonly frames: FrameShape[] = [];
+  readonly windowRefs: WindowRef[] = [];
+  /** Names of the WINDOW clause's windows, by the index in their placeholder. */
+  readonly windowNames: string[] = [];
   readonly metrics: VectorMetric[] = [];
   /** Calls with SQL-standard argument syntax, as the plain calls PostgreSQL turns them into. */
   readonly specialCalls: SpecialCall[] = [];
@@ -101,6 +116,16 @@ export class Registry {
 
   frame(shape: FrameShape): string {
     return `${this.prefix}fr${this.frames.push(shape) - 1}(`;
+  }
+
+  /** An ORDER BY item marking a window that refers to another (restore removes it). */
+  windowRef(ref: WindowRef): string {
+    return `${this.prefix}wr${this.windowRefs.push(ref) - 1}()`;
+  }
+
+  /** `<marker>() OVER (spec)`: a WINDOW clause entry written as an ORDER BY item of its SELECT. */
+  windowDefinition(name: string): string {
+    return `${this.prefix}wd${this.windowNames.push(name) - 1}()`;
   }
 
   vectorType(metric: VectorMetric): string {

@@ -1,4 +1,4 @@
-import type { Expr, FrameBound, Statement, WindowFrame } from "./ast.js";
+import type { Expr, FrameBound, NamedWindow, Statement, WindowFrame, WindowRefSpec, WindowSpec } from "./ast.js";
 import { REWRITTEN_OPERATORS, type FrameBoundShape, type Registry } from "./context.js";
 
 /**
@@ -117,7 +117,11 @@ function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
   }
   const graft = graftIndex(node, registry);
   if (graft !== null) return registry.grafts[graft] as Statement;
-  if (Array.isArray(node.orderBy)) attachFrame(node, registry);
+  if (Array.isArray(node.orderBy)) {
+    attachFrame(node, registry);
+    attachWindowRef(node, registry);
+    collectWindowClause(node, registry);
+  }
   if (typeof node.name === "string" && node.type === undefined) {
     const p = registry.parse(node.name);
     if (p?.kind === "vt") return { ...node, name: "vector", metric: registry.metrics[p.index] };
@@ -152,4 +156,36 @@ function attachFrame(node: Node, registry: Registry): void {
   orderBy.pop();
   if (orderBy.length === 0) delete node.orderBy;
   node.frame = frame;
+}
+
+/** A window naming another arrives with a marker as its first ORDER BY item (see Registry.windowRef). */
+function attachWindowRef(node: Node, registry: Registry): void {
+  if (!Array.isArray(node.orderBy)) return;
+  const orderBy = node.orderBy as unknown[];
+  const first = orderBy[0];
+  const call = isNode(first) && isNode(first.by) ? placeholderCall(first.by, registry) : null;
+  if (call?.kind !== "wr") return;
+  const ref = registry.windowRefs[call.index];
+  if (!ref) return;
+  orderBy.shift();
+  if (orderBy.length === 0) delete node.orderBy;
+  const over: WindowRefSpec = { name: ref.name, bare: ref.bare, partitionBy: ref.partitionBy };
+  node.ref = over;
+}
+
+/** A SELECT's WINDOW clause arrives as leading ORDER BY items `<marker>() OVER (spec)`. */
+function collectWindowClause(node: Node, registry: Registry): void {
+  if (node.type !== "select" || !Array.isArray(node.orderBy)) return;
+  const orderBy = node.orderBy as unknown[];
+  const windows: NamedWindow[] = [];
+  while (orderBy.length > 0) {
+    const item = orderBy[0];
+    const call = isNode(item) && isNode(item.by) ? placeholderCall(item.by, registry) : null;
+    if (call?.kind !== "wd" || !isNode(item) || !isNode(item.by)) break;
+    windows.push({ name: registry.windowNames[call.index] ?? "", spec: item.by.over as WindowSpec });
+    orderBy.shift();
+  }
+  if (windows.length === 0) return;
+  if (orderBy.length === 0) delete node.orderBy;
+  node.window = windows;
 }

@@ -39,6 +39,12 @@ const SET_OPERATIONS = new Set(["union", "intersect", "except"]);
 /** Collations that sort by code point, as Alopex always does (PostgreSQL's C locale). */
 const C_COLLATIONS: ReadonlySet<string> = new Set(["default", "C", "POSIX", "ucs_basic"]);
 
+/** Words that start a window specification's clauses, so never the name of another window. */
+const WINDOW_SPEC_WORDS = new Set(["partition", "order", "rows", "range", "groups"]);
+
+/** An identifier, plain or quoted (a window name). */
+const isName = (t: Token | undefined): boolean => t !== undefined && (t.kind === "ident" || t.kind === "qident");
+
 /** A failed parse at token i is encoded as ~i (negative). */
 const failed = (r: number) => r < 0;
 
@@ -103,6 +109,19 @@ class Rewriter {
       if (isWord(t, "limit") && i + 1 < end && isWord(this.tok(i + 1), "all")) {
         this.edits.replace.set(i, "");
         this.edits.replace.set(i + 1, "");
+      }
+      if (isWord(t, "window")) {
+        const next = this.windowClause(i, end);
+        if (next > i) {
+          i = next;
+          continue;
+        }
+      }
+      if (i > start && isWord(this.tok(i - 1), "over") && isName(t)) {
+        // OVER w: the named window as it is, frame included.
+        this.edits.replace.set(i, `(ORDER BY ${this.ctx.registry.windowRef({ name: t.value, bare: true, partitionBy: false })})`);
+        i++;
+        continue;
       }
       if (t.kind === "ident") this.keywordConstruct(i, start, end);
       if (isOp(t, "*")) this.bareStar(i, start, end);
@@ -354,18 +373,39 @@ class Rewriter {
    * frame becomes a last ORDER BY item `frame(offsets...)`, removed again from its AST.
    */
   private window(start: number, end: number): void {
-    const k = this.frameStart(start, end);
-    if (k < 0) {
-      this.level(start, end, "expr");
-      return;
-    }
-    this.level(start, k, "expr");
-    let hasOrderBy = false;
-    for (let i = start; i < k; i++) {
-      if (isWord(this.tok(i), "order") && isWord(this.tok(i + 1), "by")) hasOrderBy = true;
-      const close = this.closing(i, k);
+    const first = this.tok(start);
+    // OVER (w ...): the name of another window comes first; these words cannot be one.
+    const ref = start < end && isName(first) && !WINDOW_SPEC_WORDS.has((first as Token).value) ? start : -1;
+    const bodyStart = ref >= 0 ? start + 1 : start;
+    const k = this.frameStart(bodyStart, end);
+    const bodyEnd = k < 0 ? end : k;
+    this.level(bodyStart, bodyEnd, "expr");
+    let orderBy = -1;
+    let partitionBy = false;
+    for (let i = bodyStart; i < bodyEnd; i++) {
+      if (isWord(this.tok(i), "order") && isWord(this.tok(i + 1), "by") && orderBy < 0) orderBy = i;
+      if (isWord(this.tok(i), "partition") && isWord(this.tok(i + 1), "by")) partitionBy = true;
+      const close = this.closing(i, bodyEnd);
       if (close >= 0) i = close;
     }
+    if (ref >= 0) {
+      // The reference becomes the first ORDER BY item, a marker restore takes out again.
+      const marker = this.ctx.registry.windowRef({ name: (first as Token).value, bare: false, partitionBy });
+      this.edits.replace.set(ref, "");
+      if (orderBy >= 0) {
+        this.edits.replace.set(orderBy, `ORDER BY ${marker},`);
+        this.edits.replace.set(orderBy + 1, "");
+      } else if (k >= 0) {
+        this.edits.addBefore(k, `ORDER BY ${marker}`);
+      } else if (bodyStart < end) {
+        this.edits.addAfter(end - 1, `ORDER BY ${marker}`);
+      } else {
+        this.edits.replace.set(ref, `ORDER BY ${marker}`);
+      }
+      orderBy = ref;
+    }
+    if (k < 0) return;
+    const hasOrderBy = orderBy >= 0;
     const frame = new FrameParser(this, k, end);
     const shape = frame.parse();
     for (let i = k; i < end; i++) if (!frame.kept.has(i)) this.edits.replace.set(i, "");
@@ -375,6 +415,36 @@ class Rewriter {
       this.level(r.start, r.end, "expr");
     });
     this.edits.addAfter(end - 1, ")");
+  }
+
+  /**
+   * WINDOW w AS (spec) [, ...] (which the library lacks) becomes ORDER BY items of the SELECT,
+   * `<marker>() OVER (spec)`, ahead of its own ORDER BY items; restore moves them back into a
+   * window list. Returns where scanning resumes, or i when the words are not such a clause.
+   */
+  private windowClause(i: number, end: number): number {
+    const entries: { name: number; close: number }[] = [];
+    let j = i + 1;
+    for (;;) {
+      const close = isName(this.tok(j)) && isWord(this.tok(j + 1), "as") && isPunct(this.tok(j + 2), "(") ? this.closing(j + 2, end) : -1;
+      if (close < 0) return i;
+      entries.push({ name: j, close });
+      j = close + 1;
+      if (j >= end || !isPunct(this.tok(j), ",")) break;
+      j++;
+    }
+    this.edits.replace.set(i, "ORDER BY");
+    for (const e of entries) {
+      this.edits.replace.set(e.name, this.ctx.registry.windowDefinition((this.tok(e.name) as Token).value));
+      this.edits.replace.set(e.name + 1, "OVER");
+      this.window(e.name + 3, e.close);
+    }
+    const order = this.findTopLevel(j, end, (k) => isWord(this.tok(k), "order") && isWord(this.tok(k + 1), "by"));
+    if (order >= 0) {
+      this.edits.replace.set(order, ",");
+      this.edits.replace.set(order + 1, "");
+    }
+    return j;
   }
 
   private frameStart(start: number, end: number): number {
