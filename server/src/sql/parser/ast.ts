@@ -79,6 +79,13 @@ export interface WindowRefSpec {
 /** What `ExprCall.over` holds at runtime: the library's window plus our frame and reference. */
 export type WindowSpec = pg.CallOver & { frame?: WindowFrame; ref?: WindowRefSpec };
 
+/** `ALTER COLUMN c [SET DATA] TYPE t [USING expr]` as restore leaves it in `changes[i].alter`. */
+export interface AlterColumnSetType {
+  type: "set type";
+  dataType: pg.DataTypeDef;
+  using?: Expr;
+}
+
 /** An entry of a SELECT's WINDOW clause, which arrives as `SelectFromStatement.window`. */
 export interface NamedWindow {
   name: string;

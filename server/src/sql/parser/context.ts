@@ -151,7 +151,7 @@ export class Registry {
   }
 
   /** A marker call: a HAVING without GROUP BY gets `GROUP BY <marker>`, dropped again by restore. */
-  marker(kind: "ng" | "nat"): string {
+  marker(kind: "ng" | "nat" | "us"): string {
     return `${this.prefix}${kind}0`;
   }
 

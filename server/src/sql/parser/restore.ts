@@ -95,6 +95,7 @@ function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
   if (Array.isArray(node.groupBy) && node.groupBy.length === 1 && isNode(node.groupBy[0]) && placeholderCall(node.groupBy[0], registry)?.kind === "ng") {
     delete node.groupBy;
   }
+  if (node.type === "alter table" && Array.isArray(node.changes)) foldUsing(node, registry);
   if (Array.isArray(node.using) && node.using.length === 1 && isNode(node.using[0]) && typeof node.using[0].name === "string" && registry.parse(node.using[0].name)?.kind === "nat") {
     delete node.using;
     node.natural = true;
@@ -188,4 +189,23 @@ function collectWindowClause(node: Node, registry: Registry): void {
   if (windows.length === 0) return;
   if (orderBy.length === 0) delete node.orderBy;
   node.window = windows;
+}
+
+/**
+ * `ALTER COLUMN c TYPE t USING e` arrives as the type change followed by `ALTER COLUMN <marker>
+ * SET DEFAULT e` (see the rewriter); the expression becomes the type change's `using`.
+ */
+function foldUsing(node: Node, registry: Registry): void {
+  const changes = node.changes as unknown[];
+  const out: unknown[] = [];
+  for (const ch of changes) {
+    const marker = isNode(ch) && isNode(ch.column) && typeof ch.column.name === "string" ? registry.parse(ch.column.name) : null;
+    const previous = out[out.length - 1];
+    if (marker?.kind === "us" && isNode(ch) && isNode(ch.alter) && isNode(previous) && isNode(previous.alter) && previous.alter.type === "set type") {
+      out[out.length - 1] = { ...previous, alter: { ...previous.alter, using: ch.alter.default } };
+    } else {
+      out.push(ch);
+    }
+  }
+  node.changes = out;
 }

@@ -123,6 +123,10 @@ class Rewriter {
         i++;
         continue;
       }
+      if (isWord(t, "using") && this.alterColumnTypeUsing(i, start)) {
+        i++;
+        continue;
+      }
       if (t.kind === "ident") this.keywordConstruct(i, start, end);
       if (isOp(t, "*")) this.bareStar(i, start, end);
       i++;
@@ -445,6 +449,24 @@ class Rewriter {
       this.edits.replace.set(order + 1, "");
     }
     return j;
+  }
+
+  /**
+   * ALTER TABLE ... ALTER COLUMN c TYPE t USING expr: the library has no USING there, so the
+   * expression is written as the default of a marker column, `..., ALTER COLUMN <marker> SET
+   * DEFAULT expr`, which restore folds back into the type change as its `using`.
+   */
+  private alterColumnTypeUsing(i: number, start: number): boolean {
+    if (!isWord(this.tok(start), "alter") || !isWord(this.tok(start + 1), "table")) return false;
+    let sawType = false;
+    for (let k = i - 1; k > start; k--) {
+      const t = this.tok(k) as Token;
+      if (isPunct(t, ",")) break;
+      if (isWord(t, "type") && !isPunct(this.tok(k - 1), ".")) sawType = true;
+    }
+    if (!sawType) return false;
+    this.edits.replace.set(i, `, ALTER COLUMN ${this.ctx.registry.marker("us")} SET DEFAULT`);
+    return true;
   }
 
   private frameStart(start: number, end: number): number {

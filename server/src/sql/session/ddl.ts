@@ -11,10 +11,11 @@ import { isVolatile, type ScalarExpr } from "../plan/expr.js";
 import { typeOfAst } from "../analyzer/expr.js";
 import { AnalyzerContext, ParamTypes } from "../analyzer/context.js";
 import { defaultExpr, exprToSql, parseStoredExpr as parseExprText, validateTableExprs } from "../analyzer/table-exprs.js";
-import type { AlterRoleStatement, CreateRoleStatement, CreateTableStatement, DropRoleStatement, Expr, Statement, StorageParameter } from "../parser/index.js";
+import type { AlterColumnSetType, AlterRoleStatement, CreateRoleStatement, CreateTableStatement, DropRoleStatement, Expr, Statement, StorageParameter } from "../parser/index.js";
 import { isSerialTypeName, type SqlValue } from "../types/index.js";
 import type { SessionNotice } from "./api.js";
 import { alterRole, createRole, dropRoles } from "./roles.js";
+import { alterColumnType, type AlterTypeHost } from "./alter-column-type.js";
 
 export interface DdlOutcome {
   readonly tag: string;
@@ -196,10 +197,11 @@ export async function dropStatement(s: pg.DropStatement, catalog: Catalog): Prom
 
 /**
  * What DDL needs of the executor, inside the statement's transaction: a constant expression's
- * value (ADD COLUMN's default for the rows already there) and whether a query finds a row (a
- * new CHECK constraint against those rows).
+ * value (ADD COLUMN's default for the rows already there), whether a query finds a row (a
+ * new CHECK constraint against those rows) and an expression over a table's rows (ALTER COLUMN
+ * TYPE's conversion).
  */
-export interface DdlHost {
+export interface DdlHost extends AlterTypeHost {
   evaluate(e: ScalarExpr): Promise<SqlValue>;
   anyRow(sql: string): Promise<boolean>;
 }
@@ -237,6 +239,9 @@ export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog, ho
           case "set not null":
           case "drop not null":
             noticeOf(await catalog.alterColumn(name, column, { notNull: a.type === "set not null" }, { ifExists }), notices);
+            break;
+          case "set type":
+            noticeOf(await alterColumnType(name, column, a as AlterColumnSetType, catalog, host, ifExists), notices);
             break;
           default:
             throw new SqlStateError(`ALTER TABLE ALTER COLUMN ${a.type.toUpperCase()} is not supported`, "0A000");
