@@ -183,10 +183,11 @@ export function castTypeOfAst(t: pg.DataTypeDef): SqlType {
 
 export function typeOfAst(t: pg.DataTypeDef): SqlType {
   if (t.kind === "array") throw new SqlStateError("array types are not supported", "0A000");
-  const b = t as pg.BasicDataTypeDef & { metric?: string };
+  const b = t as pg.BasicDataTypeDef & { metric?: string; intervalFields?: string };
   const mods: (number | string)[] = [...(b.config ?? [])];
   if (b.metric) mods.push(b.metric);
-  const name = b.schema && b.schema !== "pg_catalog" ? `${b.schema}.${b.name}` : b.name;
+  const base = b.intervalFields ? `${b.name} ${b.intervalFields}` : b.name;
+  const name = b.schema && b.schema !== "pg_catalog" ? `${b.schema}.${base}` : base;
   return typeFromName(name, mods);
 }
 

@@ -84,6 +84,8 @@ export class Registry {
   /** Names of the WINDOW clause's windows, by the index in their placeholder. */
   readonly windowNames: string[] = [];
   readonly metrics: VectorMetric[] = [];
+  /** The field qualifiers of interval types (`day to second`), by the index in their placeholder. */
+  readonly intervalFields: string[] = [];
   /** Calls with SQL-standard argument syntax, as the plain calls PostgreSQL turns them into. */
   readonly specialCalls: SpecialCall[] = [];
   /** Primary key columns written with DESC, by the index in their placeholder name. */
@@ -126,6 +128,10 @@ export class Registry {
   /** `<marker>() OVER (spec)`: a WINDOW clause entry written as an ORDER BY item of its SELECT. */
   windowDefinition(name: string): string {
     return `${this.prefix}wd${this.windowNames.push(name) - 1}()`;
+  }
+
+  intervalType(fields: string): string {
+    return `${this.prefix}it${this.intervalFields.push(fields) - 1}`;
   }
 
   vectorType(metric: VectorMetric): string {

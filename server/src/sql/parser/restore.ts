@@ -126,6 +126,7 @@ function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
   if (typeof node.name === "string" && node.type === undefined) {
     const p = registry.parse(node.name);
     if (p?.kind === "vt") return { ...node, name: "vector", metric: registry.metrics[p.index] };
+    if (p?.kind === "it") return { ...node, name: "interval", intervalFields: registry.intervalFields[p.index] };
     if (p?.kind === "dk") return { ...node, name: registry.descendingKeys[p.index] ?? "", descending: true };
   }
   return node;

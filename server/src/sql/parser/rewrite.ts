@@ -39,6 +39,9 @@ const SET_OPERATIONS = new Set(["union", "intersect", "except"]);
 /** Collations that sort by code point, as Alopex always does (PostgreSQL's C locale). */
 const C_COLLATIONS: ReadonlySet<string> = new Set(["default", "C", "POSIX", "ucs_basic"]);
 
+const INTERVAL_FIELDS = new Set(["year", "month", "day", "hour", "minute", "second"]);
+const INTERVAL_RANGES = new Set(["year to month", "day to hour", "day to minute", "day to second", "hour to minute", "hour to second", "minute to second"]);
+
 /** Words that start a window specification's clauses, so never the name of another window. */
 const WINDOW_SPEC_WORDS = new Set(["partition", "order", "rows", "range", "groups"]);
 
@@ -123,6 +126,7 @@ class Rewriter {
         i++;
         continue;
       }
+      if (isWord(t, "interval") && !isPunct(this.tok(i - 1), ".")) this.intervalQualifier(i, end);
       if (isWord(t, "using") && this.alterColumnTypeUsing(i, start)) {
         i++;
         continue;
@@ -449,6 +453,38 @@ class Rewriter {
       this.edits.replace.set(order + 1, "");
     }
     return j;
+  }
+
+  /**
+   * `interval day to second`, `interval 'x' hour`: the library has no field qualifiers (it reads
+   * `interval '1' day` as a column alias), so the type becomes a placeholder type name standing
+   * for them, and the literal form `CAST('x' AS <placeholder>)`. A precision after the fields
+   * stays in place as the type's modifier.
+   */
+  private intervalQualifier(i: number, end: number): void {
+    const literal = this.tok(i + 1)?.kind === "string";
+    const first = literal ? i + 2 : i + 1;
+    const field = (k: number) => {
+      const t = this.tok(k);
+      return k < end && t?.kind === "ident" && INTERVAL_FIELDS.has(t.value) ? t.value : undefined;
+    };
+    const from = field(first);
+    if (from === undefined) return;
+    const to = isWord(this.tok(first + 1), "to") ? field(first + 2) : undefined;
+    const fields = to === undefined ? from : `${from} to ${to}`;
+    if (to !== undefined && !INTERVAL_RANGES.has(fields)) return;
+    const last = to === undefined ? first : first + 2;
+    const name = this.ctx.registry.intervalType(fields);
+    for (let k = first + 1; k <= last; k++) this.edits.replace.set(k, "");
+    if (!literal) {
+      this.edits.replace.set(i, name);
+      this.edits.replace.set(first, "");
+      return;
+    }
+    this.edits.replace.set(i, "CAST(");
+    this.edits.replace.set(first, `AS ${name}`);
+    const close = isPunct(this.tok(last + 1), "(") ? this.closing(last + 1, end) : -1;
+    this.edits.addAfter(close >= 0 ? close : last, ")");
   }
 
   /**

@@ -243,6 +243,18 @@ describe("constructs the library lacks, spelled as marked operators and markers"
     expect(() => parseOne("ALTER TABLE t ALTER COLUMN c SET DEFAULT 1 USING 2")).toThrow(/syntax error at or near "USING"/);
   });
 
+  it("reads interval field qualifiers in literals, casts and column types", () => {
+    expect(parseOne("SELECT interval '1' day, '1'::interval hour to minute, interval '1.5' second(2)")).toMatchObject({
+      columns: [
+        { expr: { type: "cast", operand: { value: "1" }, to: { name: "interval", intervalFields: "day" } } },
+        { expr: { type: "cast", to: { name: "interval", intervalFields: "hour to minute" } } },
+        { expr: { type: "cast", to: { name: "interval", intervalFields: "second", config: [2] } } },
+      ],
+    });
+    expect(parseOne("CREATE TABLE t (a interval day to second(3))")).toMatchObject({ columns: [{ dataType: { name: "interval", intervalFields: "day to second", config: [3] } }] });
+    expect(parseOne("SELECT interval '1 day' AS day")).toMatchObject({ columns: [{ expr: { to: { name: "interval" } }, alias: { name: "day" } }] });
+  });
+
   it("reads named windows: the WINDOW clause and references to its entries", () => {
     expect(parseOne("SELECT sum(a) OVER w, rank() OVER (w ORDER BY b ROWS 1 PRECEDING) FROM t WINDOW w AS (PARTITION BY c) ORDER BY 1")).toMatchObject({
       columns: [

@@ -18,7 +18,7 @@
  */
 import { SqlTypeError, datetimeOutOfRange } from "./errors.js";
 import { adjustTimestampPrecision } from "./datetime.js";
-import { Interval, makeIntervalChecked } from "./interval.js";
+import { adjustIntervalTypmod, Interval, makeIntervalChecked } from "./interval.js";
 import { formatJsonb, parseJsonb } from "./json.js";
 import { applyNumericTypmod, checkedNumeric } from "./numeric.js";
 import { type SqlType, typeOid, VECTOR_MAX_DIM } from "./sql-type.js";
@@ -222,7 +222,7 @@ export function decodeBinary(buf: Uint8Array, t: SqlType): SqlScalar {
       return adjustTimestampPrecision(decodeTimestamp(b), t.precision);
     case "interval":
       expectLength(b, 16);
-      return makeIntervalChecked(b.readInt32BE(12), b.readInt32BE(8), Number(b.readBigInt64BE(0)));
+      return adjustIntervalTypmod(makeIntervalChecked(b.readInt32BE(12), b.readInt32BE(8), Number(b.readBigInt64BE(0))), t.fields, t.precision);
     case "uuid":
       expectLength(b, 16);
       return canonicalUuid(b.toString("hex"));

@@ -12,6 +12,7 @@ import {
   parseInterval,
   scaleInterval,
 } from "./interval.js";
+import { formatType, typeFromName, typeModifier } from "./sql-type.js";
 
 const show = (text: string) => formatInterval(parseInterval(text));
 
@@ -92,5 +93,34 @@ describe("interval arithmetic", () => {
     expect(formatInterval(justifyHours(parseInterval("-50 hours")))).toBe("-2 days -02:00:00");
     expect(formatInterval(justifyInterval(parseInterval("1 mon -1 hour")))).toBe("29 days 23:00:00");
     expect(formatInterval(justifyInterval(parseInterval("-1 mon 35 days 1 hour")))).toBe("5 days 01:00:00");
+  });
+});
+
+describe("interval field ranges and precision", () => {
+  it.each([
+    ["1", "day", undefined, "1 day"],
+    ["1", "year", undefined, "1 year"],
+    ["14", "year to month", undefined, "1 year 2 mons"],
+    ["3:04", "minute to second", undefined, "00:03:04"],
+    ["1 day 02:03:04.5678", "hour to minute", undefined, "1 day 02:03:00"],
+    ["2 years 3 mons 4 days", "year", undefined, "2 years"],
+    ["1.23456", undefined, 2, "00:00:01.23"],
+    ["-1.235", "second", 2, "-00:00:01.24"],
+  ] as const)("%s as interval %s (%s) is %s", (text, range, precision, out) => {
+    expect(formatInterval(parseInterval(text, range, precision))).toBe(out);
+  });
+
+  it("names and encodes the types as PostgreSQL's format_type and atttypmod do", () => {
+    for (const [name, typmod] of [
+      ["interval day to second(3)", 470286339],
+      ["interval year", 327679],
+      ["interval(1)", 2147418113],
+      ["interval", -1],
+    ] as const) {
+      const t = typeFromName(name);
+      expect(formatType(t)).toBe(name);
+      expect(typeModifier(t)).toBe(typmod);
+    }
+    expect(() => typeFromName("interval month to year")).toThrow(expect.objectContaining({ sqlstate: "42601" }));
   });
 });

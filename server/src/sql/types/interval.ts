@@ -12,6 +12,7 @@
  * this one about 285 (beyond that, input and arithmetic fail with "interval out of range").
  */
 import { SqlTypeError } from "./errors.js";
+import type { IntervalRange } from "./sql-type.js";
 
 export const USECS_PER_HOUR = 3_600_000_000;
 export const USECS_PER_MINUTE = 60_000_000;
@@ -382,14 +383,14 @@ function applyUnit(acc: Accumulator, unit: Unit, val: number, frac: number): voi
 
 const TIME_FIELD = /^(\d+):(\d+)(?::(\d+))?(\.\d*)?$/;
 
-/** DecodeTimeForInterval: 'h:m', 'h:m:s[.f]' or 'm:s.f', as microseconds. */
-function timeMicros(text: string): number {
+/** DecodeTimeForInterval: 'h:m', 'h:m:s[.f]' or 'm:s.f' (and 'm:s' for MINUTE TO SECOND), as microseconds. */
+function timeMicros(text: string, range?: IntervalRange): number {
   const t = TIME_FIELD.exec(text) ?? fail("syntax");
   let hour = Number(t[1]);
   let minute = Number(t[2]);
   let second = t[3] === undefined ? 0 : Number(t[3]);
   const fracText = t[4];
-  if (fracText !== undefined && t[3] === undefined) {
+  if (t[3] === undefined && (fracText !== undefined || range === "minute to second")) {
     // 'mm:ss.fff' is minutes and seconds.
     second = minute;
     minute = hour;
@@ -417,7 +418,29 @@ function tokenize(text: string): string[] {
 }
 
 /** DecodeInterval (IntervalStyle postgres), reading the fields right to left so units reach their numbers. */
-function decodePostgres(text: string): Accumulator {
+/** The unit of a number without one: the typmod's last field, else seconds. */
+function rightmostUnit(range: IntervalRange | undefined): Unit {
+  switch (range) {
+    case "year":
+      return "year";
+    case "month":
+    case "year to month":
+      return "month";
+    case "day":
+      return "day";
+    case "hour":
+    case "day to hour":
+      return "hour";
+    case "minute":
+    case "hour to minute":
+    case "day to minute":
+      return "minute";
+    default:
+      return "second";
+  }
+}
+
+function decodePostgres(text: string, range: IntervalRange | undefined): Accumulator {
   const fields = tokenize(text.toLowerCase());
   const acc = new Accumulator();
   const seen = new Set<string>();
@@ -442,7 +465,7 @@ function decodePostgres(text: string): Accumulator {
     }
     if (f.includes(":")) {
       const negative = f.startsWith("-");
-      const us = timeMicros(f.replace(/^[+-]/, ""));
+      const us = timeMicros(f.replace(/^[+-]/, ""), range);
       acc.micros += negative ? -us : us;
       mark("hour");
       mark("minute");
@@ -462,7 +485,7 @@ function decodePostgres(text: string): Accumulator {
       continue;
     }
     if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(f)) fail("syntax");
-    const u: Unit = unit ?? "second";
+    const u: Unit = unit ?? rightmostUnit(range);
     const { val, frac } = splitNumber(f);
     applyUnit(acc, u, val, frac);
     mark(u === "second" && frac !== 0 ? "second" : u);
@@ -564,12 +587,16 @@ function decodeIso(text: string): Accumulator {
   return acc;
 }
 
-/** interval_in. Errors: 22007 invalid syntax, 22015 a field out of range, 22008 the result out of range. */
-export function parseInterval(text: string): Interval {
+/**
+ * interval_in, with the type's field range and precision applied when given (the range also
+ * decides what a number without a unit counts). Errors: 22007 invalid syntax, 22015 a field out
+ * of range, 22008 the result out of range.
+ */
+export function parseInterval(text: string, range?: IntervalRange, precision?: number): Interval {
   let acc: Accumulator;
   try {
     try {
-      acc = decodePostgres(text);
+      acc = decodePostgres(text, range);
     } catch (e) {
       // As interval_in: only input the postgres-style decoder cannot read at all is tried as ISO 8601.
       if (!(e instanceof InputFailure) || e.why !== "syntax") throw e;
@@ -581,5 +608,47 @@ export function parseInterval(text: string): Interval {
     throw new SqlTypeError(`invalid input syntax for type interval: "${text}"`, "22007");
   }
   if (!acc.ok()) throw new SqlTypeError(`interval field value out of range: "${text}"`, "22015");
-  return makeIntervalChecked(acc.years * MONTHS_PER_YEAR + acc.months, acc.days, acc.micros);
+  return adjustIntervalTypmod(makeIntervalChecked(acc.years * MONTHS_PER_YEAR + acc.months, acc.days, acc.micros), range, precision);
+}
+
+const PRECISION_SCALES = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+
+/** AdjustIntervalForTypmod: drops the fields below the range, rounds to the precision. */
+export function adjustIntervalTypmod(v: Interval, range: IntervalRange | undefined, precision: number | undefined): Interval {
+  let { months, days, micros } = v;
+  switch (range) {
+    case undefined:
+      break;
+    case "year":
+      months = Math.trunc(months / MONTHS_PER_YEAR) * MONTHS_PER_YEAR;
+      days = 0;
+      micros = 0;
+      break;
+    case "month":
+    case "year to month":
+      days = 0;
+      micros = 0;
+      break;
+    case "day":
+      micros = 0;
+      break;
+    case "hour":
+    case "day to hour":
+      micros = Math.trunc(micros / USECS_PER_HOUR) * USECS_PER_HOUR;
+      break;
+    case "minute":
+    case "day to minute":
+    case "hour to minute":
+      micros = Math.trunc(micros / USECS_PER_MINUTE) * USECS_PER_MINUTE;
+      break;
+    default:
+      break;
+  }
+  if (precision !== undefined && precision < 6) {
+    const scale = PRECISION_SCALES[precision]!;
+    const half = scale / 2;
+    micros = micros >= 0 ? Math.floor((micros + half) / scale) * scale : -Math.floor((-micros + half) / scale) * scale;
+  }
+  if (months === v.months && days === v.days && micros === v.micros) return v;
+  return makeIntervalChecked(months, days, micros);
 }

@@ -49,7 +49,7 @@ export function parseText(text: string, t: SqlType, options?: TextInputOptions):
     case "timestamptz":
       return parseTimestamp(text, true, t.precision, options);
     case "interval":
-      return parseInterval(text);
+      return parseInterval(text, t.fields, t.precision);
     case "uuid":
       return parseUuid(text);
     case "json":
