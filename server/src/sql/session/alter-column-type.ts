@@ -79,25 +79,44 @@ async function checkDefault(table: Table, column: string, type: SqlType, ctx: An
   }
 }
 
-export async function alterColumnType(
-  tableName: string,
-  column: string,
-  change: { dataType: pg.DataTypeDef; using?: Expr },
-  catalog: Catalog,
-  host: AlterTypeHost | undefined,
-  ifExists: boolean,
-): Promise<DdlResult<Table>> {
-  const type = typeOfAst(change.dataType);
-  const table = await catalog.getTable(tableName);
-  if (!host) throw new SqlStateError("ALTER COLUMN TYPE needs the executor", "XX000");
-  let evaluate: ((row: SqlValue[]) => SqlValue | Promise<SqlValue>) | undefined;
-  if (table && table.columns.some((c) => c.name === column)) {
-    const ctx = new AnalyzerContext(catalog, new ParamTypes());
-    const conv = await conversion(table, column, type, change.using, ctx);
-    await checkDefault(table, column, type, ctx);
-    evaluate = host.rowEvaluator(conv.expr, conv.ids);
+/** One ALTER COLUMN ... TYPE of the statement. */
+export interface TypeChange {
+  readonly column: string;
+  readonly dataType: pg.DataTypeDef;
+  readonly using?: Expr;
+}
+
+/**
+ * A statement's type changes, applied together: every USING expression reads the row as it was
+ * before the statement, as in PostgreSQL's single rewrite.
+ */
+export async function alterColumnTypes(tableName: string, changes: readonly TypeChange[], catalog: Catalog, host: AlterTypeHost | undefined, ifExists: boolean): Promise<DdlResult<Table>> {
+  const types = changes.map((ch) => typeOfAst(ch.dataType));
+  const seen = new Set<string>();
+  for (const ch of changes) {
+    if (seen.has(ch.column)) throw new SqlStateError(`cannot alter type of column "${ch.column}" twice`, "0A000");
+    seen.add(ch.column);
   }
-  const r = await catalog.alterColumnType(tableName, column, type, (row) => evaluate!(row), { ifExists });
+  if (!host) throw new SqlStateError("ALTER COLUMN TYPE needs the executor", "XX000");
+  const table = await catalog.getTable(tableName);
+  const evaluators: ((row: SqlValue[]) => SqlValue | Promise<SqlValue>)[] = [];
+  if (table) {
+    const ctx = new AnalyzerContext(catalog, new ParamTypes());
+    for (let i = 0; i < changes.length; i++) {
+      const ch = changes[i]!;
+      // A missing column is the catalog's error to report.
+      if (!table.columns.some((c) => c.name === ch.column)) break;
+      const conv = await conversion(table, ch.column, types[i]!, ch.using, ctx);
+      await checkDefault(table, ch.column, types[i]!, ctx);
+      evaluators.push(host.rowEvaluator(conv.expr, conv.ids));
+    }
+  }
+  const convert = async (row: SqlValue[]): Promise<SqlValue[]> => {
+    const out: SqlValue[] = [];
+    for (const f of evaluators) out.push(await f(row));
+    return out;
+  };
+  const r = await catalog.alterColumnTypes(tableName, changes.map((ch, i) => ({ column: ch.column, type: types[i]! })), convert, { ifExists });
   if (!r.done) return r;
   const t = r.value;
   await validateTableExprs(t.name, t.columns.map((c) => ({ name: c.name, type: c.type })), t.checks, new AnalyzerContext(catalog, new ParamTypes()));

@@ -15,7 +15,7 @@ import type { AlterColumnSetType, AlterRoleStatement, CreateRoleStatement, Creat
 import { isSerialTypeName, type SqlValue } from "../types/index.js";
 import type { SessionNotice } from "./api.js";
 import { alterRole, createRole, dropRoles } from "./roles.js";
-import { alterColumnType, type AlterTypeHost } from "./alter-column-type.js";
+import { alterColumnTypes, type AlterTypeHost } from "./alter-column-type.js";
 
 export interface DdlOutcome {
   readonly tag: string;
@@ -210,6 +210,7 @@ export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog, ho
   const notices: SessionNotice[] = [];
   const name = s.table.name;
   const ifExists = !!(s as { ifExists?: boolean }).ifExists;
+  let typeChangesDone = false;
   for (const ch of s.changes) {
     switch (ch.type) {
       case "add column": {
@@ -240,9 +241,14 @@ export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog, ho
           case "drop not null":
             noticeOf(await catalog.alterColumn(name, column, { notNull: a.type === "set not null" }, { ifExists }), notices);
             break;
-          case "set type":
-            noticeOf(await alterColumnType(name, column, a as AlterColumnSetType, catalog, host, ifExists), notices);
+          case "set type": {
+            // All of the statement's type changes run as one rewrite, at the first of them.
+            if (typeChangesDone) break;
+            typeChangesDone = true;
+            const all = s.changes.flatMap((c) => (c.type === "alter column" && c.alter.type === "set type" ? [{ ...(c.alter as AlterColumnSetType), column: c.column.name }] : []));
+            noticeOf(await alterColumnTypes(name, all, catalog, host, ifExists), notices);
             break;
+          }
           default:
             throw new SqlStateError(`ALTER TABLE ALTER COLUMN ${a.type.toUpperCase()} is not supported`, "0A000");
         }
