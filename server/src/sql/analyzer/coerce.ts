@@ -6,7 +6,7 @@
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { ScalarExpr } from "../plan/expr.js";
-import { type CastContext, canCast, castValue, commonType, type CommonTypeContext, defaultOfKind, formatType, parseText, type SqlType, typesEqual, TEXT } from "../types/index.js";
+import { type CastContext, canCast, castValue, commonType, type CommonTypeContext, defaultOfKind, formatType, parseText, type SqlType, typeModifier, typesEqual, TEXT } from "../types/index.js";
 import type { ParamTypes } from "./context.js";
 
 export function isUnknownType(t: SqlType): boolean {
@@ -21,7 +21,8 @@ export function coerce(e: ScalarExpr, target: SqlType, context: CastContext, par
     if (e.value === null) return { kind: "const", value: null, type: target };
     if (context === "explicit") {
       // 'abcdef'::varchar(3): read as the plain type, then the explicit length coercion cuts it, as in PostgreSQL.
-      const plain = defaultOfKind(target.kind);
+      // An interval keeps its field range, which decides how the text is read.
+      const plain = target.kind === "interval" ? target : defaultOfKind(target.kind);
       return { kind: "const", value: castValue(parseText(String(e.value), plain), plain, target, context), type: target };
     }
     const value = parseText(String(e.value), target);
@@ -62,6 +63,8 @@ function needsTypmod(from: SqlType, to: SqlType): boolean {
       return to.precision !== undefined && (from as { precision?: number }).precision !== to.precision;
     case "vector":
       return to.dims !== undefined && (from as { dims?: number }).dims !== to.dims;
+    case "interval":
+      return (to.fields !== undefined || to.precision !== undefined) && typeModifier(from) !== typeModifier(to);
     default:
       return false;
   }

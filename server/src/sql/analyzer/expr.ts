@@ -12,7 +12,7 @@ import type { Expr, FrameBound, Statement, WindowSpec } from "../parser/index.js
 import { BOOL, columnsOf, type ScalarExpr } from "../plan/expr.js";
 import type { AggregateCall, LogicalPlan, SortKey, WindowCall, WindowFrameSpec } from "../plan/logical.js";
 import { freeColumns } from "../plan/columns.js";
-import { arrayOf, canCast, defaultOfKind, FLOAT8, INT2, INT4, INT8, Numeric, NUMERIC, parseText, type SqlType, TEXT, UNKNOWN, typeFromName, DATE, NULL_TYPE, formatType } from "../types/index.js";
+import { arrayOf, canCast, defaultOfKind, FLOAT8, INT2, INT4, INT8, Numeric, NUMERIC, parseText, type SqlType, TEXT, UNKNOWN, typeFromName, DATE, NULL_TYPE, formatType, INTERVAL } from "../types/index.js";
 import type { AnalyzerContext } from "./context.js";
 import { arrayComparison, arrayConstructor, subscript } from "./arrays.js";
 import { regCast } from "./reg-types.js";
@@ -20,11 +20,18 @@ import { coerce, isUnknownType, unify } from "./coerce.js";
 import { exprKey } from "./expr-key.js";
 import type { Scope } from "./scope.js";
 import { isWindowFunctionName, resolveWindowFunction } from "./window-functions.js";
+import { resolveOver, type WindowDefinitions } from "./named-windows.js";
+
+const NO_WINDOWS: WindowDefinitions = new Map();
 
 /** Where aggregate and window calls go while a SELECT's clauses are analysed. */
 export interface QueryBlock {
   readonly aggregates: AggregateCall[];
   readonly windows: WindowCall[];
+  /** The SELECT's WINDOW clause, resolved (see named-windows.ts). */
+  readonly namedWindows?: WindowDefinitions;
+  /** Names of the WINDOW clause's entries that OVER clauses used. */
+  readonly usedWindows?: Set<string>;
   /** Set while analysing an aggregate's arguments (nested aggregates are an error). */
   inAggregate: boolean;
   /** Set while analysing a window call's arguments or its PARTITION BY / ORDER BY (no window calls there). */
@@ -176,10 +183,11 @@ export function castTypeOfAst(t: pg.DataTypeDef): SqlType {
 
 export function typeOfAst(t: pg.DataTypeDef): SqlType {
   if (t.kind === "array") throw new SqlStateError("array types are not supported", "0A000");
-  const b = t as pg.BasicDataTypeDef & { metric?: string };
+  const b = t as pg.BasicDataTypeDef & { metric?: string; intervalFields?: string };
   const mods: (number | string)[] = [...(b.config ?? [])];
   if (b.metric) mods.push(b.metric);
-  const name = b.schema && b.schema !== "pg_catalog" ? `${b.schema}.${b.name}` : b.name;
+  const base = b.intervalFields ? `${b.name} ${b.intervalFields}` : b.name;
+  const name = b.schema && b.schema !== "pg_catalog" ? `${b.schema}.${base}` : base;
   return typeFromName(name, mods);
 }
 
@@ -386,7 +394,10 @@ async function call(c: pg.ExprCall, env: ExprEnv): Promise<ScalarExpr> {
   const name = c.function.name.toLowerCase();
   const over = (c as { over?: WindowSpec }).over;
   if (c.function.schema && c.function.schema !== "pg_catalog") throw new SqlStateError(`schema "${c.function.schema}" does not exist`, "3F000");
-  if (over) return windowCall(c, name, over, env);
+  if (over) {
+    if (over.ref) env.block?.usedWindows?.add(over.ref.name);
+    return windowCall(c, name, resolveOver(over, env.block?.namedWindows ?? NO_WINDOWS), env);
+  }
   if (isAggregateName(name)) return aggregateCall(c, name, env);
   if (isWindowFunctionName(name)) throw new SqlStateError(`window function ${name} requires an OVER clause`, "42809");
   if (isSetReturningName(name)) throw new SqlStateError(`set-returning function ${name} is only supported in FROM, or alone in a select list without FROM`, "0A000");
@@ -595,18 +606,20 @@ const RANGE_OFFSET_TYPES: Partial<Record<SqlType["kind"], readonly SqlType[]>> =
   float4: [FLOAT8],
   float8: [FLOAT8],
   numeric: [NUMERIC],
+  date: [INTERVAL],
+  timestamp: [INTERVAL],
+  timestamptz: [INTERVAL],
+  interval: [INTERVAL],
 };
 
 /** Like transformFrameOffset: the offset's own type if in_range takes it, else the one type it coerces to. */
 function rangeOffset(e: ScalarExpr, keyType: SqlType, env: ExprEnv): ScalarExpr {
   const candidates = RANGE_OFFSET_TYPES[keyType.kind];
-  // PostgreSQL measures dates and timestamps with interval offsets, a type Alopex does not have.
-  const intervalOnly = keyType.kind === "date" || keyType.kind === "timestamp" || keyType.kind === "timestamptz";
-  if (!candidates && !intervalOnly) throw new SqlStateError(`RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${formatType(keyType)}`, "0A000");
+  if (!candidates) throw new SqlStateError(`RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${formatType(keyType)}`, "0A000");
   const preferred = isUnknownType(e.type) ? keyType.kind : e.type.kind;
-  const exact = candidates?.find((t) => t.kind === preferred);
+  const exact = candidates.find((t) => t.kind === preferred);
   // An untyped literal or parameter takes the column's type if in_range has it, else the one candidate.
-  const usable = exact ? [exact] : (candidates ?? []).filter((t) => isUnknownType(e.type) || canCast(e.type, t, "implicit"));
+  const usable = exact ? [exact] : candidates.filter((t) => isUnknownType(e.type) || canCast(e.type, t, "implicit"));
   if (usable.length !== 1) {
     throw new SqlStateError(`RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${formatType(keyType)} and offset type ${formatType(e.type)}`, "0A000", {
       hint: "Cast the offset value to an appropriate type.",

@@ -9,7 +9,8 @@
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type * as pg from "pgsql-ast-parser";
 import type { Table } from "../catalog/index.js";
-import type { Expr, SetOperationStatement, Statement, WithQueryStatement } from "../parser/index.js";
+import type { Expr, NamedWindow, SetOperationStatement, Statement, WithQueryStatement } from "../parser/index.js";
+import { resolveWindowClause, unreferencedWindowExprs } from "./named-windows.js";
 import { BOOL, type ColumnId, type ScalarExpr } from "../plan/expr.js";
 import type { CteDefinition, LogicalPlan, OutputColumn, RowLockMode, SortKey } from "../plan/logical.js";
 import { formatType, INT8, type SqlType } from "../types/index.js";
@@ -285,7 +286,8 @@ async function analyzeSelect(select: pg.SelectFromStatement, ctx: AnalyzerContex
     plan = { kind: "filter", input: plan, predicate: where, columns: plan.columns };
   }
 
-  const block: QueryBlock = { aggregates: [], windows: [], inAggregate: false };
+  const windowClause = (s as { window?: readonly NamedWindow[] }).window;
+  const block: QueryBlock = { aggregates: [], windows: [], inAggregate: false, ...(windowClause && { namedWindows: resolveWindowClause(windowClause), usedWindows: new Set<string>() }) };
   const env = exprEnv(scope, ctx, "SELECT", block);
 
   // The select list.
@@ -316,6 +318,7 @@ async function analyzeSelect(select: pg.SelectFromStatement, ctx: AnalyzerContex
   const isDistinct = s.distinct === "distinct" || distinctOn !== undefined;
   const orderBy: { key: SortKey; item?: number }[] = [];
   for (const o of s.orderBy ?? []) orderBy.push(await orderItem(o, items, exprEnv(scope, ctx, "ORDER BY", block)));
+  for (const e of unreferencedWindowExprs(windowClause ?? [], block.usedWindows ?? new Set())) await analyzeExpr(e, exprEnv(scope, ctx, "window definition"));
   const distinctOnExprs: { expr: ScalarExpr; item?: number }[] = [];
   for (const d of distinctOn ?? []) {
     const r = await orderItem({ by: d } as pg.OrderByStatement, items, exprEnv(scope, ctx, "DISTINCT ON", block));

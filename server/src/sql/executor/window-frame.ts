@@ -7,7 +7,21 @@
  * before its start is empty (`2 FOLLOWING AND 1 FOLLOWING`, or an offset past the partition).
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
-import { type Dec, formatType, type Numeric, type SqlScalar, type SqlType, type SqlValue } from "../types/index.js";
+import { addIntervalToTimestamp } from "../functions/interval.js";
+import {
+  addIntervals,
+  compareIntervals,
+  type Dec,
+  formatType,
+  Interval,
+  negateInterval,
+  type Numeric,
+  type SqlScalar,
+  type SqlType,
+  type SqlValue,
+  subtractIntervals,
+  USECS_PER_DAY,
+} from "../types/index.js";
 
 /** Runs of rows whose ORDER BY keys are all equal (without ORDER BY, the partition is one run). */
 export interface PeerGroups {
@@ -184,7 +198,7 @@ function invalidSize(): SqlStateError {
 /**
  * The in_range test for an ORDER BY key of `keyType` and an offset of `offsetType` (the pairs
  * the analyzer admits: integers with integer offsets, floats with float8, numeric with
- * numeric). A negative or NaN offset is 22013 when the test is first used, as in PostgreSQL,
+ * numeric, dates, timestamps and intervals with interval). A negative or NaN offset is 22013 when the test is first used, as in PostgreSQL,
  * which only complains once two non-NULL keys are compared.
  */
 export function inRangeFor(keyType: SqlType, offsetType: SqlType, offset: SqlScalar): InRange {
@@ -206,6 +220,12 @@ export function inRangeFor(keyType: SqlType, offsetType: SqlType, offset: SqlSca
       return floatInRange(toFloat(offset, offsetType));
     case "numeric":
       return numericInRange((offset as Numeric).value);
+    case "date":
+    case "timestamp":
+    case "timestamptz":
+      return timestampInRange(offset as Interval, keyType.kind === "date");
+    case "interval":
+      return intervalInRange(offset as Interval);
     default:
       throw new SqlStateError(`RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${formatType(keyType)}`, "0A000");
   }
@@ -241,5 +261,30 @@ function numericInRange(offset: Dec): InRange {
     if (!offset.isFinite() && !base.isFinite() && (sub ? base.isPositive() : base.isNegative())) return true;
     const bound = sub ? base.minus(offset) : base.plus(offset);
     return less ? val.lte(bound) : val.gte(bound);
+  };
+}
+
+const ZERO_INTERVAL = new Interval(0, 0, 0);
+
+/** in_range_timestamp_interval (dates compare as midnight timestamps): base ± offset by the calendar. */
+function timestampInRange(offset: Interval, dates: boolean): InRange {
+  const negated = negateInterval(offset);
+  return (valScalar, baseScalar, sub, less) => {
+    if (compareIntervals(offset, ZERO_INTERVAL) < 0) throw invalidSize();
+    const scale = dates ? USECS_PER_DAY : 1;
+    const val = (valScalar as number) * scale;
+    const bound = addIntervalToTimestamp((baseScalar as number) * scale, sub ? negated : offset);
+    return less ? val <= bound : val >= bound;
+  };
+}
+
+/** in_range_interval_interval. */
+function intervalInRange(offset: Interval): InRange {
+  return (valScalar, baseScalar, sub, less) => {
+    if (compareIntervals(offset, ZERO_INTERVAL) < 0) throw invalidSize();
+    const base = baseScalar as Interval;
+    const bound = sub ? subtractIntervals(base, offset) : addIntervals(base, offset);
+    const c = compareIntervals(valScalar as Interval, bound);
+    return less ? c <= 0 : c >= 0;
   };
 }

@@ -6,15 +6,18 @@
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import {
+  addIntervals,
   compareValues,
   Dec,
   FLOAT8,
   INT8,
   INT8_MAX,
   INT8_MIN,
+  type Interval,
   Numeric,
   NUMERIC,
   parseText,
+  scaleInterval,
   type SqlType,
   type SqlValue,
   TEXT,
@@ -102,11 +105,13 @@ export function resolveAggregate(name: string, argTypes: readonly SqlType[]): Re
       if (t.kind === "int8") return one(NUMERIC, () => new IntSumAcc(true));
       if (t.kind === "float4" || t.kind === "float8") return one(t, () => new FloatSumAcc(t.kind === "float4"));
       if (t.kind === "numeric") return one(NUMERIC, () => new NumericSumAcc(), NUMERIC);
+      if (t.kind === "interval") return one(t, () => new IntervalSumAcc(false));
       break;
     case "avg":
       if (INT_KINDS.has(t.kind)) return one(NUMERIC, () => new AvgAcc(), t);
       if (t.kind === "float4" || t.kind === "float8") return one(FLOAT8, () => new FloatAvgAcc(), FLOAT8);
       if (t.kind === "numeric") return one(NUMERIC, () => new AvgAcc(), NUMERIC);
+      if (t.kind === "interval") return one(t, () => new IntervalSumAcc(true));
       break;
     case "min":
     case "max": {
@@ -211,6 +216,22 @@ class AvgAcc implements Accumulator {
   }
 }
 
+/** sum and avg of intervals: interval_pl over the rows, avg dividing the sum by the count (interval_avg). */
+class IntervalSumAcc implements Accumulator {
+  private sum: Interval | null = null;
+  private n = 0;
+  constructor(private readonly average: boolean) {}
+  add([v]: readonly SqlValue[]): void {
+    if (v === null || v === undefined) return;
+    this.sum = this.sum === null ? (v as Interval) : addIntervals(this.sum, v as Interval);
+    this.n++;
+  }
+  result(): SqlValue {
+    if (this.sum === null) return null;
+    return this.average ? scaleInterval(this.sum, this.n, true) : this.sum;
+  }
+}
+
 class FloatAvgAcc implements Accumulator {
   private sum = 0;
   private n = 0;
@@ -232,7 +253,9 @@ class ExtremeAcc implements Accumulator {
   ) {}
   add([v]: readonly SqlValue[]): void {
     if (v === null || v === undefined) return;
-    if (this.best === null || compareValues(v, this.best, this.type) * this.sign > 0) this.best = v;
+    // On ties the later value wins, as in PostgreSQL's smaller/larger functions (it shows for values
+    // that are equal but print differently: 1.5 and 1.50, '1 day' and '24 hours').
+    if (this.best === null || compareValues(v, this.best, this.type) * this.sign >= 0) this.best = v;
   }
   result(): SqlValue {
     return this.best;

@@ -3,8 +3,8 @@
  * date_trunc, make_date and date arithmetic with integers. The session time zone is UTC (as
  * everywhere in the type system), so timestamp and timestamptz behave alike here.
  *
- * Not covered: interval (the type system has none), so no age(), no timestamp - timestamp, no
- * date_trunc with a time zone argument, and no to_char.
+ * Interval arithmetic, age() and timestamp - timestamp are in interval.ts. Not covered: date_trunc
+ * with a time zone argument.
  */
 import {
   civilFromDays,

@@ -531,7 +531,7 @@ function numericOps(): Overload[] {
 // ---- comparison ------------------------------------------------------------------------------
 
 const COMPARABLE: readonly TypeKind[] = [
-  "bool", "int2", "int4", "int8", "float4", "float8", "numeric", "text", "char", "bytea", "date", "timestamp", "timestamptz", "uuid", "jsonb", "vector", "oid",
+  "bool", "int2", "int4", "int8", "float4", "float8", "numeric", "text", "char", "bytea", "date", "timestamp", "timestamptz", "interval", "uuid", "jsonb", "vector", "oid",
 ];
 
 const COMPARISONS: readonly [string, (c: number) => boolean][] = [

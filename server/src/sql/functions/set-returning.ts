@@ -5,7 +5,8 @@
  * relation that is not a partition).
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
-import { INT4, INT8, NUMERIC, Numeric, REGCLASS, type SqlArray, type SqlType, type SqlValue } from "../types/index.js";
+import { compareIntervals, INT4, INT8, Interval, INTERVAL, NUMERIC, Numeric, REGCLASS, type SqlArray, type SqlType, type SqlValue, TIMESTAMP, TIMESTAMPTZ } from "../types/index.js";
+import { addIntervalToTimestamp } from "./interval.js";
 
 export interface SetReturningFunction {
   readonly name: string;
@@ -34,6 +35,14 @@ function* numericSeries(start: Numeric, stop: Numeric, step: Numeric): Iterable<
   const scale = Math.max(start.scale, step.scale);
   for (let v = start.value; up ? v.lte(stop.value) : v.gte(stop.value); v = v.plus(step.value)) yield Numeric.of(v.toFixed(scale));
 }
+
+function* timestampSeries(start: number, stop: number, step: Interval): Iterable<SqlValue> {
+  const sign = compareIntervals(step, new Interval(0, 0, 0));
+  if (sign === 0) throw new SqlStateError("step size cannot equal zero", "22023");
+  for (let v = start; sign > 0 ? v <= stop : v >= stop; v = addIntervalToTimestamp(v, step)) yield v;
+}
+
+const DATETIME_ARG = new Set(["date", "timestamp", "timestamptz", "unknown", "null"]);
 
 /** Any NULL argument: no rows, as the strict functions return nothing. */
 const strict =
@@ -64,6 +73,11 @@ export function lookupSetReturning(name: string, argTypes: readonly SqlType[]): 
           returns: NUMERIC,
           rows: strict(([a, b, c]) => numericSeries(a as Numeric, b as Numeric, (c as Numeric | undefined) ?? Numeric.of("1"))),
         };
+      }
+      if (argTypes.length === 3 && DATETIME_ARG.has(kinds[0]!) && DATETIME_ARG.has(kinds[1]!) && ["interval", "unknown", "null"].includes(kinds[2]!)) {
+        // timestamptz is the preferred type of its category, so dates and literals resolve to it.
+        const t = kinds.includes("timestamp") && !kinds.includes("timestamptz") && !kinds.includes("date") ? TIMESTAMP : TIMESTAMPTZ;
+        return { name, argTypes: [t, t, INTERVAL], returns: t, rows: strict(([a, b, c]) => timestampSeries(a as number, b as number, c as Interval)) };
       }
       return missing(name, argTypes);
     }

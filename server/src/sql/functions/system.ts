@@ -9,7 +9,7 @@
  * Overloads marked `system` read `EvalContext.system`, which the executor supplies.
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
-import { arrayOf, formatType, type RegType, REGCLASS, type SqlType, type SqlValue, TEXT, typeFromOid } from "../types/index.js";
+import { arrayOf, formatType, intervalFromTypmod, type RegType, REGCLASS, type SqlType, type SqlValue, TEXT, typeFromOid } from "../types/index.js";
 import { fn } from "./common.js";
 import type { EvalContext, Overload } from "./registry.js";
 import type { SystemAccess } from "./system-access.js";
@@ -67,6 +67,8 @@ export function formatTypeWithModifier(oid: number, typmod: number | null): stri
       return formatType({ kind: t.kind, precision: typmod });
     case "vector":
       return formatType({ kind: "vector", dims: typmod, metric: "l2" });
+    case "interval":
+      return formatType(intervalFromTypmod(typmod));
     default:
       return formatType(t);
   }

@@ -68,8 +68,29 @@ export type FrameBound =
   | { type: "following"; offset: Expr }
   | { type: "unbounded following" };
 
-/** What `ExprCall.over` holds at runtime: the library's window plus our frame. */
-export type WindowSpec = pg.CallOver & { frame?: WindowFrame };
+/** A window specification's reference to a named window: `OVER w` (bare) or `OVER (w ...)`. */
+export interface WindowRefSpec {
+  name: string;
+  bare: boolean;
+  /** PARTITION BY was written after the name (which PostgreSQL refuses). */
+  partitionBy: boolean;
+}
+
+/** What `ExprCall.over` holds at runtime: the library's window plus our frame and reference. */
+export type WindowSpec = pg.CallOver & { frame?: WindowFrame; ref?: WindowRefSpec };
+
+/** `ALTER COLUMN c [SET DATA] TYPE t [USING expr]` as restore leaves it in `changes[i].alter`. */
+export interface AlterColumnSetType {
+  type: "set type";
+  dataType: pg.DataTypeDef;
+  using?: Expr;
+}
+
+/** An entry of a SELECT's WINDOW clause, which arrives as `SelectFromStatement.window`. */
+export interface NamedWindow {
+  name: string;
+  spec: WindowSpec;
+}
 
 // ---- types -------------------------------------------------------------------------------
 

@@ -50,6 +50,18 @@ export interface FrameShape {
   exclude?: WindowFrame["exclude"];
 }
 
+/**
+ * A window that names another: `OVER w` (bare), `OVER (w ...)`, `WINDOW w2 AS (w ...)`. The
+ * library parses none of these; the name travels in the registry.
+ */
+export interface WindowRef {
+  name: string;
+  /** `OVER w`, without parentheses: the named window as it is, frame included. */
+  bare: boolean;
+  /** A PARTITION BY was written after the name (an error PostgreSQL reports when analysing). */
+  partitionBy: boolean;
+}
+
 /** `trim(LEADING x FROM y)` is `ltrim(y, x)`: the written first argument goes last. */
 export interface SpecialCall {
   name: string;
@@ -68,7 +80,12 @@ export class Registry {
   readonly numbers: { value: number; integer: boolean; text?: string }[] = [];
   readonly identifiers: string[] = [];
   readonly frames: FrameShape[] = [];
+  readonly windowRefs: WindowRef[] = [];
+  /** Names of the WINDOW clause's windows, by the index in their placeholder. */
+  readonly windowNames: string[] = [];
   readonly metrics: VectorMetric[] = [];
+  /** The field qualifiers of interval types (`day to second`), by the index in their placeholder. */
+  readonly intervalFields: string[] = [];
   /** Calls with SQL-standard argument syntax, as the plain calls PostgreSQL turns them into. */
   readonly specialCalls: SpecialCall[] = [];
   /** Primary key columns written with DESC, by the index in their placeholder name. */
@@ -103,6 +120,20 @@ export class Registry {
     return `${this.prefix}fr${this.frames.push(shape) - 1}(`;
   }
 
+  /** An ORDER BY item marking a window that refers to another (restore removes it). */
+  windowRef(ref: WindowRef): string {
+    return `${this.prefix}wr${this.windowRefs.push(ref) - 1}()`;
+  }
+
+  /** `<marker>() OVER (spec)`: a WINDOW clause entry written as an ORDER BY item of its SELECT. */
+  windowDefinition(name: string): string {
+    return `${this.prefix}wd${this.windowNames.push(name) - 1}()`;
+  }
+
+  intervalType(fields: string): string {
+    return `${this.prefix}it${this.intervalFields.push(fields) - 1}`;
+  }
+
   vectorType(metric: VectorMetric): string {
     return `${this.prefix}vt${this.metrics.push(metric) - 1}`;
   }
@@ -126,7 +157,7 @@ export class Registry {
   }
 
   /** A marker call: a HAVING without GROUP BY gets `GROUP BY <marker>`, dropped again by restore. */
-  marker(kind: "ng" | "nat"): string {
+  marker(kind: "ng" | "nat" | "us"): string {
     return `${this.prefix}${kind}0`;
   }
 

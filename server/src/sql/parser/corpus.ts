@@ -153,6 +153,12 @@ export const corpus: readonly CorpusEntry[] = [
     lib: "error",
     sql: "SELECT sum(a) OVER (PARTITION BY b ROWS BETWEEN $1 PRECEDING AND $2 FOLLOWING EXCLUDE CURRENT ROW) FROM t",
   },
+  {
+    id: "window-named",
+    lib: "error",
+    sql: "SELECT sum(a) OVER w, rank() OVER (w ORDER BY c), count(*) OVER (w2) FROM t WINDOW w AS (PARTITION BY b), w2 AS (w ORDER BY c) ORDER BY 1",
+  },
+  { id: "window-named-frame", lib: "error", sql: "SELECT avg(a) OVER (w ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t WINDOW w AS (ORDER BY c)" },
   { id: "window-lag-lead", lib: "ok", sql: "SELECT lag(a, 1) OVER (ORDER BY b), lead(a) OVER (ORDER BY b), dense_rank() OVER (ORDER BY a) FROM t" },
 
   // expressions

@@ -1,4 +1,4 @@
-import type { Expr, FrameBound, Statement, WindowFrame } from "./ast.js";
+import type { Expr, FrameBound, NamedWindow, Statement, WindowFrame, WindowRefSpec, WindowSpec } from "./ast.js";
 import { REWRITTEN_OPERATORS, type FrameBoundShape, type Registry } from "./context.js";
 
 /**
@@ -95,6 +95,7 @@ function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
   if (Array.isArray(node.groupBy) && node.groupBy.length === 1 && isNode(node.groupBy[0]) && placeholderCall(node.groupBy[0], registry)?.kind === "ng") {
     delete node.groupBy;
   }
+  if (node.type === "alter table" && Array.isArray(node.changes)) foldUsing(node, registry);
   if (Array.isArray(node.using) && node.using.length === 1 && isNode(node.using[0]) && typeof node.using[0].name === "string" && registry.parse(node.using[0].name)?.kind === "nat") {
     delete node.using;
     node.natural = true;
@@ -117,10 +118,15 @@ function fixNode(node: Node, registry: Registry): Node | Statement | Expr {
   }
   const graft = graftIndex(node, registry);
   if (graft !== null) return registry.grafts[graft] as Statement;
-  if (Array.isArray(node.orderBy)) attachFrame(node, registry);
+  if (Array.isArray(node.orderBy)) {
+    attachFrame(node, registry);
+    attachWindowRef(node, registry);
+    collectWindowClause(node, registry);
+  }
   if (typeof node.name === "string" && node.type === undefined) {
     const p = registry.parse(node.name);
     if (p?.kind === "vt") return { ...node, name: "vector", metric: registry.metrics[p.index] };
+    if (p?.kind === "it") return { ...node, name: "interval", intervalFields: registry.intervalFields[p.index] };
     if (p?.kind === "dk") return { ...node, name: registry.descendingKeys[p.index] ?? "", descending: true };
   }
   return node;
@@ -152,4 +158,55 @@ function attachFrame(node: Node, registry: Registry): void {
   orderBy.pop();
   if (orderBy.length === 0) delete node.orderBy;
   node.frame = frame;
+}
+
+/** A window naming another arrives with a marker as its first ORDER BY item (see Registry.windowRef). */
+function attachWindowRef(node: Node, registry: Registry): void {
+  if (!Array.isArray(node.orderBy)) return;
+  const orderBy = node.orderBy as unknown[];
+  const first = orderBy[0];
+  const call = isNode(first) && isNode(first.by) ? placeholderCall(first.by, registry) : null;
+  if (call?.kind !== "wr") return;
+  const ref = registry.windowRefs[call.index];
+  if (!ref) return;
+  orderBy.shift();
+  if (orderBy.length === 0) delete node.orderBy;
+  const over: WindowRefSpec = { name: ref.name, bare: ref.bare, partitionBy: ref.partitionBy };
+  node.ref = over;
+}
+
+/** A SELECT's WINDOW clause arrives as leading ORDER BY items `<marker>() OVER (spec)`. */
+function collectWindowClause(node: Node, registry: Registry): void {
+  if (node.type !== "select" || !Array.isArray(node.orderBy)) return;
+  const orderBy = node.orderBy as unknown[];
+  const windows: NamedWindow[] = [];
+  while (orderBy.length > 0) {
+    const item = orderBy[0];
+    const call = isNode(item) && isNode(item.by) ? placeholderCall(item.by, registry) : null;
+    if (call?.kind !== "wd" || !isNode(item) || !isNode(item.by)) break;
+    windows.push({ name: registry.windowNames[call.index] ?? "", spec: item.by.over as WindowSpec });
+    orderBy.shift();
+  }
+  if (windows.length === 0) return;
+  if (orderBy.length === 0) delete node.orderBy;
+  node.window = windows;
+}
+
+/**
+ * `ALTER COLUMN c TYPE t USING e` arrives as the type change followed by `ALTER COLUMN <marker>
+ * SET DEFAULT e` (see the rewriter); the expression becomes the type change's `using`.
+ */
+function foldUsing(node: Node, registry: Registry): void {
+  const changes = node.changes as unknown[];
+  const out: unknown[] = [];
+  for (const ch of changes) {
+    const marker = isNode(ch) && isNode(ch.column) && typeof ch.column.name === "string" ? registry.parse(ch.column.name) : null;
+    const previous = out[out.length - 1];
+    if (marker?.kind === "us" && isNode(ch) && isNode(ch.alter) && isNode(previous) && isNode(previous.alter) && previous.alter.type === "set type") {
+      out[out.length - 1] = { ...previous, alter: { ...previous.alter, using: ch.alter.default } };
+    } else {
+      out.push(ch);
+    }
+  }
+  node.changes = out;
 }

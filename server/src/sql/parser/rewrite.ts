@@ -39,6 +39,15 @@ const SET_OPERATIONS = new Set(["union", "intersect", "except"]);
 /** Collations that sort by code point, as Alopex always does (PostgreSQL's C locale). */
 const C_COLLATIONS: ReadonlySet<string> = new Set(["default", "C", "POSIX", "ucs_basic"]);
 
+const INTERVAL_FIELDS = new Set(["year", "month", "day", "hour", "minute", "second"]);
+const INTERVAL_RANGES = new Set(["year to month", "day to hour", "day to minute", "day to second", "hour to minute", "hour to second", "minute to second"]);
+
+/** Words that start a window specification's clauses, so never the name of another window. */
+const WINDOW_SPEC_WORDS = new Set(["partition", "order", "rows", "range", "groups"]);
+
+/** An identifier, plain or quoted (a window name). */
+const isName = (t: Token | undefined): boolean => t !== undefined && (t.kind === "ident" || t.kind === "qident");
+
 /** A failed parse at token i is encoded as ~i (negative). */
 const failed = (r: number) => r < 0;
 
@@ -103,6 +112,24 @@ class Rewriter {
       if (isWord(t, "limit") && i + 1 < end && isWord(this.tok(i + 1), "all")) {
         this.edits.replace.set(i, "");
         this.edits.replace.set(i + 1, "");
+      }
+      if (isWord(t, "window")) {
+        const next = this.windowClause(i, end);
+        if (next > i) {
+          i = next;
+          continue;
+        }
+      }
+      if (i > start && isWord(this.tok(i - 1), "over") && isName(t)) {
+        // OVER w: the named window as it is, frame included.
+        this.edits.replace.set(i, `(ORDER BY ${this.ctx.registry.windowRef({ name: t.value, bare: true, partitionBy: false })})`);
+        i++;
+        continue;
+      }
+      if (isWord(t, "interval") && !isPunct(this.tok(i - 1), ".")) this.intervalQualifier(i, end);
+      if (isWord(t, "using") && this.alterColumnTypeUsing(i, start)) {
+        i++;
+        continue;
       }
       if (t.kind === "ident") this.keywordConstruct(i, start, end);
       if (isOp(t, "*")) this.bareStar(i, start, end);
@@ -354,18 +381,39 @@ class Rewriter {
    * frame becomes a last ORDER BY item `frame(offsets...)`, removed again from its AST.
    */
   private window(start: number, end: number): void {
-    const k = this.frameStart(start, end);
-    if (k < 0) {
-      this.level(start, end, "expr");
-      return;
-    }
-    this.level(start, k, "expr");
-    let hasOrderBy = false;
-    for (let i = start; i < k; i++) {
-      if (isWord(this.tok(i), "order") && isWord(this.tok(i + 1), "by")) hasOrderBy = true;
-      const close = this.closing(i, k);
+    const first = this.tok(start);
+    // OVER (w ...): the name of another window comes first; these words cannot be one.
+    const ref = start < end && isName(first) && !WINDOW_SPEC_WORDS.has((first as Token).value) ? start : -1;
+    const bodyStart = ref >= 0 ? start + 1 : start;
+    const k = this.frameStart(bodyStart, end);
+    const bodyEnd = k < 0 ? end : k;
+    this.level(bodyStart, bodyEnd, "expr");
+    let orderBy = -1;
+    let partitionBy = false;
+    for (let i = bodyStart; i < bodyEnd; i++) {
+      if (isWord(this.tok(i), "order") && isWord(this.tok(i + 1), "by") && orderBy < 0) orderBy = i;
+      if (isWord(this.tok(i), "partition") && isWord(this.tok(i + 1), "by")) partitionBy = true;
+      const close = this.closing(i, bodyEnd);
       if (close >= 0) i = close;
     }
+    if (ref >= 0) {
+      // The reference becomes the first ORDER BY item, a marker restore takes out again.
+      const marker = this.ctx.registry.windowRef({ name: (first as Token).value, bare: false, partitionBy });
+      this.edits.replace.set(ref, "");
+      if (orderBy >= 0) {
+        this.edits.replace.set(orderBy, `ORDER BY ${marker},`);
+        this.edits.replace.set(orderBy + 1, "");
+      } else if (k >= 0) {
+        this.edits.addBefore(k, `ORDER BY ${marker}`);
+      } else if (bodyStart < end) {
+        this.edits.addAfter(end - 1, `ORDER BY ${marker}`);
+      } else {
+        this.edits.replace.set(ref, `ORDER BY ${marker}`);
+      }
+      orderBy = ref;
+    }
+    if (k < 0) return;
+    const hasOrderBy = orderBy >= 0;
     const frame = new FrameParser(this, k, end);
     const shape = frame.parse();
     for (let i = k; i < end; i++) if (!frame.kept.has(i)) this.edits.replace.set(i, "");
@@ -375,6 +423,86 @@ class Rewriter {
       this.level(r.start, r.end, "expr");
     });
     this.edits.addAfter(end - 1, ")");
+  }
+
+  /**
+   * WINDOW w AS (spec) [, ...] (which the library lacks) becomes ORDER BY items of the SELECT,
+   * `<marker>() OVER (spec)`, ahead of its own ORDER BY items; restore moves them back into a
+   * window list. Returns where scanning resumes, or i when the words are not such a clause.
+   */
+  private windowClause(i: number, end: number): number {
+    const entries: { name: number; close: number }[] = [];
+    let j = i + 1;
+    for (;;) {
+      const close = isName(this.tok(j)) && isWord(this.tok(j + 1), "as") && isPunct(this.tok(j + 2), "(") ? this.closing(j + 2, end) : -1;
+      if (close < 0) return i;
+      entries.push({ name: j, close });
+      j = close + 1;
+      if (j >= end || !isPunct(this.tok(j), ",")) break;
+      j++;
+    }
+    this.edits.replace.set(i, "ORDER BY");
+    for (const e of entries) {
+      this.edits.replace.set(e.name, this.ctx.registry.windowDefinition((this.tok(e.name) as Token).value));
+      this.edits.replace.set(e.name + 1, "OVER");
+      this.window(e.name + 3, e.close);
+    }
+    const order = this.findTopLevel(j, end, (k) => isWord(this.tok(k), "order") && isWord(this.tok(k + 1), "by"));
+    if (order >= 0) {
+      this.edits.replace.set(order, ",");
+      this.edits.replace.set(order + 1, "");
+    }
+    return j;
+  }
+
+  /**
+   * `interval day to second`, `interval 'x' hour`: the library has no field qualifiers (it reads
+   * `interval '1' day` as a column alias), so the type becomes a placeholder type name standing
+   * for them, and the literal form `CAST('x' AS <placeholder>)`. A precision after the fields
+   * stays in place as the type's modifier.
+   */
+  private intervalQualifier(i: number, end: number): void {
+    const literal = this.tok(i + 1)?.kind === "string";
+    const first = literal ? i + 2 : i + 1;
+    const field = (k: number) => {
+      const t = this.tok(k);
+      return k < end && t?.kind === "ident" && INTERVAL_FIELDS.has(t.value) ? t.value : undefined;
+    };
+    const from = field(first);
+    if (from === undefined) return;
+    const to = isWord(this.tok(first + 1), "to") ? field(first + 2) : undefined;
+    const fields = to === undefined ? from : `${from} to ${to}`;
+    if (to !== undefined && !INTERVAL_RANGES.has(fields)) return;
+    const last = to === undefined ? first : first + 2;
+    const name = this.ctx.registry.intervalType(fields);
+    for (let k = first + 1; k <= last; k++) this.edits.replace.set(k, "");
+    if (!literal) {
+      this.edits.replace.set(i, name);
+      this.edits.replace.set(first, "");
+      return;
+    }
+    this.edits.replace.set(i, "CAST(");
+    this.edits.replace.set(first, `AS ${name}`);
+    const close = isPunct(this.tok(last + 1), "(") ? this.closing(last + 1, end) : -1;
+    this.edits.addAfter(close >= 0 ? close : last, ")");
+  }
+
+  /**
+   * ALTER TABLE ... ALTER COLUMN c TYPE t USING expr: the library has no USING there, so the
+   * expression is written as the default of a marker column, `..., ALTER COLUMN <marker> SET
+   * DEFAULT expr`, which restore folds back into the type change as its `using`.
+   */
+  private alterColumnTypeUsing(i: number, start: number): boolean {
+    if (!isWord(this.tok(start), "alter") || !isWord(this.tok(start + 1), "table")) return false;
+    let sawType = false;
+    for (let k = i - 1; k > start; k--) {
+      const t = this.tok(k) as Token;
+      if (isPunct(t, ",")) break;
+      if (isWord(t, "type") && !isPunct(this.tok(k - 1), ".")) sawType = true;
+    }
+    if (!sawType) return false;
+    this.edits.replace.set(i, `, ALTER COLUMN ${this.ctx.registry.marker("us")} SET DEFAULT`);
+    return true;
   }
 
   private frameStart(start: number, end: number): number {

@@ -231,6 +231,42 @@ describe("constructs the library lacks, spelled as marked operators and markers"
     });
   });
 
+  it("takes USING after ALTER COLUMN ... TYPE, and leaves other changes alone", () => {
+    expect(parseOne("ALTER TABLE t ALTER COLUMN c TYPE int USING c::int + 1, ALTER d SET DATA TYPE text, ALTER e SET DEFAULT 2")).toMatchObject({
+      changes: [
+        { column: { name: "c" }, alter: { type: "set type", dataType: { name: "int" }, using: { type: "binary", op: "+" } } },
+        { column: { name: "d" }, alter: { type: "set type", dataType: { name: "text" } } },
+        { column: { name: "e" }, alter: { type: "set default", default: { value: 2 } } },
+      ],
+    });
+    expect(() => parseOne("ALTER TABLE t ALTER COLUMN c TYPE int USING")).toThrow(/syntax error at end of input/);
+    expect(() => parseOne("ALTER TABLE t ALTER COLUMN c SET DEFAULT 1 USING 2")).toThrow(/syntax error at or near "USING"/);
+  });
+
+  it("reads interval field qualifiers in literals, casts and column types", () => {
+    expect(parseOne("SELECT interval '1' day, '1'::interval hour to minute, interval '1.5' second(2)")).toMatchObject({
+      columns: [
+        { expr: { type: "cast", operand: { value: "1" }, to: { name: "interval", intervalFields: "day" } } },
+        { expr: { type: "cast", to: { name: "interval", intervalFields: "hour to minute" } } },
+        { expr: { type: "cast", to: { name: "interval", intervalFields: "second", config: [2] } } },
+      ],
+    });
+    expect(parseOne("CREATE TABLE t (a interval day to second(3))")).toMatchObject({ columns: [{ dataType: { name: "interval", intervalFields: "day to second", config: [3] } }] });
+    expect(parseOne("SELECT interval '1 day' AS day")).toMatchObject({ columns: [{ expr: { to: { name: "interval" } }, alias: { name: "day" } }] });
+  });
+
+  it("reads named windows: the WINDOW clause and references to its entries", () => {
+    expect(parseOne("SELECT sum(a) OVER w, rank() OVER (w ORDER BY b ROWS 1 PRECEDING) FROM t WINDOW w AS (PARTITION BY c) ORDER BY 1")).toMatchObject({
+      columns: [
+        { expr: { over: { ref: { name: "w", bare: true } } } },
+        { expr: { over: { ref: { name: "w", bare: false }, orderBy: [{ by: { name: "b" } }], frame: { mode: "rows" } } } },
+      ],
+      window: [{ name: "w", spec: { partitionBy: [{ name: "c" }] } }],
+      orderBy: [{ by: { value: 1 } }],
+    });
+    expect(() => parseOne("SELECT 1 FROM t WINDOW w (ORDER BY a)")).toThrow(/syntax error/);
+  });
+
   it("requires an alias on a subquery in FROM", () => {
     expect(() => parseOne("SELECT * FROM (SELECT 1)")).toThrow(/subquery in FROM must have an alias/);
     expect(parseOne("SELECT * FROM (SELECT 1) s")).toMatchObject({ from: [{ alias: "s" }] });

@@ -11,10 +11,11 @@ import { isVolatile, type ScalarExpr } from "../plan/expr.js";
 import { typeOfAst } from "../analyzer/expr.js";
 import { AnalyzerContext, ParamTypes } from "../analyzer/context.js";
 import { defaultExpr, exprToSql, parseStoredExpr as parseExprText, validateTableExprs } from "../analyzer/table-exprs.js";
-import type { AlterRoleStatement, CreateRoleStatement, CreateTableStatement, DropRoleStatement, Expr, Statement, StorageParameter } from "../parser/index.js";
+import type { AlterColumnSetType, AlterRoleStatement, CreateRoleStatement, CreateTableStatement, DropRoleStatement, Expr, Statement, StorageParameter } from "../parser/index.js";
 import { isSerialTypeName, type SqlValue } from "../types/index.js";
 import type { SessionNotice } from "./api.js";
 import { alterRole, createRole, dropRoles } from "./roles.js";
+import { alterColumnTypes, type AlterTypeHost } from "./alter-column-type.js";
 
 export interface DdlOutcome {
   readonly tag: string;
@@ -196,10 +197,11 @@ export async function dropStatement(s: pg.DropStatement, catalog: Catalog): Prom
 
 /**
  * What DDL needs of the executor, inside the statement's transaction: a constant expression's
- * value (ADD COLUMN's default for the rows already there) and whether a query finds a row (a
- * new CHECK constraint against those rows).
+ * value (ADD COLUMN's default for the rows already there), whether a query finds a row (a
+ * new CHECK constraint against those rows) and an expression over a table's rows (ALTER COLUMN
+ * TYPE's conversion).
  */
-export interface DdlHost {
+export interface DdlHost extends AlterTypeHost {
   evaluate(e: ScalarExpr): Promise<SqlValue>;
   anyRow(sql: string): Promise<boolean>;
 }
@@ -208,6 +210,7 @@ export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog, ho
   const notices: SessionNotice[] = [];
   const name = s.table.name;
   const ifExists = !!(s as { ifExists?: boolean }).ifExists;
+  let typeChangesDone = false;
   for (const ch of s.changes) {
     switch (ch.type) {
       case "add column": {
@@ -238,6 +241,14 @@ export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog, ho
           case "drop not null":
             noticeOf(await catalog.alterColumn(name, column, { notNull: a.type === "set not null" }, { ifExists }), notices);
             break;
+          case "set type": {
+            // All of the statement's type changes run as one rewrite, at the first of them.
+            if (typeChangesDone) break;
+            typeChangesDone = true;
+            const all = s.changes.flatMap((c) => (c.type === "alter column" && c.alter.type === "set type" ? [{ ...(c.alter as AlterColumnSetType), column: c.column.name }] : []));
+            noticeOf(await alterColumnTypes(name, all, catalog, host, ifExists), notices);
+            break;
+          }
           default:
             throw new SqlStateError(`ALTER TABLE ALTER COLUMN ${a.type.toUpperCase()} is not supported`, "0A000");
         }

@@ -1,6 +1,6 @@
 /** Parameter values from the embedded API: JS values converted to the parameter's SQL type. */
 import { SqlStateError } from "../../common/sqlstate-error.js";
-import { castValue, FLOAT8, INT8, Jsonb, Numeric, parseText, type SqlType, type SqlValue } from "../types/index.js";
+import { castValue, FLOAT8, INT8, Interval, Jsonb, Numeric, parseText, type SqlType, type SqlValue } from "../types/index.js";
 
 // NB: no closures in here: it runs per parameter per statement, and each closure made at run time costs.
 export function toParamValue(v: unknown, t: SqlType, index: number): SqlValue {
@@ -32,6 +32,7 @@ export function toParamValue(v: unknown, t: SqlType, index: number): SqlValue {
       if (Array.isArray(v) && t.kind === "vector") return parseText(`[${v.join(",")}]`, t);
       if (v instanceof Uint8Array) return t.kind === "bytea" ? Buffer.from(v) : (badParam(v, t, index) as never);
       if (v instanceof Numeric || v instanceof Jsonb) return v;
+      if (v instanceof Interval) return t.kind === "interval" ? v : (badParam(v, t, index) as never);
       if (v instanceof Date) {
         if (t.kind === "timestamp" || t.kind === "timestamptz") return v.getTime() * 1000;
         if (t.kind === "date") return Math.floor(v.getTime() / 86_400_000);

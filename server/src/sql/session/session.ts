@@ -530,6 +530,7 @@ export class Session implements SqlSession {
     const planner: PlannerOptions = { indexes: () => [], stats: NO_STATS };
     return {
       evaluate: async (e) => compileExpr(e, new Map(), this.execContext(tx, catalog, [], undefined, planner)).eval([]),
+      rowEvaluator: (e, columnIds) => compileExpr(e, new Map(columnIds.map((id, i) => [id, i])), this.execContext(tx, catalog, [], undefined, planner)).eval,
       anyRow: async (sql) => {
         const planned = await this.analyzeAndPlan(parseSql(sql)[0]!, tx, new ParamTypes());
         const op = buildOperator(planned.physical, this.execContext(tx, catalog, [], undefined, planned.planner));

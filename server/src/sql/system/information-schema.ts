@@ -54,6 +54,7 @@ function numericFacts(t: SqlType): { precision: number | null; radix: number | n
 function datetimePrecision(t: SqlType): number | null {
   if (t.kind === "date") return 0;
   if (t.kind === "timestamp" || t.kind === "timestamptz") return t.precision ?? 6;
+  if (t.kind === "interval") return t.precision ?? 6;
   return null;
 }
 

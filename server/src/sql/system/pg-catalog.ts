@@ -56,7 +56,7 @@ function storageOf(t: SqlType): { byval: boolean; align: string; storage: string
   if (len === 2) return { byval: true, align: "s", storage: "p" };
   if (len === 4) return { byval: true, align: "i", storage: "p" };
   if (len === 8) return { byval: true, align: "d", storage: "p" };
-  if (len === 16) return { byval: false, align: "c", storage: "p" };
+  if (len === 16) return { byval: false, align: t.kind === "interval" ? "d" : "c", storage: "p" };
   return { byval: false, align: "i", storage: "x" };
 }
 
@@ -107,6 +107,7 @@ const TYPE_NAMES: readonly (readonly [SqlType, string])[] = [
   [{ kind: "date" }, "date"],
   [{ kind: "timestamp" }, "timestamp"],
   [{ kind: "timestamptz" }, "timestamptz"],
+  [{ kind: "interval" }, "interval"],
   [{ kind: "numeric" }, "numeric"],
   [{ kind: "uuid" }, "uuid"],
   [{ kind: "jsonb" }, "jsonb"],

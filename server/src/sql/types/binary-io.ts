@@ -12,11 +12,13 @@
  *   bytea         the bytes
  *   date          int32 days since 2000-01-01; INT32_MAX/MIN are ±infinity
  *   timestamp(tz) int64 microseconds since 2000-01-01 00:00 UTC; INT64_MAX/MIN are ±infinity
+ *   interval      int64 microseconds, int32 days, int32 months
  *   uuid          16 bytes
  *   vector        int16 dims, int16 unused (0), dims × float4 big-endian (pgvector)
  */
 import { SqlTypeError, datetimeOutOfRange } from "./errors.js";
 import { adjustTimestampPrecision } from "./datetime.js";
+import { adjustIntervalTypmod, Interval, makeIntervalChecked } from "./interval.js";
 import { formatJsonb, parseJsonb } from "./json.js";
 import { applyNumericTypmod, checkedNumeric } from "./numeric.js";
 import { type SqlType, typeOid, VECTOR_MAX_DIM } from "./sql-type.js";
@@ -96,6 +98,14 @@ export function encodeBinary(v: SqlScalar, t: SqlType): Buffer {
     case "timestamp":
     case "timestamptz":
       return encodeTimestamp(v as number);
+    case "interval": {
+      const i = v as Interval;
+      const b = Buffer.allocUnsafe(16);
+      b.writeBigInt64BE(BigInt(i.micros), 0);
+      b.writeInt32BE(i.days, 8);
+      b.writeInt32BE(i.months, 12);
+      return b;
+    }
     case "uuid":
       return Buffer.from((v as string).replace(/-/g, ""), "hex");
     case "vector":
@@ -210,6 +220,9 @@ export function decodeBinary(buf: Uint8Array, t: SqlType): SqlScalar {
     case "timestamp":
     case "timestamptz":
       return adjustTimestampPrecision(decodeTimestamp(b), t.precision);
+    case "interval":
+      expectLength(b, 16);
+      return adjustIntervalTypmod(makeIntervalChecked(b.readInt32BE(12), b.readInt32BE(8), Number(b.readBigInt64BE(0))), t.fields, t.precision);
     case "uuid":
       expectLength(b, 16);
       return canonicalUuid(b.toString("hex"));

@@ -6,6 +6,7 @@
  */
 import { datetimeOutOfRange, outOfRange, SqlTypeError } from "./errors.js";
 import { adjustTimestampPrecision, checkTimestampRange } from "./datetime.js";
+import { adjustIntervalTypmod, type Interval } from "./interval.js";
 import { formatJsonb, parseJsonb } from "./json.js";
 import { applyNumericTypmod, floatToNumeric, numericToBigInt, numericToFloat } from "./numeric.js";
 import { defaultOfKind, isPreferredType, type SqlType, type TypeKind, typeCategory, typeNameForMessages, typesEqual, withoutModifiers } from "./sql-type.js";
@@ -104,6 +105,8 @@ export function applyTypmod(v: SqlScalar, to: SqlType, explicit: boolean): SqlSc
       return adjustTimestampPrecision(v as number, to.precision);
     case "vector":
       return checkVectorDims(v as Float32Array, to.dims);
+    case "interval":
+      return adjustIntervalTypmod(v as Interval, to.fields, to.precision);
     default:
       return v;
   }
@@ -118,7 +121,9 @@ function convert(v: SqlScalar, from: SqlType, to: SqlType, options: TextInputOpt
     return (v as SqlArray).map((e) => (e === null ? null : castValue(e, from.element, to.element, "explicit", options)));
   }
   if (f === t) return v;
-  if (f === "unknown") return parseText(v as string, withoutModifiers(to), options);
+  // An interval's field range decides how its text is read ('1' is a day for interval day).
+  const inputType = t === "interval" ? to : withoutModifiers(to);
+  if (f === "unknown") return parseText(v as string, inputType, options);
   if (isStringKind(t)) {
     // bpchar's trailing spaces are insignificant and dropped when it becomes text or varchar.
     if (f === "char") return trimTrailingSpaces(v as string);
@@ -126,7 +131,7 @@ function convert(v: SqlScalar, from: SqlType, to: SqlType, options: TextInputOpt
     if (f === "bool") return v ? "true" : "false";
     return formatText(v, from);
   }
-  if (isStringKind(f)) return parseText(v as string, withoutModifiers(to), options);
+  if (isStringKind(f)) return parseText(v as string, inputType, options);
   switch (f) {
     case "int2":
     case "int4":

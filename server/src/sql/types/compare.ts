@@ -9,6 +9,7 @@
  * json has no ordering or equality in PostgreSQL and raises 42883.
  */
 import { SqlTypeError } from "./errors.js";
+import { compareIntervals, type Interval, intervalHashKey } from "./interval.js";
 import { compareCodePoints } from "./json.js";
 import { type SqlType, typeNameForMessages } from "./sql-type.js";
 import { type Jsonb, JsonbObject, type JsonbNode, Numeric, type SqlArray, type SqlScalar, type SqlValue } from "./value.js";
@@ -53,6 +54,8 @@ export function compareValues(a: SqlScalar, b: SqlScalar, t: SqlType): Ordering 
       return sign(Buffer.compare(a as Uint8Array, b as Uint8Array));
     case "jsonb":
       return compareJsonb(a as Jsonb, b as Jsonb);
+    case "interval":
+      return compareIntervals(a as Interval, b as Interval);
     case "vector":
       return compareVectors(a as Float32Array, b as Float32Array);
     case "json":
@@ -280,6 +283,8 @@ function stringKey(v: SqlScalar, t: SqlType): string {
     }
     case "jsonb":
       return jsonbKey((v as Jsonb).root);
+    case "interval":
+      return intervalHashKey(v as Interval);
     case "vector":
       return Array.from(v as Float32Array, (x) => (x === 0 ? "0" : String(x))).join(",");
     case "array":

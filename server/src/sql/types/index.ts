@@ -8,3 +8,18 @@ export { applyTypmod, canCast, castContextOf, castValue, type CastContext, commo
 export { compareValues, equalValues, hashKey, type HashKey, type Ordering } from "./compare.js";
 export { decodeRow, encodeRow, fromKeyValue, numericFromKey, numericKey, ROW_FORMAT_VERSION, RowCodec, type RowColumn, toKeyValue } from "./row-codec.js";
 export { daysFromCivil, civilFromDays } from "./datetime.js";
+export {
+  addIntervals,
+  compareIntervals,
+  formatInterval,
+  Interval,
+  intervalFields,
+  justifyDays,
+  justifyHours,
+  justifyInterval,
+  makeIntervalChecked,
+  negateInterval,
+  parseInterval,
+  scaleInterval,
+  subtractIntervals,
+} from "./interval.js";

@@ -18,7 +18,8 @@
  * numeric a kind byte (positive, negative, NaN, ±Infinity), then for finite values the display
  * scale, the decimal exponent and the significant digits two per byte; text types and json UTF-8;
  * jsonb its normalised text; bytea the bytes; date a zigzag varint of days (±infinity as one day
- * beyond each end of the range); timestamps a little-endian double; uuid 16 bytes; vector
+ * beyond each end of the range); timestamps a little-endian double; interval little-endian int32
+ * months, int32 days and a double of microseconds (a safe integer); uuid 16 bytes; vector
  * little-endian float32 elements.
  *
  * Key components (`toKeyValue`) map each type onto key-encoding's KeyValue so that the encoded
@@ -27,6 +28,7 @@
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { KeyValue } from "../../kv/key-encoding.js";
 import { trimTrailingSpaces } from "./compare.js";
+import { Interval, intervalFromKeyBytes, intervalKeyBytes } from "./interval.js";
 import { formatJsonb, parseJsonb } from "./json.js";
 import { formatType, type SqlType, typeNameForMessages } from "./sql-type.js";
 import { canonicalUuid, fitChar } from "./text-io.js";
@@ -169,6 +171,15 @@ function writePayload(w: Writer, v: SqlScalar, t: SqlType): void {
     case "numeric":
       writeNumeric(w, v as Numeric);
       return;
+    case "interval": {
+      const i = v as Interval;
+      w.ensure(16);
+      w.buf.writeInt32LE(i.months, w.len);
+      w.buf.writeInt32LE(i.days, w.len + 4);
+      w.buf.writeDoubleLE(i.micros, w.len + 8);
+      w.len += 16;
+      return;
+    }
     case "text":
     case "varchar":
     case "char":
@@ -342,6 +353,9 @@ function readPayload(b: Buffer, start: number, end: number, t: SqlType): SqlScal
       return b.readDoubleLE(start);
     case "numeric":
       return readNumeric(new Reader(b, start, end));
+    case "interval":
+      fixedSize(start, end, 16, t);
+      return new Interval(b.readInt32LE(start), b.readInt32LE(start + 4), b.readDoubleLE(start + 8));
     case "text":
     case "varchar":
     case "char":
@@ -583,7 +597,8 @@ function notIndexable(t: SqlType): SqlStateError {
 /**
  * The kv key component for a value: integers as bigint (one form for int2/int4/int8), floats,
  * dates and timestamps as numbers (the key encoding already orders -0 = 0 and NaN last), numerics
- * as `numericKey` bytes, char(n) without its padding, uuids as their 16 bytes. json, jsonb and
+ * as `numericKey` bytes, char(n) without its padding, uuids as their 16 bytes, intervals as their
+ * span (so '1 day' and '24 hours', equal in PostgreSQL, share a key). json, jsonb and
  * vector values cannot be keys (json has no btree operator class in PostgreSQL; the others are
  * not supported in keys yet).
  */
@@ -616,6 +631,8 @@ export function toKeyValue(v: SqlValue, t: SqlType): KeyValue {
       return v as Uint8Array;
     case "uuid":
       return Buffer.from((v as string).replace(/-/g, ""), "hex");
+    case "interval":
+      return intervalKeyBytes(v as Interval);
     default:
       throw notIndexable(t);
   }
@@ -637,6 +654,8 @@ export function fromKeyValue(k: KeyValue, t: SqlType): SqlValue {
       return Buffer.from(k as Uint8Array);
     case "uuid":
       return canonicalUuid(Buffer.from(k as Uint8Array).toString("hex"));
+    case "interval":
+      return intervalFromKeyBytes(k as Uint8Array);
     case "bool":
     case "int8":
     case "float4":

@@ -28,6 +28,11 @@ export type SqlType =
   /** precision: fractional-second digits kept, 0..6. */
   | { readonly kind: "timestamp"; readonly precision?: number }
   | { readonly kind: "timestamptz"; readonly precision?: number }
+  /**
+   * Months, days and microseconds (see interval.ts). `fields` restricts the value to a range of
+   * fields (`interval day to second`), `precision` its fractional-second digits, 0..6.
+   */
+  | { readonly kind: "interval"; readonly fields?: IntervalRange; readonly precision?: number }
   | { readonly kind: "uuid" }
   | { readonly kind: "json" }
   | { readonly kind: "jsonb" }
@@ -50,6 +55,41 @@ export type SqlType =
   | { readonly kind: "null" };
 
 export type TypeKind = SqlType["kind"];
+
+/** The field restrictions of an interval type, as PostgreSQL spells them after `interval`. */
+export type IntervalRange =
+  | "year"
+  | "month"
+  | "day"
+  | "hour"
+  | "minute"
+  | "second"
+  | "year to month"
+  | "day to hour"
+  | "day to minute"
+  | "day to second"
+  | "hour to minute"
+  | "hour to second"
+  | "minute to second";
+
+/** INTERVAL_MASK bits of each range (datetime.h), as the typmod carries them. */
+export const INTERVAL_RANGE_MASKS: Readonly<Record<IntervalRange, number>> = {
+  year: 1 << 2,
+  month: 1 << 1,
+  day: 1 << 3,
+  hour: 1 << 10,
+  minute: 1 << 11,
+  second: 1 << 12,
+  "year to month": (1 << 2) | (1 << 1),
+  "day to hour": (1 << 3) | (1 << 10),
+  "day to minute": (1 << 3) | (1 << 10) | (1 << 11),
+  "day to second": (1 << 3) | (1 << 10) | (1 << 11) | (1 << 12),
+  "hour to minute": (1 << 10) | (1 << 11),
+  "hour to second": (1 << 10) | (1 << 11) | (1 << 12),
+  "minute to second": (1 << 11) | (1 << 12),
+};
+const INTERVAL_FULL_RANGE = 0x7fff;
+const INTERVAL_FULL_PRECISION = 0xffff;
 
 /** The OID alias types: an OID that names a relation, type, function, schema or role. */
 export type RegType = "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace" | "regrole";
@@ -75,6 +115,7 @@ export const TYPE_KINDS: readonly TypeKind[] = [
   "date",
   "timestamp",
   "timestamptz",
+  "interval",
   "uuid",
   "json",
   "jsonb",
@@ -111,6 +152,7 @@ export const TYPE_OIDS: Readonly<Record<TypeKind, number>> = {
   date: 1082,
   timestamp: 1114,
   timestamptz: 1184,
+  interval: 1186,
   numeric: 1700,
   uuid: 2950,
   jsonb: 3802,
@@ -137,6 +179,7 @@ const ARRAY_OIDS: ReadonlyMap<number, number> = new Map([
   [1082, 1182],
   [1114, 1115],
   [1184, 1185],
+  [1186, 1187],
   [1700, 1231],
   [2950, 2951],
   [3802, 3807],
@@ -193,6 +236,7 @@ export function typeLength(t: SqlType): number {
     case "timestamptz":
       return 8;
     case "uuid":
+    case "interval":
       return 16;
     case "unknown":
     case "null":
@@ -220,9 +264,21 @@ export function typeModifier(t: SqlType): number {
       return t.precision ?? -1;
     case "vector":
       return t.dims ?? -1;
+    case "interval":
+      if (t.fields === undefined && t.precision === undefined) return -1;
+      return ((t.fields === undefined ? INTERVAL_FULL_RANGE : INTERVAL_RANGE_MASKS[t.fields]) << 16) | (t.precision ?? INTERVAL_FULL_PRECISION);
     default:
       return -1;
   }
+}
+
+/** The interval type a typmod stands for (intervaltypmodout's inverse). */
+export function intervalFromTypmod(typmod: number): SqlType {
+  if (typmod < 0) return { kind: "interval" };
+  const mask = (typmod >> 16) & 0x7fff;
+  const precision = typmod & 0xffff;
+  const fields = (Object.keys(INTERVAL_RANGE_MASKS) as IntervalRange[]).find((r) => INTERVAL_RANGE_MASKS[r] === mask);
+  return { kind: "interval", ...(fields && { fields }), ...(precision !== INTERVAL_FULL_PRECISION && { precision }) };
 }
 
 export const BOOL: SqlType = { kind: "bool" };
@@ -239,6 +295,7 @@ export const BYTEA: SqlType = { kind: "bytea" };
 export const DATE: SqlType = { kind: "date" };
 export const TIMESTAMP: SqlType = { kind: "timestamp" };
 export const TIMESTAMPTZ: SqlType = { kind: "timestamptz" };
+export const INTERVAL: SqlType = { kind: "interval" };
 export const UUID: SqlType = { kind: "uuid" };
 export const JSON_TYPE: SqlType = { kind: "json" };
 export const JSONB: SqlType = { kind: "jsonb" };
@@ -333,6 +390,7 @@ const NAME_TO_KIND: Readonly<Record<string, TypeKind>> = {
   "timestamp without time zone": "timestamp",
   timestamptz: "timestamptz",
   "timestamp with time zone": "timestamptz",
+  interval: "interval",
   uuid: "uuid",
   json: "json",
   jsonb: "jsonb",
@@ -401,6 +459,7 @@ export function typeFromName(name: string, modifiers: readonly TypeModifier[] = 
   if (REG_NAMES.has(split.base) && mods.length === 0) return { kind: "oid", reg: split.base as RegType };
   if (split.base === "int2vector" && mods.length === 0) return INT2VECTOR;
   if (split.base === "oidvector" && mods.length === 0) return OIDVECTOR;
+  if (split.base === "interval" || split.base.startsWith("interval ")) return intervalType(split.base.slice(9), mods, name);
   const kind = NAME_TO_KIND[split.base];
   if (kind === undefined) throw new SqlStateError(`type "${name.trim()}" does not exist`, "42704");
   if (split.base === "float") return floatOfPrecision(mods, name);
@@ -468,6 +527,17 @@ function timestampType(kind: "timestamp" | "timestamptz", mods: readonly number[
   return { kind, precision: Math.min(p, MAX_TIMESTAMP_PRECISION) };
 }
 
+function intervalType(fields: string, mods: readonly TypeModifier[], name: string): SqlType {
+  const range = fields === "" ? undefined : fields;
+  if (range !== undefined && !(range in INTERVAL_RANGE_MASKS)) throw syntaxError(name);
+  if (mods.length > 1 || (mods.length === 1 && typeof mods[0] !== "number")) throw new SqlStateError("invalid INTERVAL type modifier", "22023");
+  const p = mods[0] as number | undefined;
+  if (p !== undefined && p < 0) throw new SqlStateError(`INTERVAL(${p}) precision must not be negative`, "22023");
+  // PostgreSQL warns and reduces larger precisions rather than failing.
+  const precision = p === undefined ? undefined : Math.min(p, MAX_TIMESTAMP_PRECISION);
+  return { kind: "interval", ...(range !== undefined && { fields: range as IntervalRange }), ...(precision !== undefined && { precision }) };
+}
+
 const METRICS: readonly VectorMetric[] = ["l2", "cosine", "inner"];
 
 function vectorType(mods: readonly TypeModifier[], name: string): SqlType {
@@ -523,6 +593,8 @@ export function formatType(t: SqlType): string {
     }
     case "oid":
       return t.reg ?? "oid";
+    case "interval":
+      return `interval${t.fields === undefined ? "" : ` ${t.fields}`}${t.precision === undefined ? "" : `(${t.precision})`}`;
     case "array":
       if (t.vector) return t.element.kind === "oid" ? "oidvector" : "int2vector";
       return `${formatType(t.element)}[]`;
@@ -542,7 +614,7 @@ export function typeNameForMessages(t: SqlType): string {
 }
 
 /** PostgreSQL type categories (pg_type.typcategory), used to resolve UNION/CASE result types. */
-export type TypeCategory = "A" | "B" | "N" | "S" | "U" | "D" | "X";
+export type TypeCategory = "A" | "B" | "N" | "S" | "U" | "D" | "T" | "X";
 
 export function typeCategory(t: SqlType): TypeCategory {
   switch (t.kind) {
@@ -566,6 +638,8 @@ export function typeCategory(t: SqlType): TypeCategory {
     case "timestamp":
     case "timestamptz":
       return "D";
+    case "interval":
+      return "T";
     case "unknown":
     case "null":
       return "X";
@@ -577,5 +651,5 @@ export function typeCategory(t: SqlType): TypeCategory {
 /** The preferred type of its category (pg_type.typispreferred). */
 export function isPreferredType(t: SqlType): boolean {
   if (t.kind === "oid") return t.reg === undefined;
-  return t.kind === "float8" || t.kind === "text" || t.kind === "timestamptz" || t.kind === "bool";
+  return t.kind === "float8" || t.kind === "text" || t.kind === "timestamptz" || t.kind === "bool" || t.kind === "interval";
 }

@@ -6,6 +6,7 @@
  */
 import { SqlTypeError, invalidSyntax, valueTooLong } from "./errors.js";
 import { formatDate, formatTimestamp, parseDate, parseTimestamp, type DatetimeInputOptions } from "./datetime.js";
+import { formatInterval, type Interval, parseInterval } from "./interval.js";
 import { formatJsonb, parseJsonb, parseJsonText } from "./json.js";
 import { formatFloat4, formatFloat8, isCSpace, trimCSpace, parseFloat4, parseFloat8, parseInt8, parseIntNumber, scanFloat, floatTokenValue } from "./number-text.js";
 import { applyNumericTypmod, parseNumeric } from "./numeric.js";
@@ -47,6 +48,8 @@ export function parseText(text: string, t: SqlType, options?: TextInputOptions):
       return parseTimestamp(text, false, t.precision, options);
     case "timestamptz":
       return parseTimestamp(text, true, t.precision, options);
+    case "interval":
+      return parseInterval(text, t.fields, t.precision);
     case "uuid":
       return parseUuid(text);
     case "json":
@@ -111,6 +114,8 @@ export function formatText(v: Exclude<SqlValue, null>, t: SqlType): string {
       return formatTimestamp(v as number, false);
     case "timestamptz":
       return formatTimestamp(v as number, true);
+    case "interval":
+      return formatInterval(v as Interval);
     case "jsonb":
       return formatJsonb(v as Jsonb);
     case "vector":

@@ -18,6 +18,7 @@
  *                                        'infinity'; range 4713-11-24 BC .. 5874897-12-31 as PostgreSQL
  *   timestamp(tz)      number            microseconds since 1970-01-01 00:00 UTC, ±Infinity for
  *                                        'infinity'; see "Timestamps" below
+ *   interval           Interval          int32 months, int32 days, safe-integer microseconds (interval.ts)
  *   uuid               string            canonical: lowercase, 8-4-4-4-12
  *   json               string            the text exactly as written (validated)
  *   jsonb              Jsonb             parsed and normalised (keys sorted and deduplicated)
@@ -41,6 +42,7 @@
  */
 import { Decimal } from "decimal.js";
 import { SqlStateError } from "../../common/sqlstate-error.js";
+import { Interval } from "./interval.js";
 import type { SqlType } from "./sql-type.js";
 
 /**
@@ -140,7 +142,7 @@ export class Jsonb {
 }
 
 /** Any non-null SQL value. */
-export type SqlScalar = boolean | number | bigint | string | Numeric | Uint8Array | Float32Array | Jsonb | SqlArray;
+export type SqlScalar = boolean | number | bigint | string | Numeric | Uint8Array | Float32Array | Jsonb | Interval | SqlArray;
 /** An array value: its elements (NULL elements are null). */
 export type SqlArray = readonly SqlValue[];
 /** A SQL value; null is SQL NULL. */
@@ -162,6 +164,7 @@ export interface ValueOfKind {
   date: number;
   timestamp: number;
   timestamptz: number;
+  interval: Interval;
   uuid: string;
   json: string;
   jsonb: Jsonb;
@@ -228,6 +231,8 @@ export function isValueOfType(v: SqlValue, t: SqlType): boolean {
       return typeof v === "number" && (Number.isInteger(v) || v === Infinity || v === -Infinity);
     case "jsonb":
       return v instanceof Jsonb;
+    case "interval":
+      return v instanceof Interval;
     case "vector":
       return v instanceof Float32Array;
     case "oid":

@@ -12,7 +12,7 @@
  * no checksum; a short or malformed record is a broken invariant (XX000).
  */
 import { SqlStateError } from "../../../common/sqlstate-error.js";
-import { Jsonb, JsonbObject, type JsonbNode, Numeric, type SqlValue } from "../../types/index.js";
+import { Interval, Jsonb, JsonbObject, type JsonbNode, Numeric, type SqlValue } from "../../types/index.js";
 
 const enum Tag {
   Null = 0,
@@ -40,6 +40,8 @@ const enum Tag {
   Jsonb = 12,
   /** An array value: varint element count, then the elements as values. */
   Array = 13,
+  /** An interval: zigzag varints of months and days, then the microseconds as a float64 LE (a safe integer). */
+  Interval = 14,
 }
 
 const enum JsonTag {
@@ -189,6 +191,13 @@ export class RecordEncoder {
     } else if (v instanceof Jsonb) {
       this.byte(Tag.Jsonb);
       this.json(v.root);
+    } else if (v instanceof Interval) {
+      this.byte(Tag.Interval);
+      this.varint(v.months >= 0 ? 2 * v.months : -2 * v.months - 1);
+      this.varint(v.days >= 0 ? 2 * v.days : -2 * v.days - 1);
+      this.ensure(8);
+      this.buf.writeDoubleLE(v.micros, this.len);
+      this.len += 8;
     } else if (Array.isArray(v)) {
       const elements = v as readonly SqlValue[];
       this.byte(Tag.Array);
@@ -343,6 +352,14 @@ export class RecordDecoder {
       }
       case Tag.Jsonb:
         return new Jsonb(this.json());
+      case Tag.Interval: {
+        const zm = this.varint();
+        const zd = this.varint();
+        if (this.pos + 8 > this.end) throw corrupt("truncated");
+        const micros = this.view.getFloat64(this.pos, true);
+        this.pos += 8;
+        return new Interval(zm % 2 === 0 ? zm / 2 : -(zm + 1) / 2, zd % 2 === 0 ? zd / 2 : -(zd + 1) / 2, micros);
+      }
       case Tag.Array: {
         const n = this.varint();
         const out: SqlValue[] = [];

@@ -1,6 +1,7 @@
 /** fast-check generators of SQL types and of valid values of each type (edge cases mixed in). */
 import fc from "fast-check";
 import { exactMicros } from "../datetime.js";
+import { Interval } from "../interval.js";
 import { parseJsonb } from "../json.js";
 import { TYPE_KINDS, type SqlType, type TypeKind } from "../sql-type.js";
 import { canonicalUuid, checkText, fitChar } from "../text-io.js";
@@ -139,6 +140,14 @@ export function scalarArb(t: SqlType): fc.Arbitrary<SqlScalar> {
     case "timestamp":
     case "timestamptz":
       return timestampArb;
+    case "interval":
+      return fc
+        .tuple(
+          fc.oneof(fc.constantFrom(0, 1, -1, 12, -2147483648, 2147483647), fc.integer()),
+          fc.oneof(fc.constantFrom(0, 1, -1, 30, -2147483648, 2147483647), fc.integer()),
+          fc.oneof(fc.constantFrom(0, 1, -1, 86_400_000_000, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER), fc.maxSafeInteger()),
+        )
+        .map(([m, d, us]) => new Interval(m, d, us === 0 ? 0 : us));
     case "uuid":
       return fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => canonicalUuid(Buffer.from(b).toString("hex")));
     case "json":

@@ -1,5 +1,5 @@
 /** Value equality for round-trip tests. */
-import { Jsonb, JsonbObject, type JsonbNode, Numeric, type SqlValue } from "../../../types/index.js";
+import { Interval, Jsonb, JsonbObject, type JsonbNode, Numeric, type SqlValue } from "../../../types/index.js";
 
 /** Equality that tells -0 from 0, a Buffer from a Uint8Array, NaN bit patterns in float32 arrays, and numeric scales apart. */
 export function exactlyEqual(a: SqlValue | JsonbNode, b: SqlValue | JsonbNode): boolean {
@@ -11,6 +11,10 @@ export function exactlyEqual(a: SqlValue | JsonbNode, b: SqlValue | JsonbNode): 
     const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
     const y = new Uint8Array((b as Uint8Array).buffer, (b as Uint8Array).byteOffset, (b as Uint8Array).byteLength);
     return x.length === y.length && x.every((v, i) => v === y[i]);
+  }
+  if (a instanceof Interval) {
+    const i = b as Interval;
+    return a.months === i.months && a.days === i.days && Object.is(a.micros, i.micros);
   }
   if (a instanceof Jsonb) return exactlyEqual(a.root, (b as Jsonb).root);
   if (a instanceof JsonbObject) {
