@@ -58,10 +58,14 @@ function nodeError(code: string): Error {
   return Object.assign(new Error(`${code}: injected`), { code });
 }
 
-/** Lets every queued microtask and promise callback run. */
+/** Lets every queued microtask and promise callback run, and the event-loop turn a group waits for. */
 async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
+  await nextTurn();
+  for (let i = 0; i < 10; i++) await Promise.resolve();
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 class ManualTimers implements WalTimers {
   private nextId = 1;
@@ -87,16 +91,39 @@ class ManualTimers implements WalTimers {
 const bytes = (s: string) => Buffer.from(s);
 
 describe("WalWriter with a scripted file", () => {
-  it("starts writing in the same tick when idle, not after a timer", async () => {
+  it("starts writing when idle in the next event-loop turn under sync always, in the same tick otherwise, never after a timer", async () => {
     const file = new ScriptedFile();
     const timers = new ManualTimers();
     const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 1000, timers });
     void w.append(bytes("a"));
-    expect(file.appendSizes).toHaveLength(0);
     await Promise.resolve();
+    expect(file.appendSizes).toHaveLength(0);
+    await nextTurn();
     expect(file.appendSizes).toHaveLength(1);
     expect(file.syncCalls).toBe(1);
     expect(timers.armed.size).toBe(0);
+
+    const unsynced = new ScriptedFile();
+    const none = new WalWriter(unsynced, { syncMode: "none", syncIntervalMs: 0, timers });
+    void none.append(bytes("a"));
+    await Promise.resolve();
+    expect(unsynced.appendSizes).toHaveLength(1);
+    expect(timers.armed.size).toBe(0);
+  });
+
+  it("puts committers still running microtasks into the first group under sync always", async () => {
+    const file = new ScriptedFile();
+    file.autoSync = true;
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0 });
+    // Like transactions whose commit comes a few awaited steps apart.
+    const done = [w.append(bytes("a"))];
+    for (const p of ["b", "c", "d"]) {
+      await Promise.resolve();
+      await Promise.resolve();
+      done.push(w.append(bytes(p)));
+    }
+    await Promise.all(done);
+    expect(w.stats).toMatchObject({ records: 4, groups: 1, syncs: 1 });
   });
 
   it("groups every append made during an fsync into one append and one fsync", async () => {

@@ -253,9 +253,16 @@ export class WalWriter {
   private scheduleDrain(): void {
     if (this.draining) return;
     this.draining = true;
-    // Same tick, not a timer: an idle writer must not add latency to the first append. Appends
-    // made in the rest of this synchronous stretch join the first group for free.
-    queueMicrotask(() => void this.drain());
+    if (this.syncMode === "always") {
+      // The group waits one event-loop turn before it is written: every committer that is still
+      // in microtasks (a transaction's reads, locks and commit are awaited steps) joins it, instead
+      // of the first one going out alone and the rest waiting a whole fsync for the next group.
+      // A turn costs microseconds against an fsync's hundreds.
+      setImmediate(() => void this.drain());
+    } else {
+      // Same tick, not a timer: with no fsync to share, a write should not wait for anyone.
+      queueMicrotask(() => void this.drain());
+    }
   }
 
   /**
