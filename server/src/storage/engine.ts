@@ -1,7 +1,7 @@
 import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from "../config/storage-config.js";
 import { assert } from "./assert.js";
 import { sharedBackgroundWorkers, type BackgroundWorkers } from "./background/workers.js";
-import type { WorkerExport } from "./background/jobs.js";
+import type { WorkerCollectorSpec, WorkerExport } from "./background/jobs.js";
 import { BlockCache } from "./cache/block-cache.js";
 import type { CompactionFilterFactory } from "./compaction/filter.js";
 import { pickCompaction, pickForLevel, type CompactionPick, type CompactionShape, type LogicalKeyBounds } from "./compaction/picker.js";
@@ -17,9 +17,11 @@ import { NIL, skipListEntryOverheadBytes } from "./memtable/skiplist.js";
 import { XorShift32 } from "./memtable/prng.js";
 import { MergingIterator } from "./merging-iterator.js";
 import { visibleEntries, type KeyValue, type ScanOptions } from "./scan.js";
+import type { TablePropertiesCollector } from "./sstable/properties.js";
 import type { SstWriterOptions } from "./sstable/writer.js";
 import { TableCache } from "./table-cache.js";
-import { TableOutput } from "./table-output.js";
+import { collectorMaker, workerCollectorSpec, type TableCollectorFactory } from "./table-collectors.js";
+import { TableOutput, type TableOutputHooks } from "./table-output.js";
 import { NodeVfs, joinPath, type Vfs } from "./vfs.js";
 import { largestUserKey, parseFileName, totalBytes, sstFileName, walFileName, type FileMetadata } from "./version/file-metadata.js";
 import type { VersionEdit } from "./version/version-edit.js";
@@ -57,6 +59,12 @@ export interface EngineOptions {
    * on the engine's thread, or in a worker that can import it.
    */
   readonly logicalKeyLengthModule?: WorkerExport;
+  /**
+   * Property collectors for every table the engine writes, besides its own logical-key samples
+   * (see table-collectors.ts). A factory without `forWorker` keeps flushes and compactions on the
+   * engine's thread.
+   */
+  readonly tableCollectors?: TableCollectorFactory;
   /**
    * Within a logical key, a newer write always sorts before an older one (MVCC versions with
    * inverted timestamps). Then a read within one logical key that finds a live entry in a
@@ -205,6 +213,8 @@ export class StorageEngine {
   private readonly mergedVectors: MergedVectors | undefined;
   /** A fresh vector sink per table that flush and compaction write; undefined without vectors. */
   private readonly vectorSinks: (() => TableVectorSink) | undefined;
+  /** Fresh property collectors per table written on this thread. */
+  private readonly newCollectors: () => TablePropertiesCollector[];
 
   /** Writers wait on this while a memtable switch drains the old memtable's writes. */
   private rotating: Promise<void> | undefined;
@@ -258,6 +268,7 @@ export class StorageEngine {
     if (options.backgroundWork !== false) this.workers?.warmUp();
     this.vectorTables = new TableVectors(new VectorSegmentCache(config.vector_index_memory));
     this.vectorSinks = vectorSinks(options);
+    this.newCollectors = collectorMaker(logicalKeyLength(options), options.tableCollectors);
     this.mergedVectors =
       options.vectorEntryOf && options.mergedVectorIndexes !== false
         ? new MergedVectors(this.vectorTables, this.vectorTables.segments, {
@@ -317,7 +328,7 @@ export class StorageEngine {
     const tables = new TableCache(vfs, dir, new BlockCache(config.block_cache_size));
     const edit: { logNumber: number; lastSeq: number; added?: [number, FileMetadata][] } = { logNumber: walNumber, lastSeq };
     if (!replayed.isEmpty()) {
-      const out = new TableOutput(vfs, dir, sstWriterOptions(config, options), () => versions.newFileNumber(), vectorSinks(options));
+      const out = new TableOutput(vfs, dir, sstWriterOptions(config, options), () => versions.newFileNumber(), tableOutputHooks(vectorSinks(options), collectorMaker(logicalKeyLength(options), options.tableCollectors)));
       await writeMemtable(replayed, out);
       edit.added = out.finish().map((f) => [0, f]);
     }
@@ -627,6 +638,53 @@ export class StorageEngine {
     };
   }
 
+  /**
+   * About how many logical keys (see `logicalKeyBounds`; user keys without one) have entries with
+   * user keys in [start, end) (an absent bound is open), for a cost model: no data block is read.
+   *
+   * The sum over the sources that may hold such keys: each live table overlapping the range
+   * answers from its key samples (sstable/key-samples.ts; interpolated between samples, so within
+   * the sampling stride of the table's true count at either bound, and with its deleted-only keys
+   * taken out in proportion); a table without samples (written before they existed, or by a
+   * worker that could not import `logicalKeyLength`) counts its entries, half of them when it
+   * straddles a bound. Each memtable answers in bounded work (Memtable.approximateLogicalKeys).
+   *
+   * A logical key held by several sources (rewritten since its table was written, with versions
+   * on several levels, or split between two tables by a compaction's cut, which falls between
+   * user keys) counts once per source, so this is an upper-ish estimate. A cost
+   * model can live with that: leveled compaction keeps ~90% of the data in the last level, so
+   * keys counted twice are mostly the recently written ones, a fraction of the total, and the
+   * error is in the same direction for every table; the alternative, deduplicating across
+   * sources, would mean reading them.
+   */
+  approximateLogicalKeys(start?: Uint8Array, end?: Uint8Array): number {
+    this.checkOpen();
+    let n = this.mem.approximateLogicalKeys(start, end);
+    for (const m of this.imm) n += m.mem.approximateLogicalKeys(start, end);
+    const version = this.versions.current;
+    for (let level = 0; level < version.levels.length; level++) {
+      const files = version.levels[level]!;
+      for (let i = level === 0 || start === undefined ? 0 : version.findFile(level, start); i < files.length; i++) {
+        const f = files[i]!;
+        if (end !== undefined && compareUserKeyOf(f.smallest, end) >= 0) {
+          // Levels past L0 are sorted: no later file starts before `end` either.
+          if (level > 0) break;
+          continue;
+        }
+        if (start !== undefined && compareUserKeyOf(f.largest, start) < 0) continue;
+        n += this.tableLogicalKeys(f, start, end);
+      }
+    }
+    return n;
+  }
+
+  private tableLogicalKeys(f: FileMetadata, start: Uint8Array | undefined, end: Uint8Array | undefined): number {
+    const samples = this.tables.get(f.fileNumber).keySamples;
+    if (samples !== undefined) return samples.countBetween(start, end);
+    const within = (start === undefined || compareUserKeyOf(f.smallest, start) >= 0) && (end === undefined || compareUserKeyOf(f.largest, end) < 0);
+    return within ? f.entryCount : f.entryCount / 2;
+  }
+
   /** Pins the current state for reads; release it when done so compaction can drop old versions. */
   snapshot(): Snapshot {
     this.checkOpen();
@@ -927,14 +985,21 @@ export class StorageEngine {
     // The memtable's graphs are already built: the table's vector section is made from them here
     // (a worker gets the encoded section), not rebuilt from the entries.
     const vectors = mem.vectors;
-    if (this.workers !== undefined) {
+    const collectors = this.workers && this.workerCollectors();
+    if (this.workers !== undefined && collectors !== undefined) {
       const vectorSection = vectors?.encodeSection();
-      return this.workers.flush({ dir: this.dir, sst: this.sstOptions, bloomKeyLength: this.bloomKeyModule(), memtable: mem.shared(), newFileNumber, ...(vectorSection && { vectorSection }) });
+      return this.workers.flush({ dir: this.dir, sst: this.sstOptions, bloomKeyLength: this.bloomKeyModule(), collectors, memtable: mem.shared(), newFileNumber, ...(vectorSection && { vectorSection }) });
     }
     const sinks = vectors ? () => new PrebuiltVectorSink(() => vectors.encodeSection()) : this.vectorSinks;
-    const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber, sinks);
+    const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber, tableOutputHooks(sinks, this.newCollectors));
     await writeMemtable(mem, out, yieldToEventLoop);
     return out.finish();
+  }
+
+  /** How a worker makes this engine's table collectors; undefined: they cannot be made there. */
+  private workerCollectors(): WorkerCollectorSpec | undefined {
+    const o = this.options;
+    return workerCollectorSpec(o.logicalKeyLength !== undefined || o.logicalKeyBounds !== undefined, o.logicalKeyLengthModule, o.tableCollectors);
   }
 
   /** Where a worker imports the writer's bloomKeyLength from (none: its tables key blooms on user keys). */
@@ -949,11 +1014,13 @@ export class StorageEngine {
     const smallestSnapshot = this.smallestSnapshot();
     const targetFileBytes = this.config.target_file_size;
     const vectorEntryOf = this.options.vectorEntryOf === undefined ? undefined : this.options.vectorEntryOfModule;
-    if (this.workers !== undefined && this.workers.canCompact(filterFactory) && (this.options.vectorEntryOf === undefined || vectorEntryOf !== undefined)) {
+    const collectors = this.workers && this.workerCollectors();
+    if (this.workers !== undefined && collectors !== undefined && this.workers.canCompact(filterFactory) && (this.options.vectorEntryOf === undefined || vectorEntryOf !== undefined)) {
       return this.workers.compact({
         dir: this.dir,
         sst: this.sstOptions,
         bloomKeyLength: this.bloomKeyModule(),
+        collectors,
         version,
         pick,
         smallestSnapshot,
@@ -963,7 +1030,7 @@ export class StorageEngine {
         newFileNumber,
       });
     }
-    const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber, this.vectorSinks);
+    const out = new TableOutput(this.vfs, this.dir, this.sstOptions, newFileNumber, tableOutputHooks(this.vectorSinks, this.newCollectors));
     return runCompaction(
       { version, pick, smallestSnapshot, ...(filterFactory && { filterFactory }), targetFileBytes, yieldToEventLoop, entriesPerYield: COMPACTION_ENTRIES_PER_YIELD },
       this.tables,
@@ -1147,6 +1214,10 @@ function logicalKeyLength(options: EngineOptions): LogicalKeyLength | undefined 
 
 function memtableVectors(options: EngineOptions): MemtableVectors | undefined {
   return options.vectorEntryOf && new MemtableVectors(options.vectorEntryOf);
+}
+
+function tableOutputHooks(newVectorSink: (() => TableVectorSink) | undefined, newCollectors: () => TablePropertiesCollector[]): TableOutputHooks {
+  return { ...(newVectorSink && { newVectorSink }), newCollectors };
 }
 
 function vectorSinks(options: EngineOptions): (() => TableVectorSink) | undefined {

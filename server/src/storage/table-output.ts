@@ -1,15 +1,24 @@
 import { assert } from "./assert.js";
 import { kindOf, seqOf, TRAILER_BYTES, ValueKind } from "./internal-key.js";
+import type { TablePropertiesCollector } from "./sstable/properties.js";
 import { SstWriter, type SstWriterOptions } from "./sstable/writer.js";
 import { joinPath, type Vfs, type VfsFile } from "./vfs.js";
 import { sstFileName, type FileMetadata } from "./version/file-metadata.js";
 import type { TableVectorSink } from "./vector/table-vector-sink.js";
 
+export interface TableOutputHooks {
+  /** A fresh sink per output file; none: tables without vector sections. */
+  readonly newVectorSink?: () => TableVectorSink;
+  /** Fresh property collectors per output file (they keep per-table state). */
+  readonly newCollectors?: () => TablePropertiesCollector[];
+}
+
 /**
  * Writes a sorted stream of entries into one or more new SSTables: flush writes one, compaction
  * cuts a new file when the current one reaches its target size. Each finished file is fsynced
  * before it is reported, so a manifest edit never names a file that is not durable. With a vector
- * sink, each file also gets the vector section of the vector entries it holds.
+ * sink, each file also gets the vector section of the vector entries it holds; with collectors,
+ * each file gets the properties fresh collectors gathered over its entries.
  */
 export class TableOutput {
   readonly files: FileMetadata[] = [];
@@ -26,8 +35,7 @@ export class TableOutput {
     private readonly dir: string,
     private readonly options: SstWriterOptions,
     private readonly newFileNumber: () => number,
-    /** A fresh sink per output file; none: tables without vector sections. */
-    private readonly newVectorSink?: () => TableVectorSink,
+    private readonly hooks: TableOutputHooks = {},
   ) {}
 
   add(ikey: Buffer, value: Buffer): void {
@@ -93,8 +101,9 @@ export class TableOutput {
   private open(): void {
     this.fileNumber = this.newFileNumber();
     this.file = this.vfs.create(joinPath(this.dir, sstFileName(this.fileNumber)));
-    this.writer = new SstWriter(this.file, this.options);
-    this.vectors = this.newVectorSink?.();
+    const collectors = this.hooks.newCollectors?.();
+    this.writer = new SstWriter(this.file, collectors === undefined || collectors.length === 0 ? this.options : { ...this.options, collectors: [...(this.options.collectors ?? []), ...collectors] });
+    this.vectors = this.hooks.newVectorSink?.();
     this.smallestSeq = Infinity;
     this.largestSeq = 0;
   }

@@ -16,14 +16,26 @@ export interface WorkerExport {
   readonly exportName: string;
 }
 
-/**
- * How a worker builds a compaction filter: it imports `moduleUrl` and calls its export
- * `exportName` with `args` (structured-cloneable), which returns a `CompactionFilterFactory`.
- */
-export interface WorkerFilterSpec {
+/** A call a worker makes: it imports `moduleUrl` and calls its export `exportName` with `args` (structured-cloneable). */
+export interface WorkerCall {
   readonly moduleUrl: string;
   readonly exportName: string;
   readonly args: readonly unknown[];
+}
+
+/** How a worker builds a compaction filter: the call returns a `CompactionFilterFactory`. */
+export type WorkerFilterSpec = WorkerCall;
+
+/**
+ * How a worker makes the property collectors of each table it writes (see table-collectors.ts):
+ * whether and how to sample logical keys (`logicalKeyLength` names the engine's function; none
+ * with `keySamples` means user keys are the logical keys), and a call that returns the engine's
+ * `TableCollectorFactory`, if it has one.
+ */
+export interface WorkerCollectorSpec {
+  readonly keySamples: boolean;
+  readonly logicalKeyLength: WorkerExport | undefined;
+  readonly factory: WorkerCall | undefined;
 }
 
 export interface FlushJob {
@@ -38,6 +50,7 @@ export interface FlushJob {
   readonly vectorSection?: Uint8Array;
   /** Where to import the writer's `bloomKeyLength` (functions do not cross threads; see sstForWorker). */
   readonly bloomKeyLength: WorkerExport | undefined;
+  readonly collectors: WorkerCollectorSpec;
 }
 
 export interface CompactionJob {
@@ -55,6 +68,7 @@ export interface CompactionJob {
   readonly bloomKeyLength: WorkerExport | undefined;
   readonly targetFileBytes: number;
   readonly fileNumbers: readonly number[];
+  readonly collectors: WorkerCollectorSpec;
 }
 
 export type Job = FlushJob | CompactionJob;

@@ -10,6 +10,7 @@ import type { CompactionFilterFactory } from "../compaction/filter.js";
 import { runCompaction } from "../compaction/run-compaction.js";
 import { writeMemtable } from "../flush.js";
 import { SkipList } from "../memtable/skiplist.js";
+import { collectorMakerInWorker } from "../table-collectors.js";
 import { TableCache } from "../table-cache.js";
 import type { SstWriterOptions } from "../sstable/writer.js";
 import { TableOutput } from "../table-output.js";
@@ -50,7 +51,8 @@ async function run(job: Job): Promise<void> {
 
 async function flush(job: FlushJob, newFileNumber: () => number): Promise<WorkerMessage> {
   const section = job.vectorSection && Buffer.from(job.vectorSection.buffer, job.vectorSection.byteOffset, job.vectorSection.byteLength);
-  const out = new TableOutput(vfs, job.dir, await sstOptions(job), newFileNumber, section && (() => new PrebuiltVectorSink(() => section)));
+  const newCollectors = await collectorMakerInWorker(job.collectors, importExport);
+  const out = new TableOutput(vfs, job.dir, await sstOptions(job), newFileNumber, { ...(section && { newVectorSink: () => new PrebuiltVectorSink(() => section) }), newCollectors });
   await writeMemtable(SkipList.fromShared(job.memtable), out);
   return { kind: "flushed", id: job.id, files: out.finish().map(fileToWire) };
 }
@@ -58,6 +60,7 @@ async function flush(job: FlushJob, newFileNumber: () => number): Promise<Worker
 async function compact(job: CompactionJob, newFileNumber: () => number): Promise<WorkerMessage> {
   const tables = new TableCache(vfs, job.dir, new BlockCache(COMPACTION_BLOCK_CACHE_BYTES));
   const entryOf = job.vectorEntryOf && (await importExport<VectorEntryOf>(job.vectorEntryOf));
+  const newCollectors = await collectorMakerInWorker(job.collectors, importExport);
   try {
     const result = await runCompaction(
       {
@@ -71,7 +74,7 @@ async function compact(job: CompactionJob, newFileNumber: () => number): Promise
         entriesPerYield: Infinity,
       },
       tables,
-      new TableOutput(vfs, job.dir, await sstOptions(job), newFileNumber, entryOf && (() => new BuildingVectorSink(entryOf))),
+      new TableOutput(vfs, job.dir, await sstOptions(job), newFileNumber, { ...(entryOf && { newVectorSink: () => new BuildingVectorSink(entryOf) }), newCollectors }),
     );
     return { kind: "compacted", id: job.id, result: { ...result, outputs: result.outputs.map(fileToWire) } };
   } finally {

@@ -25,7 +25,7 @@ import type { SharedSkipList } from "../memtable/skiplist.js";
 import type { SstWriterOptions } from "../sstable/writer.js";
 import type { FileMetadata } from "../version/file-metadata.js";
 import type { Version } from "../version/version.js";
-import { errorFromWire, FILE_NUMBER_BATCH, FILE_NUMBER_MAILBOX_BYTES, fileFromWire, fileToWire, pickToWire, sstForWorker, type Job, type WorkerExport, type WorkerMessage } from "./jobs.js";
+import { errorFromWire, FILE_NUMBER_BATCH, FILE_NUMBER_MAILBOX_BYTES, fileFromWire, fileToWire, pickToWire, sstForWorker, type Job, type WorkerCollectorSpec, type WorkerExport, type WorkerMessage } from "./jobs.js";
 
 export interface BackgroundWorkersOptions {
   /** The worker's entry module; tests pass one that fails on purpose. */
@@ -41,6 +41,7 @@ export interface FlushRequest {
   readonly vectorSection?: Buffer;
   /** Where the worker imports `sst.bloomKeyLength` from; without it, its tables' filters key on user keys. */
   readonly bloomKeyLength: WorkerExport | undefined;
+  readonly collectors: WorkerCollectorSpec;
 }
 
 export interface CompactionRequest {
@@ -52,6 +53,7 @@ export interface CompactionRequest {
   readonly filterFactory: CompactionFilterFactory | undefined;
   readonly vectorEntryOf: WorkerExport | undefined;
   readonly bloomKeyLength: WorkerExport | undefined;
+  readonly collectors: WorkerCollectorSpec;
   readonly targetFileBytes: number;
   readonly newFileNumber: () => number;
 }
@@ -96,6 +98,7 @@ export class BackgroundWorkers {
         dir: req.dir,
         sst: sstForWorker(req.sst),
         bloomKeyLength: req.bloomKeyLength,
+        collectors: req.collectors,
         memtable: req.memtable,
         fileNumbers: [req.newFileNumber()],
         ...(req.vectorSection && { vectorSection: req.vectorSection }),
@@ -126,6 +129,7 @@ export class BackgroundWorkers {
         smallestSnapshot: req.smallestSnapshot,
         filter,
         vectorEntryOf: req.vectorEntryOf,
+        collectors: req.collectors,
         targetFileBytes: req.targetFileBytes,
         fileNumbers: Array.from({ length: reserve }, () => req.newFileNumber()),
       }),

@@ -24,6 +24,11 @@ export class LogicalIndex {
 
   constructor(private readonly list: SkipList) {}
 
+  /** Logical keys held. */
+  get size(): number {
+    return this.count;
+  }
+
   /** Memory held, charged to the memtable. */
   get bytes(): number {
     return (this.mask + 1) * SLOT_BYTES;

@@ -144,6 +144,18 @@ export class Memtable implements SortedEntries {
     return this.list.arenaBytes + (this.logical?.bytes ?? 0) + this.vectorBytes + this.reservedBytes;
   }
 
+  /**
+   * About how many logical keys (user keys without a logicalKeyLength) have entries with user
+   * keys in [start, end), with bounded work (SkipList.approximateCount): entries in the range
+   * times this memtable's logical keys per entry.
+   */
+  approximateLogicalKeys(start: Uint8Array | undefined, end: Uint8Array | undefined): number {
+    const n = this.list.size;
+    if (n === 0) return 0;
+    const entries = start === undefined && end === undefined ? n : this.list.approximateCount(start && lookupKey(start, SEQ_MAX), end && lookupKey(end, SEQ_MAX));
+    return this.logical === undefined ? entries : (entries * this.logical.size) / n;
+  }
+
   get entryCount(): number {
     return this.list.size;
   }

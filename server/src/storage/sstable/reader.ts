@@ -9,6 +9,7 @@ import { decodeBlockHandleInto, type BlockHandle } from "./block-handle.js";
 import { bloomHash, bloomMayContainHash, checkBloomFilter } from "./bloom.js";
 import { decodeFooter, type Footer } from "./footer.js";
 import { BLOCK_TRAILER_BYTES, BlockType, checkBlockTrailer, FOOTER_BYTES } from "./format.js";
+import { KEY_SAMPLES_PROPERTY, KeySamples } from "./key-samples.js";
 import { decodeProperties, type TableProperties } from "./properties.js";
 import { TwoLevelIterator, type DataBlockLoader } from "./two-level-iterator.js";
 import type { VarintCursor } from "../varint.js";
@@ -30,6 +31,7 @@ export interface SstGetResult {
  */
 export class SstReader implements DataBlockLoader {
   readonly sizeBytes: number;
+  private readonly userPropertyBytes: number;
   private readonly indexIterForGet: BlockIterator;
   private readonly dataIterForGet = new BlockIterator();
   private readonly handle = { offset: 0, sizeBytes: 0 };
@@ -45,8 +47,13 @@ export class SstReader implements DataBlockLoader {
     private readonly indexBlock: Block,
     private readonly bloom: Uint8Array,
     readonly properties: TableProperties,
+    /** The table's key-distribution summary; undefined for a table written without one. */
+    readonly keySamples: KeySamples | undefined,
   ) {
     this.sizeBytes = file.sizeBytes();
+    let n = 0;
+    for (const v of properties.userProperties.values()) n += v.length;
+    this.userPropertyBytes = n;
     this.indexIterForGet = new BlockIterator(indexBlock);
   }
 
@@ -71,19 +78,23 @@ export class SstReader implements DataBlockLoader {
     const metaBlock = new Block(readSection(file, footer.meta, BlockType.Meta), file.path, footer.meta.offset);
     const properties = decodeProperties(metaBlock);
     if (typeof properties === "string") throw new CorruptionError(file.path, footer.meta.offset, properties);
+    const samplesBytes = properties.userProperties.get(KEY_SAMPLES_PROPERTY);
+    const keySamples = samplesBytes && KeySamples.decode(samplesBytes);
+    if (typeof keySamples === "string") throw new CorruptionError(file.path, footer.meta.offset, keySamples);
     const indexBlock = new Block(readSection(file, footer.index, BlockType.Index), file.path, footer.index.offset);
     const bloom = readSection(file, footer.bloom, BlockType.Bloom);
     const bloomProblem = checkBloomFilter(bloom);
     if (bloomProblem) throw new CorruptionError(file.path, footer.bloom.offset, bloomProblem);
-    return new SstReader(file, fileNumber, cache, footer, indexBlock, bloom, properties);
+    return new SstReader(file, fileNumber, cache, footer, indexBlock, bloom, properties, keySamples);
   }
 
   /**
-   * Bytes this reader keeps in memory outside the block cache (index block and bloom filter), so
-   * the engine can count them against its memory budget.
+   * Bytes this reader keeps in memory outside the block cache (index block, bloom filter, the
+   * collected properties and the decoded key samples), so the engine can count them against its
+   * memory budget.
    */
   pinnedBytes(): number {
-    return this.indexBlock.chargedBytes + this.bloom.length;
+    return this.indexBlock.chargedBytes + this.bloom.length + this.userPropertyBytes + (this.keySamples?.bytes ?? 0);
   }
 
   /** False means no version of `userKey` is in the table; true means one may be. */
