@@ -23,7 +23,8 @@ import { err, fn } from "./common.js";
 import { numberToChar, timestampToChar } from "./to-char.js";
 import type { Overload } from "./registry.js";
 
-type Field =
+/** A field EXTRACT, date_part and date_trunc name (functions/interval.ts takes a subset). */
+export type DatePart =
   | "microseconds"
   | "milliseconds"
   | "second"
@@ -48,7 +49,7 @@ type Field =
   | "julian";
 
 /** Unit spellings DecodeUnits accepts, for the common units. */
-const UNITS: Readonly<Record<string, Field>> = {
+const UNITS: Readonly<Record<string, DatePart>> = {
   microsecond: "microseconds", microseconds: "microseconds", us: "microseconds", usec: "microseconds", usecs: "microseconds", useconds: "microseconds",
   millisecond: "milliseconds", milliseconds: "milliseconds", ms: "milliseconds", msec: "milliseconds", msecs: "milliseconds", mseconds: "milliseconds",
   second: "second", seconds: "second", s: "second", sec: "second", secs: "second",
@@ -67,10 +68,15 @@ const UNITS: Readonly<Record<string, Field>> = {
 };
 
 /** Fields whose value is ±Infinity for infinite inputs (the rest are NULL). */
-const MONOTONIC: ReadonlySet<Field> = new Set(["year", "decade", "century", "millennium", "epoch", "julian", "isoyear"]);
+const MONOTONIC: ReadonlySet<DatePart> = new Set(["year", "decade", "century", "millennium", "epoch", "julian", "isoyear"]);
 
-function unitOf(text: string, t: SqlType): Field {
-  const f = UNITS[text.toLowerCase()];
+/** The field a unit word names (PostgreSQL's DecodeUnits spellings), if any. */
+export function datePartOf(text: string): DatePart | undefined {
+  return UNITS[text.toLowerCase()];
+}
+
+function unitOf(text: string, t: SqlType): DatePart {
+  const f = datePartOf(text);
   if (f === undefined) throw err(`unit "${text}" not recognized for type ${typeNameForMessages(t)}`, "22023");
   return f;
 }
@@ -102,7 +108,7 @@ function isoWeek(days: number): { week: number; year: number } {
 }
 
 /** A field's value as an exact decimal (extract's numeric; date_part converts to float8). */
-function fieldValue(f: Field, p: Parts, isDate: boolean, us: number): Dec {
+function fieldValue(f: DatePart, p: Parts, isDate: boolean, us: number): Dec {
   const y = p.year;
   const sec = Math.floor(p.micros / 1e6) % 60;
   const usInMinute = sec * 1e6 + (p.micros % 1e6);
@@ -155,13 +161,13 @@ function fieldValue(f: Field, p: Parts, isDate: boolean, us: number): Dec {
 }
 
 /** The display scale PostgreSQL 15's extract gives each field. */
-function extractScale(f: Field, isDate: boolean): number {
+function extractScale(f: DatePart, isDate: boolean): number {
   if (f === "second" || (f === "epoch" && !isDate)) return 6;
   if (f === "milliseconds") return 3;
   return 0;
 }
 
-const DATE_FIELDS: ReadonlySet<Field> = new Set(["day", "week", "month", "quarter", "year", "decade", "century", "millennium", "epoch", "dow", "isodow", "doy", "isoyear", "julian"]);
+const DATE_FIELDS: ReadonlySet<DatePart> = new Set(["day", "week", "month", "quarter", "year", "decade", "century", "millennium", "epoch", "dow", "isodow", "doy", "isoyear", "julian"]);
 
 function extract(unit: string, v: number, t: SqlType, asNumeric: boolean): SqlValue {
   const f = unitOf(unit, t);
@@ -179,7 +185,7 @@ function extract(unit: string, v: number, t: SqlType, asNumeric: boolean): SqlVa
   return Numeric.of(d, Math.max(extractScale(f, isDate), d.decimalPlaces()));
 }
 
-const TRUNC_UNITS: ReadonlySet<Field> = new Set(["microseconds", "milliseconds", "second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "century", "millennium"]);
+const TRUNC_UNITS: ReadonlySet<DatePart> = new Set(["microseconds", "milliseconds", "second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "century", "millennium"]);
 
 function dateTrunc(unit: string, us: number, t: SqlType): number {
   if (!Number.isFinite(us)) return us;

@@ -27,6 +27,7 @@ import {
 } from "../types/index.js";
 import { splitMicros } from "../types/datetime.js";
 import { err, fn } from "./common.js";
+import { datePartOf, type DatePart } from "./datetime.js";
 import type { Overload } from "./registry.js";
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -149,30 +150,28 @@ export function age(a: number, b: number): Interval {
 
 type IntervalUnit = "microseconds" | "milliseconds" | "second" | "minute" | "hour" | "day" | "week" | "month" | "quarter" | "year" | "decade" | "century" | "millennium" | "epoch";
 
-const UNITS: Readonly<Record<string, IntervalUnit>> = {
-  microsecond: "microseconds", microseconds: "microseconds", us: "microseconds", usec: "microseconds", usecs: "microseconds", useconds: "microseconds",
-  millisecond: "milliseconds", milliseconds: "milliseconds", ms: "milliseconds", msec: "milliseconds", msecs: "milliseconds", mseconds: "milliseconds",
-  second: "second", seconds: "second", s: "second", sec: "second", secs: "second",
-  minute: "minute", minutes: "minute", m: "minute", min: "minute", mins: "minute",
-  hour: "hour", hours: "hour", h: "hour", hr: "hour", hrs: "hour",
-  day: "day", days: "day", d: "day",
-  week: "week", weeks: "week", w: "week",
-  month: "month", months: "month", mon: "month", mons: "month",
-  quarter: "quarter", qtr: "quarter",
-  year: "year", years: "year", y: "year", yr: "year", yrs: "year",
-  decade: "decade", decades: "decade", dec: "decade", decs: "decade",
-  century: "century", centuries: "century", c: "century", cent: "century",
-  millennium: "millennium", millennia: "millennium", millenniums: "millennium", mil: "millennium", mils: "millennium",
-  epoch: "epoch",
-};
-
-const KNOWN_WORDS = new Set(["dow", "isodow", "doy", "isoyear", "julian", "j", "timezone", "timezone_hour", "timezone_minute"]);
+const INTERVAL_UNITS: ReadonlySet<DatePart> = new Set<IntervalUnit>([
+  "microseconds",
+  "milliseconds",
+  "second",
+  "minute",
+  "hour",
+  "day",
+  "week",
+  "month",
+  "quarter",
+  "year",
+  "decade",
+  "century",
+  "millennium",
+  "epoch",
+]);
 
 function unitOf(text: string): IntervalUnit {
-  const lower = text.toLowerCase();
-  const u = UNITS[lower];
-  if (u !== undefined) return u;
-  if (KNOWN_WORDS.has(lower)) throw unsupported(text);
+  const u = datePartOf(text);
+  if (u !== undefined && INTERVAL_UNITS.has(u)) return u as IntervalUnit;
+  // A field of dates and times (dow, timezone, ...) that an interval does not have.
+  if (u !== undefined) throw unsupported(text);
   throw err(`unit "${text}" not recognized for type interval`, "22023");
 }
 
