@@ -189,6 +189,16 @@ export interface PreparedTransactionInfo {
 
 export interface KvStore {
   begin(options?: BeginOptions): Promise<KvTransaction>;
+  /**
+   * About how many keys `range` holds, from metadata only (no data is read, nothing is locked,
+   * no transaction sees it): for a query planner's row counts. Synchronous, because planning is:
+   * the single-node store answers from its tables' key samples and its memtables; a distributed
+   * store answers from range statistics it already holds. Upper-ish and possibly stale: keys
+   * written since, deleted but not yet collected, or held in several storage levels may count
+   * (see StorageEngine.approximateLogicalKeys). Optional: a store without one leaves planners to
+   * their defaults.
+   */
+  approximateCount?(range: KvRange): number;
   listPrepared(): Promise<readonly PreparedTransactionInfo[]>;
   commitPrepared(gid: string): Promise<void>;
   rollbackPrepared(gid: string): Promise<void>;

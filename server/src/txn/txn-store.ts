@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { SqlStateError } from "../common/sqlstate-error.js";
-import type { BeginOptions, KvStore, PreparedTransactionInfo } from "../kv/kv.js";
+import type { BeginOptions, KvRange, KvStore, PreparedTransactionInfo } from "../kv/kv.js";
 import type { StorageConfigInput } from "../config/index.js";
 import { StorageEngine, WriteBatch, type BackgroundWorkers, type Vfs } from "../storage/index.js";
 import { CommitLog } from "./commit-log.js";
@@ -10,7 +10,7 @@ import { InFlightCommits } from "./in-flight.js";
 import { NewestValues } from "./newest-values.js";
 import { HybridLogicalClock, LOGICAL_BITS, type PhysicalClock, type Timestamp } from "./hlc.js";
 import { LockManager } from "./lock-manager.js";
-import { encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds, versionKeyLogicalLength, versionKeyLogicalLengthModule } from "./mvcc-key.js";
+import { DATA_END, DATA_START, encodeKeyBound, encodeVersionKey, encodeVersionValue, SYSTEM_PREFIX, systemKey, versionKeyBounds, versionKeyLogicalLength, versionKeyLogicalLengthModule } from "./mvcc-key.js";
 import { readValue } from "./mvcc-read.js";
 import { encodeVectorVersionValue, mvccVectorEntryOf, mvccVectorEntryOfModule } from "./mvcc-vector.js";
 import { decodePreparedRecord, encodePreparedRecord, type PreparedRecord } from "./prepared-record.js";
@@ -448,6 +448,17 @@ export class TxnStore implements KvStore, TxnHost {
 
   noteSerializationFailure(): void {
     this.counters.serializationFailures++;
+  }
+
+  /**
+   * About how many keys of `range` hold versions (KvStore.approximateCount): the storage engine's
+   * logical-key estimate over the versions' key range, where a user key with all its versions is
+   * one logical key (`encodeKeyBound(k)` is exactly k's logical key, so the user range maps onto
+   * it bound for bound). Keys whose newest version is a tombstone count until GC drops them.
+   */
+  approximateCount(range: KvRange): number {
+    this.checkOpen();
+    return this.engine.approximateLogicalKeys(range.start ? encodeKeyBound(range.start) : DATA_START, range.end ? encodeKeyBound(range.end) : DATA_END);
   }
 
   stats(): TxnStoreStats {
