@@ -157,64 +157,43 @@ export function scaleInterval(a: Interval, factor: number, divide: boolean): Int
   return makeIntervalChecked(months, days, micros);
 }
 
+/** Moves whole `unit`s of `small` into `big`: [big, small] after the move. */
+function carry(big: number, small: number, unit: number): [number, number] {
+  const whole = Math.trunc(small / unit);
+  return [big + whole, small - whole * unit];
+}
+
+/**
+ * Makes the signs of a larger field and the next smaller one agree by borrowing one unit
+ * (`smallerSign`: the sign the rest of the smaller fields show, for justify_interval's months
+ * against days and time).
+ */
+function agree(big: number, small: number, unit: number, smallerSign = Math.sign(small)): [number, number] {
+  if (big > 0 && smallerSign < 0) return [big - 1, small + unit];
+  if (big < 0 && smallerSign > 0) return [big + 1, small - unit];
+  return [big, small];
+}
+
 /** justify_hours: whole 24-hour periods into days, signs of days and time made to agree. */
 export function justifyHours(a: Interval): Interval {
-  const whole = Math.trunc(a.micros / USECS_PER_DAY_N);
-  let micros = a.micros - whole * USECS_PER_DAY_N;
-  let days = a.days + whole;
-  if (days > 0 && micros < 0) {
-    micros += USECS_PER_DAY_N;
-    days--;
-  } else if (days < 0 && micros > 0) {
-    micros -= USECS_PER_DAY_N;
-    days++;
-  }
+  const [days, micros] = agree(...carry(a.days, a.micros, USECS_PER_DAY_N), USECS_PER_DAY_N);
   return makeIntervalChecked(a.months, days, micros);
 }
 
 /** justify_days: whole 30-day periods into months, signs of months and days made to agree. */
 export function justifyDays(a: Interval): Interval {
-  const whole = Math.trunc(a.days / DAYS_PER_MONTH);
-  let days = a.days - whole * DAYS_PER_MONTH;
-  let months = a.months + whole;
-  if (months > 0 && days < 0) {
-    days += DAYS_PER_MONTH;
-    months--;
-  } else if (months < 0 && days > 0) {
-    days -= DAYS_PER_MONTH;
-    months++;
-  }
+  const [months, days] = agree(...carry(a.months, a.days, DAYS_PER_MONTH), DAYS_PER_MONTH);
   return makeIntervalChecked(months, days, a.micros);
 }
 
 /** justify_interval: both justifications, with one sign for the whole result. */
 export function justifyInterval(a: Interval): Interval {
   let { months, days, micros } = a;
-  if ((days > 0 && micros > 0) || (days < 0 && micros < 0)) {
-    const whole = Math.trunc(days / DAYS_PER_MONTH);
-    days -= whole * DAYS_PER_MONTH;
-    months += whole;
-  }
-  const wholeDays = Math.trunc(micros / USECS_PER_DAY_N);
-  micros -= wholeDays * USECS_PER_DAY_N;
-  days += wholeDays;
-  const wholeMonths = Math.trunc(days / DAYS_PER_MONTH);
-  days -= wholeMonths * DAYS_PER_MONTH;
-  months += wholeMonths;
-  if (months > 0 && (days < 0 || (days === 0 && micros < 0))) {
-    days += DAYS_PER_MONTH;
-    months--;
-  } else if (months < 0 && (days > 0 || (days === 0 && micros > 0))) {
-    days -= DAYS_PER_MONTH;
-    months++;
-  }
-  if (days > 0 && micros < 0) {
-    micros += USECS_PER_DAY_N;
-    days--;
-  } else if (days < 0 && micros > 0) {
-    micros -= USECS_PER_DAY_N;
-    days++;
-  }
+  if ((days > 0 && micros > 0) || (days < 0 && micros < 0)) [months, days] = carry(months, days, DAYS_PER_MONTH);
+  [days, micros] = carry(days, micros, USECS_PER_DAY_N);
+  [months, days] = carry(months, days, DAYS_PER_MONTH);
+  [months, days] = agree(months, days, DAYS_PER_MONTH, days !== 0 ? Math.sign(days) : Math.sign(micros));
+  [days, micros] = agree(days, micros, USECS_PER_DAY_N);
   return makeIntervalChecked(months, days, micros);
 }
 
