@@ -4,7 +4,8 @@
  */
 import type { KvStore } from "../kv/kv.js";
 import { CatalogCache } from "./catalog/index.js";
-import { NO_STATS, type StatsSource } from "./optimizer/stats.js";
+import type { StatsSource } from "./optimizer/stats.js";
+import { storeRowEstimates } from "./optimizer/store-stats.js";
 import { newStatementCache, Session, type SessionOptions, type StatementCache } from "./session/session.js";
 
 export interface SqlEngineOptions {
@@ -15,15 +16,22 @@ export interface SqlEngineOptions {
 export class SqlEngine {
   readonly catalogCache = new CatalogCache();
   readonly statementCache: StatementCache = newStatementCache();
+  /**
+   * What planning knows of tables beyond their ANALYZE statistics (which sessions load from the
+   * catalog and which win): by default the store's row estimates (optimizer/store-stats.ts).
+   */
   stats: StatsSource;
   /** What sessions are given: reads `stats` when asked, so replacing it reaches every session. */
-  private readonly sessionStats: StatsSource = { tableStats: (t) => this.stats.tableStats(t) };
+  private readonly sessionStats: StatsSource = {
+    tableStats: (t) => this.stats.tableStats(t),
+    approximateRows: (t) => this.stats.approximateRows?.(t),
+  };
 
   constructor(
     readonly store: KvStore,
     private readonly options: SqlEngineOptions = {},
   ) {
-    this.stats = options.stats ?? NO_STATS;
+    this.stats = options.stats ?? storeRowEstimates(store);
   }
 
   session(options?: Partial<Pick<SessionOptions, "user" | "database" | "settings" | "backendPid">>): Session {

@@ -88,7 +88,10 @@ describe("ANALYZE", () => {
   it("makes cached plans of the tables plan again", async () => {
     const explain = "EXPLAIN SELECT id FROM t WHERE k = 3";
     const before = (await session.run(explain)).rows.map((r) => r[0]);
-    expect(before[0]).toMatch(/rows=5\)/);
+    // Unanalysed: the storage estimate of t's 2000 rows times the default equality selectivity (0.5%).
+    const rowsBefore = Number(/rows=(\d+)\)/.exec(String(before[0]))?.[1]);
+    expect(rowsBefore).toBeGreaterThanOrEqual(8);
+    expect(rowsBefore).toBeLessThanOrEqual(15);
     await session.run("ANALYZE t");
     const after = (await session.run(explain)).rows.map((r) => r[0]);
     expect(after[0]).toMatch(/rows=80\)/);

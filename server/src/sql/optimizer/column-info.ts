@@ -7,7 +7,7 @@ import type { Column, Index, Table } from "../catalog/index.js";
 import type { ColumnId } from "../plan/expr.js";
 import { inputsOf, type LogicalPlan } from "../plan/logical.js";
 import type { ColumnInfo, SelectivityContext } from "./selectivity.js";
-import { DEFAULT_ROW_COUNT, type StatsSource } from "./stats.js";
+import { tableRowCount, type StatsSource } from "./stats.js";
 
 interface Origin {
   readonly table: Table;
@@ -19,6 +19,7 @@ export class ColumnCatalog implements SelectivityContext {
   /** Output id of a projection → the input column it passes through. */
   private readonly aliases = new Map<ColumnId, ColumnId>();
   private readonly cache = new Map<ColumnId, ColumnInfo | undefined>();
+  private readonly rows = new Map<number, number>();
 
   constructor(
     plan: LogicalPlan,
@@ -38,9 +39,14 @@ export class ColumnCatalog implements SelectivityContext {
     for (const i of inputsOf(p)) this.visit(i);
   }
 
-  /** Rows of a table: ANALYZE's count, else the default. */
+  /** Rows of a table (tableRowCount: ANALYZE's count, else the storage estimate or the default); asked once per table and plan. */
   tableRows(table: Table): number {
-    return Math.max(1, this.stats.tableStats(table)?.rowCount ?? DEFAULT_ROW_COUNT);
+    let n = this.rows.get(table.id);
+    if (n === undefined) {
+      n = tableRowCount(this.stats, table);
+      this.rows.set(table.id, n);
+    }
+    return n;
   }
 
   /** Whether a table has statistics. */

@@ -96,7 +96,11 @@ export async function loadTableStats(catalog: Catalog, tableIds: Iterable<number
   return out;
 }
 
-/** A StatsSource over loaded statistics, falling back to `fallback` for tables never analysed. */
+/**
+ * A StatsSource over loaded statistics, falling back to `fallback` for tables never analysed
+ * (its storage row estimates included: tableRowCount asks for them only without statistics).
+ */
 export function statsSourceOf(loaded: ReadonlyMap<number, TableStats>, fallback: StatsSource): StatsSource {
-  return { tableStats: (table) => loaded.get(table.id) ?? fallback.tableStats(table) };
+  if (fallback.approximateRows === undefined) return { tableStats: (table) => loaded.get(table.id) ?? fallback.tableStats(table) };
+  return { tableStats: (table) => loaded.get(table.id) ?? fallback.tableStats(table), approximateRows: (table) => fallback.approximateRows?.(table) };
 }

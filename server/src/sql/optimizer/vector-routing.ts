@@ -26,7 +26,7 @@ import type { LogicalPlan, OutputColumn } from "../plan/logical.js";
 import { type Estimate, MAX_HNSW_CANDIDATES, type PhysicalPlan } from "../plan/physical.js";
 import { compareValues, type SqlType, type SqlValue } from "../types/index.js";
 import { OPERATOR_METRIC, type VectorDistanceOperator } from "../../vector/distance.js";
-import { DEFAULT_EQ_SELECTIVITY, DEFAULT_RANGE_SELECTIVITY, DEFAULT_ROW_COUNT, type StatsSource, type TableStats } from "./stats.js";
+import { DEFAULT_EQ_SELECTIVITY, DEFAULT_RANGE_SELECTIVITY, tableRowCount, type StatsSource, type TableStats } from "./stats.js";
 
 type Limit = Extract<LogicalPlan, { kind: "limit" }>;
 type Scan = Extract<LogicalPlan, { kind: "scan" }>;
@@ -66,7 +66,7 @@ export function routeVectorSearch(limit: Limit, planned: PhysicalPlan, options: 
   const path = physicalPath(planned);
   if (!path) return planned;
   const stats = options.stats.tableStats(match.scan.table);
-  const rows = Math.max(1, stats?.rowCount ?? DEFAULT_ROW_COUNT);
+  const rows = tableRowCount(options.stats, match.scan.table);
   const filter = andAll(match.conditions);
   const selectivity = filter ? Math.max(MIN_SELECTIVITY, Math.min(1, selectivityOf(filter, match.scan, stats))) : 1;
   const k = match.kValue ?? 10;
