@@ -23,9 +23,8 @@ export const SKIPLIST_MAX_HEIGHT = 12;
 /** 1 in 4 nodes grows a level: LevelDB's branching factor, a good balance of memory and depth. */
 const BRANCHING_MASK = 3;
 
-/** approximateCount's walk per level, and the nodes on a level it trusts to scale up from. */
+/** Most nodes approximateCount walks on one level. */
 const APPROXIMATE_COUNT_MAX_STEPS = 256;
-const APPROXIMATE_COUNT_MIN_NODES = 16;
 
 const W_KEY_BYTES = 0;
 const W_VALUE_BYTES = 1;
@@ -230,13 +229,15 @@ export class SkipList {
    * About how many entries have keys in [start, end) (internal keys; an absent bound is open), in at
    * most ~SKIPLIST_MAX_HEIGHT × APPROXIMATE_COUNT_MAX_STEPS steps however many there are. A node
    * reaches level h with probability 4^-h, so the nodes of a level in the range are a random
-   * sample: the count comes from the highest level holding at least APPROXIMATE_COUNT_MIN_NODES of
-   * them (scaled by 4^level; about ±25% then), or is exact from level 0 for small ranges. Nodes
+   * sample: the count comes from the lowest level where fewer than APPROXIMATE_COUNT_MAX_STEPS of
+   * them lie in the range (scaled by 4^level; with ~64 or more nodes there, about ±12%), exact
+   * from level 0 for small ranges. Nodes
    * spliced in by `addBefore` (height 1) are not in that sample: above level 0 the count is scaled
    * by all nodes per randomly-high node, as if they were spread like the others.
    */
   approximateCount(start: Uint8Array | undefined, end: Uint8Array | undefined): number {
     let x = HEAD;
+    let estimate = 0;
     for (let level = this.height - 1; level >= 0; level--) {
       // x: the last node < start on this level (the search path of findLessThan).
       let next = this.word(x, W_NEXT + level);
@@ -250,10 +251,11 @@ export class SkipList {
         n++;
         y = this.word(y, W_NEXT + level);
       }
-      if (level === 0) return n;
-      if (n >= APPROXIMATE_COUNT_MIN_NODES) return (n * (BRANCHING_MASK + 1) ** level * this.count) / Math.max(1, this.count - this.spliced);
+      // Too many here to count: the level above (counted in full) answers, unless there is none.
+      if (n === APPROXIMATE_COUNT_MAX_STEPS && level < this.height - 1) return estimate;
+      estimate = level === 0 ? n : (n * (BRANCHING_MASK + 1) ** level * this.count) / Math.max(1, this.count - this.spliced);
     }
-    return 0;
+    return estimate;
   }
 
   /** Last node with key < target, or the head. */
