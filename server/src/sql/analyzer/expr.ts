@@ -175,8 +175,8 @@ function parseNumericLiteral(text: string): Numeric {
 export function castTypeOfAst(t: pg.DataTypeDef): SqlType {
   if (t.kind === "array") {
     const element = castTypeOfAst(t.arrayOf);
-    if (element.kind === "array") throw new SqlStateError("multidimensional arrays are not supported", "0A000");
-    return arrayOf(element);
+    // PostgreSQL ignores declared dimensions: int[][] is int[], whatever its values' shape.
+    return element.kind === "array" ? element : arrayOf(element);
   }
   return typeOfAst(t);
 }
