@@ -26,9 +26,13 @@ import { err, fn } from "./common.js";
 import type { Overload } from "./registry.js";
 
 /** to_json of one value, as json_build_object writes it. */
-function toJson(v: SqlValue, t: SqlType): string {
+export function toJson(v: SqlValue, t: SqlType): string {
   if (v === null) return "null";
   switch (t.kind) {
+    case "array":
+      // array_to_json: no space after the commas, unlike json_build_array.
+      if (t.vector) return quoteJsonString(formatText(v, t));
+      return `[${(v as readonly SqlValue[]).map((e) => toJson(e, t.element)).join(",")}]`;
     case "bool":
       return v ? "true" : "false";
     case "int2":
@@ -114,6 +118,11 @@ function parsePath(text: string): string[] {
     k++;
   }
   return out;
+}
+
+/** A text[] path; a NULL element finds nothing, as in PostgreSQL's #> on a text[]. */
+function arrayPath(v: SqlValue): string[] {
+  return (v as readonly SqlValue[]).map((e) => (e === null ? "\u0000" : (e as string)));
 }
 
 function extractPath(root: JsonbNode, path: readonly string[]): JsonbNode | undefined {
@@ -255,6 +264,10 @@ export const JSON_FUNCTIONS: readonly Overload[] = [
   fn("->>", ["jsonb", "text"], "text", ([j, k]) => asText(field(root(j), k as string))),
   fn("->>", ["jsonb", "int4"], "text", ([j, k]) => asText(element(root(j), k as number))),
   fn("#>", ["jsonb", "text"], "jsonb", ([j, p]) => asJsonb(extractPath(root(j), parsePath(p as string)))),
+  fn("#>", ["jsonb", "array"], "jsonb", ([j, p]) => asJsonb(extractPath(root(j), arrayPath(p!)))),
+  fn("#>>", ["jsonb", "array"], "text", ([j, p]) => asText(extractPath(root(j), arrayPath(p!)))),
+  fn("#>", ["json", "array"], "json", ([j, p]) => jsonGet(j as string, arrayPath(p!), false)),
+  fn("#>>", ["json", "array"], "text", ([j, p]) => jsonGet(j as string, arrayPath(p!), true)),
   fn("#>>", ["jsonb", "text"], "text", ([j, p]) => asText(extractPath(root(j), parsePath(p as string)))),
   fn("->", ["json", "text"], "json", ([j, k]) => jsonGet(j as string, [k as string], false, true)),
   fn("->", ["json", "int4"], "json", ([j, k]) => jsonGet(j as string, [k as number], false)),
