@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { sqlstateOf } from "../../common/sqlstate-error.js";
 import { formatText, type Jsonb, parseText, type SqlType, type SqlValue, typeFromName } from "../types/index.js";
 import { lookupFunction, lookupOperator } from "./index.js";
-import { jsonbEach, jsonEach, jsonMembers, jsonObjectKeys, jsonbPretty } from "./json.js";
+import { jsonbEach, jsonEach, jsonMembers, jsonObjectKeys, jsonbPretty, rowToJson } from "./json.js";
 
 const TEXT_ARRAY = "text[]";
 
@@ -129,6 +129,15 @@ describe("json text readers", () => {
     const doc = parseText('{"a":[1,{"b":null}],"c":{},"d":[]}', { kind: "jsonb" }) as Jsonb;
     expect(jsonbPretty(doc)).toBe('{\n    "a": [\n        1,\n        {\n            "b": null\n        }\n    ],\n    "c": {\n    },\n    "d": [\n    ]\n}');
     expect(jsonbEach(doc, true, "jsonb_each_text").map((r) => r[0])).toEqual(["a", "c", "d"]);
+  });
+});
+
+describe("rowToJson", () => {
+  it("writes fields without spaces, each value as to_json would, and breaks lines when pretty", () => {
+    const types = [typeFromName("int4"), typeFromName("text"), typeFromName("json")];
+    expect(rowToJson([1, 'a"b', '{"x" : 1}'], ["id", "B c", "j"], types, false)).toBe('{"id":1,"B c":"a\\"b","j":{"x" : 1}}');
+    expect(rowToJson([null, null, null], ["id", "b", "j"], types, true)).toBe('{"id":null,\n "b":null,\n "j":null}');
+    expect(rowToJson([], [], [], true)).toBe("{}");
   });
 });
 

@@ -413,3 +413,15 @@ export function jsonbEach(j: Jsonb, asText: boolean, name: string): SqlValue[][]
   if (!isObject(n)) throw invalidParameter(`cannot call ${name} on a non-object`);
   return n.keys.map((k, i) => [k, asText ? jsonbTextValue(n.values[i]!) : jsonb(n.values[i]!)]);
 }
+
+// ---- rows ---------------------------------------------------------------------------------------
+
+/**
+ * row_to_json / to_json / to_jsonb of a FROM item's row: the analyzer passes the row's columns
+ * as arguments along with their names. PostgreSQL writes no spaces, and with row_to_json's
+ * pretty flag a line feed and a space before each field after the first.
+ */
+export function rowToJson(values: readonly SqlValue[], names: readonly string[], types: readonly SqlType[], pretty: boolean): string {
+  const fields = names.map((n, i) => `${quoteJsonString(n)}:${toJson(values[i] ?? null, types[i]!)}`);
+  return `{${fields.join(pretty ? ",\n " : ",")}}`;
+}
