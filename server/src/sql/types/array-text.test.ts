@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import { castValue } from "./cast.js";
 import { arrayOf, INT4, TEXT, typeFromName, type SqlType } from "./sql-type.js";
+import { typeArb, VALUE_KINDS } from "./testing/arbitraries.js";
 import { formatText, parseText } from "./text-io.js";
 
 const INT_ARRAY = arrayOf(INT4);
@@ -100,6 +101,29 @@ describe("random input", () => {
         expect(parseText(printed, t)).toEqual(v);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it("arrays of every element type read any literal or fail with a SQLSTATE, and print back what they read", () => {
+    const literal = fc.oneof(
+      arrayishText,
+      // Literals of elements the element types might accept, so that reading gets past the braces.
+      fc.array(fc.constantFrom("1", "-2.5", "t", "NaN", "2020-01-02", "2020-01-02 03:04:05+02", "1 day", '"a b"', "\\x01", "{}", "[1,2]", "NULL", '"{\\"a\\": 1}"', "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), { maxLength: 3 }).map((xs) => `{${xs.join(",")}}`),
+    );
+    fc.assert(
+      fc.property(literal, typeArb(VALUE_KINDS.filter((k) => k !== "vector" && k !== "oid")), (text, element) => {
+        const t = arrayOf(element);
+        let v;
+        try {
+          v = parseText(text, t);
+        } catch (e) {
+          expect(e).toBeInstanceOf(SqlStateError);
+          expect((e as SqlStateError).sqlstate).not.toMatch(/^XX/);
+          return;
+        }
+        expect(formatText(parseText(formatText(v, t), t), t)).toBe(formatText(v, t));
+      }),
+      { numRuns: 2000 },
     );
   });
 
