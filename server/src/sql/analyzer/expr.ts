@@ -83,6 +83,8 @@ export async function analyzeExpr(ast: Expr, env: ExprEnv): Promise<ScalarExpr> 
     case "cast": {
       const c = e as pg.ExprCast;
       const to = castTypeOfAst(c.to as pg.DataTypeDef);
+      // ARRAY[]::int[]: the cast is what gives an empty constructor its type.
+      if (c.operand.type === "array" && (c.operand as pg.ExprList).expressions.length === 0 && to.kind === "array" && !to.vector) return { kind: "const", value: [], type: to };
       const operand = await analyzeExpr(c.operand, env);
       return (await regCast(operand, to, env.ctx)) ?? coerce(operand, to, "explicit", env.ctx.params);
     }
