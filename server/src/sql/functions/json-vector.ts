@@ -275,6 +275,16 @@ export const JSON_FUNCTIONS: readonly Overload[] = [
   fn("->>", ["json", "int4"], "text", ([j, k]) => jsonGet(j as string, [k as number], true)),
   fn("#>", ["json", "text"], "json", ([j, p]) => jsonGet(j as string, parsePath(p as string), false)),
   fn("#>>", ["json", "text"], "text", ([j, p]) => jsonGet(j as string, parsePath(p as string), true)),
+  // json(b)_extract_path(_text): #> and #>> spelled as functions, strict in the document only
+  // (the path elements form one VARIADIC array; a NULL element finds nothing).
+  fn("jsonb_extract_path", ["jsonb", "text"], "jsonb", ([j, ...p]) => (j === null ? null : asJsonb(extractPath(root(j), arrayPath(p)))), { variadic: "text", strict: false }),
+  fn("jsonb_extract_path_text", ["jsonb", "text"], "text", ([j, ...p]) => (j === null ? null : asText(extractPath(root(j), arrayPath(p)))), { variadic: "text", strict: false }),
+  fn("json_extract_path", ["json", "text"], "json", ([j, ...p]) => (j === null ? null : jsonGet(j as string, arrayPath(p), false)), { variadic: "text", strict: false }),
+  fn("json_extract_path_text", ["json", "text"], "text", ([j, ...p]) => (j === null ? null : jsonGet(j as string, arrayPath(p), true)), { variadic: "text", strict: false }),
+  fn("json_typeof", ["json"], "text", ([j]) => {
+    const c = (j as string).trimStart()[0];
+    return c === "{" ? "object" : c === "[" ? "array" : c === '"' ? "string" : c === "t" || c === "f" ? "boolean" : c === "n" ? "null" : "number";
+  }),
   fn("jsonb_typeof", ["jsonb"], "text", ([j]) => {
     const n = root(j);
     if (n === null) return "null";
