@@ -1,9 +1,8 @@
 /**
  * json/jsonb construction and access, uuid generation, and pgvector's functions and operators.
  *
- * jsonb paths (#>, #>>) take the path as text in array-literal form ('{a,0,b}'), because the type
- * system has no arrays yet; PostgreSQL's text[] literal spelled the same way gives the same
- * answers. On json (text) values the operators scan the text and return the value's text exactly
+ * Paths (#>, #>>) are text[] values; an untyped literal path ('{a,0,b}') resolves to the text
+ * overloads, which read it as the array literal it spells. On json (text) values the operators scan the text and return the value's text exactly
  * as written, taking the last of duplicate keys, as PostgreSQL's json functions do.
  */
 import { randomUUID } from "node:crypto";
