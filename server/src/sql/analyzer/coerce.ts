@@ -6,7 +6,7 @@
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { ScalarExpr } from "../plan/expr.js";
-import { type CastContext, canCast, castValue, commonType, type CommonTypeContext, defaultOfKind, formatType, parseText, type SqlType, typeModifier, typesEqual, TEXT } from "../types/index.js";
+import { type CastContext, canCast, castValue, commonType, type CommonTypeContext, defaultOfKind, formatType, parseText, type SqlType, typeModifier, typesEqual, TEXT, withoutModifiers } from "../types/index.js";
 import type { ParamTypes } from "./context.js";
 
 export function isUnknownType(t: SqlType): boolean {
@@ -22,7 +22,8 @@ export function coerce(e: ScalarExpr, target: SqlType, context: CastContext, par
     if (context === "explicit") {
       // 'abcdef'::varchar(3): read as the plain type, then the explicit length coercion cuts it, as in PostgreSQL.
       // An interval keeps its field range, which decides how the text is read.
-      const plain = target.kind === "interval" ? target : defaultOfKind(target.kind);
+      // An array is read as its element type (so int2vector keeps its space-separated form).
+      const plain = target.kind === "interval" ? target : target.kind === "array" ? withoutModifiers(target) : defaultOfKind(target.kind);
       return { kind: "const", value: castValue(parseText(String(e.value), plain), plain, target, context), type: target };
     }
     const value = parseText(String(e.value), target);

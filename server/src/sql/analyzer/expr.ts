@@ -8,6 +8,7 @@ import { SqlStateError } from "../../common/sqlstate-error.js";
 import type * as pg from "pgsql-ast-parser";
 import { isAggregateName, resolveAggregate } from "../functions/aggregates.js";
 import { isSetReturningName, lookupFunction, lookupOperator, type ResolvedFunction, substringArgs } from "../functions/index.js";
+import { rowToJson } from "../functions/json.js";
 import type { Expr, FrameBound, Statement, WindowSpec } from "../parser/index.js";
 import { BOOL, columnsOf, type ScalarExpr } from "../plan/expr.js";
 import type { AggregateCall, LogicalPlan, SortKey, WindowCall, WindowFrameSpec } from "../plan/logical.js";
@@ -82,6 +83,8 @@ export async function analyzeExpr(ast: Expr, env: ExprEnv): Promise<ScalarExpr> 
     case "cast": {
       const c = e as pg.ExprCast;
       const to = castTypeOfAst(c.to as pg.DataTypeDef);
+      // ARRAY[]::int[]: the cast is what gives an empty constructor its type.
+      if (c.operand.type === "array" && (c.operand as pg.ExprList).expressions.length === 0 && to.kind === "array" && !to.vector) return { kind: "const", value: [], type: to };
       const operand = await analyzeExpr(c.operand, env);
       return (await regCast(operand, to, env.ctx)) ?? coerce(operand, to, "explicit", env.ctx.params);
     }
@@ -175,8 +178,8 @@ function parseNumericLiteral(text: string): Numeric {
 export function castTypeOfAst(t: pg.DataTypeDef): SqlType {
   if (t.kind === "array") {
     const element = castTypeOfAst(t.arrayOf);
-    if (element.kind === "array") throw new SqlStateError("multidimensional arrays are not supported", "0A000");
-    return arrayOf(element);
+    // PostgreSQL ignores declared dimensions: int[][] is int[], whatever its values' shape.
+    return element.kind === "array" ? element : arrayOf(element);
   }
   return typeOfAst(t);
 }
@@ -409,8 +412,53 @@ async function call(c: pg.ExprCall, env: ExprEnv): Promise<ScalarExpr> {
     const shown = isUnknownType(arg.type) ? "unknown" : arg.type.kind === "char" ? "character" : formatType(defaultOfKind(arg.type.kind));
     return { kind: "const", value: shown, type: TEXT };
   }
+  const row = ROW_JSON_FUNCTIONS.has(name) ? await wholeRowJson(c, name, env) : undefined;
+  if (row) return row;
   const args = await Promise.all(c.args.map((a) => analyzeExpr(a, env)));
   return functionCall(name, args, env);
+}
+
+const ROW_JSON_FUNCTIONS = new Set(["row_to_json", "to_json", "to_jsonb"]);
+
+/**
+ * `row_to_json(t)`, `to_json(t.*)`: a FROM item named where a value goes is its row. Alopex has no
+ * composite values, so the call takes the row's columns and writes the object from them; undefined
+ * when the argument is an ordinary expression (a column named like the relation wins, as in
+ * PostgreSQL).
+ */
+async function wholeRowJson(c: pg.ExprCall, name: string, env: ExprEnv): Promise<ScalarExpr | undefined> {
+  const first = c.args[0];
+  if (first?.type !== "ref") return undefined;
+  const ref = first as pg.ExprRef;
+  let relation: string;
+  if (ref.name === "*" && ref.table) relation = ref.table.name;
+  else if (!ref.table && env.scope.hasRelation(ref.name)) {
+    try {
+      env.scope.resolve(ref.name);
+      return undefined;
+    } catch {
+      relation = ref.name;
+    }
+  } else return undefined;
+  const pretty = name === "row_to_json" && c.args.length === 2;
+  if (c.args.length !== (pretty ? 2 : 1)) return undefined;
+  const columns = env.scope.starOf(relation);
+  const args: ScalarExpr[] = columns.map((col) => ({ kind: "column", id: col.id, type: col.type, name: col.name }));
+  if (pretty) args.push(coerce(await analyzeExpr(c.args[1]!, env), BOOL, "implicit", env.ctx.params));
+  const names = columns.map((col) => col.name);
+  const types = columns.map((col) => col.type);
+  const binary = name === "to_jsonb";
+  const returnType: SqlType = { kind: binary ? "jsonb" : "json" };
+  const fn: ResolvedFunction = {
+    fn: (values) => {
+      const text = rowToJson(values, names, types, pretty && values[values.length - 1] === true);
+      return binary ? parseText(text, returnType) : text;
+    },
+    returnType,
+    strict: false,
+    paramTypes: args.map((a) => a.type),
+  };
+  return { kind: "call", name, operator: false, fn, args, type: returnType };
 }
 
 async function specialCall(c: pg.ExprCall, name: string, env: ExprEnv): Promise<ScalarExpr> {

@@ -577,7 +577,9 @@ export function columnName(e: Expr): string {
     case "cast": {
       const inner = columnName((x as unknown as pg.ExprCast).operand);
       if (inner !== "?column?") return inner;
-      const to = (x as unknown as pg.ExprCast).to as pg.BasicDataTypeDef;
+      // PostgreSQL names the column after the type's last name, an array's being its element's.
+      let to = (x as unknown as pg.ExprCast).to;
+      while (to.kind === "array") to = to.arrayOf;
       return typeColumnName(to.name);
     }
     case "case":

@@ -46,10 +46,13 @@ export async function functionScan(
   const alias = item.alias?.name ?? name;
   const aliases = item.alias?.columns?.map((c) => c.name) ?? [];
   const ordinality = item.withOrdinality === true;
-  if (aliases.length > (ordinality ? 2 : 1)) throw new SqlStateError(`table "${alias}" has ${ordinality ? 2 : 1} columns available but ${aliases.length} columns specified`, "42P10");
-  // A function returning one value names its column after the alias, as PostgreSQL does.
-  const columns = [ctx.column(aliases[0] ?? item.alias?.name ?? name, fn.returns)];
-  if (ordinality) columns.push(ctx.column(aliases[1] ?? "ordinality", INT8));
+  // A function returning one unnamed value names its column after the alias, as PostgreSQL
+  // does; one with named output columns (json_each's key and value) keeps their names.
+  const outputs = fn.columns ?? [{ name: item.alias?.name ?? name, type: fn.returns }];
+  const available = outputs.length + (ordinality ? 1 : 0);
+  if (aliases.length > available) throw new SqlStateError(`table "${alias}" has ${available} columns available but ${aliases.length} columns specified`, "42P10");
+  const columns = outputs.map((c, i) => ctx.column(aliases[i] ?? c.name, c.type));
+  if (ordinality) columns.push(ctx.column(aliases[outputs.length] ?? "ordinality", INT8));
   scope.add({ name: alias, columns });
   return { kind: "function scan", fn, args: coerced, alias, ordinality, columns };
 }
@@ -65,6 +68,8 @@ export function setReturningSelectList(s: pg.SelectFromStatement): pg.SelectFrom
   if (at < 0) return s;
   const call = s.columns[at]!.expr as pg.ExprCall;
   const name = call.function.name.toLowerCase();
+  // PostgreSQL returns a record per row here, a type Alopex values do not have.
+  if (name.includes("_each")) throw new SqlStateError(`${name} in a select list is not supported (it returns a record): use it in FROM`, "0A000");
   const alias = "*SELECT*";
   const from: pg.FromCall = { type: "call", function: call.function, args: call.args, alias: { name: alias, columns: [{ name }] } };
   const columns = s.columns.map((c, i) => (i === at ? { ...c, expr: { type: "ref", table: { name: alias }, name } as pg.ExprRef, alias: c.alias ?? { name } } : c));

@@ -20,6 +20,10 @@ import { rowBytes } from "./spill/row-size.js";
 import { type SpillConfig, spillConfigOf } from "./spill/spill-config.js";
 import { SpillFileSet } from "./spill/spill-files.js";
 
+
+/** Aggregates that see rows with a NULL argument (json_object_agg to refuse a NULL key). */
+const NON_STRICT: ReadonlySet<string> = new Set(["json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg"]);
+
 /** Aggregates whose state keeps (a form of) every argument it is given. */
 const GROWING_AGGREGATES: ReadonlySet<string> = new Set(["string_agg", "json_agg", "jsonb_agg"]);
 /** A Set or array entry with its bookkeeping. */
@@ -69,7 +73,7 @@ export class AggregateState {
     }
     const args = await evalAll(s.args, row);
     // Strict aggregates ignore rows whose (first) argument is NULL; count(*) counts every row.
-    if (args.length > 0 && s.call.name !== "json_agg" && s.call.name !== "jsonb_agg" && args[0] === null) return 0;
+    if (args.length > 0 && args[0] === null && !NON_STRICT.has(s.call.name)) return 0;
     if (this.sorter) {
       const orderKey = s.orderBy ? await evalAll(s.orderBy, row) : [];
       const key = s.call.distinct ? orderKey.concat(args) : orderKey;

@@ -13,7 +13,7 @@ type FunctionScanPlan = Extract<PhysicalPlan, { kind: "function scan" }>;
 
 export class FunctionScanOperator implements Operator {
   private readonly args: Evaluator[];
-  private values: Iterator<SqlValue> | undefined;
+  private values: Iterator<SqlValue | readonly SqlValue[]> | undefined;
   private ordinal = 0;
 
   constructor(
@@ -37,7 +37,9 @@ export class FunctionScanOperator implements Operator {
       const r = this.values?.next();
       if (!r || r.done) break;
       this.ordinal++;
-      out.push(this.plan.ordinality ? [r.value, BigInt(this.ordinal)] : [r.value]);
+      const row: SqlValue[] = this.plan.fn.columns ? [...(r.value as readonly SqlValue[])] : [r.value as SqlValue];
+      if (this.plan.ordinality) row.push(BigInt(this.ordinal));
+      out.push(row);
     }
     return out.length > 0 ? out : null;
   }

@@ -10,6 +10,7 @@ import {
   compareValues,
   Dec,
   FLOAT8,
+  formatText,
   INT8,
   INT8_MAX,
   INT8_MIN,
@@ -23,7 +24,8 @@ import {
   TEXT,
   type TypeKind,
 } from "../types/index.js";
-import { buildArray } from "./json-vector.js";
+import { quoteJsonString } from "../types/json.js";
+import { buildArray, toJson } from "./json-vector.js";
 import { numericDiv } from "./math.js";
 import { lookupOperator } from "./index.js";
 
@@ -52,6 +54,8 @@ const AGGREGATE_NAMES = new Set([
   "string_agg",
   "json_agg",
   "jsonb_agg",
+  "json_object_agg",
+  "jsonb_object_agg",
   "stddev",
   "stddev_samp",
   "stddev_pop",
@@ -97,6 +101,11 @@ export function resolveAggregate(name: string, argTypes: readonly SqlType[]): Re
     const bytes = t!.kind === "bytea";
     const tt: SqlType = bytes ? { kind: "bytea" } : TEXT;
     return { name: lower, argTypes: [tt, tt], returnType: tt, create: () => new StringAggAcc(bytes) };
+  }
+  if (lower === "json_object_agg" || lower === "jsonb_object_agg") {
+    if (types.length !== 2) throw noSuchAggregate(lower, types);
+    const binary = lower === "jsonb_object_agg";
+    return { name: lower, argTypes: types, returnType: { kind: binary ? "jsonb" : "json" }, create: () => new JsonObjectAggAcc(types[0]!, types[1]!, binary) };
   }
   if (types.length !== 1 || !t) throw noSuchAggregate(lower, types);
   switch (lower) {
@@ -306,6 +315,27 @@ class JsonAggAcc implements Accumulator {
       this.values,
       this.values.map(() => this.type),
     );
+    return this.jsonb ? parseText(text, { kind: "jsonb" }) : text;
+  }
+}
+
+class JsonObjectAggAcc implements Accumulator {
+  private readonly parts: string[] = [];
+  private any = false;
+  constructor(
+    private readonly keyType: SqlType,
+    private readonly valueType: SqlType,
+    private readonly jsonb: boolean,
+  ) {}
+  add([k, v]: readonly SqlValue[]): void {
+    if (k === null || k === undefined) throw new SqlStateError("field name must not be null", "22023");
+    this.any = true;
+    this.parts.push(`${quoteJsonString(formatText(k, this.keyType))} : ${toJson(v ?? null, this.valueType)}`);
+  }
+  result(): SqlValue {
+    if (!this.any) return null;
+    // json_object_agg's own spacing: "{ " and " }" around the pairs.
+    const text = `{ ${this.parts.join(", ")} }`;
     return this.jsonb ? parseText(text, { kind: "jsonb" }) : text;
   }
 }

@@ -264,7 +264,7 @@ export const DATETIME_FUNCTIONS: readonly Overload[] = [
   fn("make_date", ["int4", "int4", "int4"], "date", ([y, m, d]) => makeDate(num(y), num(m), num(d))),
   // Timestamps with time zone are shown in UTC, the session time zone Alopex runs in.
   ...(["timestamp", "timestamptz"] as const).map((k) =>
-    fn("to_char", [k, "text"], "text", ([v, f]) => (Number.isFinite(num(v)) ? timestampToChar(num(v), str(f)) : null)),
+    fn("to_char", [k, "text"], "text", ([v, f]) => (Number.isFinite(num(v)) ? timestampToChar(num(v), str(f), k === "timestamptz") : null)),
   ),
   ...(["int2", "int4", "float4", "float8"] as const).map((k) => fn("to_char", [k, "text"], "text", ([v, f]) => numberToChar(String(num(v)), str(f)))),
   fn("to_char", ["int8", "text"], "text", ([v, f]) => numberToChar(String(v), str(f))),

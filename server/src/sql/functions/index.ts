@@ -11,6 +11,7 @@ import type { SqlType } from "../types/index.js";
 import { DATETIME_FUNCTIONS } from "./datetime.js";
 import { INTERVAL_FUNCTIONS } from "./interval.js";
 import { JSON_FUNCTIONS, VECTOR_FUNCTIONS } from "./json-vector.js";
+import { JSON_EXTRA_FUNCTIONS } from "./json.js";
 import { MATH_FUNCTIONS } from "./math.js";
 import { argTypeName, FunctionLookupError, Registry, type ResolvedFunction } from "./registry.js";
 import { STRING_FUNCTIONS } from "./strings.js";
@@ -23,7 +24,7 @@ export type { SystemAccess } from "./system-access.js";
 export { formatTypeWithModifier, REG_IN, REG_OUT, regNotFound } from "./system.js";
 export { isSetReturningName, lookupSetReturning, type SetReturningFunction } from "./set-returning.js";
 
-const registry = new Registry().add(MATH_FUNCTIONS).add(STRING_FUNCTIONS).add(DATETIME_FUNCTIONS).add(INTERVAL_FUNCTIONS).add(JSON_FUNCTIONS).add(VECTOR_FUNCTIONS).add(ARRAY_FUNCTIONS).add(SYSTEM_FUNCTIONS);
+const registry = new Registry().add(MATH_FUNCTIONS).add(STRING_FUNCTIONS).add(DATETIME_FUNCTIONS).add(INTERVAL_FUNCTIONS).add(JSON_FUNCTIONS).add(JSON_EXTRA_FUNCTIONS).add(VECTOR_FUNCTIONS).add(ARRAY_FUNCTIONS).add(SYSTEM_FUNCTIONS);
 
 /** Names of the scalar functions (not operators or internal helpers), sorted: what pg_proc lists. */
 export function functionNames(): string[] {

@@ -1,9 +1,8 @@
 /**
  * json/jsonb construction and access, uuid generation, and pgvector's functions and operators.
  *
- * jsonb paths (#>, #>>) take the path as text in array-literal form ('{a,0,b}'), because the type
- * system has no arrays yet; PostgreSQL's text[] literal spelled the same way gives the same
- * answers. On json (text) values the operators scan the text and return the value's text exactly
+ * Paths (#>, #>>) are text[] values; an untyped literal path ('{a,0,b}') resolves to the text
+ * overloads, which read it as the array literal it spells. On json (text) values the operators scan the text and return the value's text exactly
  * as written, taking the last of duplicate keys, as PostgreSQL's json functions do.
  */
 import { randomUUID } from "node:crypto";
@@ -26,9 +25,13 @@ import { err, fn } from "./common.js";
 import type { Overload } from "./registry.js";
 
 /** to_json of one value, as json_build_object writes it. */
-function toJson(v: SqlValue, t: SqlType): string {
+export function toJson(v: SqlValue, t: SqlType): string {
   if (v === null) return "null";
   switch (t.kind) {
+    case "array":
+      // array_to_json: no space after the commas, unlike json_build_array.
+      if (t.vector) return quoteJsonString(formatText(v, t));
+      return `[${(v as readonly SqlValue[]).map((e) => toJson(e, t.element)).join(",")}]`;
     case "bool":
       return v ? "true" : "false";
     case "int2":
@@ -114,6 +117,11 @@ function parsePath(text: string): string[] {
     k++;
   }
   return out;
+}
+
+/** A text[] path; a NULL element finds nothing, as in PostgreSQL's #> on a text[]. */
+function arrayPath(v: SqlValue): string[] {
+  return (v as readonly SqlValue[]).map((e) => (e === null ? "\u0000" : (e as string)));
 }
 
 function extractPath(root: JsonbNode, path: readonly string[]): JsonbNode | undefined {
@@ -255,6 +263,10 @@ export const JSON_FUNCTIONS: readonly Overload[] = [
   fn("->>", ["jsonb", "text"], "text", ([j, k]) => asText(field(root(j), k as string))),
   fn("->>", ["jsonb", "int4"], "text", ([j, k]) => asText(element(root(j), k as number))),
   fn("#>", ["jsonb", "text"], "jsonb", ([j, p]) => asJsonb(extractPath(root(j), parsePath(p as string)))),
+  fn("#>", ["jsonb", "array"], "jsonb", ([j, p]) => asJsonb(extractPath(root(j), arrayPath(p!)))),
+  fn("#>>", ["jsonb", "array"], "text", ([j, p]) => asText(extractPath(root(j), arrayPath(p!)))),
+  fn("#>", ["json", "array"], "json", ([j, p]) => jsonGet(j as string, arrayPath(p!), false)),
+  fn("#>>", ["json", "array"], "text", ([j, p]) => jsonGet(j as string, arrayPath(p!), true)),
   fn("#>>", ["jsonb", "text"], "text", ([j, p]) => asText(extractPath(root(j), parsePath(p as string)))),
   fn("->", ["json", "text"], "json", ([j, k]) => jsonGet(j as string, [k as string], false, true)),
   fn("->", ["json", "int4"], "json", ([j, k]) => jsonGet(j as string, [k as number], false)),
@@ -262,6 +274,16 @@ export const JSON_FUNCTIONS: readonly Overload[] = [
   fn("->>", ["json", "int4"], "text", ([j, k]) => jsonGet(j as string, [k as number], true)),
   fn("#>", ["json", "text"], "json", ([j, p]) => jsonGet(j as string, parsePath(p as string), false)),
   fn("#>>", ["json", "text"], "text", ([j, p]) => jsonGet(j as string, parsePath(p as string), true)),
+  // json(b)_extract_path(_text): #> and #>> spelled as functions, strict in the document only
+  // (the path elements form one VARIADIC array; a NULL element finds nothing).
+  fn("jsonb_extract_path", ["jsonb", "text"], "jsonb", ([j, ...p]) => (j === null ? null : asJsonb(extractPath(root(j), arrayPath(p)))), { variadic: "text", strict: false }),
+  fn("jsonb_extract_path_text", ["jsonb", "text"], "text", ([j, ...p]) => (j === null ? null : asText(extractPath(root(j), arrayPath(p)))), { variadic: "text", strict: false }),
+  fn("json_extract_path", ["json", "text"], "json", ([j, ...p]) => (j === null ? null : jsonGet(j as string, arrayPath(p), false)), { variadic: "text", strict: false }),
+  fn("json_extract_path_text", ["json", "text"], "text", ([j, ...p]) => (j === null ? null : jsonGet(j as string, arrayPath(p), true)), { variadic: "text", strict: false }),
+  fn("json_typeof", ["json"], "text", ([j]) => {
+    const c = (j as string).trimStart()[0];
+    return c === "{" ? "object" : c === "[" ? "array" : c === '"' ? "string" : c === "t" || c === "f" ? "boolean" : c === "n" ? "null" : "number";
+  }),
   fn("jsonb_typeof", ["jsonb"], "text", ([j]) => {
     const n = root(j);
     if (n === null) return "null";

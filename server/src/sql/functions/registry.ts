@@ -133,7 +133,10 @@ function isUnknown(t: SqlType): boolean {
 }
 
 function exactParam(p: ParamType, t: SqlType): boolean {
-  return p === "anyarray" ? t.kind === "array" : p !== "any" && p === t.kind;
+  if (p === "anyarray") return t.kind === "array";
+  // An "array" parameter is text[] (defaultOfKind), not any array.
+  if (p === "array") return t.kind === "array" && !t.vector && t.element.kind === "text";
+  return p !== "any" && p === t.kind;
 }
 
 function coercible(t: SqlType, p: ParamType): boolean {

@@ -5,17 +5,23 @@
  * relation that is not a partition).
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
-import { compareIntervals, INT4, INT8, Interval, INTERVAL, NUMERIC, Numeric, REGCLASS, type SqlArray, type SqlType, type SqlValue, TIMESTAMP, TIMESTAMPTZ } from "../types/index.js";
+import { canCast, compareIntervals, INT4, JSONB, JSON_TYPE, type Jsonb, TEXT, INT8, Interval, INTERVAL, NUMERIC, Numeric, REGCLASS, type SqlArray, type SqlType, type SqlValue, TIMESTAMP, TIMESTAMPTZ } from "../types/index.js";
 import { addIntervalToTimestamp } from "./interval.js";
+import { jsonbEach, jsonbElements, jsonbObjectKeys, jsonEach, jsonElements, jsonObjectKeys } from "./json.js";
 
 export interface SetReturningFunction {
   readonly name: string;
   /** Argument types after coercion (the analyzer casts the arguments to these). */
   readonly argTypes: readonly SqlType[];
-  /** The output column (set-returning functions here return one column). */
+  /** The output column, or the first of `columns`. */
   readonly returns: SqlType;
+  /**
+   * Set for a function returning several columns (json_each's key and value): their names and
+   * types, and then each item `rows` yields is a row of values rather than one value.
+   */
+  readonly columns?: readonly { readonly name: string; readonly type: SqlType }[];
   /** The rows for argument values (generated lazily: a series may be long). */
-  rows(args: readonly SqlValue[]): Iterable<SqlValue>;
+  rows(args: readonly SqlValue[]): Iterable<SqlValue | readonly SqlValue[]>;
 }
 
 function* intSeries(start: number, stop: number, step: number): Iterable<SqlValue> {
@@ -91,6 +97,17 @@ export function lookupSetReturning(name: string, argTypes: readonly SqlType[]): 
       if (argTypes.length !== 1 || t?.kind !== "array") return missing(name, argTypes);
       return { name, argTypes: [t], returns: t.element, rows: strict(([a]) => a as SqlArray) };
     }
+    case "json_array_elements":
+    case "json_array_elements_text":
+    case "jsonb_array_elements":
+    case "jsonb_array_elements_text":
+    case "json_object_keys":
+    case "jsonb_object_keys":
+    case "json_each":
+    case "json_each_text":
+    case "jsonb_each":
+    case "jsonb_each_text":
+      return jsonSetReturning(name, argTypes) ?? missing(name, argTypes);
     case "pg_partition_ancestors": {
       if (argTypes.length !== 1 || !["oid", "int4", "int8", "unknown", "null"].includes(kinds[0]!)) return missing(name, argTypes);
       return { name, argTypes: [REGCLASS], returns: REGCLASS, rows: () => [] };
@@ -107,6 +124,42 @@ function missing(name: string, argTypes: readonly SqlType[]): never {
 
 /** Whether a name is a set-returning function (so a select list may not use it where a value goes). */
 export function isSetReturningName(name: string): boolean {
-  return name === "generate_series" || name === "generate_subscripts" || name === "unnest" || name === "pg_partition_ancestors";
+  return name === "generate_series" || name === "generate_subscripts" || name === "unnest" || name === "pg_partition_ancestors" || JSON_SET_RETURNING.has(name);
+}
+
+const JSON_SET_RETURNING: ReadonlySet<string> = new Set([
+  "json_array_elements",
+  "json_array_elements_text",
+  "jsonb_array_elements",
+  "jsonb_array_elements_text",
+  "json_object_keys",
+  "jsonb_object_keys",
+  "json_each",
+  "json_each_text",
+  "jsonb_each",
+  "jsonb_each_text",
+]);
+
+/** The json(b) functions returning a set: one argument, json or jsonb as the name says. */
+function jsonSetReturning(name: string, argTypes: readonly SqlType[]): SetReturningFunction | undefined {
+  const binary = name.startsWith("jsonb");
+  const argType = binary ? JSONB : JSON_TYPE;
+  if (argTypes.length !== 1 || !canCast(argTypes[0]!, argType, "implicit")) return undefined;
+  const asText = name.endsWith("_text");
+  const valueType = asText ? TEXT : argType;
+  const base = { name, argTypes: [argType] };
+  if (name.endsWith("_object_keys")) return { ...base, returns: TEXT, rows: strict(([j]) => (binary ? jsonbObjectKeys(j as Jsonb) : jsonObjectKeys(j as string))) };
+  if (name.includes("_array_elements")) {
+    return { ...base, returns: valueType, columns: [{ name: "value", type: valueType }], rows: strict(([j]) => (binary ? jsonbElements(j as Jsonb, asText, name) : jsonElements(j as string, asText, name))) };
+  }
+  return {
+    ...base,
+    returns: TEXT,
+    columns: [
+      { name: "key", type: TEXT },
+      { name: "value", type: valueType },
+    ],
+    rows: strict(([j]) => (binary ? jsonbEach(j as Jsonb, asText, name) : jsonEach(j as string, asText))),
+  };
 }
 

@@ -3,26 +3,47 @@
  * for the template patterns in common use.
  *
  * Date/time: HH HH12 HH24 MI SS MS US SSSS, AM PM A.M. P.M. (and lower case), Y,YYY YYYY YYY YY
- * Y, MONTH Month month MON Mon mon MM, DAY Day day DY Dy dy, DDD DD D, Q, J; the FM prefix drops
- * padding; text in double quotes is copied as it is (\" gives a quote), as is anything that is
+ * Y, IYYY IYY IY I, MONTH Month month MON Mon mon MM, DAY Day day DY Dy dy, DDD DD D, WW IW, Q,
+ * J, CC, BC AD (and B.C. A.D., lower case), TZ tz OF TZH TZM; the FM prefix drops padding, a TH
+ * or th suffix makes a number ordinal; text in double quotes is copied as it is (\" gives a quote), as is anything that is
  * no pattern.
  *
- * Numbers: 9 and 0 digits, . or D, , or G, S (leading or trailing), MI (trailing), and FM. The
+ * Numbers: 9 and 0 digits, . or D, , or G, S (leading or trailing), MI (trailing), PR (angle
+ * brackets around a negative value), and FM. The
  * sign takes a position in front of the first digit (a space when positive) unless S or MI
  * places it; a value with more integer digits than the template has becomes #s.
  */
 import { err } from "./common.js";
-import { civilFromDays, Dec } from "../types/index.js";
+import { civilFromDays, daysFromCivil, Dec } from "../types/index.js";
 
 const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 /** Longest first, so that HH24 wins over HH and MONTH over MON. */
 const DATE_PATTERNS = [
-  "Y,YYY", "MONTH", "Month", "month", "A.M.", "P.M.", "a.m.", "p.m.", "HH24", "HH12", "YYYY", "SSSS",
-  "DAY", "Day", "day", "MON", "Mon", "mon", "DDD", "YYY", "HH", "MI", "SS", "MS", "US", "AM", "PM", "am", "pm",
-  "YY", "MM", "DD", "DY", "Dy", "dy", "Y", "D", "Q", "J",
+  "Y,YYY", "MONTH", "Month", "month", "A.M.", "P.M.", "a.m.", "p.m.", "B.C.", "A.D.", "b.c.", "a.d.", "HH24", "HH12", "YYYY", "IYYY", "SSSS",
+  "DAY", "Day", "day", "MON", "Mon", "mon", "DDD", "YYY", "IYY", "TZH", "TZM", "HH", "MI", "SS", "MS", "US", "AM", "PM", "am", "pm",
+  "BC", "AD", "bc", "ad", "YY", "IY", "MM", "DD", "DY", "Dy", "dy", "WW", "IW", "CC", "TZ", "tz", "OF", "Y", "I", "D", "Q", "J",
 ];
+
+/** Patterns printing a number, which a TH or th suffix turns into an ordinal (5th, 21st). */
+const NUMERIC_PATTERNS = new Set(["HH24", "HH12", "YYYY", "IYYY", "SSSS", "DDD", "YYY", "IYY", "HH", "MI", "SS", "MS", "US", "YY", "IY", "MM", "DD", "WW", "IW", "CC", "Y", "I", "D", "Q", "J"]);
+
+/** The English ordinal suffix of a number as formatting.c's get_th writes it. */
+function ordinalSuffix(digits: string, upper: boolean): string {
+  const n = Number(digits.replace(/[^0-9]/g, "")) % 100;
+  const last = n % 10;
+  const s = n >= 11 && n <= 13 ? "th" : last === 1 ? "st" : last === 2 ? "nd" : last === 3 ? "rd" : "th";
+  return upper ? s.toUpperCase() : s;
+}
+
+/** The ISO 8601 week-numbering year and week of a day (days since 1970-01-01). */
+function isoWeek(days: number): { isoYear: number; week: number } {
+  const mondayBased = (((days + 3) % 7) + 7) % 7;
+  const thursday = days - mondayBased + 3;
+  const isoYear = civilFromDays(thursday).year;
+  return { isoYear, week: Math.floor((thursday - daysFromCivil(isoYear, 1, 1)) / 7) + 1 };
+}
 
 const pad = (n: number, width: number, fill: boolean) => (fill ? String(n).padStart(width, "0") : String(n));
 
@@ -36,7 +57,7 @@ function casedName(name: string, pattern: string): string {
  * A date or timestamp by template. `micros` is the local time in microseconds since
  * 1970-01-01 00:00 (a timestamptz already shifted into the session time zone).
  */
-export function timestampToChar(micros: number, template: string): string {
+export function timestampToChar(micros: number, template: string, withZone = false): string {
   const dayMicros = 86_400_000_000;
   const days = Math.floor(micros / dayMicros);
   const inDay = micros - days * dayMicros;
@@ -46,9 +67,12 @@ export function timestampToChar(micros: number, template: string): string {
   const second = Math.floor(inDay / 1_000_000) % 60;
   const micro = inDay % 1_000_000;
   const dow = (((days + 4) % 7) + 7) % 7;
-  const doy = days - Math.floor(Date.UTC(year, 0, 1) / 86_400_000) + 1;
+  const doy = days - daysFromCivil(year, 1, 1) + 1;
   const hour12 = hour % 12 === 0 ? 12 : hour % 12;
   const yearShown = year <= 0 ? 1 - year : year;
+  const iso = isoWeek(days);
+  const isoShown = iso.isoYear <= 0 ? 1 - iso.isoYear : iso.isoYear;
+  const century = year > 0 ? Math.floor((year + 99) / 100) : -Math.floor((yearShown + 99) / 100);
   let out = "";
   for (let i = 0; i < template.length; ) {
     if (template[i] === '"') {
@@ -73,6 +97,7 @@ export function timestampToChar(micros: number, template: string): string {
       continue;
     }
     const fill = !fm;
+    const before = out.length;
     const name = (full: string, width: number) => {
       const s = casedName(full, p);
       return fill ? s.padEnd(width) : s;
@@ -169,8 +194,64 @@ export function timestampToChar(micros: number, template: string): string {
       case "J":
         out += String(days + 2440588);
         break;
+      case "IYYY":
+        out += pad(isoShown, 4, fill);
+        break;
+      case "IYY":
+        out += pad(isoShown % 1000, 3, fill);
+        break;
+      case "IY":
+        out += pad(isoShown % 100, 2, fill);
+        break;
+      case "I":
+        out += String(isoShown % 10);
+        break;
+      case "IW":
+        out += pad(iso.week, 2, fill);
+        break;
+      case "WW":
+        out += pad(Math.floor((doy - 1) / 7) + 1, 2, fill);
+        break;
+      case "CC":
+        out += century < 0 ? `-${pad(-century, 2, fill)}` : pad(century, 2, fill);
+        break;
+      case "BC":
+      case "AD":
+        out += year <= 0 ? "BC" : "AD";
+        break;
+      case "bc":
+      case "ad":
+        out += year <= 0 ? "bc" : "ad";
+        break;
+      case "B.C.":
+      case "A.D.":
+        out += year <= 0 ? "B.C." : "A.D.";
+        break;
+      case "b.c.":
+      case "a.d.":
+        out += year <= 0 ? "b.c." : "a.d.";
+        break;
+      // Alopex sessions run in UTC; a timestamp without time zone has no zone to name.
+      case "TZ":
+        out += withZone ? "UTC" : "";
+        break;
+      case "tz":
+        out += withZone ? "utc" : "";
+        break;
+      case "OF":
+      case "TZH":
+        out += "+00";
+        break;
+      case "TZM":
+        out += "00";
+        break;
     }
     i = at + p.length;
+    const suffix = template.slice(i, i + 2);
+    if ((suffix === "TH" || suffix === "th") && NUMERIC_PATTERNS.has(p)) {
+      out += ordinalSuffix(out.slice(before), suffix === "TH");
+      i += 2;
+    }
   }
   return out;
 }
@@ -182,7 +263,7 @@ interface NumberTemplate {
   /** Digits after the point: "9" or "0". */
   readonly frac: string[];
   readonly point: boolean;
-  readonly sign: "default" | "S-lead" | "S-trail" | "MI";
+  readonly sign: "default" | "S-lead" | "S-trail" | "MI" | "PR";
 }
 
 function parseNumberTemplate(template: string): NumberTemplate {
@@ -199,6 +280,9 @@ function parseNumberTemplate(template: string): NumberTemplate {
       i++;
     } else if (up === "MI") {
       sign = "MI";
+      i++;
+    } else if (up === "PR") {
+      sign = "PR";
       i++;
     } else if (c === "9" || c === "0") {
       (point ? frac : int).push(c);
@@ -273,5 +357,7 @@ export function numberToChar(value: string, template: string): string {
       return blanks + number + (negative ? "-" : "+");
     case "MI":
       return blanks + number + (negative ? "-" : t.fm ? "" : " ");
+    case "PR":
+      return blanks + (negative ? "<" : t.fm ? "" : " ") + number + (negative ? ">" : t.fm ? "" : " ");
   }
 }

@@ -32,6 +32,7 @@ export const REWRITTEN_OPERATORS = [
   "#",
   "<<",
   ">>",
+  "#>",
 ] as const;
 
 /**

@@ -333,6 +333,8 @@ export async function createSequence(s: pg.CreateSequenceStatement, catalog: Cat
   const notices: SessionNotice[] = [];
   const o = s.options;
   const big = (v: number | undefined | "no minvalue" | "no maxvalue" | null) => (typeof v === "number" ? BigInt(v) : undefined);
+  // PostgreSQL's grammar takes no array type here; the library's does, and must not make it bigint.
+  if (o.as?.kind === "array") throw new SqlStateError('syntax error at or near "["', "42601");
   const asName = (o.as as pg.BasicDataTypeDef | undefined)?.name?.toLowerCase();
   const type = asName ? ({ smallint: "int2", int2: "int2", integer: "int4", int: "int4", int4: "int4", bigint: "int8", int8: "int8" } as Record<string, SequenceType>)[asName] : undefined;
   if (asName && !type) throw new SqlStateError("sequence type must be smallint, integer, or bigint", "22023");

@@ -55,7 +55,12 @@ export function castContextOf(from: SqlType, to: SqlType): CastContext | undefin
   // Literals are typed by the target's input function; NULL becomes a NULL of any type.
   if (f === "unknown" || f === "null") return "implicit";
   // Array coercion casts element by element, in the elements' context.
-  if (from.kind === "array" && to.kind === "array") return from.element.kind === "unknown" ? "implicit" : castContextOf(from.element, to.element);
+  if (from.kind === "array" && to.kind === "array") {
+    if (from.element.kind === "unknown") return "implicit";
+    // int2vector and oidvector are reached from nothing but themselves (pg_cast has no such cast).
+    if (to.vector) return from.vector && from.element.kind === to.element.kind ? "implicit" : undefined;
+    return castContextOf(from.element, to.element);
+  }
   if (f === t) return "implicit";
   const letter = PG_CAST[f]?.[t];
   if (letter !== undefined) return LETTER_CONTEXT[letter];
@@ -117,6 +122,10 @@ function convert(v: SqlScalar, from: SqlType, to: SqlType, options: TextInputOpt
   const f = from.kind;
   const t = to.kind;
   if (from.kind === "array" && to.kind === "array") {
+    if (from.vector && !to.vector && (v as SqlArray).length > 0) {
+      // PostgreSQL's vectors count from 0, which an Alopex array cannot keep.
+      throw new SqlTypeError("arrays with a lower bound other than 1 are not supported", "0A000");
+    }
     if (typesEqual(from.element, to.element)) return v;
     return (v as SqlArray).map((e) => (e === null ? null : castValue(e, from.element, to.element, "explicit", options)));
   }
