@@ -15,3 +15,4 @@ export {
   type TxnSegmentResult,
 } from "./bench/txn-workloads.js";
 export { clusteredVectors, type ClusteredSpec } from "./vector/testing/datasets.js";
+export { spawnServer, type ServerChild, type ServerChildOptions } from "./server/server-child.js";

@@ -21,8 +21,8 @@ import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_proces
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
+import { spawnServer } from "@alopex/server";
 
 const run = promisify(execFile);
 
@@ -43,8 +43,6 @@ const cpuProfDir = args["cpu-prof"];
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const PGBENCH = [`${PG_BIN}/pgbench`, "/usr/bin/pgbench"].find((p) => fs.existsSync(p));
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const ALOPEX_BIN = path.join(ROOT, "server", "bin", "alopex.js");
 const READ_COMMITTED = "-c default_transaction_isolation=read\\ committed";
 
 interface Target {
@@ -66,47 +64,19 @@ function tempDir(prefix: string): string {
 async function startAlopex(): Promise<Target> {
   const dir = tempDir("alopex-pgbench-");
   const nodeArgs = cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(cpuProfDir)] : [];
-  const child = spawn(process.execPath, [...nodeArgs, ALOPEX_BIN, "--data-dir", dir, "server"], {
-    env: {
-      ...process.env,
-      ALOPEX_LISTEN_HOST: "127.0.0.1",
-      ALOPEX_PGWIRE_PORT: "0",
-      ALOPEX_REST_PORT: "0",
-      ALOPEX_GRPC_PORT: "0",
-      ALOPEX_ADMIN_PORT: "0",
-      ALOPEX_LOG_FORMAT: "json",
-      ALOPEX_LOG_LEVEL: "info",
-      ALOPEX_SLOW_QUERY_MS: "60000",
-      ALOPEX_STORAGE_WAL_SYNC: "always",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const server = spawnServer({
+    dataDir: dir,
+    nodeArgs,
+    readyTimeoutMs: 60_000,
+    env: { ALOPEX_LISTEN_HOST: "127.0.0.1", ALOPEX_LOG_LEVEL: "info", ALOPEX_SLOW_QUERY_MS: "60000", ALOPEX_STORAGE_WAL_SYNC: "always" },
   });
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    let partial = "";
-    const timer = setTimeout(() => reject(new Error(`alopex server not ready: ${stderr}`)), 60_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      partial += chunk.toString();
-      const lines = partial.split("\n");
-      partial = lines.pop()!;
-      for (const line of lines) {
-        if (!line.startsWith("{")) continue;
-        const m = JSON.parse(line) as { msg?: string; ports?: { pgwire: number } };
-        if (m.msg === "ready" && m.ports) {
-          clearTimeout(timer);
-          resolve(m.ports.pgwire);
-        }
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`alopex server exited with ${code}: ${stderr}`)));
-  });
+  const { pgwire: port } = await server.ready;
   return {
     name: "alopex",
     port,
     env: { PGUSER: "alopex", PGDATABASE: "alopex", PGOPTIONS: READ_COMMITTED },
     async stop() {
-      await stopChild(child);
+      await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -4,73 +4,20 @@
  * processes, SIGTERM draining (an open transaction rolls back, a running statement finishes,
  * exit 0), configuration errors, and `alopex sql` against the server and on the data directory.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeTempDir, removeTempDir } from "../storage/testing/temp-dir.js";
 import type { ListeningPorts } from "./alopex-server.js";
+import { ALOPEX_BIN as BIN, spawnServer, type ServerChild } from "./server-child.js";
 
-const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "alopex.js");
 const READY_TIMEOUT_MS = 30_000;
 
-interface ServerProcess {
-  readonly child: ChildProcess;
-  /** Parsed JSON log lines so far. */
-  readonly lines: Record<string, unknown>[];
-  readonly stderr: () => string;
-  readonly ready: Promise<ListeningPorts>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 /** Every port 0 (free ones), JSON logs; `env` adds or overrides ALOPEX_* settings. */
-function startServer(dataDir: string, env: Record<string, string> = {}): ServerProcess {
-  const child = spawn(process.execPath, [BIN, "--data-dir", dataDir, "server"], {
-    env: {
-      ...process.env,
-      ALOPEX_PGWIRE_PORT: "0",
-      ALOPEX_REST_PORT: "0",
-      ALOPEX_GRPC_PORT: "0",
-      ALOPEX_ADMIN_PORT: "0",
-      ALOPEX_LOG_FORMAT: "json",
-      ALOPEX_STORAGE_WAL_SYNC: "none",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines: Record<string, unknown>[] = [];
-  let stderr = "";
-  let partial = "";
-  let onReady: (ports: ListeningPorts) => void = () => undefined;
-  const ready = new Promise<ListeningPorts>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within ${READY_TIMEOUT_MS} ms; stderr: ${stderr}`)), READY_TIMEOUT_MS);
-    onReady = (ports) => {
-      clearTimeout(timer);
-      resolve(ports);
-    };
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before it was ready; stderr: ${stderr}`));
-    });
-  });
-  // Tests that expect a failed start never await it.
-  ready.catch(() => undefined);
-  child.stdout!.on("data", (chunk: Buffer) => {
-    partial += chunk.toString();
-    const parts = partial.split("\n");
-    partial = parts.pop()!;
-    for (const text of parts) {
-      if (text.trim() === "") continue;
-      const line = JSON.parse(text) as Record<string, unknown>;
-      lines.push(line);
-      if (line.msg === "ready") onReady(line.ports as ListeningPorts);
-    }
-  });
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  return { child, lines, stderr: () => stderr, ready, exited };
+function startServer(dataDir: string, env: Record<string, string> = {}): ServerChild {
+  return spawnServer({ dataDir, env, readyTimeoutMs: READY_TIMEOUT_MS });
 }
 
 function alopex(args: string[], input?: string): { code: number | null; out: string; err: string } {

@@ -6,7 +6,7 @@
  * ALOPEX_PSQL_DESCRIBE_REWRITE=1), COPY through psql, SQL role statements with SCRAM logins,
  * and psycopg2 (Debian's python3-psycopg2, installed here with apt-get when it is missing).
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFile, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,10 +14,10 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, removeTempDir } from "../../storage/testing/temp-dir.js";
+import { spawnServer } from "../../server/server-child.js";
 
 const run = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BIN = path.join(HERE, "..", "..", "..", "bin", "alopex.js");
 const GOLDEN = path.join(HERE, "testdata", "psql-describe.golden");
 const PGBENCH = ["/usr/lib/postgresql/15/bin/pgbench", "/usr/bin/pgbench"].find((p) => fs.existsSync(p));
 const PSQL = ["/usr/bin/psql", "/usr/lib/postgresql/15/bin/psql"].find((p) => fs.existsSync(p));
@@ -34,52 +34,14 @@ interface Server {
 /** `alopex server` on a fresh data directory, pgwire on a free port; resolves when it logs "ready". */
 async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const dir = makeTempDir("alopex-clients-");
-  const child = spawn(process.execPath, [BIN, "--data-dir", dir, "server"], {
-    env: {
-      ...process.env,
-      ALOPEX_PGWIRE_PORT: "0",
-      ALOPEX_REST_PORT: "0",
-      ALOPEX_GRPC_PORT: "0",
-      ALOPEX_ADMIN_PORT: "0",
-      ALOPEX_LOG_FORMAT: "json",
-      ALOPEX_STORAGE_WAL_SYNC: "none",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server not ready in ${READY_TIMEOUT_MS} ms: ${stderr}`)), READY_TIMEOUT_MS);
-    let partial = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      partial += chunk.toString();
-      const lines = partial.split("\n");
-      partial = lines.pop()!;
-      for (const line of lines) {
-        if (!line.startsWith("{")) continue;
-        const msg = JSON.parse(line) as { msg?: string; ports?: { pgwire: number } };
-        if (msg.msg === "ready" && msg.ports) {
-          clearTimeout(timer);
-          resolve(msg.ports.pgwire);
-        }
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${stderr}`));
-    });
-  });
+  const server = spawnServer({ dataDir: dir, env, readyTimeoutMs: READY_TIMEOUT_MS });
+  const { pgwire: port } = await server.ready;
   return {
-    child,
+    child: server.child,
     port,
     dir,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await server.stop();
       removeTempDir(dir);
     },
   };
