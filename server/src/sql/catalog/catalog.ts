@@ -690,6 +690,16 @@ export class Catalog {
     return true;
   }
 
+  /** A table id given up (DROP TABLE, or a rewrite into a new id): its entry, rows, row-id state and statistics go. */
+  private async retireTableId(id: number): Promise<void> {
+    await this.del(tableKey(id));
+    await this.markDropped(id, [tableDataSpan(id), prefixSpan(rowIdStateKey(id))]);
+    this.remember(`table:${id}`, undefined);
+    this.remember(`indexes:${id}`, Object.freeze([]));
+    await this.del(statsKey(id));
+    this.forget(`stats:${id}`);
+  }
+
   /**
    * Leaves a dropped relation's keys for purgeDroppedData instead of deleting them here: DROP
    * stays O(1), and it never writes a sequence's state, which nextval commits outside DDL (at
@@ -824,12 +834,7 @@ export class Catalog {
     for (const ix of await this.indexesOf(table.id)) await this.removeIndex(ix);
     for (const c of table.columns) if (c.serial !== undefined) await this.removeOwnedSequence(c.serial, table.id);
     await this.deleteRelation(name);
-    await this.del(tableKey(table.id));
-    await this.markDropped(table.id, [tableDataSpan(table.id), prefixSpan(rowIdStateKey(table.id))]);
-    this.remember(`table:${table.id}`, undefined);
-    this.remember(`indexes:${table.id}`, Object.freeze([]));
-    await this.del(statsKey(table.id));
-    this.forget(`stats:${table.id}`);
+    await this.retireTableId(table.id);
     this.forget("tables");
     return done(table);
   }
@@ -1001,12 +1006,7 @@ export class Catalog {
       if (seq?.ownedBy?.tableId === table.id) await this.putSequence(Object.freeze({ ...seq, ownedBy: { tableId: id, columnId: seq.ownedBy.columnId } }));
     }
     await this.putRelation(table.name, { kind: "table", id });
-    await this.del(tableKey(table.id));
-    await this.markDropped(table.id, [tableDataSpan(table.id), prefixSpan(rowIdStateKey(table.id))]);
-    this.remember(`table:${table.id}`, undefined);
-    this.remember(`indexes:${table.id}`, Object.freeze([]));
-    await this.del(statsKey(table.id));
-    this.forget(`stats:${table.id}`);
+    await this.retireTableId(table.id);
     await this.putTable(next);
     this.remember(`indexes:${id}`, Object.freeze(indexes));
     return { table: next, indexes, codec: new RowCodec(table.columns) };
