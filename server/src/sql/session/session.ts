@@ -358,7 +358,19 @@ export class Session implements SqlSession {
     return { isolation, ...(readOnly && { readOnly: true }), ...(lockTimeout > 0 && { lockTimeoutMs: lockTimeout }) };
   }
 
+  /**
+   * The transaction a utility statement (COPY, DDL, LOCK, ANALYZE) runs in: the block's, or a new
+   * implicit one, which the statement must end with endImplicit.
+   */
+  private async statementTx(): Promise<{ readonly implicit: boolean; readonly tx: KvTransaction }> {
+    const implicit = !this.block;
+    if (!this.tx) this.tx = await this.beginTx();
+    if (implicit) this.openImplicit++;
+    return { implicit, tx: this.tx };
+  }
+
   private async runPlanned(p: Prepared, paramsFor: (types: readonly SqlType[]) => readonly SqlValue[]): Promise<StatementResult> {
+    // statementTx inline: this runs per statement, and an extra async frame and object showed.
     const implicit = !this.block;
     if (!this.tx) this.tx = await this.beginTx(implicit && p.planned?.readOnly === true && p.ast.type !== "explain");
     const tx = this.tx;
@@ -782,10 +794,7 @@ export class Session implements SqlSession {
 
   /** COPY: the data moves through the result's stream (copy.ts), which ends the statement. */
   private async copy(stmt: ast.CopyStatement): Promise<StatementResult> {
-    const implicit = !this.block;
-    if (!this.tx) this.tx = await this.beginTx();
-    const tx = this.tx;
-    if (implicit) this.openImplicit++;
+    const { implicit, tx } = await this.statementTx();
     try {
       const catalog = this.catalogOf(tx);
       catalog.beginStatement();
@@ -820,10 +829,7 @@ export class Session implements SqlSession {
 
   /** Utility statements that need the transaction: DDL, LOCK. */
   private async inTransaction(stmt: Statement): Promise<StatementResult> {
-    const implicit = !this.block;
-    if (!this.tx) this.tx = await this.beginTx();
-    const tx = this.tx;
-    if (implicit) this.openImplicit++;
+    const { implicit, tx } = await this.statementTx();
     try {
       const catalog = this.catalogOf(tx);
       catalog.beginStatement();
