@@ -11,7 +11,7 @@ import { hashKey, type HashKey, type SqlType, type SqlValue } from "../types/ind
 import { evalAll, evalAllSync } from "./basic.js";
 import { compileExpr, compilePredicate, type Evaluator, type Layout, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
-import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
+import { BATCH_SIZE, nextBatch, type Operator, type Row } from "./operator.js";
 import { keyComparator, type RowComparator, sameGroup } from "./sort.js";
 import { ExternalSorter } from "./spill/external-sort.js";
 import { PartitionWriter, partitionOf } from "./spill/partitions.js";
@@ -212,9 +212,7 @@ export class HashAggregateOperator implements Operator {
   }
 
   async next(): Promise<Row[] | null> {
-    if (!this.output) return null;
-    const r = await this.output.next();
-    return r.done ? null : r.value;
+    return nextBatch(this.output);
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@
 import type { OutputColumn } from "../plan/logical.js";
 import { hashKey, type HashKey, type SqlType } from "../types/index.js";
 import type { ExecContext } from "./context.js";
-import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
+import { BATCH_SIZE, nextBatch, type Operator, type Row } from "./operator.js";
 import { PartitionWriter, partitionOf } from "./spill/partitions.js";
 import { type Run, RunReader } from "./spill/run-file.js";
 import type { SpillConfig } from "./spill/spill-config.js";
@@ -46,9 +46,7 @@ export class HashDistinctOperator implements Operator {
   }
 
   async next(): Promise<Row[] | null> {
-    if (!this.output) return null;
-    const r = await this.output.next();
-    return r.done ? null : r.value;
+    return nextBatch(this.output);
   }
 
   async close(): Promise<void> {

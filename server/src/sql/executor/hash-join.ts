@@ -18,7 +18,7 @@ import { hashKey, type HashKey, type SqlType, type SqlValue } from "../types/ind
 import { evalAll, evalAllSync } from "./basic.js";
 import { compileExpr, compilePredicate, type Evaluator, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
-import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
+import { BATCH_SIZE, nextBatch, type Operator, type Row } from "./operator.js";
 import { PartitionWriter, partitionOf } from "./spill/partitions.js";
 import { RowBuffer } from "./spill/row-buffer.js";
 import { type Run, RunReader } from "./spill/run-file.js";
@@ -118,9 +118,7 @@ export class HashJoinOperator implements Operator {
   }
 
   async next(): Promise<Row[] | null> {
-    if (!this.output) return null;
-    const r = await this.output.next();
-    return r.done ? null : r.value;
+    return nextBatch(this.output);
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,7 @@ import type { SqlValue } from "../types/index.js";
 import { evalAll, evalAllSync } from "./basic.js";
 import { compileExpr, compilePredicate, type Evaluator, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
-import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
+import { BATCH_SIZE, nextBatch, type Operator, type Row } from "./operator.js";
 import { keyComparator, type RowComparator } from "./sort.js";
 import { RowBuffer } from "./spill/row-buffer.js";
 import { spillConfigOf } from "./spill/spill-config.js";
@@ -124,9 +124,7 @@ export class MergeJoinOperator implements Operator {
   }
 
   async next(): Promise<Row[] | null> {
-    if (!this.output) return null;
-    const r = await this.output.next();
-    return r.done ? null : r.value;
+    return nextBatch(this.output);
   }
 
   async close(): Promise<void> {

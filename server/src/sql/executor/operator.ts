@@ -35,6 +35,13 @@ export async function drain(op: Operator): Promise<Row[]> {
   }
 }
 
+/** The next batch of an operator that makes its batches with an async generator (null at its end, or before it starts). */
+export async function nextBatch(output: AsyncGenerator<Row[]> | undefined): Promise<Row[] | null> {
+  if (!output) return null;
+  const r = await output.next();
+  return r.done ? null : r.value;
+}
+
 /** An operator over rows already in memory. */
 export class RowsOperator implements Operator {
   private at = 0;

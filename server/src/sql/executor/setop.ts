@@ -13,7 +13,7 @@ import type { PhysicalPlan } from "../plan/physical.js";
 import { hashKey, type HashKey, type SqlType } from "../types/index.js";
 import type { ExecContext } from "./context.js";
 import { HashDistinctOperator } from "./distinct.js";
-import type { Operator, Row } from "./operator.js";
+import { nextBatch, type Operator, type Row } from "./operator.js";
 import { PartitionWriter, partitionOf } from "./spill/partitions.js";
 import { type Run, RunReader } from "./spill/run-file.js";
 import { rowBytes } from "./spill/row-size.js";
@@ -111,9 +111,7 @@ export class SetOpOperator implements Operator {
 
   async next(): Promise<Row[] | null> {
     if (this.stream) return this.stream.next();
-    if (!this.output) return null;
-    const r = await this.output.next();
-    return r.done ? null : r.value;
+    return nextBatch(this.output);
   }
 
   async close(): Promise<void> {
