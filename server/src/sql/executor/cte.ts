@@ -6,7 +6,7 @@
 import type { PhysicalCte, PhysicalPlan } from "../plan/physical.js";
 import { hashKey, type HashKey } from "../types/index.js";
 import type { ExecContext } from "./context.js";
-import { BATCH_SIZE, drain, type Operator, type Row } from "./operator.js";
+import { drain, RowBatches, type Operator, type Row } from "./operator.js";
 
 /** Worktables live beside materialised CTEs under the negated id. */
 export const worktableKey = (cteId: number) => -cteId;
@@ -69,23 +69,18 @@ export class WithOperator implements Operator {
 }
 
 export class CteScanOperator implements Operator {
-  private rows: Row[] = [];
-  private at = 0;
+  private readonly batches = new RowBatches();
   constructor(
     private readonly key: number,
     private readonly ctx: ExecContext,
   ) {}
   async open(): Promise<void> {
-    this.rows = this.ctx.ctes.get(this.key) ?? [];
-    this.at = 0;
+    this.batches.reset(this.ctx.ctes.get(this.key) ?? []);
   }
   async next(): Promise<Row[] | null> {
-    if (this.at >= this.rows.length) return null;
-    const b = this.rows.slice(this.at, this.at + BATCH_SIZE);
-    this.at += b.length;
-    return b;
+    return this.batches.next();
   }
   async close(): Promise<void> {
-    this.rows = [];
+    this.batches.reset([]);
   }
 }

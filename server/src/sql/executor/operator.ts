@@ -42,22 +42,35 @@ export async function nextBatch(output: AsyncGenerator<Row[]> | undefined): Prom
   return r.done ? null : r.value;
 }
 
-/** An operator over rows already in memory. */
-export class RowsOperator implements Operator {
+/** Rows in memory handed out a batch at a time (operators that make all their rows in open). */
+export class RowBatches {
+  private rows: readonly Row[] = [];
   private at = 0;
-  constructor(private readonly rows: () => readonly Row[]) {}
-  private current: readonly Row[] = [];
-  async open(): Promise<void> {
-    this.current = this.rows();
+
+  reset(rows: readonly Row[]): void {
+    this.rows = rows;
     this.at = 0;
   }
-  async next(): Promise<Row[] | null> {
-    if (this.at >= this.current.length) return null;
-    const batch = this.current.slice(this.at, this.at + BATCH_SIZE);
+
+  next(): Row[] | null {
+    if (this.at >= this.rows.length) return null;
+    const batch = this.rows.slice(this.at, this.at + BATCH_SIZE);
     this.at += batch.length;
     return batch as Row[];
   }
+}
+
+/** An operator over rows already in memory. */
+export class RowsOperator implements Operator {
+  private readonly batches = new RowBatches();
+  constructor(private readonly rows: () => readonly Row[]) {}
+  async open(): Promise<void> {
+    this.batches.reset(this.rows());
+  }
+  async next(): Promise<Row[] | null> {
+    return this.batches.next();
+  }
   async close(): Promise<void> {
-    this.current = [];
+    this.batches.reset([]);
   }
 }

@@ -7,15 +7,14 @@ import type { PhysicalPlan } from "../plan/physical.js";
 import type { SqlValue } from "../types/index.js";
 import { compileExpr, compilePredicate, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
-import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
+import { RowBatches, type Operator, type Row } from "./operator.js";
 import { systemSnapshotOf } from "./system-snapshot.js";
 
 type ScanPlan = Extract<PhysicalPlan, { kind: "scan" }>;
 
 export class SystemScanOperator implements Operator {
   private readonly filter: ReturnType<typeof compilePredicate>;
-  private rows: Row[] = [];
-  private at = 0;
+  private readonly batches = new RowBatches();
 
   constructor(
     private readonly plan: ScanPlan,
@@ -44,19 +43,15 @@ export class SystemScanOperator implements Operator {
       }
       out.push(row);
     }
-    this.rows = out;
-    this.at = 0;
+    this.batches.reset(out);
   }
 
   async next(): Promise<Row[] | null> {
     this.ctx.checkCancel();
-    if (this.at >= this.rows.length) return null;
-    const b = this.rows.slice(this.at, this.at + BATCH_SIZE);
-    this.at += b.length;
-    return b;
+    return this.batches.next();
   }
 
   async close(): Promise<void> {
-    this.rows = [];
+    this.batches.reset([]);
   }
 }

@@ -17,7 +17,7 @@ import { checkVector, cosineDistance, l2Distance, negativeInnerProduct } from ".
 import { differentDimensions } from "../../vector/errors.js";
 import { compileExpr, compilePredicate, type Evaluator, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
-import { BATCH_SIZE, type Operator, type Row } from "./operator.js";
+import { RowBatches, type Operator, type Row } from "./operator.js";
 import { rowCodecOf, ScanOperator } from "./scan.js";
 import { keyComparator } from "./sort.js";
 
@@ -44,8 +44,7 @@ export class VectorSearchOperator implements Operator {
   private readonly span: { start: Buffer; end: Buffer };
   /** Where each primary key column (or the hidden row id, none) goes in a row. */
   private readonly keyPositions: number[];
-  private rows: Row[] = [];
-  private at = 0;
+  private readonly batches = new RowBatches();
 
   constructor(
     private readonly plan: VectorSearchPlan,
@@ -62,8 +61,7 @@ export class VectorSearchOperator implements Operator {
   }
 
   async open(): Promise<void> {
-    this.rows = [];
-    this.at = 0;
+    this.batches.reset([]);
     const limit = await this.k.eval([]);
     const query = (await this.query.eval([])) as Float32Array | null;
     const k = limit === null ? Infinity : Math.max(0, Number(limit));
@@ -74,11 +72,11 @@ export class VectorSearchOperator implements Operator {
       checkVector(query);
     }
     if (query === null || k === Infinity) {
-      this.rows = await this.exact(query, k);
+      this.batches.reset(await this.exact(query, k));
       return;
     }
     const found = await this.searchIndex(query, k);
-    this.rows = found.length >= k ? found : await this.exact(query, k);
+    this.batches.reset(found.length >= k ? found : await this.exact(query, k));
   }
 
   /** Up to k rows from the index's nearest entries that pass the filter, nearest first. */
@@ -164,13 +162,10 @@ export class VectorSearchOperator implements Operator {
   }
 
   async next(): Promise<Row[] | null> {
-    if (this.at >= this.rows.length) return null;
-    const b = this.rows.slice(this.at, this.at + BATCH_SIZE);
-    this.at += b.length;
-    return b;
+    return this.batches.next();
   }
 
   async close(): Promise<void> {
-    this.rows = [];
+    this.batches.reset([]);
   }
 }
