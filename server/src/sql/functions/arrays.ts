@@ -4,7 +4,7 @@
  * does not exist, so asking for it gives NULL, as PostgreSQL does for a dimension past ndims.
  */
 import { castValue, compareValues, formatText, type SqlArray, type SqlType, type SqlValue, equalValues } from "../types/index.js";
-import { fn } from "./common.js";
+import { COMPARISONS, fn } from "./common.js";
 import type { Overload } from "./registry.js";
 
 const arr = (v: SqlValue | undefined): SqlArray => v as SqlArray;
@@ -31,16 +31,6 @@ function arrayPosition(v: SqlArray, x: SqlValue, element: SqlType, start = 1): n
   return null;
 }
 
-/** Array comparison operators: element by element, then by length (array_cmp). */
-const COMPARISONS: readonly (readonly [string, (c: number) => boolean])[] = [
-  ["=", (c) => c === 0],
-  ["<>", (c) => c !== 0],
-  ["<", (c) => c < 0],
-  ["<=", (c) => c <= 0],
-  [">", (c) => c > 0],
-  [">=", (c) => c >= 0],
-];
-
 export const ARRAY_FUNCTIONS: readonly Overload[] = [
   fn("array_to_string", ["anyarray", "text"], "text", ([a, d], _c, t) => arrayToString(arr(a), elementOf(t[0]!), d as string, null)),
   fn("array_to_string", ["anyarray", "text", "text"], "text", ([a, d, n], _c, t) => (a === null || d === null ? null : arrayToString(arr(a), elementOf(t[0]!), d as string, n as string | null)), { strict: false }),
@@ -60,6 +50,7 @@ export const ARRAY_FUNCTIONS: readonly Overload[] = [
   fn("array_length", ["anyarray", "int4"], "int4", ([a, d]) => (d === 1 && arr(a).length > 0 ? arr(a).length : null)),
   fn("array_ndims", ["anyarray"], "int4", ([a]) => (arr(a).length > 0 ? 1 : null)),
   fn("cardinality", ["anyarray"], "int4", ([a]) => arr(a).length),
+  // Arrays compare element by element, then by length (array_cmp).
   ...COMPARISONS.map(([op, test]) => fn(op, ["anyarray", "anyarray"], "bool", ([a, b], _c, t) => test(compareValues(arr(a), arr(b), t[0]!)))),
   // Concatenation; the result has the first array's type (PostgreSQL's anycompatiblearray).
   ...(["||", "array_cat"] as const).map((name) =>

@@ -21,3 +21,13 @@ export function divisionByZero(): SqlStateError {
 export function featureNotSupported(what: string): SqlStateError {
   return err(`${what} is not supported`, "0A000");
 }
+
+/** The comparison operators, each with what it makes of a three-way comparison's result. */
+export const COMPARISONS: readonly (readonly [string, (c: number) => boolean])[] = [
+  ["=", (c) => c === 0],
+  ["<>", (c) => c !== 0],
+  ["<", (c) => c < 0],
+  ["<=", (c) => c <= 0],
+  [">", (c) => c > 0],
+  [">=", (c) => c >= 0],
+];

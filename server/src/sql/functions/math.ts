@@ -7,7 +7,7 @@
  */
 import { Dec, Numeric, type SqlValue, INT2_MAX, INT2_MIN, INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN, compareValues, type TypeKind, SqlTypeError } from "../types/index.js";
 import { checkedNumeric, roundToScale } from "../types/numeric.js";
-import { divisionByZero, err, fn } from "./common.js";
+import { COMPARISONS, divisionByZero, err, fn } from "./common.js";
 import type { Overload } from "./registry.js";
 
 type IntKind = "int2" | "int4";
@@ -532,15 +532,6 @@ function numericOps(): Overload[] {
 
 const COMPARABLE: readonly TypeKind[] = [
   "bool", "int2", "int4", "int8", "float4", "float8", "numeric", "text", "char", "bytea", "date", "timestamp", "timestamptz", "interval", "uuid", "jsonb", "vector", "oid",
-];
-
-const COMPARISONS: readonly [string, (c: number) => boolean][] = [
-  ["=", (c) => c === 0],
-  ["<>", (c) => c !== 0],
-  ["<", (c) => c < 0],
-  ["<=", (c) => c <= 0],
-  [">", (c) => c > 0],
-  [">=", (c) => c >= 0],
 ];
 
 /** Comparison operators per type; mixed-type comparisons resolve through implicit casts. */
