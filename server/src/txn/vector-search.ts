@@ -16,7 +16,7 @@ import {
 import type { Timestamp } from "./hlc.js";
 import { decodeVersionKey, versionKeyAt, versionsEndOf } from "./mvcc-key.js";
 import { visibleVersions } from "./mvcc-read.js";
-import { storedVectorOf, storedVectorPayloadOf } from "./mvcc-vector.js";
+import { isVectorVersionOf, storedVectorOf, vectorVersionPrefix } from "./mvcc-vector.js";
 import { keyString } from "./read-set.js";
 import type { PendingWrite } from "./transaction.js";
 
@@ -41,7 +41,12 @@ interface Search {
   readonly distance: (a: Float32Array, b: Float32Array) => number;
   /** Where a stored vector is copied to be measured: one per search, since a Float32Array this size lives off the V8 heap and costs to allocate. */
   readonly scratch: Float32Array;
+  readonly scratchBytes: Uint8Array;
+  /** What every stored version of the index starts with (see `vectorVersionPrefix`). */
+  readonly storedPrefix: Buffer;
 }
+
+const WITHIN_LOGICAL_KEY = { withinLogicalKey: true } as const;
 
 /**
  * `KvTransaction.vectorSearch` over the MVCC layout. The engine's indexes hold every version ever
@@ -59,6 +64,7 @@ export function searchVectors(scope: VectorSearchScope, options: KvVectorSearchO
   const k = options.k;
   if (!Number.isSafeInteger(k) || k < 0) throw new RangeError(`k ${k} is not a non-negative integer`);
   if (options.efSearch !== undefined) checkEfSearch(options.efSearch);
+  const scratch = new Float32Array(index.dims);
   const search: Search = {
     scope,
     index,
@@ -69,7 +75,9 @@ export function searchVectors(scope: VectorSearchScope, options: KvVectorSearchO
     end: options.range?.end && Buffer.from(options.range.end),
     filter: options.filter,
     distance: distanceKernel(index.metric),
-    scratch: new Float32Array(index.dims),
+    scratch,
+    scratchBytes: new Uint8Array(scratch.buffer),
+    storedPrefix: vectorVersionPrefix(index),
   };
   if (options.exact) return { hits: exactSearch(search), exhaustive: true };
   const found = indexedSearch(search, options.efSearch);
@@ -173,11 +181,6 @@ function mergeSources(sources: readonly SourceHits[], wanted: number): { order: 
   return { order, cutShort: frontiers.some((f) => f !== Infinity) };
 }
 
-/** `vectorIndexKey(a) === vectorIndexKey(b)` without building the strings. */
-function sameIndex(a: ValidVectorIndexParams, b: ValidVectorIndexParams): boolean {
-  return a.id === b.id && a.dims === b.dims && a.metric === b.metric && a.m === b.m && a.efConstruction === b.efConstruction;
-}
-
 /**
  * How far an index distance may be from the exact one: usearch measures in float32, which
  * `HnswIndex` documents as agreeing to float32 precision relative to max(1, |distance|); this
@@ -197,13 +200,13 @@ function check(s: Search, storageKey: Buffer): KeyedCandidate<Buffer> | null {
   const { engine, readTs, overlay } = s.scope;
   const { userKey, ts } = decodeVersionKey(storageKey);
   if (ts > readTs || !inRange(s, userKey) || (overlay.size > 0 && overlay.has(keyString(userKey)))) return null;
-  const visible = engine.seekFirst(versionKeyAt(storageKey, readTs), versionsEndOf(storageKey), { withinLogicalKey: true });
+  const visible = engine.seekFirst(versionKeyAt(storageKey, readTs), versionsEndOf(storageKey), WITHIN_LOGICAL_KEY);
   if (visible === undefined || !visible[0].equals(storageKey)) return null;
-  const payload = storedVectorPayloadOf(visible[1]);
-  if (payload === undefined || !sameIndex(payload.params, s.index)) return null;
+  const stored = visible[1];
+  if (!isVectorVersionOf(stored, s.storedPrefix, s.index.dims)) return null;
   if (s.filter !== undefined && !s.filter(userKey)) return null;
   const vector = s.scratch;
-  new Uint8Array(vector.buffer).set(payload.floats);
+  s.scratchBytes.set(stored.subarray(s.storedPrefix.length));
   const distance = s.distance(vector, s.query);
   // putVector never writes NaN or infinities; a damaged value must not count (as storedVectorOf).
   // Such an element makes the distance NaN or infinite, so only then are the elements looked at.

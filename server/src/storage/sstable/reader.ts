@@ -136,6 +136,27 @@ export class SstReader implements DataBlockLoader {
     return undefined;
   }
 
+  /**
+   * Positions the reader's scratch data cursor at the first entry >= `target` (an internal key)
+   * and returns it, or undefined when the table holds nothing at or past the target. What a
+   * one-entry seek needs without building an iterator. NB: the cursor is shared with `get` and
+   * the next call: read what you need from it before calling either again.
+   */
+  seekScratch(target: Buffer): BlockIterator | undefined {
+    assert(!this.closed, "seekScratch() on a closed SstReader");
+    const index = this.indexIterForGet;
+    const data = this.dataIterForGet;
+    index.seek(target);
+    // Usually one step: an empty block, or a target between a block's last key and its
+    // separator, sends it to the next block's first entry.
+    for (; index.valid(); index.next()) {
+      data.reset(this.loadDataBlock(index.blockData(), index.valueStart, index.valueEnd));
+      data.seek(target);
+      if (data.valid()) return data;
+    }
+    return undefined;
+  }
+
   /** A fresh iterator over every entry (two-level: index → data blocks). Close it when done. */
   iterator(): InternalIterator {
     assert(!this.closed, "iterator() on a closed SstReader");

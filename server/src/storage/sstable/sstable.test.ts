@@ -110,6 +110,11 @@ describe("SstWriter + SstReader against a sorted-array model", () => {
             const ge = entries.findIndex((e) => compareInternalKeys(e.key, target) >= 0);
             it.seek(target);
             expect(drainForward(it)).toEqual(ge < 0 ? [] : expected.slice(ge));
+            // The one-entry seek lands where the iterator's seek does, a get in between or not.
+            const scratch = reader.seekScratch(target);
+            expect(scratch && show({ key: scratch.key(), value: scratch.value() })).toEqual(ge < 0 ? undefined : expected[ge]);
+            reader.get(Buffer.from(u), s);
+            expect(reader.seekScratch(target)?.key().equals(entries[ge]!.key) ?? ge < 0).toBe(true);
             let le = -1;
             for (let i = entries.length - 1; i >= 0; i--) {
               if (compareInternalKeys(entries[i]!.key, target) <= 0) {
