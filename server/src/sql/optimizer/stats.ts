@@ -57,10 +57,10 @@ export const DEFAULT_ROW_COUNT = 1000;
  * The row count the cost model uses for a table. Precedence: ANALYZE's count when the table has
  * statistics (they also give every column's distinct values, NULLs and histogram, which storage
  * knows nothing about); else the storage estimate, but never below DEFAULT_ROW_COUNT; else
- * DEFAULT_ROW_COUNT. The floor because plans are cached and revalidated only when ANALYZE writes
- * new statistics: a plan made for a table of a few rows (nested loops over it) is the one that
- * hurts when the table grows, while assuming a thousand rows of a small table costs little, as
- * PostgreSQL's ten-page assumption for a never-vacuumed table does.
+ * DEFAULT_ROW_COUNT. The floor because a plan made for a table of a few rows (nested loops over
+ * it) is the one that hurts when the table grows (until estimate-drift.ts notices and it is made
+ * again), while assuming a thousand rows of a small table costs little, as PostgreSQL's ten-page
+ * assumption for a never-vacuumed table does.
  */
 export function tableRowCount(stats: StatsSource, table: Table): number {
   const analysed = stats.tableStats(table);

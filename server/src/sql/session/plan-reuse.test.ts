@@ -2,11 +2,12 @@
  * Plans shared through the engine's statement cache stay right when the catalog changes under
  * them, and every reuse still takes the table locks analysis would (so concurrent DDL waits).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sqlstateOf } from "../../common/sqlstate-error.js";
 import { makeTempDir, removeTempDir } from "../../storage/testing/temp-dir.js";
 import { TxnStore } from "../../txn/txn-store.js";
 import { SqlEngine } from "../engine.js";
+import { ESTIMATE_CHECK_INTERVAL_MS } from "../optimizer/estimate-drift.js";
 import type { SqlValue } from "../types/index.js";
 
 let dir: string;
@@ -120,6 +121,25 @@ describe("cached plans", () => {
     expect((await run(join)).rows).toEqual([[2n]]);
     await run("INSERT INTO t VALUES (3, 'one')");
     expect((await run(join)).rows).toEqual([[5n]]);
+  });
+
+  it("are planned again when a table's storage row estimate moves far, checked at most once a second", async () => {
+    const explain = "EXPLAIN SELECT * FROM t WHERE v = 'x'";
+    const before = (await run(explain)).rows;
+    await run("INSERT INTO t SELECT g, 'v' FROM generate_series(3, 20000) g");
+    const realNow = Date.now.bind(Date);
+    let offset = 0;
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => realNow() + offset);
+    try {
+      expect((await run(explain)).rows).toEqual(before);
+      offset = ESTIMATE_CHECK_INTERVAL_MS + 1;
+      const after = (await run(explain)).rows;
+      expect(after).not.toEqual(before);
+      // The new plan was costed with what the store holds now, as a statement planned afresh is.
+      expect(after[0]).toEqual((await run("EXPLAIN SELECT * FROM t WHERE v = 'y'")).rows[0]);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it("report the session that runs them, not the one that built them", async () => {

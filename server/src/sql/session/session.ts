@@ -22,6 +22,7 @@ import type { ExecContext, NodeStats } from "../executor/context.js";
 import type { Operator, Row } from "../executor/operator.js";
 import { analyzeTables } from "../optimizer/analyze.js";
 import { planQuery, type PlannerOptions } from "../optimizer/planner.js";
+import { RecordedEstimates } from "../optimizer/estimate-drift.js";
 import { loadTableStats, statsSourceOf } from "../optimizer/stats-store.js";
 import { NO_STATS, type StatsSource } from "../optimizer/stats.js";
 import { parseSql, type Statement } from "../parser/index.js";
@@ -70,6 +71,8 @@ interface Planned {
   readonly planner: PlannerOptions;
   /** Version of the statistics each analysed table had: new statistics mean a new plan. */
   readonly statsVersions: ReadonlyMap<number, number>;
+  /** The storage row estimates of the tables without statistics: one that moved far means a new plan. */
+  readonly estimates: RecordedEstimates;
   /** Reads only (no writes, row locks or sequence calls): runs in a read-only transaction when implicit. */
   readonly readOnly: boolean;
   /** Built operator trees not in use, for reuse by the next execution (read-only plans only). */
@@ -270,10 +273,11 @@ export class Session implements SqlSession {
     const logical = await analyzeStatement(target, ctx);
     const indexes = await this.indexesOf(catalog, ctx.tableUses);
     const loaded = await loadTableStats(catalog, ctx.tableUses.map((u) => u.id));
-    const planner: PlannerOptions = { indexes: (id) => indexes.get(id) ?? [], stats: statsSourceOf(loaded, this.options.stats ?? NO_STATS) };
+    const estimates = new RecordedEstimates(statsSourceOf(loaded, this.options.stats ?? NO_STATS), Date.now());
+    const planner: PlannerOptions = { indexes: (id) => indexes.get(id) ?? [], stats: estimates.stats };
     const physical = planQuery(logical, planner);
     const statsVersions = new Map([...loaded].map(([id, st]) => [id, st.version] as const));
-    const planned: Planned = { logical, physical, uses: ctx.tableUses, planner, statsVersions, readOnly: isReadOnlyPlan(logical), idle: [] };
+    const planned: Planned = { logical, physical, uses: ctx.tableUses, planner, statsVersions, estimates, readOnly: isReadOnlyPlan(logical), idle: [] };
     // Read Committed's snapshot may move during analysis (useTable): the same version before and after means it did not cross a catalog change.
     if (versionBefore !== undefined && (await catalog.sharedVersion()) === versionBefore) planned.catalogVersion = versionBefore;
     return planned;
@@ -290,7 +294,7 @@ export class Session implements SqlSession {
     // The common case: the catalog has not changed since the plan was last found good, so the
     // locks are all there is to do (no table or statistics lookups).
     const versionBefore = planned.catalogVersion === undefined ? await catalog.sharedVersion() : await catalog.relockTables(planned.uses);
-    if (versionBefore !== undefined && versionBefore === planned.catalogVersion) return true;
+    if (versionBefore !== undefined && versionBefore === planned.catalogVersion) return !planned.estimates.stale(Date.now());
     for (const u of planned.uses) {
       let t;
       try {
@@ -304,6 +308,7 @@ export class Session implements SqlSession {
     const loaded = await loadTableStats(catalog, planned.uses.map((u) => u.id));
     if (loaded.size !== planned.statsVersions.size) return false;
     for (const [id, st] of loaded) if (planned.statsVersions.get(id) !== st.version) return false;
+    if (planned.estimates.stale(Date.now())) return false;
     if (versionBefore !== undefined && (await catalog.sharedVersion()) === versionBefore) planned.catalogVersion = versionBefore;
     return true;
   }
