@@ -16,7 +16,7 @@ import { Memtable, type LogicalKeyLength } from "./memtable/memtable.js";
 import { NIL, skipListEntryOverheadBytes } from "./memtable/skiplist.js";
 import { XorShift32 } from "./memtable/prng.js";
 import { MergingIterator } from "./merging-iterator.js";
-import { visibleEntries, type KeyValue, type ScanOptions } from "./scan.js";
+import { ForwardVisibleCursor, visibleEntries, type KeyValue, type ScanOptions } from "./scan.js";
 import type { TablePropertiesCollector } from "./sstable/properties.js";
 import type { SstWriterOptions } from "./sstable/writer.js";
 import { TableCache } from "./table-cache.js";
@@ -394,6 +394,29 @@ export class StorageEngine {
       iter.close();
       this.versions.unpin(version);
       this.deleteObsoleteTables();
+    }
+  }
+
+  /**
+   * `scan` forward as a cursor that copies nothing (see ForwardVisibleCursor: its key and value
+   * are views valid until its next move). NB: it pins the files it reads until `close()`; always
+   * close it.
+   */
+  forwardScan(options: Pick<ScanOptions, "start" | "end"> & ReadOptions = {}): ForwardVisibleCursor {
+    this.checkOpen();
+    const seq = options.snapshot?.seq ?? this.visibleSeq;
+    const version = this.versions.pin(this.versions.current);
+    const iter = new MergingIterator(this.iterators(version));
+    try {
+      return new ForwardVisibleCursor(iter, seq, options.start, options.end, () => {
+        this.versions.unpin(version);
+        this.deleteObsoleteTables();
+      });
+    } catch (err) {
+      // The first seek failed (a damaged block): nothing else will release what it pinned.
+      iter.close();
+      this.versions.unpin(version);
+      throw err;
     }
   }
 

@@ -1,4 +1,5 @@
-import { compareBytes, compareUserKeyOf, kindOf, lookupKey, seqOf, TRAILER_BYTES, ValueKind, SEQ_MAX } from "./internal-key.js";
+import { AssertionFailure } from "./assert.js";
+import { compareBytes, compareRanges, compareUserKeyOf, kindOf, lookupKey, seqOf, TRAILER_BYTES, ValueKind, SEQ_MAX } from "./internal-key.js";
 import type { InternalIterator } from "./iterator.js";
 
 /** A range scan over user keys as of one sequence number. */
@@ -31,25 +32,88 @@ export function* visibleEntries(iter: InternalIterator, seq: number, opts: ScanO
 }
 
 function* forwardEntries(iter: InternalIterator, seq: number, opts: ScanOptions, limit: number): Generator<KeyValue> {
-  if (opts.start) iter.seek(lookupKey(opts.start, SEQ_MAX));
-  else iter.seekToFirst();
+  const cursor = new ForwardVisibleCursor(iter, seq, opts.start, opts.end);
   let emitted = 0;
-  let lastKey: Buffer | undefined;
-  const end = opts.end;
-  while (iter.valid()) {
-    const ikey = iter.key();
-    const ul = ikey.length - TRAILER_BYTES;
-    if (end && compareUserKeyOf(ikey, end) >= 0) return;
-    if (seqOf(ikey) > seq || (lastKey !== undefined && userKeyEquals(ikey, lastKey))) {
+  while (cursor.next()) {
+    yield [Buffer.from(cursor.keyBuffer().subarray(0, cursor.keyLength)), Buffer.from(cursor.value())];
+    if (++emitted >= limit) return;
+  }
+}
+
+/**
+ * visibleEntries forward, as a cursor: per user key in [start, end) the newest version with
+ * sequence number <= seq, tombstones hidden. Nothing is copied or allocated per entry: the
+ * current key is `keyBuffer()[0, keyLength)` and the value `value()`, both valid only until the
+ * next move, for callers that decode what they read at once (the MVCC layer's scans).
+ */
+export class ForwardVisibleCursor {
+  /** The current user key (and, between moves, the last one met, to skip its older versions). */
+  private key = Buffer.allocUnsafe(64);
+  /** Length of the key in `key`; -1 before the first. */
+  keyLength = -1;
+  private current: Buffer | undefined;
+  private started = false;
+
+  private closed = false;
+
+  constructor(
+    private readonly iter: InternalIterator,
+    private readonly seq: number,
+    start: Uint8Array | undefined,
+    private readonly end: Uint8Array | undefined,
+    /** Called once by `close()`, after the iterator is closed: what releases the files it read. */
+    private readonly onClose?: () => void,
+  ) {
+    if (start) iter.seek(lookupKey(start, SEQ_MAX));
+    else iter.seekToFirst();
+  }
+
+  /** Moves to the next visible entry; false (for good) past the last or once closed. */
+  next(): boolean {
+    if (this.closed) return false;
+    const iter = this.iter;
+    if (this.started) iter.next();
+    this.started = true;
+    this.current = undefined;
+    const end = this.end;
+    while (iter.valid()) {
+      const ikey = iter.key();
+      const ul = ikey.length - TRAILER_BYTES;
+      if (end && compareUserKeyOf(ikey, end) >= 0) return false;
+      if (seqOf(ikey) > this.seq || (ul === this.keyLength && compareRanges(ikey, ul, this.key, ul) === 0)) {
+        iter.next();
+        continue;
+      }
+      if (ul > this.key.length) this.key = Buffer.allocUnsafe(2 * ul);
+      ikey.copy(this.key, 0, 0, ul);
+      this.keyLength = ul;
+      if (kindOf(ikey) === ValueKind.Put) {
+        this.current = iter.value();
+        return true;
+      }
       iter.next();
-      continue;
     }
-    lastKey = Buffer.from(ikey.subarray(0, ul));
-    if (kindOf(ikey) === ValueKind.Put) {
-      yield [lastKey, Buffer.from(iter.value())];
-      if (++emitted >= limit) return;
-    }
-    iter.next();
+    return false;
+  }
+
+  /** Closes the iterator and releases what it pinned. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.current = undefined;
+    this.iter.close();
+    this.onClose?.();
+  }
+
+  /** The buffer holding the current key in `[0, keyLength)`. NB: overwritten by the next move. */
+  keyBuffer(): Buffer {
+    return this.key;
+  }
+
+  /** The current value. NB: valid only until the next move. */
+  value(): Buffer {
+    if (this.current === undefined) throw new AssertionFailure("value() on a visible-entry cursor not on an entry");
+    return this.current;
   }
 }
 

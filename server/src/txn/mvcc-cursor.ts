@@ -1,5 +1,5 @@
 import type { KvCursor, KvEntry } from "../kv/kv.js";
-import type { VisibleVersion } from "./mvcc-read.js";
+import type { VersionSource, VisibleVersion } from "./mvcc-read.js";
 
 /** Where a cursor has got to, for recording the range it read (serializable validation). */
 export interface CursorProgress {
@@ -34,7 +34,7 @@ export class MergeCursor implements KvCursor {
   private closed = false;
 
   constructor(
-    private readonly storage: Iterator<VisibleVersion>,
+    private readonly storage: VersionSource,
     /** Sorted in scan direction, within the range. */
     private readonly overlay: readonly VisibleVersion[],
     private readonly options: MergeCursorOptions,
@@ -59,8 +59,8 @@ export class MergeCursor implements KvCursor {
       }
       if (this.storageHead === undefined && !this.storageDone) {
         const n = this.storage.next();
-        if (n.done) this.storageDone = true;
-        else this.storageHead = n.value;
+        if (n === undefined) this.storageDone = true;
+        else this.storageHead = n;
       }
       const o = this.overlay[this.overlayIndex];
       const s = this.storageHead;
@@ -100,7 +100,7 @@ export class MergeCursor implements KvCursor {
   private finish(exhausted: boolean): void {
     if (this.closed) return;
     this.closed = true;
-    this.storage.return?.();
+    this.storage.close();
     this.options.onClose({ lastKey: this.lastKey, exhausted });
   }
 

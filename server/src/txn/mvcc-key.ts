@@ -16,7 +16,8 @@ import type { Timestamp } from "./hlc.js";
 export const DATA_PREFIX = 0x01;
 export const SYSTEM_PREFIX = 0x02;
 
-const TS_BYTES = 8;
+/** Bytes of a version key's (inverted) timestamp, at its end. */
+export const TS_BYTES = 8;
 // escapeBytes' format (kv/key-encoding.ts): 0x00 becomes 0x00 0xff, and 0x00 0x01 ends the bytes.
 const ESCAPE = 0x00;
 const ESCAPED_ZERO = 0xff;
@@ -116,7 +117,8 @@ function writeInvertedTs(out: Buffer, off: number, ts: Timestamp): void {
   out.writeUInt32BE(0xffffffff - lo, off + 4);
 }
 
-function readInvertedTs(key: Uint8Array, off: number): Timestamp {
+/** The timestamp of a version key whose timestamp bytes start at `off`. */
+export function readInvertedTs(key: Uint8Array, off: number): Timestamp {
   const b = Buffer.isBuffer(key) ? key : Buffer.from(key.buffer, key.byteOffset, key.byteLength);
   return (0xffffffff - b.readUInt32BE(off)) * U32 + (0xffffffff - b.readUInt32BE(off + 4));
 }

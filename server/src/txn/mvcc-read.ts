@@ -1,7 +1,18 @@
-import type { StorageEngine } from "../storage/index.js";
+import type { ForwardVisibleCursor, StorageEngine } from "../storage/index.js";
 import { unescapeBytes } from "../kv/key-encoding.js";
 import type { Timestamp } from "./hlc.js";
-import { DATA_END, DATA_START, decodeVersionValue, encodeKeyBound, encodeVersionKey, versionPrefixOf, versionsEnd, versionTsOf } from "./mvcc-key.js";
+import {
+  DATA_END,
+  DATA_START,
+  decodeVersionValue,
+  encodeKeyBound,
+  encodeVersionKey,
+  readInvertedTs,
+  TS_BYTES,
+  versionPrefixOf,
+  versionsEnd,
+  versionTsOf,
+} from "./mvcc-key.js";
 
 /** One user key as a snapshot sees it; `value` undefined is a delete (tombstone). */
 export interface VisibleVersion {
@@ -77,4 +88,85 @@ export function* visibleVersions<V>(
     }
   }
   if (candidate !== undefined) yield { key: userKeyOfPrefix(candidatePrefix!), value: decode(candidate) };
+}
+
+/** Visible versions one at a time, in scan order (see visibleVersions); `close` ends the scan. */
+export interface VersionSource {
+  /** The next version, or undefined past the last. */
+  next(): VisibleVersion | undefined;
+  /** Releases what the scan holds. Idempotent; later `next` calls return undefined. */
+  close(): void;
+}
+
+/**
+ * visibleVersions as a VersionSource: forward through the engine's copy-free cursor, so that
+ * only what is returned is copied (the unescaped key and the user's bytes); reverse through the
+ * generator. The engine's scan starts at the first `next`, as the generator's would.
+ */
+export function versionSource(engine: StorageEngine, readTs: Timestamp, range: VersionRange): VersionSource {
+  return range.reverse ? new GeneratorVersions(visibleVersions(engine, readTs, range)) : new ForwardVersions(engine, readTs, range);
+}
+
+class GeneratorVersions implements VersionSource {
+  constructor(private readonly versions: Generator<VisibleVersion>) {}
+
+  next(): VisibleVersion | undefined {
+    const n = this.versions.next();
+    return n.done ? undefined : n.value;
+  }
+
+  close(): void {
+    this.versions.return(undefined);
+  }
+}
+
+class ForwardVersions implements VersionSource {
+  private cursor: ForwardVisibleCursor | undefined;
+  private closed = false;
+  /** The escaped user key (version key without its timestamp) of the versions being passed. */
+  private prefix = Buffer.allocUnsafe(64);
+  private prefixLength = -1;
+  /** The current user key's visible version was returned: the rest of its versions are older. */
+  private found = false;
+
+  constructor(
+    private readonly engine: StorageEngine,
+    private readonly readTs: Timestamp,
+    private readonly range: VersionRange,
+  ) {}
+
+  next(): VisibleVersion | undefined {
+    if (this.closed) return undefined;
+    const c = (this.cursor ??= this.engine.forwardScan({
+      start: this.range.start ? encodeKeyBound(this.range.start) : DATA_START,
+      end: this.range.end ? encodeKeyBound(this.range.end) : DATA_END,
+    }));
+    while (c.next()) {
+      const k = c.keyBuffer();
+      const pl = c.keyLength - TS_BYTES;
+      if (pl !== this.prefixLength || !samePrefix(k, this.prefix, pl)) {
+        if (pl > this.prefix.length) this.prefix = Buffer.allocUnsafe(2 * pl);
+        k.copy(this.prefix, 0, 0, pl);
+        this.prefixLength = pl;
+        this.found = false;
+      } else if (this.found) continue;
+      if (readInvertedTs(k, pl) > this.readTs) continue;
+      this.found = true;
+      const value = decodeVersionValue(c.value());
+      return { key: userKeyOfPrefix(k.subarray(0, pl)), value: value && Buffer.from(value) };
+    }
+    return undefined;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cursor?.close();
+  }
+}
+
+/** a[0, n) equals b[0, n). A loop: for keys this short Buffer's native compare costs more. */
+function samePrefix(a: Buffer, b: Buffer, n: number): boolean {
+  for (let i = n - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -16,7 +16,7 @@ import { InvalidTransactionState, ReadOnlyTransaction, SerializationFailure, Tra
 import type { Timestamp } from "./hlc.js";
 import type { LockManager, LockMode, LockTarget } from "./lock-manager.js";
 import { MergeCursor, type CursorProgress } from "./mvcc-cursor.js";
-import { readValue, visibleVersions, type VisibleVersion } from "./mvcc-read.js";
+import { readValue, versionSource, type VisibleVersion } from "./mvcc-read.js";
 import { keyBytes, keyString, keySuccessor, ReadSet } from "./read-set.js";
 import { checkVector, validateVectorIndexParams, vectorToBytes, type ValidVectorIndexParams } from "../vector/index.js";
 import { searchVectors } from "./vector-search.js";
@@ -243,7 +243,7 @@ export class Transaction implements KvTransaction {
     const ru = this.isolation === "read-uncommitted";
     const readTs = ru ? this.host.readTimestamp() : this.readTs;
     const overlay = this.overlayIn(start, end, reverse, ru);
-    const cursor: MergeCursor = new MergeCursor(visibleVersions(this.host.engine, readTs, { start, end, reverse }), overlay, {
+    const cursor: MergeCursor = new MergeCursor(versionSource(this.host.engine, readTs, { start, end, reverse }), overlay, {
       reverse,
       limit: options.limit ?? Infinity,
       checkOpen: () => this.checkActive(),
