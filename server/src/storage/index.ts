@@ -1,6 +1,7 @@
 export { StorageEngine, type EngineOptions, type EngineStats, type LevelStats, type ReadOptions, type SeekOptions, type Snapshot } from "./engine.js";
 export { WriteBatch } from "./write-batch.js";
 export type { ScanOptions, KeyValue, ForwardVisibleCursor } from "./scan.js";
+export { copyPrefix } from "./scan.js";
 export type { CompactionFilter, CompactionFilterFactory } from "./compaction/filter.js";
 export type { LogicalKeyBounds } from "./compaction/picker.js";
 export { StorageError, CorruptionError, DiskFullError, StorageIoError, EngineClosedError } from "./errors.js";

@@ -85,7 +85,7 @@ export class ForwardVisibleCursor {
         continue;
       }
       if (ul > this.key.length) this.key = Buffer.allocUnsafe(2 * ul);
-      ikey.copy(this.key, 0, 0, ul);
+      copyPrefix(ikey, this.key, ul);
       this.keyLength = ul;
       if (kindOf(ikey) === ValueKind.Put) {
         this.current = iter.value();
@@ -145,4 +145,13 @@ function* reverseEntries(iter: InternalIterator, seq: number, opts: ScanOptions,
       if (++emitted >= limit) return;
     }
   }
+}
+
+/**
+ * Copies from[0, n) to to[0, n). A loop for short keys: Buffer's native copy costs more in
+ * argument checks than it saves below a few dozen bytes.
+ */
+export function copyPrefix(from: Uint8Array, to: Uint8Array, n: number): void {
+  if (n >= 48) to.set(from.subarray(0, n));
+  else for (let i = 0; i < n; i++) to[i] = from[i]!;
 }

@@ -1,4 +1,4 @@
-import type { ForwardVisibleCursor, StorageEngine } from "../storage/index.js";
+import { copyPrefix, type ForwardVisibleCursor, type StorageEngine } from "../storage/index.js";
 import { unescapeBytes } from "../kv/key-encoding.js";
 import type { Timestamp } from "./hlc.js";
 import {
@@ -146,7 +146,7 @@ class ForwardVersions implements VersionSource {
       const pl = c.keyLength - TS_BYTES;
       if (pl !== this.prefixLength || !samePrefix(k, this.prefix, pl)) {
         if (pl > this.prefix.length) this.prefix = Buffer.allocUnsafe(2 * pl);
-        k.copy(this.prefix, 0, 0, pl);
+        copyPrefix(k, this.prefix, pl);
         this.prefixLength = pl;
         this.found = false;
       } else if (this.found) continue;
