@@ -86,7 +86,8 @@ export class MergeCursor implements KvCursor {
         }
       }
       if (next.value === undefined) continue;
-      out.push({ key: next.key, value: next.value });
+      // A version with a value is an entry: no new object per row.
+      out.push(next as KvEntry);
       this.lastKey = next.key;
       this.returned++;
     }
