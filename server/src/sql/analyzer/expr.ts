@@ -409,13 +409,18 @@ async function call(c: pg.ExprCall, env: ExprEnv): Promise<ScalarExpr> {
   if (name === "pg_typeof" && c.args.length === 1) {
     // The argument's type is known here; regtype prints it without modifiers.
     const arg = await analyzeExpr(c.args[0]!, env);
-    const shown = isUnknownType(arg.type) ? "unknown" : arg.type.kind === "char" ? "character" : formatType(defaultOfKind(arg.type.kind));
-    return { kind: "const", value: shown, type: TEXT };
+    return { kind: "const", value: isUnknownType(arg.type) ? "unknown" : regtypeName(arg.type), type: TEXT };
   }
   const row = ROW_JSON_FUNCTIONS.has(name) ? await wholeRowJson(c, name, env) : undefined;
   if (row) return row;
   const args = await Promise.all(c.args.map((a) => analyzeExpr(a, env)));
   return functionCall(name, args, env);
+}
+
+/** A type as regtype prints it: no modifiers, arrays as their element's name with []. */
+function regtypeName(t: SqlType): string {
+  if (t.kind === "array" && !t.vector) return `${regtypeName(t.element)}[]`;
+  return t.kind === "char" ? "character" : formatType(defaultOfKind(t.kind));
 }
 
 const ROW_JSON_FUNCTIONS = new Set(["row_to_json", "to_json", "to_jsonb"]);

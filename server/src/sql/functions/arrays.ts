@@ -36,7 +36,7 @@ export const ARRAY_FUNCTIONS: readonly Overload[] = [
   fn("array_to_string", ["anyarray", "text", "text"], "text", ([a, d, n], _c, t) => (a === null || d === null ? null : arrayToString(arr(a), elementOf(t[0]!), d as string, n as string | null)), { strict: false }),
   fn(
     "array_position",
-    ["anyarray", "any"],
+    ["anycompatiblearray", "anycompatible"],
     "int4",
     ([a, x], _c, t) => {
       if (a === null) return null;
@@ -52,15 +52,15 @@ export const ARRAY_FUNCTIONS: readonly Overload[] = [
   fn("cardinality", ["anyarray"], "int4", ([a]) => arr(a).length),
   // Arrays compare element by element, then by length (array_cmp).
   ...COMPARISONS.map(([op, test]) => fn(op, ["anyarray", "anyarray"], "bool", ([a, b], _c, t) => test(compareValues(arr(a), arr(b), t[0]!)))),
-  // Concatenation; the result has the first array's type (PostgreSQL's anycompatiblearray).
+  // Concatenation, over the arguments' common element type (PostgreSQL's anycompatiblearray).
   ...(["||", "array_cat"] as const).map((name) =>
-    fn(name, ["anyarray", "anyarray"], "text", ([a = null, b = null], _c, t) => (a === null ? b : b === null ? a : [...arr(a), ...castAll(arr(b), t[1]!, t[0]!)]), { strict: false, returnsArg: 0 }),
+    fn(name, ["anycompatiblearray", "anycompatiblearray"], "text", ([a = null, b = null], _c, t) => (a === null ? b : b === null ? a : [...arr(a), ...castAll(arr(b), t[1]!, t[0]!)]), { strict: false, returnsArg: 0 }),
   ),
   ...(["||", "array_append"] as const).map((name) =>
-    fn(name, ["anyarray", "any"], "text", ([a, x], _c, t) => [...(a === null ? [] : arr(a)), x === null ? null : castValue(x!, t[1]!, elementOf(t[0]!), "implicit")], { strict: false, returnsArg: 0 }),
+    fn(name, ["anycompatiblearray", "anycompatible"], "text", ([a, x], _c, t) => [...(a === null ? [] : arr(a)), x === null ? null : castValue(x!, t[1]!, elementOf(t[0]!), "implicit")], { strict: false, returnsArg: 0 }),
   ),
   ...(["||", "array_prepend"] as const).map((name) =>
-    fn(name, ["any", "anyarray"], "text", ([x, a], _c, t) => [x === null ? null : castValue(x!, t[0]!, elementOf(t[1]!), "implicit"), ...(a === null ? [] : arr(a))], { strict: false, returnsArg: 1 }),
+    fn(name, ["anycompatible", "anycompatiblearray"], "text", ([x, a], _c, t) => [x === null ? null : castValue(x!, t[0]!, elementOf(t[1]!), "implicit"), ...(a === null ? [] : arr(a))], { strict: false, returnsArg: 1 }),
   ),
 ];
 

@@ -8,6 +8,7 @@
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import {
+  arrayOf,
   canCast,
   castValue,
   defaultOfKind,
@@ -17,6 +18,7 @@ import {
   type TypeKind,
   typeCategory,
   typeNameForMessages,
+  TEXT,
 } from "../types/index.js";
 import type { SystemAccess } from "./system-access.js";
 
@@ -31,10 +33,15 @@ export interface EvalContext {
 }
 
 /**
- * A parameter type: a concrete type kind, "any" (PostgreSQL's "any" / anynonarray: no coercion)
- * or "anyarray" (any array type, passed as it is).
+ * A parameter type: a concrete type kind, "any" (PostgreSQL's "any" / anynonarray: no coercion),
+ * "anyarray" (any array type, passed as it is), or PostgreSQL's "anycompatiblearray" and
+ * "anycompatible": matched as "anyarray" and "any", then all of an overload's compatible
+ * arguments take one common type (arrays of it, and it), text when every one is untyped.
  */
-export type ParamType = TypeKind | "any" | "anyarray";
+export type ParamType = TypeKind | "any" | "anyarray" | "anycompatiblearray" | "anycompatible";
+
+const isArrayParam = (p: ParamType): boolean => p === "anyarray" || p === "anycompatiblearray";
+const isPseudoParam = (p: ParamType): boolean => p === "any" || p === "anycompatible" || isArrayParam(p);
 
 /** One overload as the function modules declare it. */
 export interface Overload {
@@ -133,24 +140,48 @@ function isUnknown(t: SqlType): boolean {
 }
 
 function exactParam(p: ParamType, t: SqlType): boolean {
-  if (p === "anyarray") return t.kind === "array";
+  if (isArrayParam(p)) return t.kind === "array";
   // An "array" parameter is text[] (defaultOfKind), not any array.
   if (p === "array") return t.kind === "array" && !t.vector && t.element.kind === "text";
-  return p !== "any" && p === t.kind;
+  return !isPseudoParam(p) && p === t.kind;
 }
 
 function coercible(t: SqlType, p: ParamType): boolean {
-  if (p === "anyarray") return t.kind === "array" || t.kind === "null";
-  return p === "any" || canCast(t, defaultOfKind(p), "implicit");
+  if (isArrayParam(p)) return t.kind === "array" || t.kind === "null";
+  return p === "any" || p === "anycompatible" || canCast(t, defaultOfKind(p as TypeKind), "implicit");
 }
 
 function categoryOf(p: ParamType): string {
   // Pseudo-types form their own category, as "any" and anynonarray do in pg_type.
-  return p === "any" || p === "anyarray" ? "P" : typeCategory(defaultOfKind(p));
+  return isPseudoParam(p) ? "P" : typeCategory(defaultOfKind(p as TypeKind));
 }
 
 function preferred(p: ParamType): boolean {
-  return p !== "any" && p !== "anyarray" && isPreferredType(defaultOfKind(p));
+  return !isPseudoParam(p) && isPreferredType(defaultOfKind(p as TypeKind));
+}
+
+const POLYMORPHIC_UNKNOWN = "could not determine polymorphic type because input has type unknown";
+
+/**
+ * The common type of an overload's anycompatible arguments (PostgreSQL's
+ * select_common_type over them: the elements of its anycompatiblearray arguments, and its
+ * anycompatible ones), text when all are untyped; undefined when two have no common type, and
+ * null when the overload has no such parameter.
+ */
+function commonCompatibleType(o: Overload, argTypes: readonly SqlType[]): SqlType | undefined | null {
+  let common: SqlType | undefined;
+  let any = false;
+  for (let i = 0; i < argTypes.length; i++) {
+    const p = paramAt(o, i);
+    if (p !== "anycompatible" && p !== "anycompatiblearray") continue;
+    any = true;
+    const t = argTypes[i]!;
+    const candidate = p === "anycompatiblearray" ? (t.kind === "array" ? t.element : undefined) : isUnknown(t) ? undefined : t;
+    if (candidate === undefined || common?.kind === candidate.kind) continue;
+    if (common === undefined || canCast(common, candidate, "implicit")) common = candidate;
+    else if (!canCast(candidate, common, "implicit")) return undefined;
+  }
+  return !any ? null : (common ?? TEXT);
 }
 
 /** The heuristics of func_select_candidate, in PostgreSQL's order; undefined when still ambiguous. */
@@ -208,15 +239,22 @@ function selectCandidate(candidates: readonly Overload[], argTypes: readonly Sql
   return undefined;
 }
 
-function bind(o: Overload, argTypes: readonly SqlType[]): ResolvedFunction {
+function bind(o: Overload, argTypes: readonly SqlType[]): ResolvedFunction | undefined {
   // anyarray parameters share one type: an untyped argument takes the other's (oid[] = '{0}').
+  const hasAnyArray = argTypes.some((_, i) => paramAt(o, i) === "anyarray");
   const arrayType = argTypes.find((t, i) => paramAt(o, i) === "anyarray" && t.kind === "array");
+  if (hasAnyArray && arrayType === undefined) throw new SqlStateError(POLYMORPHIC_UNKNOWN, "42804");
+  const common = commonCompatibleType(o, argTypes);
+  // No common type: no such function (array_append(integer[], text)).
+  if (common === undefined) return undefined;
   const paramTypes = argTypes.map((t, i) => {
     const p = paramAt(o, i);
     if (p === "anyarray") return t.kind === "array" ? t : (arrayType ?? t);
+    if (p === "anycompatiblearray") return arrayOf(common!);
+    if (p === "anycompatible") return common!;
     return p === "any" ? t : defaultOfKind(p);
   });
-  const convert = argTypes.map((t, i) => t.kind !== paramTypes[i]!.kind);
+  const convert = argTypes.map((t, i) => !sameType(t, paramTypes[i]!));
   const strict = o.strict ?? true;
   const fn = (args: readonly SqlValue[], ctx?: EvalContext): SqlValue => {
     if (strict && args.some((a) => a === null)) return null;
@@ -225,6 +263,11 @@ function bind(o: Overload, argTypes: readonly SqlType[]): ResolvedFunction {
   };
   const returnType = o.returnsArg === undefined ? o.returns : paramTypes[o.returnsArg]!;
   return { fn, returnType, strict, paramTypes, ...(o.volatile && { volatile: true }), ...(o.system && { system: true }) };
+}
+
+/** Whether a value of type `a` needs no conversion to `b` (arrays: elements of one kind). */
+function sameType(a: SqlType, b: SqlType): boolean {
+  return a.kind === b.kind && (a.kind !== "array" || b.kind !== "array" || a.element.kind === b.element.kind);
 }
 
 /** How PostgreSQL names types in lookup errors: the NULL literal is "unknown". */
