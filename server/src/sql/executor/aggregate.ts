@@ -26,6 +26,8 @@ const NON_STRICT: ReadonlySet<string> = new Set(["json_agg", "jsonb_agg", "json_
 
 /** Aggregates whose state keeps (a form of) every argument it is given. */
 const GROWING_AGGREGATES: ReadonlySet<string> = new Set(["string_agg", "json_agg", "jsonb_agg"]);
+/** The arguments of count(*), shared by every row: an accumulator never keeps or changes them. */
+const NO_ARGS: Row = [];
 /** A Set or array entry with its bookkeeping. */
 const SET_ENTRY_BYTES = 40;
 /** A group in the hash table: the Map entry, the group object and its states array. */
@@ -52,28 +54,55 @@ export interface AggregateResources {
 export class AggregateState {
   private readonly acc: Accumulator;
   private readonly sorter: ExternalSorter | undefined;
+  /** The arguments computed without a promise, when none of them needs one. */
+  private readonly argsSync: ((row: Row) => Row) | undefined;
+  /** Rows whose (first) argument is NULL are ignored (count(*) and a few others count them). */
+  private readonly strict: boolean;
+  /** The state keeps what it is fed (array_agg, string_agg...), so it charges work_mem. */
+  private readonly growing: boolean;
 
   constructor(
     private readonly spec: CompiledAggregate,
     private readonly resources: AggregateResources,
   ) {
     this.acc = spec.create();
+    this.argsSync = spec.args.length === 0 ? () => NO_ARGS : evalAllSync(spec.args);
+    this.strict = !NON_STRICT.has(spec.call.name);
+    this.growing = GROWING_AGGREGATES.has(spec.call.name);
     if (spec.sortCmp) {
       this.sorter = new ExternalSorter(spec.sortCmp, spec.sortKeyCount, resources.config, resources.checkCancel);
       resources.sorters.add(this.sorter);
     }
   }
 
-  /** Feeds a row; returns about how many bytes the state grew by (for work_mem accounting). */
-  async add(row: Row): Promise<number> {
+  /**
+   * Feeds a row; returns about how many bytes the state grew by (for work_mem accounting). A
+   * promise only when the row needs one (an asynchronous filter or argument, or a sort): this
+   * runs once per row and aggregate.
+   */
+  add(row: Row): number | Promise<number> {
     const s = this.spec;
     if (s.filter) {
       const ok = s.filter(row);
-      if (!(ok === true || (ok !== false && (await ok)))) return 0;
+      if (ok === false) return 0;
+      if (ok !== true) return ok.then((pass) => (pass ? this.addPassed(row) : 0));
     }
+    return this.addPassed(row);
+  }
+
+  private addPassed(row: Row): number | Promise<number> {
+    if (this.sorter !== undefined || this.argsSync === undefined) return this.addPassedAsync(row);
+    const args = this.argsSync(row);
+    if (args.length > 0 && args[0] === null && this.strict) return 0;
+    this.acc.add(args);
+    return this.growing ? rowBytes(args) : 0;
+  }
+
+  private async addPassedAsync(row: Row): Promise<number> {
+    const s = this.spec;
     const args = await evalAll(s.args, row);
     // Strict aggregates ignore rows whose (first) argument is NULL; count(*) counts every row.
-    if (args.length > 0 && args[0] === null && !NON_STRICT.has(s.call.name)) return 0;
+    if (args.length > 0 && args[0] === null && this.strict) return 0;
     if (this.sorter) {
       const orderKey = s.orderBy ? await evalAll(s.orderBy, row) : [];
       const key = s.call.distinct ? orderKey.concat(args) : orderKey;
@@ -82,7 +111,7 @@ export class AggregateState {
       return this.sorter.spilled ? 0 : rowBytes(key) + rowBytes(args) + SET_ENTRY_BYTES;
     }
     this.acc.add(args);
-    return GROWING_AGGREGATES.has(s.call.name) ? rowBytes(args) : 0;
+    return this.growing ? rowBytes(args) : 0;
   }
 
   async result(): Promise<SqlValue> {
@@ -252,7 +281,10 @@ export class HashAggregateOperator implements Operator {
           groups.set(h, (g = { key, states: this.newStates() }));
           bytes += newGroupBytes + rowBytes(key);
         }
-        for (const s of g.states) bytes += await s.add(row);
+        for (const s of g.states) {
+          const grew = s.add(row);
+          bytes += typeof grew === "number" ? grew : await grew;
+        }
       }
       if (bytes > this.stats.peakBytes) this.stats.peakBytes = bytes;
     }

@@ -64,7 +64,10 @@ export class SortAggregateOperator implements Operator {
           this.current = undefined;
         }
         this.current ??= { key, states: this.newStates() };
-        for (const s of this.current.states) await s.add(row);
+        for (const s of this.current.states) {
+          const grew = s.add(row);
+          if (typeof grew !== "number") await grew;
+        }
       }
     }
     return out.length > 0 ? out : null;
