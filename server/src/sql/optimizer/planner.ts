@@ -44,6 +44,7 @@ const FUNCTION_SCAN_ROWS = 1000;
 import { bestJoinOrder, fromOrder, type JoinSpace, MAX_RELATIONS, members, type RelSet } from "./join-order.js";
 import { keysBelowProject, orderOf, satisfies } from "./ordering.js";
 import { pushDownPredicates } from "./pushdown.js";
+import { pruneScanReads } from "./read-columns.js";
 import { conjunctionSelectivity, distinctValues, selectivity, type SelectivityContext } from "./selectivity.js";
 import { DEFAULT_DISTINCT, NO_STATS, type StatsSource } from "./stats.js";
 import { routeVectorSearch } from "./vector-routing.js";
@@ -82,7 +83,7 @@ export function planQuery(plan: LogicalPlan, options: PlannerOptions): PhysicalP
   const planner = new Planner(pushed, options);
   const physical = inColumnOrder(planner.plan(pushed), plan.columns);
   if (options.trace) for (const rule of [...planner.rulesOf(physical)].sort()) options.trace(rule);
-  return physical;
+  return pruneScanReads(physical);
 }
 
 /** `p` with its columns in `columns`' order (joins may have been reordered beneath it). */
