@@ -44,7 +44,11 @@ const CASES: readonly (readonly [string, Readonly<Record<string, string>>])[] = 
   // Subqueries: the outer scan keeps what they read of it, the subquery's scan what it reads itself.
   ["SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.x = t.b)", { t: "a,b", u: "" }],
   ["SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.y = t.b)", { t: "a,b", u: "y" }],
-  ["SELECT a FROM t WHERE NOT EXISTS (SELECT * FROM u WHERE u.z = t.c)", { t: "a,c", u: "*" }],
+  // EXISTS reads no column of the rows its subquery returns.
+  ["SELECT a FROM t WHERE NOT EXISTS (SELECT * FROM u WHERE u.z = t.c)", { t: "a,c", u: "z" }],
+  ["SELECT a FROM t WHERE EXISTS (SELECT DISTINCT y FROM u WHERE u.z = t.c)", { t: "a,c", u: "y,z" }],
+  ["SELECT a FROM t WHERE EXISTS (SELECT y, length(z) FROM u)", { t: "a", u: "z" }],
+  ["SELECT (SELECT u FROM (SELECT y AS u FROM u WHERE x = t.a) s) FROM t", { t: "a", u: "y" }],
   ["SELECT (SELECT max(z) FROM u WHERE u.y = t.b) FROM t", { t: "b", u: "y,z" }],
   ["SELECT count(*) FROM t WHERE b IN (SELECT y FROM u)", { t: "b", u: "y" }],
   ["SELECT count(*) FROM t WHERE c = ANY (SELECT z FROM u WHERE u.x > t.a)", { t: "a,c", u: "z" }],
@@ -138,8 +142,9 @@ function collectScans(node: unknown, options: PlannerOptions, out: Record<string
   seen.add(node);
   const n = node as { kind?: string };
   if (n.kind === "subquery") {
-    collectScans(planQuery((node as Extract<ScalarExpr, { kind: "subquery" }>).plan, options), options, out, seen);
-    collectScans((node as Extract<ScalarExpr, { kind: "subquery" }>).input, options, out, seen);
+    const sub = node as Extract<ScalarExpr, { kind: "subquery" }>;
+    collectScans(planQuery(sub.plan, options, sub.mode === "exists" ? "existence" : "rows"), options, out, seen);
+    collectScans(sub.input, options, out, seen);
     return;
   }
   if (n.kind === "scan") {

@@ -299,10 +299,13 @@ export interface ColumnReads {
   readonly wholeRows: ReadonlySet<ColumnId>;
 }
 
-/** The columns a statement's physical plan reads (its result's columns included). */
-export function columnReads(plan: PhysicalPlan): ColumnReads {
+/** What reads a plan's result: its rows' values, or only whether there is a row (EXISTS). */
+export type ResultUse = "rows" | "existence";
+
+/** The columns a statement's physical plan reads (its result's columns too, unless only their existence counts). */
+export function columnReads(plan: PhysicalPlan, result: ResultUse = "rows"): ColumnReads {
   const reads = new Reads();
-  reads.all(plan.columns);
+  if (result === "rows") reads.all(plan.columns);
   reads.physical(plan);
   return { read: reads.closure(), wholeRows: reads.wholeRows };
 }
@@ -321,8 +324,8 @@ export function scanReads(scan: PhysicalScan, reads: ColumnReads): number[] | un
 }
 
 /** `plan` with each table scan told which columns to decode (`reads`). */
-export function pruneScanReads(plan: PhysicalPlan): PhysicalPlan {
-  return withReads(plan, columnReads(plan));
+export function pruneScanReads(plan: PhysicalPlan, result: ResultUse = "rows"): PhysicalPlan {
+  return withReads(plan, columnReads(plan, result));
 }
 
 function withReads(p: PhysicalPlan, reads: ColumnReads): PhysicalPlan {
