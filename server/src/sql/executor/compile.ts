@@ -257,7 +257,7 @@ function sequenceCall(name: string, args: Evaluator[], ctx: ExecContext): Evalua
 }
 
 function compileSubquery(e: Extract<ScalarExpr, { kind: "subquery" }>, layout: Layout, ctx: ExecContext): Evaluator {
-  const physical = ctx.planSubquery(e.plan);
+  const physical = ctx.planSubquery(e.plan, e.mode === "exists");
   const bind = e.outerRefs.filter((id) => layout.has(id)).map((id) => [id, layout.get(id)!] as const);
   const input = e.input ? compileExpr(e.input, layout, ctx) : undefined;
   const correlated = e.outerRefs.length > 0;

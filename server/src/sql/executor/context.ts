@@ -41,8 +41,11 @@ export interface ExecContext {
   readonly outer: Map<ColumnId, SqlValue>;
   /** Materialised WITH queries (and recursive worktables) by CTE id. */
   readonly ctes: Map<number, Row[]>;
-  /** Plans a subquery (expressions hold logical plans; they are planned when compiled). */
-  planSubquery(plan: LogicalPlan): PhysicalPlan;
+  /**
+   * Plans a subquery (expressions hold logical plans; they are planned when compiled).
+   * `existence`: only whether it returns a row matters (EXISTS), not its columns' values.
+   */
+  planSubquery(plan: LogicalPlan, existence?: boolean): PhysicalPlan;
   /** Throws 57014 if the statement was cancelled or ran out of time. */
   checkCancel(): void;
   /**

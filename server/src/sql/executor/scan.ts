@@ -5,7 +5,7 @@
 import type { KvCursor, KvRange } from "../../kv/kv.js";
 import { decodeIndexKey, decodePrimaryKey, encodePrimaryKey } from "../catalog/index.js";
 import type { PhysicalPlan } from "../plan/physical.js";
-import { RowCodec, type SqlType, type SqlValue } from "../types/index.js";
+import { RowCodec, type RowSelection, type SqlType, type SqlValue } from "../types/index.js";
 import { compileExpr, compilePredicate, type Evaluator, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
 import { keyColumnsOf, kvRangeOf, pointKeyOf } from "./keys.js";
@@ -32,8 +32,19 @@ export function rowCodecOf(table: ScanPlan["table"]): RowCodec {
   return c;
 }
 
+// By the plan's `reads` (fixed with the plan's table): scans built per outer row share one.
+const selections = new WeakMap<readonly number[], RowSelection>();
+
+function selectionOf(codec: RowCodec, reads: readonly number[]): RowSelection {
+  let s = selections.get(reads);
+  if (!s || s.codec !== codec) selections.set(reads, (s = codec.select(reads)));
+  return s;
+}
+
 export class ScanOperator implements Operator {
   private readonly codec: RowCodec;
+  /** The columns the statement reads, when not all of them (the plan's `reads`). */
+  private readonly selection: RowSelection | undefined;
   private readonly filter: ReturnType<typeof compilePredicate>;
   private readonly rangeExprs: { eq: Evaluator[]; eqTypes: SqlType[]; lower?: Evaluator; upper?: Evaluator }[] | undefined;
   /** Some key-range expression is async (a subquery): open must await it. */
@@ -50,6 +61,7 @@ export class ScanOperator implements Operator {
     private readonly ctx: ExecContext,
   ) {
     this.codec = rowCodecOf(plan.table);
+    this.selection = plan.reads && selectionOf(this.codec, plan.reads);
     const layout = layoutOf(plan.columns, plan.rowId);
     this.filter = compilePredicate(plan.filter, layout, ctx);
     const empty = new Map();
@@ -222,7 +234,7 @@ export class ScanOperator implements Operator {
 
   /** Adds the row if it passes the filter (locking it first if the plan locks); a promise only when that waits. */
   private emit(key: Uint8Array, value: Uint8Array, out: Row[]): Promise<void> | undefined {
-    const row: Row = this.codec.decode(value);
+    const row: Row = this.selection ? this.codec.decodeSome(value, this.selection) : this.codec.decode(value);
     if (this.plan.rowId) row.push(decodePrimaryKey(this.plan.table, key)[0]!);
     if (this.filter) {
       const ok = this.filter(row);

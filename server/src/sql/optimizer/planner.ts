@@ -44,6 +44,7 @@ const FUNCTION_SCAN_ROWS = 1000;
 import { bestJoinOrder, fromOrder, type JoinSpace, MAX_RELATIONS, members, type RelSet } from "./join-order.js";
 import { keysBelowProject, orderOf, satisfies } from "./ordering.js";
 import { pushDownPredicates } from "./pushdown.js";
+import { pruneScanReads, type ResultUse } from "./read-columns.js";
 import { conjunctionSelectivity, distinctValues, selectivity, type SelectivityContext } from "./selectivity.js";
 import { DEFAULT_DISTINCT, NO_STATS, type StatsSource } from "./stats.js";
 import { routeVectorSearch } from "./vector-routing.js";
@@ -76,13 +77,16 @@ export interface PlannerOptions {
   readonly trace?: (rule: PlannerRule) => void;
 }
 
-/** Plans a statement's logical plan. */
-export function planQuery(plan: LogicalPlan, options: PlannerOptions): PhysicalPlan {
+/**
+ * Plans a statement's logical plan. `result` says what is read of the rows it returns: all
+ * their columns, or only whether there is one (an EXISTS subquery), which reads no column.
+ */
+export function planQuery(plan: LogicalPlan, options: PlannerOptions, result: ResultUse = "rows"): PhysicalPlan {
   const pushed = pushDownPredicates(plan);
   const planner = new Planner(pushed, options);
   const physical = inColumnOrder(planner.plan(pushed), plan.columns);
   if (options.trace) for (const rule of [...planner.rulesOf(physical)].sort()) options.trace(rule);
-  return physical;
+  return pruneScanReads(physical, result);
 }
 
 /** `p` with its columns in `columns`' order (joins may have been reordered beneath it). */

@@ -43,6 +43,11 @@ export type PhysicalPlan = (
       readonly lock?: RowLockMode;
       /** Stop after this many rows pass the filter (a LIMIT pushed into the scan). */
       readonly limit?: ScalarExpr;
+      /**
+       * Positions (in table.columns) of the columns the statement reads, ascending; the others
+       * are never decoded and come back NULL (optimizer/read-columns.ts). Absent: every column.
+       */
+      readonly reads?: readonly number[];
     }
   | {
       /**

@@ -100,8 +100,8 @@ function yieldIfDue(): Promise<void> | undefined {
 }
 
 /** ExecContext.planSubquery for plans made with `planner` (made here rather than as a named property, which costs a name to set per context). */
-function subqueryPlanner(planner: PlannerOptions): (plan: LogicalPlan) => PhysicalPlan {
-  return (plan) => planQuery(plan, planner);
+function subqueryPlanner(planner: PlannerOptions): (plan: LogicalPlan, existence?: boolean) => PhysicalPlan {
+  return (plan, existence) => planQuery(plan, planner, existence ? "existence" : "rows");
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();

@@ -404,6 +404,8 @@ export class RowCodec {
   private readonly positionOfId = new Map<number, number>();
   /** Values of columns a row does not mention. */
   private readonly missing: SqlValue[];
+  /** Column ids in ascending order (ids of `byId`), for walking a row's ascending ids alongside. */
+  private readonly sortedIds: number[];
 
   constructor(readonly columns: readonly RowColumn[]) {
     columns.forEach((c, i) => {
@@ -413,6 +415,58 @@ export class RowCodec {
     });
     this.byId = columns.map((_, i) => i).sort((a, b) => columns[a]!.id - columns[b]!.id);
     this.missing = columns.map((c) => c.missing ?? null);
+    this.sortedIds = this.byId.map((i) => columns[i]!.id);
+  }
+
+  /** What `decodeSome` builds: the columns at `positions` (schema positions). */
+  select(positions: Iterable<number>): RowSelection {
+    const wanted = new Uint8Array(this.columns.length);
+    for (const p of positions) {
+      if (!Number.isInteger(p) || p < 0 || p >= this.columns.length) throw new RangeError(`no column at position ${p}`);
+      wanted[p] = 1;
+    }
+    const initial = this.missing.map((m, i) => (wanted[i] ? m : null));
+    const byRank = new Int32Array(this.byId.length);
+    this.byId.forEach((i, rank) => (byRank[rank] = wanted[i] ? i : -1));
+    return new RowSelection(this, initial, byRank);
+  }
+
+  /**
+   * The selected columns of a row, in schema order; the others are NULL, their payloads skipped
+   * unread. The row's structure is checked as `decode` checks it (version, header, ascending
+   * ids, payload bounds, no trailing bytes); only the skipped payloads' contents are not.
+   */
+  decodeSome(bytes: Uint8Array, selection: RowSelection): SqlValue[] {
+    if (selection.codec !== this) throw new RangeError("selection made for another row codec");
+    const b = asBuffer(bytes);
+    const out: SqlValue[] = selection.initial.slice();
+    const byRank = selection.byRank;
+    const ids = this.sortedIds;
+    const n = this.header(b);
+    let h = varintEnd;
+    let p = this.payloadStart(b, h, n);
+    let id = 0;
+    let rank = 0;
+    for (let k = 0; k < n; k++) {
+      const delta = readVarintAt(b, h, b.length);
+      if (k > 0 && delta === 0) throw corrupt("column ids not ascending");
+      id += delta;
+      const len = readVarintAt(b, varintEnd, b.length);
+      h = varintEnd;
+      // Row ids ascend, as do the schema's: one walk along both finds each column's position.
+      while (rank < ids.length && ids[rank]! < id) rank++;
+      const i = rank < ids.length && ids[rank] === id ? byRank[rank]! : -1;
+      if (len === 0) {
+        if (i >= 0) out[i] = null;
+        continue;
+      }
+      const end = p + len - 1;
+      if (end > b.length) throw corrupt("truncated payload");
+      if (i >= 0) out[i] = readPayload(b, p, end, this.columns[i]!.type);
+      p = end;
+    }
+    if (p !== b.length) throw corrupt("trailing bytes");
+    return out;
   }
 
   /** The row's bytes; values[i] belongs to columns[i]. */
@@ -511,6 +565,17 @@ export class RowCodec {
     }
     return h;
   }
+}
+
+/** Columns of one RowCodec that a partial decode builds (RowCodec.select). */
+export class RowSelection {
+  constructor(
+    readonly codec: RowCodec,
+    /** A decoded row before its payloads are read: missing values where wanted, else NULL. */
+    readonly initial: readonly SqlValue[],
+    /** By rank in ascending column id order: the schema position to decode, or -1 to skip. */
+    readonly byRank: Int32Array,
+  ) {}
 }
 
 /** One-shot encode (prefer a RowCodec per schema when encoding many rows). */
