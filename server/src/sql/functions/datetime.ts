@@ -17,10 +17,11 @@ import {
   type SqlValue,
   typeNameForMessages,
   USECS_PER_DAY,
+  type Interval,
 } from "../types/index.js";
 import { checkTimestampRange, splitMicros } from "../types/datetime.js";
 import { err, fn } from "./common.js";
-import { numberToChar, timestampToChar } from "./to-char.js";
+import { intervalToChar, numberToChar, timestampToChar } from "./to-char.js";
 import type { Overload } from "./registry.js";
 
 /** A field EXTRACT, date_part and date_trunc name (functions/interval.ts takes a subset). */
@@ -269,6 +270,7 @@ export const DATETIME_FUNCTIONS: readonly Overload[] = [
   ...(["int2", "int4", "float4", "float8"] as const).map((k) => fn("to_char", [k, "text"], "text", ([v, f]) => numberToChar(String(num(v)), str(f)))),
   fn("to_char", ["int8", "text"], "text", ([v, f]) => numberToChar(String(v), str(f))),
   fn("to_char", ["numeric", "text"], "text", ([v, f]) => numberToChar((v as Numeric).toString(), str(f))),
+  fn("to_char", ["interval", "text"], "text", ([v, f]) => intervalToChar(v as Interval, str(f))),
   fn("+", ["date", "int4"], "date", ([d, k]) => dateAdd(num(d), num(k))),
   fn("+", ["int4", "date"], "date", ([k, d]) => dateAdd(num(d), num(k))),
   fn("-", ["date", "int4"], "date", ([d, k]) => dateAdd(num(d), -num(k))),

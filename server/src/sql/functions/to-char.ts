@@ -1,5 +1,5 @@
 /**
- * to_char: PostgreSQL's formatting of dates, timestamps and numbers by template (formatting.c),
+ * to_char: PostgreSQL's formatting of dates, timestamps, intervals and numbers by template (formatting.c),
  * for the template patterns in common use.
  *
  * Date/time: HH HH12 HH24 MI SS MS US SSSS, AM PM A.M. P.M. (and lower case), Y,YYY YYYY YYY YY
@@ -13,8 +13,9 @@
  * sign takes a position in front of the first digit (a space when positive) unless S or MI
  * places it; a value with more integer digits than the template has becomes #s.
  */
+import { SqlStateError } from "../../common/sqlstate-error.js";
 import { err } from "./common.js";
-import { civilFromDays, daysFromCivil, Dec } from "../types/index.js";
+import { civilFromDays, daysFromCivil, Dec, type Interval, intervalFields } from "../types/index.js";
 
 const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
@@ -54,25 +55,11 @@ function casedName(name: string, pattern: string): string {
 }
 
 /**
- * A date or timestamp by template. `micros` is the local time in microseconds since
- * 1970-01-01 00:00 (a timestamptz already shifted into the session time zone).
+ * Walks a template: text in double quotes (and \" outside them) is copied, FM turns padding off
+ * for the pattern after it, each pattern becomes what `render` makes of it, a TH or th suffix on
+ * a numeric pattern adds the ordinal, and anything else is copied as it is.
  */
-export function timestampToChar(micros: number, template: string, withZone = false): string {
-  const dayMicros = 86_400_000_000;
-  const days = Math.floor(micros / dayMicros);
-  const inDay = micros - days * dayMicros;
-  const { year, month, day } = civilFromDays(days);
-  const hour = Math.floor(inDay / 3_600_000_000);
-  const minute = Math.floor(inDay / 60_000_000) % 60;
-  const second = Math.floor(inDay / 1_000_000) % 60;
-  const micro = inDay % 1_000_000;
-  const dow = (((days + 4) % 7) + 7) % 7;
-  const doy = days - daysFromCivil(year, 1, 1) + 1;
-  const hour12 = hour % 12 === 0 ? 12 : hour % 12;
-  const yearShown = year <= 0 ? 1 - year : year;
-  const iso = isoWeek(days);
-  const isoShown = iso.isoYear <= 0 ? 1 - iso.isoYear : iso.isoYear;
-  const century = year > 0 ? Math.floor((year + 99) / 100) : -Math.floor((yearShown + 99) / 100);
+function applyTemplate(template: string, render: (pattern: string, fill: boolean) => string): string {
   let out = "";
   for (let i = 0; i < template.length; ) {
     if (template[i] === '"') {
@@ -96,8 +83,39 @@ export function timestampToChar(micros: number, template: string, withZone = fal
       i++;
       continue;
     }
-    const fill = !fm;
-    const before = out.length;
+    const rendered = render(p, !fm);
+    out += rendered;
+    i = at + p.length;
+    const suffix = template.slice(i, i + 2);
+    if ((suffix === "TH" || suffix === "th") && NUMERIC_PATTERNS.has(p)) {
+      out += ordinalSuffix(rendered, suffix === "TH");
+      i += 2;
+    }
+  }
+  return out;
+}
+
+/**
+ * A date or timestamp by template. `micros` is the local time in microseconds since
+ * 1970-01-01 00:00 (a timestamptz already shifted into the session time zone).
+ */
+export function timestampToChar(micros: number, template: string, withZone = false): string {
+  const dayMicros = 86_400_000_000;
+  const days = Math.floor(micros / dayMicros);
+  const inDay = micros - days * dayMicros;
+  const { year, month, day } = civilFromDays(days);
+  const hour = Math.floor(inDay / 3_600_000_000);
+  const minute = Math.floor(inDay / 60_000_000) % 60;
+  const second = Math.floor(inDay / 1_000_000) % 60;
+  const micro = inDay % 1_000_000;
+  const dow = (((days + 4) % 7) + 7) % 7;
+  const doy = days - daysFromCivil(year, 1, 1) + 1;
+  const hour12 = hour % 12 === 0 ? 12 : hour % 12;
+  const yearShown = year <= 0 ? 1 - year : year;
+  const iso = isoWeek(days);
+  const isoShown = iso.isoYear <= 0 ? 1 - iso.isoYear : iso.isoYear;
+  const century = year > 0 ? Math.floor((year + 99) / 100) : -Math.floor((yearShown + 99) / 100);
+  const render = (p: string, fill: boolean): string => {
     const name = (full: string, width: number) => {
       const s = casedName(full, p);
       return fill ? s.padEnd(width) : s;
@@ -105,155 +123,109 @@ export function timestampToChar(micros: number, template: string, withZone = fal
     switch (p) {
       case "HH":
       case "HH12":
-        out += pad(hour12, 2, fill);
-        break;
+        return pad(hour12, 2, fill);
       case "HH24":
-        out += pad(hour, 2, fill);
-        break;
+        return pad(hour, 2, fill);
       case "MI":
-        out += pad(minute, 2, fill);
-        break;
+        return pad(minute, 2, fill);
       case "SS":
-        out += pad(second, 2, fill);
-        break;
+        return pad(second, 2, fill);
       case "MS":
-        out += pad(Math.floor(micro / 1000), 3, fill);
-        break;
+        return pad(Math.floor(micro / 1000), 3, fill);
       case "US":
-        out += pad(micro, 6, fill);
-        break;
+        return pad(micro, 6, fill);
       case "SSSS":
-        out += String(Math.floor(inDay / 1_000_000));
-        break;
+        return String(Math.floor(inDay / 1_000_000));
       case "AM":
       case "PM":
-        out += hour < 12 ? "AM" : "PM";
-        break;
+        return hour < 12 ? "AM" : "PM";
       case "am":
       case "pm":
-        out += hour < 12 ? "am" : "pm";
-        break;
+        return hour < 12 ? "am" : "pm";
       case "A.M.":
       case "P.M.":
-        out += hour < 12 ? "A.M." : "P.M.";
-        break;
+        return hour < 12 ? "A.M." : "P.M.";
       case "a.m.":
       case "p.m.":
-        out += hour < 12 ? "a.m." : "p.m.";
-        break;
+        return hour < 12 ? "a.m." : "p.m.";
       case "Y,YYY":
-        out += `${Math.floor(yearShown / 1000)},${pad(yearShown % 1000, 3, true)}`;
-        break;
+        return `${Math.floor(yearShown / 1000)},${pad(yearShown % 1000, 3, true)}`;
       case "YYYY":
-        out += pad(yearShown, 4, fill);
-        break;
+        return pad(yearShown, 4, fill);
       case "YYY":
-        out += pad(yearShown % 1000, 3, fill);
-        break;
+        return pad(yearShown % 1000, 3, fill);
       case "YY":
-        out += pad(yearShown % 100, 2, fill);
-        break;
+        return pad(yearShown % 100, 2, fill);
       case "Y":
-        out += String(yearShown % 10);
-        break;
+        return String(yearShown % 10);
       case "MONTH":
       case "Month":
       case "month":
-        out += name(MONTH_NAMES[month - 1]!, 9);
-        break;
+        return name(MONTH_NAMES[month - 1]!, 9);
       case "MON":
       case "Mon":
       case "mon":
-        out += casedName(MONTH_NAMES[month - 1]!.slice(0, 3), p);
-        break;
+        return casedName(MONTH_NAMES[month - 1]!.slice(0, 3), p);
       case "MM":
-        out += pad(month, 2, fill);
-        break;
+        return pad(month, 2, fill);
       case "DAY":
       case "Day":
       case "day":
-        out += name(DAY_NAMES[dow]!, 9);
-        break;
+        return name(DAY_NAMES[dow]!, 9);
       case "DY":
       case "Dy":
       case "dy":
-        out += casedName(DAY_NAMES[dow]!.slice(0, 3), p);
-        break;
+        return casedName(DAY_NAMES[dow]!.slice(0, 3), p);
       case "DDD":
-        out += pad(doy, 3, fill);
-        break;
+        return pad(doy, 3, fill);
       case "DD":
-        out += pad(day, 2, fill);
-        break;
+        return pad(day, 2, fill);
       case "D":
-        out += String(dow + 1);
-        break;
+        return String(dow + 1);
       case "Q":
-        out += String(Math.floor((month - 1) / 3) + 1);
-        break;
+        return String(Math.floor((month - 1) / 3) + 1);
       case "J":
-        out += String(days + 2440588);
-        break;
+        return String(days + 2440588);
       case "IYYY":
-        out += pad(isoShown, 4, fill);
-        break;
+        return pad(isoShown, 4, fill);
       case "IYY":
-        out += pad(isoShown % 1000, 3, fill);
-        break;
+        return pad(isoShown % 1000, 3, fill);
       case "IY":
-        out += pad(isoShown % 100, 2, fill);
-        break;
+        return pad(isoShown % 100, 2, fill);
       case "I":
-        out += String(isoShown % 10);
-        break;
+        return String(isoShown % 10);
       case "IW":
-        out += pad(iso.week, 2, fill);
-        break;
+        return pad(iso.week, 2, fill);
       case "WW":
-        out += pad(Math.floor((doy - 1) / 7) + 1, 2, fill);
-        break;
+        return pad(Math.floor((doy - 1) / 7) + 1, 2, fill);
       case "CC":
-        out += century < 0 ? `-${pad(-century, 2, fill)}` : pad(century, 2, fill);
-        break;
+        return century < 0 ? `-${pad(-century, 2, fill)}` : pad(century, 2, fill);
       case "BC":
       case "AD":
-        out += year <= 0 ? "BC" : "AD";
-        break;
+        return year <= 0 ? "BC" : "AD";
       case "bc":
       case "ad":
-        out += year <= 0 ? "bc" : "ad";
-        break;
+        return year <= 0 ? "bc" : "ad";
       case "B.C.":
       case "A.D.":
-        out += year <= 0 ? "B.C." : "A.D.";
-        break;
+        return year <= 0 ? "B.C." : "A.D.";
       case "b.c.":
       case "a.d.":
-        out += year <= 0 ? "b.c." : "a.d.";
-        break;
+        return year <= 0 ? "b.c." : "a.d.";
       // Alopex sessions run in UTC; a timestamp without time zone has no zone to name.
       case "TZ":
-        out += withZone ? "UTC" : "";
-        break;
+        return withZone ? "UTC" : "";
       case "tz":
-        out += withZone ? "utc" : "";
-        break;
+        return withZone ? "utc" : "";
       case "OF":
       case "TZH":
-        out += "+00";
-        break;
+        return "+00";
       case "TZM":
-        out += "00";
-        break;
+        return "00";
     }
-    i = at + p.length;
-    const suffix = template.slice(i, i + 2);
-    if ((suffix === "TH" || suffix === "th") && NUMERIC_PATTERNS.has(p)) {
-      out += ordinalSuffix(out.slice(before), suffix === "TH");
-      i += 2;
-    }
-  }
-  return out;
+    return "";
+  };
+  return applyTemplate(template, render);
 }
 
 interface NumberTemplate {
@@ -360,4 +332,152 @@ export function numberToChar(value: string, template: string): string {
     case "PR":
       return blanks + (negative ? "<" : t.fm ? "" : " ") + number + (negative ? ">" : t.fm ? "" : " ");
   }
+}
+
+/** sprintf's "%0*d": zero-padded to `width` characters, a minus sign counting as one. */
+function cpad(n: number, width: number): string {
+  return n < 0 ? `-${String(-n).padStart(width - 1, "0")}` : String(n).padStart(width, "0");
+}
+
+/** formatting.c's width for a field that may be negative: one more character when it is. */
+const signedWidth = (n: number, width: number, fill: boolean) => (fill ? (n >= 0 ? width : width + 1) : 0);
+
+/** PostgreSQL's date2j (a Julian day from a year, month and day that may be out of range), in its integer arithmetic. */
+function date2j(year: number, month: number, day: number): number {
+  let y = year;
+  let m = month;
+  if (m > 2) {
+    m += 1;
+    y += 4800;
+  } else {
+    m += 13;
+    y += 4799;
+  }
+  const century = Math.trunc(y / 100);
+  return y * 365 - 32167 + Math.trunc(y / 4) - century + Math.trunc(century / 4) + Math.trunc((7834 * m) / 256) + day;
+}
+
+/** j2day: the day of the week (0 = Sunday) of a Julian day. */
+function j2day(j: number): number {
+  const d = (j + 1) % 7;
+  return d < 0 ? d + 7 : d;
+}
+
+/** date2isoyear and date2isoweek: the ISO week-numbering year and week of date2j's day. */
+function isoYearWeek(year: number, mon: number, mday: number): { isoYear: number; week: number } {
+  const dayn = date2j(year, mon, mday);
+  let y = year;
+  let day4 = date2j(y, 1, 4);
+  let day0 = j2day(day4 - 1);
+  if (dayn < day4 - day0) {
+    y--;
+    day4 = date2j(y, 1, 4);
+    day0 = j2day(day4 - 1);
+  }
+  let week = (dayn - (day4 - day0)) / 7 + 1;
+  if (week >= 52) {
+    const next4 = date2j(y + 1, 1, 4);
+    const next0 = j2day(next4 - 1);
+    if (dayn >= next4 - next0) {
+      y++;
+      week = (dayn - (next4 - next0)) / 7 + 1;
+    }
+  }
+  return { isoYear: y, week: Math.trunc(week) };
+}
+
+/** Patterns that name a calendar date or a zone, which an interval does not have. */
+const NOT_FOR_INTERVALS = new Set([
+  "MONTH", "Month", "month", "MON", "Mon", "mon", "DAY", "Day", "day", "DY", "Dy", "dy", "D",
+  "BC", "AD", "bc", "ad", "B.C.", "A.D.", "b.c.", "a.d.", "TZ", "tz", "OF", "TZH", "TZM",
+]);
+
+/**
+ * to_char(interval, text) as formatting.c's interval_to_char: the interval's fields (interval2tm:
+ * years, months under 12, days, hours that may pass 24, minutes, seconds, each truncated toward
+ * zero and negative when the interval is) printed by the date patterns; the day of the year is
+ * counted with 30-day months and date2j's arithmetic places J, IW and the ISO year. As there, MS
+ * and US keep their zeros under FM, and the ISO years are widened for a sign by the interval's
+ * own year, not theirs. Names of
+ * months and days, eras and zones are 22007, as intervals are tied to no calendar date.
+ */
+export function intervalToChar(v: Interval, template: string): string {
+  const f = intervalFields(v);
+  const { year, month, day, hour, minute, second, micro } = f;
+  const yday = (year * 12 + month) * 30 + day;
+  const iso = isoYearWeek(year, month, day);
+  const render = (p: string, fill: boolean): string => {
+    if (NOT_FOR_INTERVALS.has(p)) {
+      throw new SqlStateError("invalid format specification for an interval value", "22007", { hint: "Intervals are not tied to specific calendar dates." });
+    }
+    switch (p) {
+      case "HH":
+      case "HH12":
+        return cpad(hour % 12 === 0 ? 12 : hour % 12, signedWidth(hour, 2, fill));
+      case "HH24":
+        return cpad(hour, signedWidth(hour, 2, fill));
+      case "MI":
+        return cpad(minute, signedWidth(minute, 2, fill));
+      case "SS":
+        return cpad(second, signedWidth(second, 2, fill));
+      case "MS":
+        return cpad(Math.trunc(micro / 1000), 3);
+      case "US":
+        return cpad(micro, 6);
+      case "SSSS":
+        return String(hour * 3600 + minute * 60 + second);
+      case "AM":
+      case "PM":
+        return hour % 24 >= 12 ? "PM" : "AM";
+      case "am":
+      case "pm":
+        return hour % 24 >= 12 ? "pm" : "am";
+      case "A.M.":
+      case "P.M.":
+        return hour % 24 >= 12 ? "P.M." : "A.M.";
+      case "a.m.":
+      case "p.m.":
+        return hour % 24 >= 12 ? "p.m." : "a.m.";
+      case "Y,YYY": {
+        const thousands = Math.trunc(year / 1000);
+        return `${thousands},${cpad(year - thousands * 1000, 3)}`;
+      }
+      case "YYYY":
+        return cpad(year, signedWidth(year, 4, fill));
+      case "YYY":
+        return cpad(year % 1000, signedWidth(year, 3, fill));
+      case "YY":
+        return cpad(year % 100, signedWidth(year, 2, fill));
+      case "Y":
+        return String(year % 10);
+      case "IYYY":
+        return cpad(iso.isoYear, signedWidth(year, 4, fill));
+      case "IYY":
+        return cpad(iso.isoYear % 1000, signedWidth(year, 3, fill));
+      case "IY":
+        return cpad(iso.isoYear % 100, signedWidth(year, 2, fill));
+      case "I":
+        return String(iso.isoYear % 10);
+      case "MM":
+        return cpad(month, signedWidth(month, 2, fill));
+      case "DD":
+        return cpad(day, fill ? 2 : 0);
+      case "DDD":
+        return cpad(yday, fill ? 3 : 0);
+      case "Q":
+        return month === 0 ? "" : String(Math.trunc((month - 1) / 3) + 1);
+      case "CC": {
+        const century = Math.trunc(year / 100);
+        return century <= 99 && century >= -99 ? cpad(century, signedWidth(century, 2, fill)) : String(century);
+      }
+      case "WW":
+        return cpad(Math.trunc((yday - 1) / 7) + 1, fill ? 2 : 0);
+      case "IW":
+        return cpad(iso.week, fill ? 2 : 0);
+      case "J":
+        return String(date2j(year, month, day));
+    }
+    return "";
+  };
+  return applyTemplate(template, render);
 }
