@@ -8,7 +8,7 @@ import type { LogicalPlan } from "../plan/logical.js";
 import type { PhysicalPlan } from "../plan/physical.js";
 import type { SessionInfo } from "../system/index.js";
 import type { SqlValue } from "../types/index.js";
-import type { Row } from "./operator.js";
+import type { RowBuffer } from "./spill/row-buffer.js";
 import type { SpillFileSystem } from "./spill/spill-files.js";
 
 export interface ExecSettings {
@@ -40,7 +40,7 @@ export interface ExecContext {
    */
   readonly outer: Map<ColumnId, SqlValue>;
   /** Materialised WITH queries (and recursive worktables) by CTE id. */
-  readonly ctes: Map<number, Row[]>;
+  readonly ctes: Map<number, RowBuffer>;
   /**
    * Plans a subquery (expressions hold logical plans; they are planned when compiled).
    * `existence`: only whether it returns a row matters (EXISTS), not its columns' values.
