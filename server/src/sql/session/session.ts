@@ -401,6 +401,9 @@ export class Session implements SqlSession {
       const params = paramsFor(p.paramTypes);
       const reusable = planned.readOnly && !analyze;
       const tree = this.treeFor(planned, tx, catalog, params, analyze);
+      // A point lookup reads its rows at once (see Operator.readAll): fewer turns than open, next and close.
+      const all = reusable && p.ast.type !== "explain" ? tree.op.readAll?.() : undefined;
+      if (all !== undefined) return await this.readAllResult(all, planned, tree, implicit, tx, p.columns);
       op = tree.op;
       await op.open();
       if (p.ast.type === "explain") {
@@ -431,6 +434,28 @@ export class Session implements SqlSession {
       await this.endImplicit(implicit, tx, e);
       throw e;
     }
+  }
+
+  /**
+   * The result of a statement whose rows readAll read: the statement is over (its implicit
+   * transaction ended, its tree idle again) before the client fetches. A failure is kept for
+   * the first fetch, where the lazy path would have met it.
+   */
+  private async readAllResult(all: Promise<Row[]>, planned: Planned, tree: OperatorTree, implicit: boolean, tx: KvTransaction, columns: readonly ResultColumn[]): Promise<StatementResult> {
+    let rows: Row[];
+    try {
+      rows = await all;
+    } catch (e) {
+      await this.endImplicit(implicit, tx, e);
+      return new ReadRowsResult([], columns, 0, e);
+    }
+    if (planned.idle.length < MAX_IDLE_TREES) planned.idle.push(tree);
+    try {
+      await this.endImplicit(implicit, tx, undefined);
+    } catch (e) {
+      return new ReadRowsResult([], columns, 0, e);
+    }
+    return new ReadRowsResult(rows, columns, planned.logical.columns.length, undefined);
   }
 
   /** An operator tree for an execution of the plan: one the plan keeps idle (read-only plans), reset, or a new one. */
@@ -1087,6 +1112,49 @@ function done(rows: Row[], tag: string, columns: readonly ResultColumn[] = []): 
       at = rows.length;
     },
   };
+}
+
+/**
+ * Rows a read-only statement has read already (or the error it failed with), fetched as an
+ * OperatorResult's: a fetch that fills its limit exactly does not report the end, and the tag
+ * counts the rows fetched so far.
+ */
+class ReadRowsResult implements StatementResult {
+  private at = 0;
+
+  constructor(
+    private readonly rows: Row[],
+    readonly columns: readonly ResultColumn[],
+    private readonly width: number,
+    private error: unknown,
+  ) {}
+
+  get commandTag(): string {
+    return `SELECT ${this.at}`;
+  }
+
+  fetch(maxRows?: number): Promise<{ rows: readonly (readonly SqlValue[])[]; done: boolean }> {
+    if (this.error !== undefined) {
+      const e = this.error;
+      this.error = undefined;
+      return Promise.reject(e);
+    }
+    const rows = this.rows;
+    const limit = maxRows && maxRows > 0 ? maxRows : Infinity;
+    const take = Math.min(limit, rows.length - this.at);
+    const out: Row[] = [];
+    for (let i = this.at; i < this.at + take; i++) {
+      const r = rows[i]!;
+      out.push(r.length > this.width ? r.slice(0, this.width) : r);
+    }
+    this.at += take;
+    return Promise.resolve({ rows: out, done: take < limit });
+  }
+
+  close(): Promise<void> {
+    this.error = undefined;
+    return RESOLVED;
+  }
 }
 
 /** A result pulled from an operator tree as the client fetches. */
