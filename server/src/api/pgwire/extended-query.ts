@@ -85,6 +85,8 @@ function stripComments(sql: string): string | undefined {
   return out;
 }
 
+const ignore = (): undefined => undefined;
+
 function statementMissing(name: string): SqlStateError {
   return name === ""
     ? new SqlStateError("unnamed prepared statement does not exist", "26000")
@@ -263,6 +265,6 @@ export class ExtendedQuery {
     if (portal === undefined) return;
     this.portals.delete(name);
     // Releasing a result never affects the transaction; a failure to release is not the client's concern.
-    await portal.result?.close().catch(() => undefined);
+    await portal.result?.close().catch(ignore);
   }
 }

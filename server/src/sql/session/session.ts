@@ -210,7 +210,8 @@ export class Session implements SqlSession {
 
   takeNotices(): SessionNotice[] {
     const n = this.notices;
-    this.notices = [];
+    // Asked after every statement, nearly always with nothing to give: no new array then.
+    if (n.length > 0) this.notices = [];
     return n;
   }
 
