@@ -26,14 +26,20 @@ export class RowWriter {
   private readonly pkPositions: number[];
 
   constructor(
-    private readonly tx: KvTransaction,
-    private readonly catalog: Catalog,
+    private tx: KvTransaction,
+    private catalog: Catalog,
     readonly table: Table,
     indexes: readonly Index[],
   ) {
     this.btree = indexes.filter((i) => i.method === "btree").map((index) => ({ index, positions: indexPositions(table, index) }));
     this.pkPositions = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
     this.vectors = indexes.filter((i) => i.method === "hnsw").map((index) => ({ index, ...vectorIndexShape(index, table) }));
+  }
+
+  /** Writes in another transaction from now on (an operator tree run again). */
+  rebind(tx: KvTransaction, catalog: Catalog): void {
+    this.tx = tx;
+    this.catalog = catalog;
   }
 
   get hasPrimaryKey(): boolean {

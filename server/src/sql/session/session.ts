@@ -72,7 +72,12 @@ interface Planned {
   readonly statsVersions: ReadonlyMap<number, number>;
   /** Reads only (no writes, row locks or sequence calls): runs in a read-only transaction when implicit. */
   readonly readOnly: boolean;
-  /** Built operator trees not in use, for reuse by the next execution (read-only plans only). */
+  /**
+   * Its operator trees can run again once reset: it reads only, or it is one INSERT, UPDATE or
+   * DELETE over reads only (the write operators take their transaction anew when opened).
+   */
+  readonly reusable: boolean;
+  /** Built operator trees not in use, for reuse by the next execution (reusable plans only). */
   readonly idle: OperatorTree[];
   /**
    * A shared catalog version (Catalog.sharedVersion) under which `uses` and `statsVersions` were
@@ -274,7 +279,8 @@ export class Session implements SqlSession {
     const planner: PlannerOptions = { indexes: (id) => indexes.get(id) ?? [], stats: statsSourceOf(loaded, this.options.stats ?? NO_STATS) };
     const physical = planQuery(logical, planner);
     const statsVersions = new Map([...loaded].map(([id, st]) => [id, st.version] as const));
-    const planned: Planned = { logical, physical, uses: ctx.tableUses, planner, statsVersions, readOnly: isReadOnlyPlan(logical), idle: [] };
+    const readOnly = isReadOnlyPlan(logical);
+    const planned: Planned = { logical, physical, uses: ctx.tableUses, planner, statsVersions, readOnly, reusable: readOnly || isSingleWritePlan(logical), idle: [] };
     // Read Committed's snapshot may move during analysis (useTable): the same version before and after means it did not cross a catalog change.
     if (versionBefore !== undefined && (await catalog.sharedVersion()) === versionBefore) planned.catalogVersion = versionBefore;
     return planned;
@@ -400,10 +406,10 @@ export class Session implements SqlSession {
         throw new SqlStateError(`cannot execute ${command.toUpperCase()} in a read-only transaction`, "25006");
       }
       const params = paramsFor(p.paramTypes);
-      const reusable = planned.readOnly && !analyze;
+      const reusable = planned.reusable && !analyze;
       const tree = this.treeFor(planned, tx, catalog, params, analyze);
       // A point lookup reads its rows at once (see Operator.readAll): fewer turns than open, next and close.
-      const all = reusable && p.ast.type !== "explain" ? tree.op.readAll?.() : undefined;
+      const all = reusable && planned.readOnly && p.ast.type !== "explain" ? tree.op.readAll?.() : undefined;
       if (all !== undefined) return await this.readAllResult(all, planned, tree, implicit, tx, p.columns);
       op = tree.op;
       await op.open();
@@ -459,9 +465,9 @@ export class Session implements SqlSession {
     return new ReadRowsResult(rows, columns, planned.logical.columns.length, undefined);
   }
 
-  /** An operator tree for an execution of the plan: one the plan keeps idle (read-only plans), reset, or a new one. */
+  /** An operator tree for an execution of the plan: one the plan keeps idle (reusable plans), reset, or a new one. */
   private treeFor(planned: Planned, tx: KvTransaction, catalog: Catalog, params: readonly SqlValue[], analyze: Map<PhysicalPlan, NodeStats> | undefined): OperatorTree {
-    const cached = planned.readOnly && !analyze ? planned.idle.pop() : undefined;
+    const cached = planned.reusable && !analyze ? planned.idle.pop() : undefined;
     if (cached) {
       this.resetContext(cached.ctx, tx, catalog, params);
       return cached;
@@ -1069,6 +1075,19 @@ function isReadOnlyPlan(p: LogicalPlan): boolean {
 
 const SEQUENCE_CALLS = new Set(["nextval", "setval", "currval", "lastval"]);
 
+/** One INSERT, UPDATE or DELETE whose inputs and expressions only read (no sequence calls, no writing subqueries). */
+function isSingleWritePlan(p: LogicalPlan): boolean {
+  if (p.kind !== "insert" && p.kind !== "update" && p.kind !== "delete") return false;
+  let ro = true;
+  for (const e of nodeExprs(p)) {
+    walkExpr(e, (x) => {
+      if (x.kind === "call" && x.fn.volatile && SEQUENCE_CALLS.has(x.name)) ro = false;
+      if (x.kind === "subquery" && !isReadOnlyPlan(x.plan)) ro = false;
+    });
+  }
+  return ro && inputsOf(p).every(isReadOnlyPlan);
+}
+
 /** The command tag's first words for a statement. */
 function commandOf(stmt: Statement): string {
   if (stmt.type === "with") return commandOf(innermostStatement(stmt));
@@ -1164,6 +1183,7 @@ class OperatorResult implements StatementResult {
   private finished = false;
   private count = 0;
   private ended = false;
+  private affectedAtEnd: number | undefined;
   private readonly width: number;
 
   constructor(
@@ -1178,7 +1198,7 @@ class OperatorResult implements StatementResult {
   }
 
   get commandTag(): string {
-    const affected = (this.op as { affected?: number }).affected;
+    const affected = this.affectedAtEnd ?? (this.op as { affected?: number }).affected;
     switch (innermostStatement(this.stmt).type) {
       case "insert":
         return `INSERT 0 ${affected ?? this.count}`;
@@ -1229,6 +1249,8 @@ class OperatorResult implements StatementResult {
     try {
       await this.op.close();
     } finally {
+      // onEnd may hand the tree to the next execution, which starts its count again.
+      this.affectedAtEnd = (this.op as { affected?: number }).affected;
       await this.onEnd(err);
     }
   }
