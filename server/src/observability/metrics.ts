@@ -4,7 +4,7 @@
  * and the wire server already count is read from their stats() when /metrics is scraped, so
  * the hot paths pay nothing for it.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry } from "prom-client";
 import type { PgServerStats } from "../api/pgwire/index.js";
 import type { EngineStats } from "../storage/index.js";
 import type { TxnStoreStats } from "../txn/index.js";
@@ -20,6 +20,61 @@ export interface MetricsSources {
 
 const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const FSYNC_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+/** One (api, command) series of statement latencies: per-bucket counts (the last one past every bound), sum, count. */
+interface DurationSeries {
+  readonly labels: { readonly api: ApiName; readonly command: string };
+  readonly buckets: number[];
+  sum: number;
+  count: number;
+}
+
+/**
+ * alopex_query_duration_seconds, in prom-client's histogram exposition. Statements are counted
+ * into plain arrays and laid out only when scraped: prom-client's observe() validates, builds
+ * and hashes the label set on every call, which showed in profiles of short statements.
+ */
+class StatementDurations {
+  readonly name = "alopex_query_duration_seconds";
+  readonly help = "Statement latency from execution start to the last row";
+  readonly type = "histogram";
+  readonly aggregator = "sum";
+  readonly series = new Map<ApiName, Map<string, DurationSeries>>();
+
+  observe(api: ApiName, command: string, seconds: number): void {
+    let byCommand = this.series.get(api);
+    if (byCommand === undefined) this.series.set(api, (byCommand = new Map()));
+    let s = byCommand.get(command);
+    if (s === undefined) byCommand.set(command, (s = { labels: { api, command }, buckets: new Array<number>(LATENCY_BUCKETS_SECONDS.length + 1).fill(0), sum: 0, count: 0 }));
+    let b = 0;
+    while (b < LATENCY_BUCKETS_SECONDS.length && seconds > LATENCY_BUCKETS_SECONDS[b]!) b++;
+    s.buckets[b]!++;
+    s.sum += seconds;
+    s.count++;
+  }
+
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { labels: Record<string, string | number>; value: number; metricName: string }[] }> {
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+    const bucket = `${this.name}_bucket`;
+    for (const byCommand of this.series.values()) {
+      for (const s of byCommand.values()) {
+        let acc = 0;
+        for (let i = 0; i < LATENCY_BUCKETS_SECONDS.length; i++) {
+          acc += s.buckets[i]!;
+          values.push({ labels: { le: LATENCY_BUCKETS_SECONDS[i]!, ...s.labels }, value: acc, metricName: bucket });
+        }
+        values.push({ labels: { le: "+Inf", ...s.labels }, value: s.count, metricName: bucket });
+        values.push({ labels: { ...s.labels }, value: s.sum, metricName: `${this.name}_sum` });
+        values.push({ labels: { ...s.labels }, value: s.count, metricName: `${this.name}_count` });
+      }
+    }
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
 
 /** A counter whose value is read from a cumulative source at scrape time. */
 function sourcedCounter(registry: Registry, name: string, help: string, read: () => number | undefined): void {
@@ -50,13 +105,9 @@ function sourcedGauge(registry: Registry, name: string, help: string, read: () =
 
 export class ServerMetrics {
   readonly registry = new Registry();
-  /**
-   * Statements finished, by API and command: counted here and handed to the counter when it is
-   * scraped, since prom-client's inc() builds and hashes a label key on every call.
-   */
-  private readonly finished = new Map<ApiName, Map<string, number>>();
+  /** Statements finished, by API and command, with their latencies (alopex_queries_total counts them too). */
+  private readonly queryDuration = new StatementDurations();
   private readonly queryErrors: Counter<"api" | "sqlstate_class">;
-  private readonly queryDuration: Histogram<"api" | "command">;
   private readonly walFsync: Histogram;
   /** Open connections and connections since start of the APIs this class counts itself (pgwire reports its own). */
   private readonly open = { rest: 0, grpc: 0 };
@@ -65,7 +116,7 @@ export class ServerMetrics {
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    const finished = this.finished;
+    const durations = this.queryDuration;
     new Counter({
       name: "alopex_queries_total",
       help: "Statements finished, by API and command (SELECT, INSERT, CREATE TABLE, ...)",
@@ -73,11 +124,12 @@ export class ServerMetrics {
       registers,
       collect() {
         this.reset();
-        for (const [api, byCommand] of finished) for (const [command, n] of byCommand) this.inc({ api, command }, n);
+        for (const byCommand of durations.series.values()) for (const s of byCommand.values()) this.inc(s.labels, s.count);
       },
     });
     this.queryErrors = new Counter({ name: "alopex_query_errors_total", help: "Statements that failed, by API and SQLSTATE class (first two characters)", labelNames: ["api", "sqlstate_class"], registers });
-    this.queryDuration = new Histogram({ name: "alopex_query_duration_seconds", help: "Statement latency from execution start to the last row", labelNames: ["api", "command"], buckets: LATENCY_BUCKETS_SECONDS, registers });
+    // Not one of prom-client's classes, but what its registry reads of one (get, reset and the names).
+    this.registry.registerMetric(durations as unknown as Metric);
     this.walFsync = new Histogram({ name: "alopex_wal_fsync_duration_seconds", help: "Latency of WAL fsyncs (one per commit group)", buckets: FSYNC_BUCKETS_SECONDS, registers });
     this.connectionMetrics();
     this.storageMetrics();
@@ -91,11 +143,7 @@ export class ServerMetrics {
       this.queryErrors.inc({ api, sqlstate_class: sqlstate.slice(0, 2) });
       return;
     }
-    const label = command === undefined || command === "" ? "EMPTY" : command;
-    let byCommand = this.finished.get(api);
-    if (byCommand === undefined) this.finished.set(api, (byCommand = new Map()));
-    byCommand.set(label, (byCommand.get(label) ?? 0) + 1);
-    this.queryDuration.observe({ api, command: label }, seconds);
+    this.queryDuration.observe(api, command === undefined || command === "" ? "EMPTY" : command, seconds);
   }
 
   walSynced(seconds: number): void {

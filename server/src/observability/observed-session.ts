@@ -19,9 +19,19 @@ export interface StatementEvent {
 
 export type StatementListener = (event: StatementEvent) => void;
 
+/** Tags seen lately and their commands: nearly every statement's tag is one of a few ("SELECT 1", "UPDATE 1"). */
+const commandsOfTags = new Map<string, string>();
+const COMMANDS_OF_TAGS_MAX = 256;
+
 /** "INSERT 0 1" → "INSERT", "SELECT 3" → "SELECT", "CREATE TABLE" unchanged. */
 export function commandOfTag(tag: string): string {
-  return tag.replace(/(?: \d+)+$/, "");
+  let command = commandsOfTags.get(tag);
+  if (command === undefined) {
+    command = tag.replace(/(?: \d+)+$/, "");
+    if (commandsOfTags.size >= COMMANDS_OF_TAGS_MAX) commandsOfTags.clear();
+    commandsOfTags.set(tag, command);
+  }
+  return command;
 }
 
 export interface ObservedSessionOptions {

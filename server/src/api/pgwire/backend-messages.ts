@@ -81,7 +81,7 @@ class MessageBuilder {
   }
 
   finish(): Buffer {
-    this.buf.write(this.type, 0, "latin1");
+    this.buf[0] = this.type.charCodeAt(0);
     this.buf.writeInt32BE(this.length - 1, 1);
     return this.buf.subarray(0, this.length);
   }
@@ -97,6 +97,26 @@ class MessageBuilder {
 function empty(type: string): Buffer {
   return new MessageBuilder(type, 5).finish();
 }
+
+/*
+ * Messages that never vary are made once: several go out for every statement. They are only
+ * ever copied into the output or written as they are, never changed.
+ */
+const PARSE_COMPLETE = empty("1");
+const BIND_COMPLETE = empty("2");
+const CLOSE_COMPLETE = empty("3");
+const NO_DATA = empty("n");
+const PORTAL_SUSPENDED = empty("s");
+const EMPTY_QUERY_RESPONSE = empty("I");
+const READY_FOR_QUERY = {
+  I: new MessageBuilder("Z", 6).int8(0x49).finish(),
+  T: new MessageBuilder("Z", 6).int8(0x54).finish(),
+  E: new MessageBuilder("Z", 6).int8(0x45).finish(),
+};
+
+/** CommandComplete of tags seen lately: a client running one statement again and again sends the same few. */
+const commandCompletes = new Map<string, Buffer>();
+const COMMAND_COMPLETES_MAX = 256;
 
 const AUTH_OK = 0;
 const AUTH_CLEARTEXT_PASSWORD = 3;
@@ -147,7 +167,7 @@ export function negotiateProtocolVersion(newestMinor: number, unrecognizedOption
 }
 
 export function readyForQuery(status: "I" | "T" | "E"): Buffer {
-  return new MessageBuilder("Z", 6).int8(status.charCodeAt(0)).finish();
+  return READY_FOR_QUERY[status];
 }
 
 export function rowDescription(fields: readonly RowField[]): Buffer {
@@ -171,11 +191,20 @@ export function dataRow(values: readonly (Uint8Array | null)[]): Buffer {
 }
 
 export function commandComplete(tag: string): Buffer {
-  return new MessageBuilder("C").cstring(tag).finish();
+  let m = commandCompletes.get(tag);
+  if (m === undefined) {
+    const built = new MessageBuilder("C").cstring(tag).finish();
+    // Its own memory: a slice of the shared allocation pool would keep the whole pool chunk alive.
+    m = Buffer.allocUnsafeSlow(built.length);
+    built.copy(m);
+    if (commandCompletes.size >= COMMAND_COMPLETES_MAX) commandCompletes.clear();
+    commandCompletes.set(tag, m);
+  }
+  return m;
 }
 
 export function emptyQueryResponse(): Buffer {
-  return empty("I");
+  return EMPTY_QUERY_RESPONSE;
 }
 
 export function errorResponse(fields: ErrorFields): Buffer {
@@ -200,23 +229,23 @@ function errorLike(type: "E" | "N", f: ErrorFields): Buffer {
 }
 
 export function parseComplete(): Buffer {
-  return empty("1");
+  return PARSE_COMPLETE;
 }
 
 export function bindComplete(): Buffer {
-  return empty("2");
+  return BIND_COMPLETE;
 }
 
 export function closeComplete(): Buffer {
-  return empty("3");
+  return CLOSE_COMPLETE;
 }
 
 export function noData(): Buffer {
-  return empty("n");
+  return NO_DATA;
 }
 
 export function portalSuspended(): Buffer {
-  return empty("s");
+  return PORTAL_SUSPENDED;
 }
 
 export function parameterDescription(typeOids: readonly number[]): Buffer {

@@ -85,6 +85,9 @@ function stripComments(sql: string): string | undefined {
   return out;
 }
 
+const ignore = (): undefined => undefined;
+const RESOLVED: Promise<void> = Promise.resolve();
+
 function statementMissing(name: string): SqlStateError {
   return name === ""
     ? new SqlStateError("unnamed prepared statement does not exist", "26000")
@@ -242,9 +245,13 @@ export class ExtendedQuery {
   }
 
   /** Portals live until their transaction ends; the connection calls this when it has. */
-  async closeAllPortals(): Promise<void> {
-    // Most often the one unnamed portal of the last Bind.
+  closeAllPortals(): Promise<void> {
+    // Most often the one unnamed portal of the last Bind (no async frame for it: this runs at every Sync).
     if (this.portals.size === 1 && this.portals.has("")) return this.closePortal("");
+    return this.closeEachPortal();
+  }
+
+  private async closeEachPortal(): Promise<void> {
     for (const name of [...this.portals.keys()]) await this.closePortal(name);
   }
 
@@ -258,11 +265,11 @@ export class ExtendedQuery {
     return this.portals.size;
   }
 
-  private async closePortal(name: string): Promise<void> {
+  private closePortal(name: string): Promise<void> {
     const portal = this.portals.get(name);
-    if (portal === undefined) return;
+    if (portal === undefined) return RESOLVED;
     this.portals.delete(name);
     // Releasing a result never affects the transaction; a failure to release is not the client's concern.
-    await portal.result?.close().catch(() => undefined);
+    return portal.result === undefined ? RESOLVED : portal.result.close().then(undefined, ignore);
   }
 }

@@ -149,7 +149,14 @@ export class FrontendReader {
 
   /** Whether a whole message frame is buffered (read() would not return undefined, though it may throw). */
   hasCompleteMessage(): boolean {
-    return this.total >= 5 && this.total >= 1 + this.peek(5).readInt32BE(1);
+    return this.total >= 5 && this.total >= 1 + this.headerLength();
+  }
+
+  /** The length field of the next message's header (total ≥ 5), read in place when the header sits in one chunk. */
+  private headerLength(): number {
+    const head = this.chunks[0]!;
+    const at = this.headOffset;
+    return head.length - at >= 5 ? head.readInt32BE(at + 1) : this.peek(5).readInt32BE(1);
   }
 
   /** The connection's first packet, or undefined until all of it has arrived. */
@@ -164,9 +171,8 @@ export class FrontendReader {
   /** The next complete message, or undefined until one has arrived. */
   read(): FrontendMessage | undefined {
     if (this.total < 5) return undefined;
-    const header = this.peek(5);
-    const type = header[0]!;
-    const length = header.readInt32BE(1);
+    const type = this.chunks[0]![this.headOffset]!;
+    const length = this.headerLength();
     const maxBytes = maxBytesOfType(type, this.maxMessageBytes);
     if (maxBytes === undefined) throw new ProtocolViolation(`invalid frontend message type ${type}`);
     if (length < 4 || length > maxBytes) throw new ProtocolViolation("invalid message length");

@@ -40,7 +40,7 @@ export async function sendRows(
     for (const row of rows) ctx.channel.send(encodeDataRow(row, result.columns, formats));
     sent += rows.length;
     ctx.sendNotices();
-    await ctx.channel.maybeFlush();
+    if (ctx.channel.flushDue) await ctx.channel.flush();
     if (done) return { done: true, rowsSent: sent };
     if (maxRows > 0 && sent >= maxRows) return { done: false, rowsSent: sent };
     // An empty unfinished batch resolves as a microtask; without yielding, the loop would starve

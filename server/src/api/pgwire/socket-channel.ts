@@ -19,6 +19,8 @@ export interface SocketChannelOptions {
   readonly outputFlushBytes: number;
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 export class SocketChannel {
   private socket: Socket;
   private readonly reader: FrontendReader;
@@ -112,14 +114,19 @@ export class SocketChannel {
   }
 
   /** Writes everything queued; waits while the client is not reading (backpressure). */
-  async flush(): Promise<void> {
-    if (this.outbox.length === 0) return;
+  flush(): Promise<void> {
+    // Not async: nearly every flush is taken by the socket at once, once per Sync.
+    if (this.outbox.length === 0) return RESOLVED;
     const data = this.outbox.length === 1 ? this.outbox[0]! : Buffer.concat(this.outbox, this.outboxBytes);
     this.outbox = [];
     this.outboxBytes = 0;
     const socket = this.socket;
-    if (socket.destroyed || !socket.writable) return;
-    if (socket.write(data)) return;
+    if (socket.destroyed || !socket.writable) return RESOLVED;
+    if (socket.write(data)) return RESOLVED;
+    return this.drained(socket);
+  }
+
+  private async drained(socket: Socket): Promise<void> {
     await new Promise<void>((resolve) => {
       const done = (): void => {
         socket.off("drain", done);

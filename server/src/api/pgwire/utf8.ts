@@ -9,6 +9,22 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 
 /** Decodes UTF-8 or throws 22021 naming the offending bytes, as PostgreSQL words it. */
 export function decodeUtf8(bytes: Uint8Array): string {
+  // Names and parameter values are mostly short ASCII: cheaper than a call into the decoder.
+  if (bytes.length <= SHORT_ASCII_MAX) {
+    let text = "";
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if (b >= 0x80) return decodeStrict(bytes);
+      text += String.fromCharCode(b);
+    }
+    return text;
+  }
+  return decodeStrict(bytes);
+}
+
+const SHORT_ASCII_MAX = 16;
+
+function decodeStrict(bytes: Uint8Array): string {
   try {
     return strictDecoder.decode(bytes);
   } catch {

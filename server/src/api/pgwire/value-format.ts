@@ -57,7 +57,10 @@ export function encodeValue(v: SqlValue, type: SqlType, format: FormatCode): Uin
 
 /** A DataRow message for one row. */
 export function encodeDataRow(row: readonly SqlValue[], columns: readonly ResultColumn[], formats: readonly FormatCode[]): Buffer {
-  return dataRow(row.map((v, i) => encodeValue(v, columns[i]!.type, formats[i] ?? TEXT_FORMAT)));
+  // A loop rather than map: a callback made per row showed in profiles of short statements.
+  const values: (Uint8Array | null)[] = new Array<Uint8Array | null>(row.length);
+  for (let i = 0; i < row.length; i++) values[i] = encodeValue(row[i]!, columns[i]!.type, formats[i] ?? TEXT_FORMAT);
+  return dataRow(values);
 }
 
 /**
@@ -76,13 +79,21 @@ export function decodeParams(
   if (params.length !== types.length) {
     throw new SqlStateError(`bind message supplies ${params.length} parameters, but prepared statement "${statementName}" requires ${types.length}`, "08P01");
   }
-  const formats = formatCodes.map(formatCode);
-  return params.map((p, i) => {
-    if (p === null) return null;
+  const formats = formatCodes.length === 0 ? NO_FORMATS : formatCodes.map(formatCode);
+  const values: SqlValue[] = new Array<SqlValue>(params.length);
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i]!;
+    if (p === null) {
+      values[i] = null;
+      continue;
+    }
     const format = formats.length === 0 ? TEXT_FORMAT : formats[formats.length === 1 ? 0 : i]!;
-    return decodeParam(p, types[i]!, format, i + 1);
-  });
+    values[i] = decodeParam(p, types[i]!, format, i + 1);
+  }
+  return values;
 }
+
+const NO_FORMATS: readonly FormatCode[] = [];
 
 function decodeParam(bytes: Uint8Array, type: SqlType, format: FormatCode, number: number): SqlValue {
   if (format === TEXT_FORMAT) return parseText(decodeUtf8(bytes), type);

@@ -16,11 +16,14 @@ import { encodeIndexPrefix, prefixSpanOf } from "./index-keys.js";
 import { formatText, type SqlValue, toKeyValue } from "../types/index.js";
 
 export function checkNotNull(table: Table, row: readonly SqlValue[]): void {
-  table.columns.forEach((c, i) => {
+  // A loop rather than forEach: this runs for every row written, and a callback per call showed in profiles.
+  const columns = table.columns;
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i]!;
     if (c.notNull && row[i] === null) {
       throw new SqlStateError(`null value in column "${c.name}" of relation "${table.name}" violates not-null constraint`, "23502", { detail: `Failing row contains (${formatRow(table, row)}).` });
     }
-  });
+  }
 }
 
 export function checkViolation(table: Table, name: string, row: readonly SqlValue[]): SqlStateError {

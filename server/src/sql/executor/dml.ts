@@ -49,10 +49,13 @@ abstract class WriteBase implements WriteOperator {
   private at = 0;
   constructor(protected readonly input: Operator) {}
   protected abstract write(row: Row): Promise<Row | undefined>;
+  /** Forgets the last execution's targets and takes the context's transaction (a tree is run again by later executions). */
+  protected abstract reset(): void;
   async open(): Promise<void> {
     this.affected = 0;
     this.out = [];
     this.at = 0;
+    this.reset();
     await this.input.open();
     try {
       for (let b = await this.input.next(); b; b = await this.input.next()) {
@@ -104,6 +107,11 @@ export class InsertOperator extends WriteBase {
       this.conflictSets = oc.assignments!.map((a) => ({ position: plan.table.columns.findIndex((c) => c.id === a.columnId), expr: compileExpr(a.expr, both, ctx) }));
       this.conflictWhere = compilePredicate(oc.where, both, ctx);
     }
+  }
+
+  protected reset(): void {
+    this.writer.rebind(this.ctx.tx, this.ctx.catalog);
+    if (this.touched.size > 0) this.touched.clear();
   }
 
   protected async write(source: Row): Promise<Row | undefined> {
@@ -198,6 +206,11 @@ abstract class RowChangeBase extends WriteBase {
       test: r.predicates.map((e) => compilePredicate(e, this.inputLayout, ctx)!),
       indexPositions: r.indexColumns.map((id) => plan.table.columns.findIndex((c) => c.id === id)),
     };
+  }
+
+  protected reset(): void {
+    this.writer.rebind(this.ctx.tx, this.ctx.catalog);
+    if (this.seen.size > 0) this.seen.clear();
   }
 
   /**
@@ -299,6 +312,8 @@ export class DeleteOperator extends RowChangeBase {
 
 /** The same stored value (json has no equality operator: its text is compared). */
 function sameValue(a: SqlValue, b: SqlValue, t: SqlType): boolean {
-  if (a === null || b === null) return a === b;
+  // The common case, a row nobody changed: its values decode to the same numbers and strings.
+  if (a === b) return true;
+  if (a === null || b === null) return false;
   return t.kind === "json" ? a === b : equalValues(a, b, t);
 }

@@ -26,14 +26,20 @@ export class RowWriter {
   private readonly pkPositions: number[];
 
   constructor(
-    private readonly tx: KvTransaction,
-    private readonly catalog: Catalog,
+    private tx: KvTransaction,
+    private catalog: Catalog,
     readonly table: Table,
     indexes: readonly Index[],
   ) {
     this.btree = indexes.filter((i) => i.method === "btree").map((index) => ({ index, positions: indexPositions(table, index) }));
     this.pkPositions = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
     this.vectors = indexes.filter((i) => i.method === "hnsw").map((index) => ({ index, ...vectorIndexShape(index, table) }));
+  }
+
+  /** Writes in another transaction from now on (an operator tree run again). */
+  rebind(tx: KvTransaction, catalog: Catalog): void {
+    this.tx = tx;
+    this.catalog = catalog;
   }
 
   get hasPrimaryKey(): boolean {
@@ -136,8 +142,10 @@ export class RowWriter {
   async update(oldKey: Uint8Array, oldRow: readonly SqlValue[], newRow: SqlValue[], rowId: bigint | undefined): Promise<void> {
     checkNotNull(this.table, newRow);
     const newKey = this.hasPrimaryKey ? this.keyOf(newRow) : Buffer.from(oldKey);
-    const moved = Buffer.compare(newKey, Buffer.from(oldKey)) !== 0;
-    const changedIndexes = this.btree.filter(({ positions }) => moved || positions.some((p) => !same(oldRow[p]!, newRow[p]!, this.table.columns[p]!.type)));
+    const moved = Buffer.compare(newKey, oldKey) !== 0;
+    // Most tables written row by row have no secondary index: no callback to make then.
+    const changedIndexes =
+      this.btree.length === 0 ? this.btree : this.btree.filter(({ positions }) => moved || positions.some((p) => !same(oldRow[p]!, newRow[p]!, this.table.columns[p]!.type)));
     // Uniqueness: only what changed can newly conflict.
     if (moved && (await this.tx.get(newKey))) throw this.conflictError(newRow, { rowKey: newKey });
     for (const { index, positions } of changedIndexes) {

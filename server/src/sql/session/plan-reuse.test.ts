@@ -196,4 +196,33 @@ describe("cached plans", () => {
     await run("SELECT 1 / (id - 1) FROM t WHERE id = $1", [2]);
     expect(await failure(run("SELECT 1 / (id - 1) FROM t WHERE id = $1", [1]))).toBe("22012");
   });
+
+  it("run a write's operator tree again in the transaction and with the targets of each execution", async () => {
+    const update = "UPDATE t SET v = $2 WHERE id = $1";
+    expect((await run(update, [1, "a"])).rowCount).toBe(1);
+    // The same row again: the last execution's targets are forgotten.
+    expect((await run(update, [1, "b"])).rowCount).toBe(1);
+    // A rolled-back block's execution leaves the tree to the next transaction, which keeps its write.
+    const s = engine.session();
+    await s.run("BEGIN");
+    expect((await s.run(update, [2, "rolled back"])).rowCount).toBe(1);
+    await s.run("ROLLBACK");
+    await s.close();
+    expect((await run(update, [2, "c"])).rowCount).toBe(1);
+    expect((await run("SELECT id, v FROM t ORDER BY id")).rows).toEqual([
+      [1, "b"],
+      [2, "c"],
+    ]);
+    // ON CONFLICT DO UPDATE may touch the row another execution touched.
+    const upsert = "INSERT INTO t VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET v = excluded.v";
+    for (const v of ["d", "e"]) expect((await run(upsert, [1, v])).rowCount).toBe(1);
+    expect((await run("SELECT v FROM t WHERE id = 1")).rows).toEqual([["e"]]);
+    // Executions at once each get a tree and their own count, whichever finishes first.
+    const counts = await Promise.all([run(update, [1, "f"]), run(update, [99, "g"]), run(update, [2, "h"]), run("DELETE FROM t WHERE id = $1", [98])]);
+    expect(counts.map((r) => r.rowCount)).toEqual([1, 0, 1, 0]);
+    expect((await run("SELECT id, v FROM t ORDER BY id")).rows).toEqual([
+      [1, "f"],
+      [2, "h"],
+    ]);
+  });
 });

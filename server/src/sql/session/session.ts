@@ -75,7 +75,12 @@ interface Planned {
   readonly estimates: RecordedEstimates;
   /** Reads only (no writes, row locks or sequence calls): runs in a read-only transaction when implicit. */
   readonly readOnly: boolean;
-  /** Built operator trees not in use, for reuse by the next execution (read-only plans only). */
+  /**
+   * Its operator trees can run again once reset: it reads only, or it is one INSERT, UPDATE or
+   * DELETE over reads only (the write operators take their transaction anew when opened).
+   */
+  readonly reusable: boolean;
+  /** Built operator trees not in use, for reuse by the next execution (reusable plans only). */
   readonly idle: OperatorTree[];
   /**
    * A shared catalog version (Catalog.sharedVersion) under which `uses` and `statsVersions` were
@@ -213,7 +218,8 @@ export class Session implements SqlSession {
 
   takeNotices(): SessionNotice[] {
     const n = this.notices;
-    this.notices = [];
+    // Asked after every statement, nearly always with nothing to give: no new array then.
+    if (n.length > 0) this.notices = [];
     return n;
   }
 
@@ -277,7 +283,8 @@ export class Session implements SqlSession {
     const planner: PlannerOptions = { indexes: (id) => indexes.get(id) ?? [], stats: estimates.stats };
     const physical = planQuery(logical, planner);
     const statsVersions = new Map([...loaded].map(([id, st]) => [id, st.version] as const));
-    const planned: Planned = { logical, physical, uses: ctx.tableUses, planner, statsVersions, estimates, readOnly: isReadOnlyPlan(logical), idle: [] };
+    const readOnly = isReadOnlyPlan(logical);
+    const planned: Planned = { logical, physical, uses: ctx.tableUses, planner, statsVersions, estimates, readOnly, reusable: readOnly || isSingleWritePlan(logical), idle: [] };
     // Read Committed's snapshot may move during analysis (useTable): the same version before and after means it did not cross a catalog change.
     if (versionBefore !== undefined && (await catalog.sharedVersion()) === versionBefore) planned.catalogVersion = versionBefore;
     return planned;
@@ -404,8 +411,11 @@ export class Session implements SqlSession {
         throw new SqlStateError(`cannot execute ${command.toUpperCase()} in a read-only transaction`, "25006");
       }
       const params = paramsFor(p.paramTypes);
-      const reusable = planned.readOnly && !analyze;
+      const reusable = planned.reusable && !analyze;
       const tree = this.treeFor(planned, tx, catalog, params, analyze);
+      // A point lookup reads its rows at once (see Operator.readAll): fewer turns than open, next and close.
+      const all = reusable && planned.readOnly && p.ast.type !== "explain" ? tree.op.readAll?.() : undefined;
+      if (all !== undefined) return await this.readAllResult(all, planned, tree, implicit, tx, p.columns);
       op = tree.op;
       await op.open();
       if (p.ast.type === "explain") {
@@ -438,9 +448,31 @@ export class Session implements SqlSession {
     }
   }
 
-  /** An operator tree for an execution of the plan: one the plan keeps idle (read-only plans), reset, or a new one. */
+  /**
+   * The result of a statement whose rows readAll read: the statement is over (its implicit
+   * transaction ended, its tree idle again) before the client fetches. A failure is kept for
+   * the first fetch, where the lazy path would have met it.
+   */
+  private async readAllResult(all: Promise<Row[]>, planned: Planned, tree: OperatorTree, implicit: boolean, tx: KvTransaction, columns: readonly ResultColumn[]): Promise<StatementResult> {
+    let rows: Row[];
+    try {
+      rows = await all;
+    } catch (e) {
+      await this.endImplicit(implicit, tx, e);
+      return new ReadRowsResult([], columns, 0, e);
+    }
+    if (planned.idle.length < MAX_IDLE_TREES) planned.idle.push(tree);
+    try {
+      await this.endImplicit(implicit, tx, undefined);
+    } catch (e) {
+      return new ReadRowsResult([], columns, 0, e);
+    }
+    return new ReadRowsResult(rows, columns, planned.logical.columns.length, undefined);
+  }
+
+  /** An operator tree for an execution of the plan: one the plan keeps idle (reusable plans), reset, or a new one. */
   private treeFor(planned: Planned, tx: KvTransaction, catalog: Catalog, params: readonly SqlValue[], analyze: Map<PhysicalPlan, NodeStats> | undefined): OperatorTree {
-    const cached = planned.readOnly && !analyze ? planned.idle.pop() : undefined;
+    const cached = planned.reusable && !analyze ? planned.idle.pop() : undefined;
     if (cached) {
       this.resetContext(cached.ctx, tx, catalog, params);
       return cached;
@@ -1048,6 +1080,19 @@ function isReadOnlyPlan(p: LogicalPlan): boolean {
 
 const SEQUENCE_CALLS = new Set(["nextval", "setval", "currval", "lastval"]);
 
+/** One INSERT, UPDATE or DELETE whose inputs and expressions only read (no sequence calls, no writing subqueries). */
+function isSingleWritePlan(p: LogicalPlan): boolean {
+  if (p.kind !== "insert" && p.kind !== "update" && p.kind !== "delete") return false;
+  let ro = true;
+  for (const e of nodeExprs(p)) {
+    walkExpr(e, (x) => {
+      if (x.kind === "call" && x.fn.volatile && SEQUENCE_CALLS.has(x.name)) ro = false;
+      if (x.kind === "subquery" && !isReadOnlyPlan(x.plan)) ro = false;
+    });
+  }
+  return ro && inputsOf(p).every(isReadOnlyPlan);
+}
+
 /** The command tag's first words for a statement. */
 function commandOf(stmt: Statement): string {
   if (stmt.type === "with") return commandOf(innermostStatement(stmt));
@@ -1094,12 +1139,56 @@ function done(rows: Row[], tag: string, columns: readonly ResultColumn[] = []): 
   };
 }
 
+/**
+ * Rows a read-only statement has read already (or the error it failed with), fetched as an
+ * OperatorResult's: a fetch that fills its limit exactly does not report the end, and the tag
+ * counts the rows fetched so far.
+ */
+class ReadRowsResult implements StatementResult {
+  private at = 0;
+
+  constructor(
+    private readonly rows: Row[],
+    readonly columns: readonly ResultColumn[],
+    private readonly width: number,
+    private error: unknown,
+  ) {}
+
+  get commandTag(): string {
+    return `SELECT ${this.at}`;
+  }
+
+  fetch(maxRows?: number): Promise<{ rows: readonly (readonly SqlValue[])[]; done: boolean }> {
+    if (this.error !== undefined) {
+      const e = this.error;
+      this.error = undefined;
+      return Promise.reject(e);
+    }
+    const rows = this.rows;
+    const limit = maxRows && maxRows > 0 ? maxRows : Infinity;
+    const take = Math.min(limit, rows.length - this.at);
+    const out: Row[] = [];
+    for (let i = this.at; i < this.at + take; i++) {
+      const r = rows[i]!;
+      out.push(r.length > this.width ? r.slice(0, this.width) : r);
+    }
+    this.at += take;
+    return Promise.resolve({ rows: out, done: take < limit });
+  }
+
+  close(): Promise<void> {
+    this.error = undefined;
+    return RESOLVED;
+  }
+}
+
 /** A result pulled from an operator tree as the client fetches. */
 class OperatorResult implements StatementResult {
   private buffer: Row[] = [];
   private finished = false;
   private count = 0;
   private ended = false;
+  private affectedAtEnd: number | undefined;
   private readonly width: number;
 
   constructor(
@@ -1114,7 +1203,7 @@ class OperatorResult implements StatementResult {
   }
 
   get commandTag(): string {
-    const affected = (this.op as { affected?: number }).affected;
+    const affected = this.affectedAtEnd ?? (this.op as { affected?: number }).affected;
     switch (innermostStatement(this.stmt).type) {
       case "insert":
         return `INSERT 0 ${affected ?? this.count}`;
@@ -1165,6 +1254,8 @@ class OperatorResult implements StatementResult {
     try {
       await this.op.close();
     } finally {
+      // onEnd may hand the tree to the next execution, which starts its count again.
+      this.affectedAtEnd = (this.op as { affected?: number }).affected;
       await this.onEnd(err);
     }
   }
