@@ -68,6 +68,8 @@ async function settle(): Promise<void> {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 class ManualTimers implements WalTimers {
+  /** What `now()` says, in milliseconds; tests move it. */
+  time = 0;
   private nextId = 1;
   readonly armed = new Map<number, { callback: () => void; delayMs: number }>();
   setTimeout(callback: () => void, delayMs: number): unknown {
@@ -79,7 +81,7 @@ class ManualTimers implements WalTimers {
     this.armed.delete(handle as number);
   }
   now(): number {
-    return 0;
+    return this.time;
   }
   fireAll(): void {
     const due = [...this.armed.values()];
@@ -145,6 +147,70 @@ describe("WalWriter with a scripted file", () => {
     await Promise.all([first, ...rest]);
     expect(resolved).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(w.stats).toMatchObject({ records: 100, groups: 2, syncs: 2, bytes: file.data.length });
+  });
+
+  it("under sync always splits a turn of committers that outlasts an fsync into two groups, acknowledged in order", async () => {
+    const file = new ScriptedFile();
+    const timers = new ManualTimers();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0, timers });
+    // A group of 8 whose fsync takes 1 ms; its turn took no time, so it went out whole.
+    const first = Array.from({ length: 8 }, (_, i) => w.append(bytes(`a${i}`)));
+    await settle();
+    expect(file.appendSizes).toHaveLength(1);
+    timers.time += 1;
+    file.completeSync();
+    await Promise.all(first);
+
+    // One turn of 8 committers 0.2 ms apart: the first 4 (half the last group) took 0.6 ms, at
+    // least half an fsync, so their group is written and synced at once, within the turn.
+    const order: number[] = [];
+    const second: Promise<void>[] = [];
+    for (let i = 0; i < 8; i++) {
+      timers.time += 0.2;
+      second.push(w.append(bytes(`b${i}`)).then(() => void order.push(i)));
+      expect(file.appendSizes).toHaveLength(i < 3 ? 1 : 2);
+    }
+    expect(file.syncCalls).toBe(2);
+    await settle();
+    // The rest wait for that fsync (one in flight at a time), and nobody is acknowledged before his.
+    expect(file.appendSizes).toHaveLength(2);
+    expect(order).toEqual([]);
+    file.completeSync();
+    await settle();
+    expect(order).toEqual([0, 1, 2, 3]);
+    expect(file.appendSizes).toHaveLength(3);
+    file.completeSync();
+    await Promise.all(second);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+
+    // A turn that takes no time is not split, however many join it.
+    const third = Array.from({ length: 8 }, (_, i) => w.append(bytes(`c${i}`)));
+    await settle();
+    expect(file.appendSizes).toHaveLength(4);
+    file.completeSync();
+    await Promise.all(third);
+    expect(w.stats).toMatchObject({ records: 24, groups: 4, syncs: 4, bytes: file.data.length });
+  });
+
+  it("fails both halves of a split turn when the first half's fsync fails", async () => {
+    const file = new ScriptedFile();
+    const timers = new ManualTimers();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0, timers });
+    const first = Array.from({ length: 4 }, (_, i) => w.append(bytes(`a${i}`)));
+    await settle();
+    timers.time += 1;
+    file.completeSync();
+    await Promise.all(first);
+    const turn: Promise<void>[] = [];
+    for (let i = 0; i < 4; i++) {
+      timers.time += 0.5;
+      turn.push(w.append(bytes(`b${i}`)));
+    }
+    expect(file.appendSizes).toHaveLength(2);
+    file.completeSync(nodeError("EIO"));
+    for (const p of turn) await expect(p).rejects.toBeInstanceOf(StorageIoError);
+    expect(file.appendSizes).toHaveLength(2);
+    expect(file.syncCalls).toBe(2);
   });
 
   it("bounds the queue in bytes: appenders beyond it wait, keep FIFO order, and groups stay bounded", async () => {
