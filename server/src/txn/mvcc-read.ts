@@ -1,7 +1,7 @@
 import type { StorageEngine } from "../storage/index.js";
 import { unescapeBytes } from "../kv/key-encoding.js";
 import type { Timestamp } from "./hlc.js";
-import { DATA_END, DATA_START, decodeVersionValue, encodeKeyBound, encodeVersionKey, versionPrefixOf, versionsEnd, versionTsOf } from "./mvcc-key.js";
+import { DATA_END, DATA_START, decodeVersionValue, encodeKeyBound, PointReadBounds, versionPrefixOf, versionTsOf } from "./mvcc-key.js";
 
 /** One user key as a snapshot sees it; `value` undefined is a delete (tombstone). */
 export interface VisibleVersion {
@@ -11,9 +11,12 @@ export interface VisibleVersion {
 
 const WITHIN_LOGICAL_KEY = { withinLogicalKey: true } as const;
 
+const bounds = new PointReadBounds();
+
 /** The value of `key` a snapshot at `readTs` sees: undefined when it has no version or a delete. */
 export function readValue(engine: StorageEngine, key: Uint8Array, readTs: Timestamp): Buffer | undefined {
-  const found = engine.seekFirstValue(encodeVersionKey(key, readTs), versionsEnd(key), WITHIN_LOGICAL_KEY);
+  bounds.set(key, readTs);
+  const found = engine.seekFirstValue(bounds.start, bounds.end, WITHIN_LOGICAL_KEY);
   return found && decodeVersionValue(found);
 }
 
