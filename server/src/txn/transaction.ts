@@ -110,6 +110,10 @@ export class Transaction implements KvTransaction {
     return this.ownWrites ?? NO_WRITES;
   }
 
+  /**
+   * Key locks held besides those of its writes: a key it has written is locked exclusively, and
+   * is not listed here again (a map per writing transaction fewer).
+   */
   get keyLocks(): ReadonlyMap<string, KeyLockMode> {
     return this.ownKeyLocks ?? NO_KEY_LOCKS;
   }
@@ -197,8 +201,9 @@ export class Transaction implements KvTransaction {
       this.checkActive();
       if (this.readOnly) throw new ReadOnlyTransaction();
       const k = keyString(key);
-      if (this.keyLocks.get(k) !== "exclusive") {
-        if (this.host.locks.tryAcquire(this.id, { kind: "key", key, keyId: k }, "exclusive")) this.keyLocked(k, "exclusive");
+      if (this.ownWrites?.has(k) !== true && this.keyLocks.get(k) !== "exclusive") {
+        // Granted at once: the write about to be buffered records the lock.
+        if (this.host.locks.tryAcquire(this.id, { kind: "key", key, keyId: k }, "exclusive")) this.checkFirstCommitter(k);
         else return this.writeAfterLock(key, k, value, vector, stored);
       }
       this.buffer(key, k, value, vector, stored);
@@ -255,7 +260,10 @@ export class Transaction implements KvTransaction {
     for (let j = this.savepoints.length - 1; j >= i; j--) {
       for (const [k, w] of this.savepoints[j]!.undo) {
         if (w) (this.ownWrites ??= new Map()).set(k, w);
-        else this.ownWrites?.delete(k);
+        else if (this.ownWrites?.delete(k) === true) {
+          // Its write is undone, not its lock: the lock is listed on its own now.
+          (this.ownKeyLocks ??= new Map()).set(k, "exclusive");
+        }
       }
     }
     const target = this.savepoints[i]!;
@@ -313,7 +321,7 @@ export class Transaction implements KvTransaction {
     this.checkActive();
     const k = keyString(key);
     const held = this.keyLocks.get(k);
-    if (held === "exclusive" || held === mode) return;
+    if (held === "exclusive" || held === mode || this.ownWrites?.has(k) === true) return;
     await this.lockKeyInternal(key, k, mode);
   }
 
@@ -325,6 +333,10 @@ export class Transaction implements KvTransaction {
   /** Records a granted key lock and applies first-committer-wins. */
   private keyLocked(k: string, mode: KeyLockMode): void {
     (this.ownKeyLocks ??= new Map()).set(k, mode);
+    this.checkFirstCommitter(k);
+  }
+
+  private checkFirstCommitter(k: string): void {
     // Once locked, nobody else can commit a new version of the key until this transaction ends,
     // so one check here stands for the whole transaction: a snapshot-level transaction may not
     // write (or lock) a key that changed after its snapshot (first committer wins).
