@@ -203,7 +203,7 @@ export class Transaction implements KvTransaction {
       const k = keyString(key);
       if (this.ownWrites?.has(k) !== true && this.keyLocks.get(k) !== "exclusive") {
         // Granted at once: the write about to be buffered records the lock.
-        if (this.host.locks.tryAcquire(this.id, { kind: "key", key, keyId: k }, "exclusive")) this.checkFirstCommitter(k);
+        if (this.host.locks.tryAcquireKey(this.id, k, "exclusive")) this.checkFirstCommitter(k);
         else return this.writeAfterLock(key, k, value, vector, stored);
       }
       this.buffer(key, k, value, vector, stored);
