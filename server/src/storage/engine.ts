@@ -497,17 +497,15 @@ export class StorageEngine {
   ): KeyValue | Buffer | typeof LOOK_FURTHER | typeof NOTHING_HERE {
     const reader = this.tables.get(fileNumber);
     if (logicalKeyLength >= 0 && !reader.mayContainLogicalKey(start, logicalKeyLength)) return NOTHING_HERE;
-    const it = reader.iterator();
-    try {
-      it.seek(target);
-      if (!it.valid()) return NOTHING_HERE;
-      const ikey = it.key();
-      if (end && compareUserKeyOf(ikey, end) >= 0) return NOTHING_HERE;
-      if (seqOf(ikey) > seq || kindOf(ikey) !== ValueKind.Put) return LOOK_FURTHER;
-      return withKey ? [Buffer.from(ikey.subarray(0, ikey.length - TRAILER_BYTES)), Buffer.from(it.value())] : Buffer.from(it.value());
-    } finally {
-      it.close();
-    }
+    // The reader's own point-read cursor: nothing here outlives this call.
+    const it = reader.seekPoint(target, target.length);
+    if (it === undefined) return NOTHING_HERE;
+    const ikey = it.key();
+    if (end && compareUserKeyOf(ikey, end) >= 0) return NOTHING_HERE;
+    if (seqOf(ikey) > seq || kindOf(ikey) !== ValueKind.Put) return LOOK_FURTHER;
+    const value = Buffer.allocUnsafe(it.valueEnd - it.valueStart);
+    it.blockData().copy(value, 0, it.valueStart, it.valueEnd);
+    return withKey ? [Buffer.from(ikey.subarray(0, ikey.length - TRAILER_BYTES)), value] : value;
   }
 
   /** Iterators over the memtables and only those tables whose user keys may fall in [start, end). */

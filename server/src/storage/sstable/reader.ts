@@ -136,6 +136,25 @@ export class SstReader implements DataBlockLoader {
     return undefined;
   }
 
+  /**
+   * What `iterator().seek(target[0, targetLength))` would be positioned on, without making an
+   * iterator: the cursor of this reader's point reads, or undefined past the last entry.
+   * NB: shared with `get` and the next `seekPoint`; read it before the next point read.
+   */
+  seekPoint(target: Buffer, targetLength: number): BlockIterator | undefined {
+    assert(!this.closed, "seekPoint() on a closed SstReader");
+    const index = this.indexIterForGet;
+    const data = this.dataIterForGet;
+    index.seekWithLength(target, targetLength);
+    // A later block holds only keys above the target, so seeking in it finds its first entry.
+    for (; index.valid(); index.next()) {
+      data.reset(this.loadDataBlock(index.blockData(), index.valueStart, index.valueEnd));
+      data.seekWithLength(target, targetLength);
+      if (data.valid()) return data;
+    }
+    return undefined;
+  }
+
   /** A fresh iterator over every entry (two-level: index → data blocks). Close it when done. */
   iterator(): InternalIterator {
     assert(!this.closed, "iterator() on a closed SstReader");

@@ -108,6 +108,9 @@ describe("SstWriter + SstReader against a sorted-array model", () => {
           for (const [u, s, k] of probes) {
             const target = makeInternalKey(u, s, k);
             const ge = entries.findIndex((e) => compareInternalKeys(e.key, target) >= 0);
+            // The point-read cursor lands where a seek does (a longer buffer: only the prefix counts).
+            const point = reader.seekPoint(Buffer.concat([target, Buffer.from([0xff, 0])]), target.length);
+            expect(point === undefined ? undefined : show({ key: point.key(), value: point.value() })).toEqual(ge < 0 ? undefined : expected[ge]);
             it.seek(target);
             expect(drainForward(it)).toEqual(ge < 0 ? [] : expected.slice(ge));
             let le = -1;
