@@ -17,6 +17,7 @@ import { NIL, skipListEntryOverheadBytes } from "./memtable/skiplist.js";
 import { XorShift32 } from "./memtable/prng.js";
 import { MergingIterator } from "./merging-iterator.js";
 import { visibleEntries, type KeyValue, type ScanOptions } from "./scan.js";
+import { bloomHash } from "./sstable/bloom.js";
 import type { TablePropertiesCollector } from "./sstable/properties.js";
 import type { SstWriterOptions } from "./sstable/writer.js";
 import { TableCache } from "./table-cache.js";
@@ -467,9 +468,10 @@ export class StorageEngine {
     const target = lookupKey(start, SEQ_MAX);
     // Tables whose bloom filter is keyed on logical keys say when they hold nothing of this one.
     const lkl = this.options.logicalKeyLength?.(start, start.length) ?? -1;
+    const bloom = lkl < 0 ? undefined : bloomHash(start, 0, lkl);
     for (const f of version.levels[0]!) {
       if (compareUserKeyOf(f.largest, start) < 0 || (end !== undefined && compareUserKeyOf(f.smallest, end) >= 0)) continue;
-      const found = this.firstInTable(f.fileNumber, target, start, lkl, end, seq, withKey);
+      const found = this.firstInTable(f.fileNumber, target, bloom, end, seq, withKey);
       if (found !== NOTHING_HERE) return found;
     }
     for (let level = 1; level < version.levels.length; level++) {
@@ -478,7 +480,7 @@ export class StorageEngine {
       // The first file whose largest key is >= start holds the level's first entry >= start.
       const f = files[version.findFile(level, start)];
       if (f === undefined || (end !== undefined && compareUserKeyOf(f.smallest, end) >= 0)) continue;
-      const found = this.firstInTable(f.fileNumber, target, start, lkl, end, seq, withKey);
+      const found = this.firstInTable(f.fileNumber, target, bloom, end, seq, withKey);
       if (found !== NOTHING_HERE) return found;
     }
     return undefined;
@@ -488,15 +490,14 @@ export class StorageEngine {
   private firstInTable(
     fileNumber: number,
     target: Buffer,
-    start: Uint8Array,
-    /** Length of start's logical key, or -1 when the engine has no logicalKeyLength. */
-    logicalKeyLength: number,
+    /** bloomHash of the target's logical key, or undefined when the engine has no logicalKeyLength. */
+    logicalKeyHash: number | undefined,
     end: Uint8Array | undefined,
     seq: number,
     withKey: boolean,
   ): KeyValue | Buffer | typeof LOOK_FURTHER | typeof NOTHING_HERE {
     const reader = this.tables.get(fileNumber);
-    if (logicalKeyLength >= 0 && !reader.mayContainLogicalKey(start, logicalKeyLength)) return NOTHING_HERE;
+    if (logicalKeyHash !== undefined && !reader.mayContainLogicalKeyHash(logicalKeyHash)) return NOTHING_HERE;
     // The reader's own point-read cursor: nothing here outlives this call.
     const it = reader.seekPoint(target, target.length);
     if (it === undefined) return NOTHING_HERE;

@@ -108,7 +108,12 @@ export class SstReader implements DataBlockLoader {
    * always for a table whose filter is keyed on whole user keys: see TableProperties.bloomKey).
    */
   mayContainLogicalKey(key: Uint8Array, length: number): boolean {
-    return this.properties.bloomKey !== "logical" || bloomMayContainHash(this.bloom, bloomHash(key, 0, length));
+    return this.mayContainLogicalKeyHash(bloomHash(key, 0, length));
+  }
+
+  /** mayContainLogicalKey by the key's `bloomHash(key, 0, length)`: one hash for every table a read asks. */
+  mayContainLogicalKeyHash(hash: number): boolean {
+    return this.properties.bloomKey !== "logical" || bloomMayContainHash(this.bloom, hash);
   }
 
   /** Newest entry for userKey with seq <= `seq`; checks the bloom filter first. Returns undefined if no version is visible. */
