@@ -87,7 +87,8 @@ export class LogicalIndex {
       if (old[j + W_REF]! < 0) continue;
       let i = old[j + W_HASH]! & this.mask;
       while (slots[i * SLOT_WORDS + W_REF]! >= 0) i = (i + 1) & this.mask;
-      slots.set(old.subarray(j, j + SLOT_WORDS), i * SLOT_WORDS);
+      const at = i * SLOT_WORDS;
+      for (let w = 0; w < SLOT_WORDS; w++) slots[at + w] = old[j + w]!;
     }
   }
 }
