@@ -58,6 +58,15 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const TOMBSTONE_VALUE = encodeVersionValue(undefined);
 const NO_WRITES: ReadonlyMap<string, PendingWrite> = new Map();
 const NO_KEY_LOCKS: ReadonlyMap<string, KeyLockMode> = new Map();
+
+interface Savepoint {
+  readonly name: string;
+  readonly undo: Map<string, PendingWrite | undefined>;
+  readonly writeBytes: number;
+}
+
+/** The savepoints of a transaction that has set none (most): never added to, so shared. */
+const NO_SAVEPOINTS: Savepoint[] = [];
 const NO_TABLE_LOCKS: ReadonlyMap<string, readonly TableLockMode[]> = new Map();
 
 /** Levels that read one snapshot for the whole transaction and refuse lost updates. */
@@ -91,7 +100,7 @@ export class Transaction implements KvTransaction {
    * Open savepoints, oldest first. Each keeps an undo log: the write each key had when it was
    * first written after the savepoint (undefined: none), so rolling back costs only what changed.
    */
-  private readonly savepoints: { name: string; undo: Map<string, PendingWrite | undefined>; writeBytes: number }[] = [];
+  private savepoints: Savepoint[] = NO_SAVEPOINTS;
 
   constructor(
     private readonly host: TxnHost,
@@ -235,6 +244,7 @@ export class Transaction implements KvTransaction {
 
   savepoint(name: string): void {
     this.checkActive();
+    if (this.savepoints === NO_SAVEPOINTS) this.savepoints = [];
     this.savepoints.push({ name, undo: new Map(), writeBytes: this.writeBytes });
   }
 
