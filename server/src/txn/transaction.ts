@@ -58,6 +58,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const TOMBSTONE_VALUE = encodeVersionValue(undefined);
 const NO_WRITES: ReadonlyMap<string, PendingWrite> = new Map();
 const NO_KEY_LOCKS: ReadonlyMap<string, KeyLockMode> = new Map();
+const NO_TABLE_LOCKS: ReadonlyMap<string, readonly TableLockMode[]> = new Map();
 
 interface Savepoint {
   readonly name: string;
@@ -67,7 +68,6 @@ interface Savepoint {
 
 /** The savepoints of a transaction that has set none (most): never added to, so shared. */
 const NO_SAVEPOINTS: Savepoint[] = [];
-const NO_TABLE_LOCKS: ReadonlyMap<string, readonly TableLockMode[]> = new Map();
 
 /** Levels that read one snapshot for the whole transaction and refuse lost updates. */
 function snapshotLevel(iso: IsolationLevel): boolean {
