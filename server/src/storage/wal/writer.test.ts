@@ -161,12 +161,13 @@ describe("WalWriter with a scripted file", () => {
     file.completeSync();
     await Promise.all(first);
 
-    // One turn of 8 committers 0.2 ms apart: the first 4 (half the last group) took 0.6 ms, at
-    // least half an fsync, so their group is written and synced at once, within the turn.
+    // In the turn of that acknowledgement, 8 committers 0.25 ms apart: once 4 (half the last
+    // group) are in, 1 ms, an fsync's time, has passed since it, so their group is written and
+    // synced at once, within the turn.
     const order: number[] = [];
     const second: Promise<void>[] = [];
     for (let i = 0; i < 8; i++) {
-      timers.time += 0.2;
+      timers.time += 0.25;
       second.push(w.append(bytes(`b${i}`)).then(() => void order.push(i)));
       expect(file.appendSizes).toHaveLength(i < 3 ? 1 : 2);
     }
@@ -190,6 +191,30 @@ describe("WalWriter with a scripted file", () => {
     file.completeSync();
     await Promise.all(third);
     expect(w.stats).toMatchObject({ records: 24, groups: 4, syncs: 4, bytes: file.data.length });
+  });
+
+  it("when the committers have just grown in number, splits a turn only once its first part took an fsync's time", async () => {
+    const file = new ScriptedFile();
+    const timers = new ManualTimers();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0, timers });
+    const alone = w.append(bytes("a"));
+    await settle();
+    timers.time += 1;
+    file.completeSync();
+    await alone;
+    // Recent groups held 1, but the first 2 committers, 0.5 ms after the acknowledgement, are too
+    // early: the group goes out at the 4th, 1 ms (an fsync's time) after it.
+    const turn: Promise<void>[] = [];
+    for (let i = 0; i < 8; i++) {
+      timers.time += 0.25;
+      turn.push(w.append(bytes(`b${i}`)));
+      expect(file.appendSizes).toHaveLength(i < 3 ? 1 : 2);
+    }
+    file.completeSync();
+    await settle();
+    file.completeSync();
+    await Promise.all(turn);
+    expect(w.stats).toMatchObject({ records: 9, groups: 3, syncs: 3 });
   });
 
   it("fails both halves of a split turn when the first half's fsync fails", async () => {

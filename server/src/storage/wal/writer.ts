@@ -17,12 +17,14 @@
  * Under `always`, one fsync is in flight at a time, and a group that forms while the writer is idle
  * waits one event-loop turn for the committers still running microtasks. When the last group's
  * acknowledgement resumed many committers at once, each runs its next transaction within that
- * turn, and one big group would leave the thread idle for its whole fsync. So once half as many
- * as that group held have appended, and they took at least half an fsync's time, the group goes
- * out and its fsync overlaps the other half's work; the rest form the next group, and from then on
- * the two halves take turns, each group's fsync in flight while the other half runs. (Splitting
- * pays while the turn's work outlasts an fsync: n committers' work c each then take n·c per
- * round, not n·c + fsync. A shorter turn is left whole.)
+ * turn, and one big group would leave the thread idle for its whole fsync. So once that turn
+ * has taken an fsync's time since the acknowledgement, and at least half as many have appended
+ * as recent groups held, the group goes out and its fsync overlaps the rest's work; the rest form
+ * the next group, and from then on the two take turns, each group's fsync in flight while the
+ * other's committers run. (n committers' work c each then takes about n·c per round, not
+ * n·c + fsync. A turn shorter than an fsync is left whole. The committers' steps interleave, so
+ * most of a turn's work comes before its first append: the turn is timed from the
+ * acknowledgement, not from the first append.)
  *
  * Ordering: promises resolve in the order `append()` was called (FIFO), and payloads land in
  * the file in that order.
@@ -136,11 +138,15 @@ export class WalWriter {
   /** Under `always`: the drain loop waits for the next event-loop turn; since `pendingSinceMs`. */
   private drainPending = false;
   private pendingSinceMs = 0;
+  /** When the drain loop last went idle having acknowledged appends, and whether that turn lasts. */
+  private ackedAtMs = 0;
+  private inAckTurn = false;
   private drainTurns = 0;
   /**
-   * A slowly decaying maximum of recent group sizes: a turn's group goes out early once half of
-   * it is queued. (Not the last group alone: the small groups at the end of a burst would split
-   * the next burst unevenly, and the split, once made, lasts.)
+   * A slowly decaying maximum of recent group sizes: a turn's group goes out early no sooner
+   * than half of that is queued, so a steady number of committers splits into even halves,
+   * which leave each other the most room. (Not the last group alone: the small groups at the end
+   * of a burst would split the next burst unevenly, and the split, once made, lasts.)
    */
   private groupPeak = 0;
   /** Running estimate of an fsync's latency (0 until one is measured). */
@@ -238,7 +244,7 @@ export class WalWriter {
   private splitDue(): boolean {
     const n = this.queue.length;
     if (n < SPLIT_MIN_APPENDS || 2 * n < this.groupPeak || this.syncEstimateMs < SPLIT_MIN_SYNC_MS) return false;
-    return 2 * (this.now() - this.pendingSinceMs) >= this.syncEstimateMs;
+    return this.now() - this.pendingSinceMs >= this.syncEstimateMs;
   }
 
   /** Bytes in the file plus an estimate (exact per payload, one header per group) of what is queued. */
@@ -307,7 +313,7 @@ export class WalWriter {
       // of the first one going out alone and the rest waiting a whole fsync for the next group.
       // A turn costs microseconds against an fsync's hundreds.
       this.drainPending = true;
-      this.pendingSinceMs = this.now();
+      this.pendingSinceMs = this.inAckTurn ? this.ackedAtMs : this.now();
       const turn = ++this.drainTurns;
       setImmediate(() => {
         // Started early, or (after a loop that finished meanwhile) a later turn's to start.
@@ -327,6 +333,7 @@ export class WalWriter {
    * groups never interleave and resolution is FIFO.
    */
   private async drain(): Promise<void> {
+    let acked = false;
     try {
       while (this.queue.length > 0 && this.failure === null) {
         const group = this.queue;
@@ -343,11 +350,23 @@ export class WalWriter {
           return;
         }
         for (const pending of group) pending.resolve();
+        acked = true;
       }
     } finally {
       this.draining = false;
+      if (acked && this.syncMode === "always") this.noteAckTurn();
       for (const wake of this.idleWaiters.splice(0)) wake();
     }
+  }
+
+  /** The committers the last acknowledgement resumed run until the next event-loop turn. */
+  private noteAckTurn(): void {
+    this.ackedAtMs = this.now();
+    if (this.inAckTurn) return;
+    this.inAckTurn = true;
+    setImmediate(() => {
+      this.inAckTurn = false;
+    });
   }
 
   private writeGroup(group: readonly PendingAppend[]): void {
