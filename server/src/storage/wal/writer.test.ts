@@ -217,6 +217,29 @@ describe("WalWriter with a scripted file", () => {
     expect(w.stats).toMatchObject({ records: 9, groups: 3, syncs: 3 });
   });
 
+  it("makes a straggler queued behind a big group wait for the turn of that group's committers, not go out alone", async () => {
+    const file = new ScriptedFile();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0, timers: new ManualTimers() });
+    const order: string[] = [];
+    const big = Array.from({ length: 8 }, (_, i) => w.append(bytes(`a${i}`)).then(() => void order.push(`a${i}`)));
+    await settle();
+    expect(file.appendSizes).toHaveLength(1);
+    const straggler = w.append(bytes("s")).then(() => void order.push("s"));
+    await settle();
+    expect(file.appendSizes).toHaveLength(1);
+    // The group's committers commit again as soon as they are acknowledged.
+    const again = big.map((p, i) => p.then(() => w.append(bytes(`b${i}`)).then(() => void order.push(`b${i}`))));
+    file.completeSync();
+    await settle();
+    expect(file.appendSizes).toHaveLength(2);
+    expect(w.stats.records).toBe(17);
+    file.completeSync();
+    await Promise.all([straggler, ...again]);
+    const a = Array.from({ length: 8 }, (_, i) => `a${i}`);
+    expect(order).toEqual([...a, "s", ...a.map((x) => x.replace("a", "b"))]);
+    expect(w.stats).toMatchObject({ groups: 2, syncs: 2 });
+  });
+
   it("fails both halves of a split turn when the first half's fsync fails", async () => {
     const file = new ScriptedFile();
     const timers = new ManualTimers();

@@ -24,7 +24,9 @@
  * other's committers run. (n committers' work c each then takes about n·c per round, not
  * n·c + fsync. A turn shorter than an fsync is left whole. The committers' steps interleave, so
  * most of a turn's work comes before its first append: the turn is timed from the
- * acknowledgement, not from the first append.)
+ * acknowledgement, not from the first append.) A few stragglers (a retry, a lock wait) queued
+ * behind a big group wait for the turn its acknowledgement starts rather than go out alone: a
+ * tiny group would take turns with the big one for good, its fsync overlapping little work.
  *
  * Ordering: promises resolve in the order `append()` was called (FIFO), and payloads land in
  * the file in that order.
@@ -93,6 +95,8 @@ const SYNC_LATENCY_SAMPLES_MAX = 256;
 const SPLIT_MIN_SYNC_MS = 0.1;
 /** The fewest appends a group splits at. */
 const SPLIT_MIN_APPENDS = 2;
+/** Appends queued behind a group this many times fewer than recent groups wait to join the next turn. */
+const REGROUP_SHARE = 4;
 /** The peak group size loses this share of itself per group written. */
 const GROUP_PEAK_DECAY = 16;
 /** Weight of the newest sample in the running fsync latency estimate. */
@@ -334,6 +338,7 @@ export class WalWriter {
    */
   private async drain(): Promise<void> {
     let acked = false;
+    let regroup = false;
     try {
       while (this.queue.length > 0 && this.failure === null) {
         const group = this.queue;
@@ -351,11 +356,20 @@ export class WalWriter {
         }
         for (const pending of group) pending.resolve();
         acked = true;
+        if (this.syncMode === "always" && this.queue.length * REGROUP_SHARE < this.groupPeak) {
+          // A few stragglers queued behind a big group: alone they would become a group of their
+          // own, whose fsync covers little work, taking turns with the big group's committers
+          // for good. They wait for this turn instead, with those committers, and the turn is
+          // split evenly.
+          regroup = this.queue.length > 0;
+          break;
+        }
       }
     } finally {
       this.draining = false;
       if (acked && this.syncMode === "always") this.noteAckTurn();
-      for (const wake of this.idleWaiters.splice(0)) wake();
+      if (regroup && this.failure === null) this.scheduleDrain();
+      if (!this.draining) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
 
