@@ -9,7 +9,7 @@ import { runCompaction, type CompactionResult } from "./compaction/run-compactio
 import { DirLock } from "./dir-lock.js";
 import { EngineClosedError, toStorageError, StorageError } from "./errors.js";
 import { writeMemtable } from "./flush.js";
-import { compareBytes, compareUserKeyOf, kindOf, lookupKey, SEQ_MAX, seqOf, TRAILER_BYTES, ValueKind } from "./internal-key.js";
+import { compareBytes, compareRanges, compareUserKeyOf, kindOf, lookupKey, SEQ_MAX, seqOf, seqOfTrailerAt, TRAILER_BYTES, ValueKind, writeTrailer } from "./internal-key.js";
 import type { InternalIterator } from "./iterator.js";
 import { LevelIterator } from "./level-iterator.js";
 import { Memtable, type LogicalKeyLength } from "./memtable/memtable.js";
@@ -17,6 +17,7 @@ import { NIL, skipListEntryOverheadBytes } from "./memtable/skiplist.js";
 import { XorShift32 } from "./memtable/prng.js";
 import { MergingIterator } from "./merging-iterator.js";
 import { ForwardVisibleCursor, visibleEntries, type KeyValue, type ScanOptions } from "./scan.js";
+import { bloomHash } from "./sstable/bloom.js";
 import type { TablePropertiesCollector } from "./sstable/properties.js";
 import type { SstWriterOptions } from "./sstable/writer.js";
 import { TableCache } from "./table-cache.js";
@@ -216,6 +217,8 @@ export class StorageEngine {
   /** Fresh property collectors per table written on this thread. */
   private readonly newCollectors: () => TablePropertiesCollector[];
 
+  /** The seek target of table point reads (seekNewestFirst), reused: a read is synchronous. */
+  private pointTarget = Buffer.allocUnsafe(64);
   /** Writers wait on this while a memtable switch drains the old memtable's writes. */
   private rotating: Promise<void> | undefined;
   private flushing: Promise<void> | undefined;
@@ -487,12 +490,18 @@ export class StorageEngine {
       return withKey ? [list.copyUserKey(ref), list.copyValue(ref)] : list.copyValue(ref);
     }
     const version = this.versions.current;
-    const target = lookupKey(start, SEQ_MAX);
+    // lookupKey(start, SEQ_MAX), in a buffer kept for point reads (nothing below keeps it).
+    const targetLength = start.length + TRAILER_BYTES;
+    if (this.pointTarget.length < targetLength) this.pointTarget = Buffer.allocUnsafe(2 * targetLength);
+    const target = this.pointTarget;
+    target.set(start, 0);
+    writeTrailer(target, start.length, SEQ_MAX, ValueKind.Put);
     // Tables whose bloom filter is keyed on logical keys say when they hold nothing of this one.
     const lkl = this.options.logicalKeyLength?.(start, start.length) ?? -1;
+    const bloom = lkl < 0 ? undefined : bloomHash(start, 0, lkl);
     for (const f of version.levels[0]!) {
       if (compareUserKeyOf(f.largest, start) < 0 || (end !== undefined && compareUserKeyOf(f.smallest, end) >= 0)) continue;
-      const found = this.firstInTable(f.fileNumber, target, start, lkl, end, seq, withKey);
+      const found = this.firstInTable(f.fileNumber, target, targetLength, bloom, end, seq, withKey);
       if (found !== NOTHING_HERE) return found;
     }
     for (let level = 1; level < version.levels.length; level++) {
@@ -501,7 +510,7 @@ export class StorageEngine {
       // The first file whose largest key is >= start holds the level's first entry >= start.
       const f = files[version.findFile(level, start)];
       if (f === undefined || (end !== undefined && compareUserKeyOf(f.smallest, end) >= 0)) continue;
-      const found = this.firstInTable(f.fileNumber, target, start, lkl, end, seq, withKey);
+      const found = this.firstInTable(f.fileNumber, target, targetLength, bloom, end, seq, withKey);
       if (found !== NOTHING_HERE) return found;
     }
     return undefined;
@@ -510,22 +519,28 @@ export class StorageEngine {
   /** The first entry >= target of one table, judged as seekNewestFirst judges a source. */
   private firstInTable(
     fileNumber: number,
+    /** The internal key to seek, target[0, targetLength). */
     target: Buffer,
-    start: Uint8Array,
-    /** Length of start's logical key, or -1 when the engine has no logicalKeyLength. */
-    logicalKeyLength: number,
+    targetLength: number,
+    /** bloomHash of the target's logical key, or undefined when the engine has no logicalKeyLength. */
+    logicalKeyHash: number | undefined,
     end: Uint8Array | undefined,
     seq: number,
     withKey: boolean,
   ): KeyValue | Buffer | typeof LOOK_FURTHER | typeof NOTHING_HERE {
     const reader = this.tables.get(fileNumber);
-    if (logicalKeyLength >= 0 && !reader.mayContainLogicalKey(start, logicalKeyLength)) return NOTHING_HERE;
-    const it = reader.seekScratch(target);
+    if (logicalKeyHash !== undefined && !reader.mayContainLogicalKeyHash(logicalKeyHash)) return NOTHING_HERE;
+    // The reader's own point-read cursor: nothing here outlives this call.
+    const it = reader.seekPoint(target, targetLength);
     if (it === undefined) return NOTHING_HERE;
-    const ikey = it.key();
-    if (end && compareUserKeyOf(ikey, end) >= 0) return NOTHING_HERE;
-    if (seqOf(ikey) > seq || kindOf(ikey) !== ValueKind.Put) return LOOK_FURTHER;
-    return withKey ? [Buffer.from(ikey.subarray(0, ikey.length - TRAILER_BYTES)), Buffer.from(it.value())] : Buffer.from(it.value());
+    // The key is read where the cursor keeps it, without a view of it.
+    const key = it.keyBuffer();
+    const userLength = it.keyLength - TRAILER_BYTES;
+    if (end && compareRanges(key, userLength, end, end.length) >= 0) return NOTHING_HERE;
+    if (seqOfTrailerAt(key, userLength) > seq || key[userLength + TRAILER_BYTES - 1] !== ValueKind.Put) return LOOK_FURTHER;
+    const value = Buffer.allocUnsafe(it.valueEnd - it.valueStart);
+    it.blockData().copy(value, 0, it.valueStart, it.valueEnd);
+    return withKey ? [Buffer.from(key.subarray(0, userLength)), value] : value;
   }
 
   /** Iterators over the memtables and only those tables whose user keys may fall in [start, end). */

@@ -44,10 +44,13 @@ export function userKeyOf(internalKey: Buffer): Buffer {
 }
 
 export function seqOf(internalKey: Uint8Array): number {
-  const o = internalKey.length - TRAILER_BYTES;
-  const hi = (internalKey[o]! << 16) | (internalKey[o + 1]! << 8) | internalKey[o + 2]!;
-  const lo =
-    ((internalKey[o + 3]! << 24) >>> 0) + (internalKey[o + 4]! << 16) + (internalKey[o + 5]! << 8) + internalKey[o + 6]!;
+  return seqOfTrailerAt(internalKey, internalKey.length - TRAILER_BYTES);
+}
+
+/** The seq of the trailer at `o` (an internal key's, kept in a longer buffer). */
+export function seqOfTrailerAt(buf: Uint8Array, o: number): number {
+  const hi = (buf[o]! << 16) | (buf[o + 1]! << 8) | buf[o + 2]!;
+  const lo = ((buf[o + 3]! << 24) >>> 0) + (buf[o + 4]! << 16) + (buf[o + 5]! << 8) + buf[o + 6]!;
   return hi * 0x1_0000_0000 + lo;
 }
 

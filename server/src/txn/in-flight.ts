@@ -27,7 +27,8 @@ export class InFlightCommits {
     this.head++;
     while (this.head < this.queue.length && this.finishedEarly.delete(this.queue[this.head]!)) this.head++;
     if (this.head === this.queue.length) {
-      this.queue = [];
+      // Emptied in place: with one commit at a time this runs at every commit.
+      this.queue.length = 0;
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);

@@ -127,6 +127,12 @@ describe("compatibility", () => {
     const lm = new LockManager();
     await lm.acquire("t1", key("k"), held);
     expect(lm.tryAcquire("t2", key("k"), asked)).toBe(expected);
+    // The same answer by key string, also re-asked by a holder and for a key nobody holds.
+    expect(lm.tryAcquireKey("t4", "k", asked)).toBe(expected);
+    expect(lm.tryAcquireKey("t1", "k", held)).toBe(true);
+    expect(lm.tryAcquireKey("t4", "free", asked)).toBe(true);
+    expect(lm.heldMode("t4", key("free"))).toBe(asked);
+    lm.releaseAll("t4");
     const p = track(lm.acquire("t3", key("k"), asked));
     await flush();
     expect(p.current.status).toBe(expected ? "granted" : "pending");

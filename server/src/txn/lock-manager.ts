@@ -348,6 +348,15 @@ export class LockManager {
   }
 
   /**
+   * tryAcquire of a key lock by the key's latin1 string (see read-set.ts's keyString): what a
+   * transaction's write asks before it buffers, without a target to build and check.
+   */
+  tryAcquireKey(txnId: string, keyId: string, mode: KeyLockMode): boolean {
+    const m = mode === "exclusive" ? X : S;
+    return this.tryHoldNewKey(txnId, keyId, m) || this.attempt(txnId, KEY, keyId, undefined, m) === undefined;
+  }
+
+  /**
    * Releases every lock of the transaction and grants what that frees. Its pending requests
    * reject with LockNotAvailable. Idempotent.
    */

@@ -6,11 +6,10 @@ import {
   DATA_START,
   decodeVersionValue,
   encodeKeyBound,
-  encodeVersionKey,
+  PointReadBounds,
   readInvertedTs,
   TS_BYTES,
   versionPrefixOf,
-  versionsEnd,
   versionTsOf,
 } from "./mvcc-key.js";
 
@@ -22,9 +21,12 @@ export interface VisibleVersion {
 
 const WITHIN_LOGICAL_KEY = { withinLogicalKey: true } as const;
 
+const bounds = new PointReadBounds();
+
 /** The value of `key` a snapshot at `readTs` sees: undefined when it has no version or a delete. */
 export function readValue(engine: StorageEngine, key: Uint8Array, readTs: Timestamp): Buffer | undefined {
-  const found = engine.seekFirstValue(encodeVersionKey(key, readTs), versionsEnd(key), WITHIN_LOGICAL_KEY);
+  bounds.set(key, readTs);
+  const found = engine.seekFirstValue(bounds.start, bounds.end, WITHIN_LOGICAL_KEY);
   return found && decodeVersionValue(found);
 }
 

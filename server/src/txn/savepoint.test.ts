@@ -65,6 +65,26 @@ describe("savepoints", () => {
     await tx.rollback();
   });
 
+  test("a write undone by a rollback to a savepoint keeps its lock, also through PREPARE and a restart", async () => {
+    const tx = await store.begin();
+    tx.savepoint("s");
+    await tx.put(b("k"), b("1"));
+    await tx.rollbackToSavepoint("s");
+    expect(await tx.get(b("k"))).toBeUndefined();
+    expect(tx.keyLocks.get(Buffer.from("k").toString("latin1"))).toBe("exclusive");
+    const other = await store.begin({ lockTimeoutMs: 20 });
+    await expect(other.put(b("k"), b("2"))).rejects.toMatchObject({ sqlstate: "55P03" });
+    await tx.prepare("g");
+    await store.close();
+    store = await TxnStore.open(dir, { storage: { wal_sync: "none" } });
+    const after = await store.begin({ lockTimeoutMs: 20 });
+    await expect(after.put(b("k"), b("3"))).rejects.toMatchObject({ sqlstate: "55P03" });
+    await store.rollbackPrepared("g");
+    const last = await store.begin();
+    await last.put(b("k"), b("4"));
+    await last.commit();
+  });
+
   test("unknown savepoint is 3B001", async () => {
     const tx = await store.begin();
     await expect(tx.rollbackToSavepoint("nope")).rejects.toMatchObject({ sqlstate: "3B001" });

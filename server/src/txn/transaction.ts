@@ -16,6 +16,7 @@ import { InvalidTransactionState, ReadOnlyTransaction, SerializationFailure, Tra
 import type { Timestamp } from "./hlc.js";
 import type { LockManager, LockMode, LockTarget } from "./lock-manager.js";
 import { MergeCursor, type CursorProgress } from "./mvcc-cursor.js";
+import { encodeVersionValue, VersionTag } from "./mvcc-key.js";
 import { readValue, versionSource, type VisibleVersion } from "./mvcc-read.js";
 import { keyBytes, keyString, keySuccessor, ReadSet } from "./read-set.js";
 import { checkVector, validateVectorIndexParams, vectorToBytes, type ValidVectorIndexParams } from "../vector/index.js";
@@ -27,6 +28,8 @@ export interface PendingWrite {
   readonly value: Buffer | undefined;
   /** Set for `putVector`: the index the vector (the float bytes in `value`) belongs to. */
   readonly vector?: ValidVectorIndexParams;
+  /** The version value to store (mvcc-key's encodeVersionValue of `value`), when made already. */
+  readonly stored?: Buffer | undefined;
 }
 
 /** What a transaction needs from the store that runs it. */
@@ -51,9 +54,20 @@ export interface TxnHost {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** Every delete's version value (never written to: batches and the memtable copy it). */
+const TOMBSTONE_VALUE = encodeVersionValue(undefined);
 const NO_WRITES: ReadonlyMap<string, PendingWrite> = new Map();
 const NO_KEY_LOCKS: ReadonlyMap<string, KeyLockMode> = new Map();
 const NO_TABLE_LOCKS: ReadonlyMap<string, readonly TableLockMode[]> = new Map();
+
+interface Savepoint {
+  readonly name: string;
+  readonly undo: Map<string, PendingWrite | undefined>;
+  readonly writeBytes: number;
+}
+
+/** The savepoints of a transaction that has set none (most): never added to, so shared. */
+const NO_SAVEPOINTS: Savepoint[] = [];
 
 /** Levels that read one snapshot for the whole transaction and refuse lost updates. */
 function snapshotLevel(iso: IsolationLevel): boolean {
@@ -86,7 +100,7 @@ export class Transaction implements KvTransaction {
    * Open savepoints, oldest first. Each keeps an undo log: the write each key had when it was
    * first written after the savepoint (undefined: none), so rolling back costs only what changed.
    */
-  private readonly savepoints: { name: string; undo: Map<string, PendingWrite | undefined>; writeBytes: number }[] = [];
+  private savepoints: Savepoint[] = NO_SAVEPOINTS;
 
   constructor(
     private readonly host: TxnHost,
@@ -105,6 +119,10 @@ export class Transaction implements KvTransaction {
     return this.ownWrites ?? NO_WRITES;
   }
 
+  /**
+   * Key locks held besides those of its writes: a key it has written is locked exclusively, and
+   * is not listed here again (a map per writing transaction fewer).
+   */
   get keyLocks(): ReadonlyMap<string, KeyLockMode> {
     return this.ownKeyLocks ?? NO_KEY_LOCKS;
   }
@@ -143,18 +161,23 @@ export class Transaction implements KvTransaction {
   }
 
   put(key: Uint8Array, value: Uint8Array): Promise<void> {
-    return this.write(key, Buffer.from(value));
+    // The copy is made as the version value stored at commit (a tag byte, then the bytes), which
+    // the write's value is a view of: commit then writes it as it is instead of copying it again.
+    const stored = Buffer.allocUnsafe(1 + value.length);
+    stored[0] = VersionTag.Value;
+    stored.set(value, 1);
+    return this.write(key, stored.subarray(1), undefined, stored);
   }
 
   delete(key: Uint8Array): Promise<void> {
-    return this.write(key, undefined);
+    return this.write(key, undefined, undefined, TOMBSTONE_VALUE);
   }
 
   async putVector(key: Uint8Array, index: VectorIndexSpec, vector: Float32Array): Promise<void> {
     this.checkActive();
     const params = validateVectorIndexParams(index);
     checkVector(vector, params.dims);
-    await this.write(key, vectorToBytes(vector), params);
+    await this.write(key, vectorToBytes(vector), params, undefined);
   }
 
   async vectorSearch(options: KvVectorSearchOptions): Promise<KvVectorSearchResult> {
@@ -178,15 +201,34 @@ export class Transaction implements KvTransaction {
     return overlay;
   }
 
-  private async write(key: Uint8Array, value: Buffer | undefined, vector?: ValidVectorIndexParams): Promise<void> {
-    this.checkActive();
-    if (this.readOnly) throw new ReadOnlyTransaction();
-    const k = keyString(key);
-    if (this.keyLocks.get(k) !== "exclusive") {
-      // An uncontended lock is granted at once, without a promise.
-      if (this.host.locks.tryAcquire(this.id, { kind: "key", key, keyId: k }, "exclusive")) this.keyLocked(k, "exclusive");
-      else await this.lockKeyInternal(key, k, "exclusive");
+  /**
+   * Not async: a write whose lock is granted at once (nearly every one) is buffered and answered
+   * without an async frame of its own. Errors still come back as rejections.
+   */
+  private write(key: Uint8Array, value: Buffer | undefined, vector: ValidVectorIndexParams | undefined, stored: Buffer | undefined): Promise<void> {
+    try {
+      this.checkActive();
+      if (this.readOnly) throw new ReadOnlyTransaction();
+      const k = keyString(key);
+      if (this.ownWrites?.has(k) !== true && this.keyLocks.get(k) !== "exclusive") {
+        // Granted at once: the write about to be buffered records the lock.
+        if (this.host.locks.tryAcquireKey(this.id, k, "exclusive")) this.checkFirstCommitter(k);
+        else return this.writeAfterLock(key, k, value, vector, stored);
+      }
+      this.buffer(key, k, value, vector, stored);
+      return RESOLVED;
+    } catch (e) {
+      return Promise.reject(e);
     }
+  }
+
+  private async writeAfterLock(key: Uint8Array, k: string, value: Buffer | undefined, vector: ValidVectorIndexParams | undefined, stored: Buffer | undefined): Promise<void> {
+    await this.lockKeyInternal(key, k, "exclusive");
+    this.buffer(key, k, value, vector, stored);
+  }
+
+  /** Records the write of `key` (`k`: its key string), its exclusive lock held. */
+  private buffer(key: Uint8Array, k: string, value: Buffer | undefined, vector: ValidVectorIndexParams | undefined, stored: Buffer | undefined): void {
     const previous = this.writes.get(k);
     const bytes = this.writeBytes - (previous ? previous.key.length + (previous.value?.length ?? 0) : 0) + key.length + (value?.length ?? 0);
     if (bytes > this.maxWriteBytes) {
@@ -196,11 +238,13 @@ export class Transaction implements KvTransaction {
     this.writeBytes = bytes;
     const top = this.savepoints[this.savepoints.length - 1];
     if (top && !top.undo.has(k)) top.undo.set(k, previous);
-    (this.ownWrites ??= new Map()).set(k, { key: Buffer.from(key), value, ...(vector && { vector }) });
+    const w: PendingWrite = vector === undefined ? { key: Buffer.from(key), value, stored } : { key: Buffer.from(key), value, vector };
+    (this.ownWrites ??= new Map()).set(k, w);
   }
 
   savepoint(name: string): void {
     this.checkActive();
+    if (this.savepoints === NO_SAVEPOINTS) this.savepoints = [];
     this.savepoints.push({ name, undo: new Map(), writeBytes: this.writeBytes });
   }
 
@@ -226,7 +270,10 @@ export class Transaction implements KvTransaction {
     for (let j = this.savepoints.length - 1; j >= i; j--) {
       for (const [k, w] of this.savepoints[j]!.undo) {
         if (w) (this.ownWrites ??= new Map()).set(k, w);
-        else this.ownWrites?.delete(k);
+        else if (this.ownWrites?.delete(k) === true) {
+          // Its write is undone, not its lock: the lock is listed on its own now.
+          (this.ownKeyLocks ??= new Map()).set(k, "exclusive");
+        }
       }
     }
     const target = this.savepoints[i]!;
@@ -284,7 +331,7 @@ export class Transaction implements KvTransaction {
     this.checkActive();
     const k = keyString(key);
     const held = this.keyLocks.get(k);
-    if (held === "exclusive" || held === mode) return;
+    if (held === "exclusive" || held === mode || this.ownWrites?.has(k) === true) return;
     await this.lockKeyInternal(key, k, mode);
   }
 
@@ -296,6 +343,10 @@ export class Transaction implements KvTransaction {
   /** Records a granted key lock and applies first-committer-wins. */
   private keyLocked(k: string, mode: KeyLockMode): void {
     (this.ownKeyLocks ??= new Map()).set(k, mode);
+    this.checkFirstCommitter(k);
+  }
+
+  private checkFirstCommitter(k: string): void {
     // Once locked, nobody else can commit a new version of the key until this transaction ends,
     // so one check here stands for the whole transaction: a snapshot-level transaction may not
     // write (or lock) a key that changed after its snapshot (first committer wins).

@@ -273,12 +273,23 @@ export class TxnStore implements KvStore, TxnHost {
 
   private async commitWrites(txn: Transaction): Promise<void> {
     this.validateReads(txn);
+    // One async frame per commit: the batch is made and the timestamp taken here, synchronously.
+    const batch = new WriteBatch();
+    let ts: Timestamp;
     try {
-      await this.writeCommit(txn.id, txn.writes.values(), [...txn.writes.keys()], undefined);
+      ts = this.stampCommit(txn.id, txn.writes.values(), [...txn.writes.keys()], undefined, batch);
     } catch (e) {
       txn.abort(`commit failed: ${(e as Error).message}`);
       throw e;
     }
+    try {
+      await this.engine.write(batch);
+    } catch (e) {
+      this.inFlight.finish(ts);
+      txn.abort(`commit failed: ${(e as Error).message}`);
+      throw e;
+    }
+    this.commitWritten(ts);
     txn.state = "committed";
     this.finish(txn);
     this.counters.commits++;
@@ -298,15 +309,14 @@ export class TxnStore implements KvStore, TxnHost {
 
   /**
    * Takes a commit timestamp, records the write set (`keys`: the writes' key strings) for
-   * validators, and writes the versions as one atomic batch; resolves when it is durable.
-   * Timestamp assignment and the commit-log append happen in one synchronous step, so the log
-   * stays ordered and validation (which runs just before, synchronously) cannot miss a
-   * concurrent commit.
+   * validators, and puts the versions into `batch`, whose write the caller awaits and then reports
+   * with commitWritten(ts) (and with inFlight.finish(ts) alone if it fails). Timestamp assignment
+   * and the commit-log append happen in one synchronous step, so the log stays ordered and
+   * validation (which runs just before, synchronously) cannot miss a concurrent commit.
    */
-  private async writeCommit(txnId: string, writes: Iterable<PendingWrite>, keys: readonly string[], preparedGid: string | undefined): Promise<void> {
+  private stampCommit(txnId: string, writes: Iterable<PendingWrite>, keys: readonly string[], preparedGid: string | undefined, batch: WriteBatch): Timestamp {
     const ts = this.hlc.now();
-    const batch = new WriteBatch();
-    for (const w of writes) batch.put(encodeVersionKey(w.key, ts), w.vector && w.value ? encodeVectorVersionValue(w.vector, w.value) : encodeVersionValue(w.value));
+    for (const w of writes) batch.put(encodeVersionKey(w.key, ts), w.stored ?? (w.vector && w.value ? encodeVectorVersionValue(w.vector, w.value) : encodeVersionValue(w.value)));
     // The clock's high-water mark is a lease: persisted ahead of use, in the batch of the first
     // commit that passes the last one, so most commits write nothing for it. The engine applies
     // batches in call order, so no later commit is durable without this record.
@@ -320,11 +330,12 @@ export class TxnStore implements KvStore, TxnHost {
     this.commitLog.append({ txnId, commitTs: ts, keys });
     this.newest.forget(keys);
     this.inFlight.add(ts);
-    try {
-      await this.engine.write(batch);
-    } finally {
-      this.inFlight.finish(ts);
-    }
+    return ts;
+  }
+
+  /** The batch of the commit at `ts` is written (see stampCommit). */
+  private commitWritten(ts: Timestamp): void {
+    this.inFlight.finish(ts);
     // Pruning looks at every active transaction, so it runs every few commits; entries kept a
     // little longer are at or below every snapshot that checks conflicts, so they change nothing.
     if (++this.commitsSincePrune >= COMMITS_PER_PRUNE) {
@@ -393,12 +404,22 @@ export class TxnStore implements KvStore, TxnHost {
 
   async commitPrepared(gid: string): Promise<void> {
     const entry = this.takePrepared(gid);
+    const batch = new WriteBatch();
+    let ts: Timestamp;
     try {
-      await this.writeCommit(entry.record.txnId, entry.record.writes, entry.record.writes.map((w) => keyString(w.key)), gid);
+      ts = this.stampCommit(entry.record.txnId, entry.record.writes, entry.record.writes.map((w) => keyString(w.key)), gid, batch);
     } catch (e) {
       entry.phase = "prepared";
       throw e;
     }
+    try {
+      await this.engine.write(batch);
+    } catch (e) {
+      this.inFlight.finish(ts);
+      entry.phase = "prepared";
+      throw e;
+    }
+    this.commitWritten(ts);
     this.finishPrepared(entry);
     this.counters.commits++;
   }

@@ -108,7 +108,12 @@ export class SstReader implements DataBlockLoader {
    * always for a table whose filter is keyed on whole user keys: see TableProperties.bloomKey).
    */
   mayContainLogicalKey(key: Uint8Array, length: number): boolean {
-    return this.properties.bloomKey !== "logical" || bloomMayContainHash(this.bloom, bloomHash(key, 0, length));
+    return this.mayContainLogicalKeyHash(bloomHash(key, 0, length));
+  }
+
+  /** mayContainLogicalKey by the key's `bloomHash(key, 0, length)`: one hash for every table a read asks. */
+  mayContainLogicalKeyHash(hash: number): boolean {
+    return this.properties.bloomKey !== "logical" || bloomMayContainHash(this.bloom, hash);
   }
 
   /** Newest entry for userKey with seq <= `seq`; checks the bloom filter first. Returns undefined if no version is visible. */
@@ -137,21 +142,19 @@ export class SstReader implements DataBlockLoader {
   }
 
   /**
-   * Positions the reader's scratch data cursor at the first entry >= `target` (an internal key)
-   * and returns it, or undefined when the table holds nothing at or past the target. What a
-   * one-entry seek needs without building an iterator. NB: the cursor is shared with `get` and
-   * the next call: read what you need from it before calling either again.
+   * What `iterator().seek(target[0, targetLength))` would be positioned on, without making an
+   * iterator: the cursor of this reader's point reads, or undefined past the last entry.
+   * NB: shared with `get` and the next `seekPoint`; read it before the next point read.
    */
-  seekScratch(target: Buffer): BlockIterator | undefined {
-    assert(!this.closed, "seekScratch() on a closed SstReader");
+  seekPoint(target: Buffer, targetLength: number): BlockIterator | undefined {
+    assert(!this.closed, "seekPoint() on a closed SstReader");
     const index = this.indexIterForGet;
     const data = this.dataIterForGet;
-    index.seek(target);
-    // Usually one step: an empty block, or a target between a block's last key and its
-    // separator, sends it to the next block's first entry.
+    index.seekWithLength(target, targetLength);
+    // A later block holds only keys above the target, so seeking in it finds its first entry.
     for (; index.valid(); index.next()) {
       data.reset(this.loadDataBlock(index.blockData(), index.valueStart, index.valueEnd));
-      data.seek(target);
+      data.seekWithLength(target, targetLength);
       if (data.valid()) return data;
     }
     return undefined;

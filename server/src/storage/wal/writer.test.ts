@@ -68,6 +68,8 @@ async function settle(): Promise<void> {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 class ManualTimers implements WalTimers {
+  /** What `now()` says, in milliseconds; tests move it. */
+  time = 0;
   private nextId = 1;
   readonly armed = new Map<number, { callback: () => void; delayMs: number }>();
   setTimeout(callback: () => void, delayMs: number): unknown {
@@ -79,7 +81,7 @@ class ManualTimers implements WalTimers {
     this.armed.delete(handle as number);
   }
   now(): number {
-    return 0;
+    return this.time;
   }
   fireAll(): void {
     const due = [...this.armed.values()];
@@ -145,6 +147,118 @@ describe("WalWriter with a scripted file", () => {
     await Promise.all([first, ...rest]);
     expect(resolved).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(w.stats).toMatchObject({ records: 100, groups: 2, syncs: 2, bytes: file.data.length });
+  });
+
+  it("under sync always splits a turn of committers that outlasts an fsync into two groups, acknowledged in order", async () => {
+    const file = new ScriptedFile();
+    const timers = new ManualTimers();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0, timers });
+    // A group of 8 whose fsync takes 1 ms; its turn took no time, so it went out whole.
+    const first = Array.from({ length: 8 }, (_, i) => w.append(bytes(`a${i}`)));
+    await settle();
+    expect(file.appendSizes).toHaveLength(1);
+    timers.time += 1;
+    file.completeSync();
+    await Promise.all(first);
+
+    // In the turn of that acknowledgement, 8 committers 0.25 ms apart: once 4 (half the last
+    // group) are in, 1 ms, an fsync's time, has passed since it, so their group is written and
+    // synced at once, within the turn.
+    const order: number[] = [];
+    const second: Promise<void>[] = [];
+    for (let i = 0; i < 8; i++) {
+      timers.time += 0.25;
+      second.push(w.append(bytes(`b${i}`)).then(() => void order.push(i)));
+      expect(file.appendSizes).toHaveLength(i < 3 ? 1 : 2);
+    }
+    expect(file.syncCalls).toBe(2);
+    await settle();
+    // The rest wait for that fsync (one in flight at a time), and nobody is acknowledged before his.
+    expect(file.appendSizes).toHaveLength(2);
+    expect(order).toEqual([]);
+    file.completeSync();
+    await settle();
+    expect(order).toEqual([0, 1, 2, 3]);
+    expect(file.appendSizes).toHaveLength(3);
+    file.completeSync();
+    await Promise.all(second);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+
+    // A turn that takes no time is not split, however many join it.
+    const third = Array.from({ length: 8 }, (_, i) => w.append(bytes(`c${i}`)));
+    await settle();
+    expect(file.appendSizes).toHaveLength(4);
+    file.completeSync();
+    await Promise.all(third);
+    expect(w.stats).toMatchObject({ records: 24, groups: 4, syncs: 4, bytes: file.data.length });
+  });
+
+  it("when the committers have just grown in number, splits a turn only once its first part took an fsync's time", async () => {
+    const file = new ScriptedFile();
+    const timers = new ManualTimers();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0, timers });
+    const alone = w.append(bytes("a"));
+    await settle();
+    timers.time += 1;
+    file.completeSync();
+    await alone;
+    // Recent groups held 1, but the first 2 committers, 0.5 ms after the acknowledgement, are too
+    // early: the group goes out at the 4th, 1 ms (an fsync's time) after it.
+    const turn: Promise<void>[] = [];
+    for (let i = 0; i < 8; i++) {
+      timers.time += 0.25;
+      turn.push(w.append(bytes(`b${i}`)));
+      expect(file.appendSizes).toHaveLength(i < 3 ? 1 : 2);
+    }
+    file.completeSync();
+    await settle();
+    file.completeSync();
+    await Promise.all(turn);
+    expect(w.stats).toMatchObject({ records: 9, groups: 3, syncs: 3 });
+  });
+
+  it("makes a straggler queued behind a big group wait for the turn of that group's committers, not go out alone", async () => {
+    const file = new ScriptedFile();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0, timers: new ManualTimers() });
+    const order: string[] = [];
+    const big = Array.from({ length: 8 }, (_, i) => w.append(bytes(`a${i}`)).then(() => void order.push(`a${i}`)));
+    await settle();
+    expect(file.appendSizes).toHaveLength(1);
+    const straggler = w.append(bytes("s")).then(() => void order.push("s"));
+    await settle();
+    expect(file.appendSizes).toHaveLength(1);
+    // The group's committers commit again as soon as they are acknowledged.
+    const again = big.map((p, i) => p.then(() => w.append(bytes(`b${i}`)).then(() => void order.push(`b${i}`))));
+    file.completeSync();
+    await settle();
+    expect(file.appendSizes).toHaveLength(2);
+    expect(w.stats.records).toBe(17);
+    file.completeSync();
+    await Promise.all([straggler, ...again]);
+    const a = Array.from({ length: 8 }, (_, i) => `a${i}`);
+    expect(order).toEqual([...a, "s", ...a.map((x) => x.replace("a", "b"))]);
+    expect(w.stats).toMatchObject({ groups: 2, syncs: 2 });
+  });
+
+  it("fails both halves of a split turn when the first half's fsync fails", async () => {
+    const file = new ScriptedFile();
+    const timers = new ManualTimers();
+    const w = new WalWriter(file, { syncMode: "always", syncIntervalMs: 0, timers });
+    const first = Array.from({ length: 4 }, (_, i) => w.append(bytes(`a${i}`)));
+    await settle();
+    timers.time += 1;
+    file.completeSync();
+    await Promise.all(first);
+    const turn: Promise<void>[] = [];
+    for (let i = 0; i < 4; i++) {
+      timers.time += 0.5;
+      turn.push(w.append(bytes(`b${i}`)));
+    }
+    expect(file.appendSizes).toHaveLength(2);
+    file.completeSync(nodeError("EIO"));
+    for (const p of turn) await expect(p).rejects.toBeInstanceOf(StorageIoError);
+    expect(file.appendSizes).toHaveLength(2);
+    expect(file.syncCalls).toBe(2);
   });
 
   it("bounds the queue in bytes: appenders beyond it wait, keep FIFO order, and groups stay bounded", async () => {

@@ -14,6 +14,20 @@
  * write is a single record, a torn write can only damage the last record of the file, which is
  * what lets recovery treat "bad record with nothing valid after it" as a torn tail.
  *
+ * Under `always`, one fsync is in flight at a time, and a group that forms while the writer is idle
+ * waits one event-loop turn for the committers still running microtasks. When the last group's
+ * acknowledgement resumed many committers at once, each runs its next transaction within that
+ * turn, and one big group would leave the thread idle for its whole fsync. So once that turn
+ * has taken an fsync's time since the acknowledgement, and at least half as many have appended
+ * as recent groups held, the group goes out and its fsync overlaps the rest's work; the rest form
+ * the next group, and from then on the two take turns, each group's fsync in flight while the
+ * other's committers run. (n committers' work c each then takes about n·c per round, not
+ * n·c + fsync. A turn shorter than an fsync is left whole. The committers' steps interleave, so
+ * most of a turn's work comes before its first append: the turn is timed from the
+ * acknowledgement, not from the first append.) A few stragglers (a retry, a lock wait) queued
+ * behind a big group wait for the turn its acknowledgement starts rather than go out alone: a
+ * tiny group would take turns with the big one for good, its fsync overlapping little work.
+ *
  * Ordering: promises resolve in the order `append()` was called (FIFO), and payloads land in
  * the file in that order.
  *
@@ -74,6 +88,19 @@ export const WAL_QUEUE_MAX_BYTES_DEFAULT = 64 * 1024 * 1024;
 export const WAL_PAYLOAD_MAX_BYTES = RECORD_MAX_DATA_BYTES - 8;
 const WAITING_APPENDS_MAX_DEFAULT = 16_384;
 const SYNC_LATENCY_SAMPLES_MAX = 256;
+/**
+ * Below this fsync latency a group is never split early: the thread idles less during such an
+ * fsync than the extra write and fsync of a second group would cost it.
+ */
+const SPLIT_MIN_SYNC_MS = 0.1;
+/** The fewest appends a group splits at. */
+const SPLIT_MIN_APPENDS = 2;
+/** Appends queued behind a group this many times fewer than recent groups wait to join the next turn. */
+const REGROUP_SHARE = 4;
+/** The peak group size loses this share of itself per group written. */
+const GROUP_PEAK_DECAY = 16;
+/** Weight of the newest sample in the running fsync latency estimate. */
+const SYNC_ESTIMATE_WEIGHT = 1 / 8;
 
 const defaultTimers: WalTimers = {
   setTimeout(callback, delayMs) {
@@ -112,6 +139,23 @@ export class WalWriter {
 
   /** True from scheduling the drain loop until it exits. */
   private draining = false;
+  /** Under `always`: the drain loop waits for the next event-loop turn; since `pendingSinceMs`. */
+  private drainPending = false;
+  private pendingSinceMs = 0;
+  /** When the drain loop last went idle having acknowledged appends, and whether that turn lasts. */
+  private ackedAtMs = 0;
+  private inAckTurn = false;
+  private drainTurns = 0;
+  /**
+   * A slowly decaying maximum of recent group sizes: a turn's group goes out early no sooner
+   * than half of that is queued, so a steady number of committers splits into even halves,
+   * which leave each other the most room. (Not the last group alone: the small groups at the end
+   * of a burst would split the next burst unevenly, and the split, once made, lasts.)
+   */
+  private groupPeak = 0;
+  /** Running estimate of an fsync's latency (0 until one is measured). */
+  private syncEstimateMs = 0;
+  private readonly now: () => number;
   private readonly idleWaiters: Array<() => void> = [];
   private failure: StorageError | null = null;
   private closePromise: Promise<void> | null = null;
@@ -142,6 +186,8 @@ export class WalWriter {
     this.timers = options.timers ?? defaultTimers;
     this.queueMaxBytes = options.queueMaxBytes ?? WAL_QUEUE_MAX_BYTES_DEFAULT;
     this.waitingAppendsMax = options.waitingAppendsMax ?? WAITING_APPENDS_MAX_DEFAULT;
+    const timers = this.timers;
+    this.now = timers.now === undefined ? () => performance.now() : () => timers.now!();
     assert(this.queueMaxBytes >= 1, "WAL queueMaxBytes must be positive");
     // A full queue must still fit one record, count prefix included.
     assert(
@@ -176,7 +222,7 @@ export class WalWriter {
     const entryBytes = groupEntryBytes(payload.length);
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.closePromise !== null) return Promise.reject(new EngineClosedError(`WAL ${this.file.path} is closed`));
-    return new Promise<void>((resolve, reject) => {
+    const appended = new Promise<void>((resolve, reject) => {
       const pending: PendingAppend = { payload, entryBytes, resolve, reject };
       // FIFO: once anyone waits, newcomers wait behind them even if they would fit.
       if (this.waiting.length === 0 && this.fits(entryBytes)) {
@@ -191,6 +237,18 @@ export class WalWriter {
       }
       this.scheduleDrain();
     });
+    if (this.drainPending && this.splitDue()) {
+      this.drainPending = false;
+      void this.drain();
+    }
+    return appended;
+  }
+
+  /** Whether the turn's group should go out now, before the turn ends (see the file comment). */
+  private splitDue(): boolean {
+    const n = this.queue.length;
+    if (n < SPLIT_MIN_APPENDS || 2 * n < this.groupPeak || this.syncEstimateMs < SPLIT_MIN_SYNC_MS) return false;
+    return this.now() - this.pendingSinceMs >= this.syncEstimateMs;
   }
 
   /** Bytes in the file plus an estimate (exact per payload, one header per group) of what is queued. */
@@ -258,7 +316,15 @@ export class WalWriter {
       // in microtasks (a transaction's reads, locks and commit are awaited steps) joins it, instead
       // of the first one going out alone and the rest waiting a whole fsync for the next group.
       // A turn costs microseconds against an fsync's hundreds.
-      setImmediate(() => void this.drain());
+      this.drainPending = true;
+      this.pendingSinceMs = this.inAckTurn ? this.ackedAtMs : this.now();
+      const turn = ++this.drainTurns;
+      setImmediate(() => {
+        // Started early, or (after a loop that finished meanwhile) a later turn's to start.
+        if (!this.drainPending || turn !== this.drainTurns) return;
+        this.drainPending = false;
+        void this.drain();
+      });
     } else {
       // Same tick, not a timer: with no fsync to share, a write should not wait for anyone.
       queueMicrotask(() => void this.drain());
@@ -271,6 +337,8 @@ export class WalWriter {
    * groups never interleave and resolution is FIFO.
    */
   private async drain(): Promise<void> {
+    let acked = false;
+    let regroup = false;
     try {
       while (this.queue.length > 0 && this.failure === null) {
         const group = this.queue;
@@ -287,11 +355,32 @@ export class WalWriter {
           return;
         }
         for (const pending of group) pending.resolve();
+        acked = true;
+        if (this.syncMode === "always" && this.queue.length * REGROUP_SHARE < this.groupPeak) {
+          // A few stragglers queued behind a big group: alone they would become a group of their
+          // own, whose fsync covers little work, taking turns with the big group's committers
+          // for good. They wait for this turn instead, with those committers, and the turn is
+          // split evenly.
+          regroup = this.queue.length > 0;
+          break;
+        }
       }
     } finally {
       this.draining = false;
-      for (const wake of this.idleWaiters.splice(0)) wake();
+      if (acked && this.syncMode === "always") this.noteAckTurn();
+      if (regroup && this.failure === null) this.scheduleDrain();
+      if (!this.draining) for (const wake of this.idleWaiters.splice(0)) wake();
     }
+  }
+
+  /** The committers the last acknowledgement resumed run until the next event-loop turn. */
+  private noteAckTurn(): void {
+    this.ackedAtMs = this.now();
+    if (this.inAckTurn) return;
+    this.inAckTurn = true;
+    setImmediate(() => {
+      this.inAckTurn = false;
+    });
   }
 
   private writeGroup(group: readonly PendingAppend[]): void {
@@ -300,6 +389,7 @@ export class WalWriter {
     // past it that only recovery may judge.
     this.file.append(record);
     this.writtenBytes += record.length;
+    this.groupPeak = Math.max(group.length, this.groupPeak - this.groupPeak / GROUP_PEAK_DECAY);
     this.statsMut.records += group.length;
     this.statsMut.groups++;
     this.statsMut.bytes += record.length;
@@ -308,11 +398,11 @@ export class WalWriter {
   /** fsyncs everything written so far. Throws the file layer's error; callers fail the writer. */
   private async syncFile(): Promise<void> {
     const coveredBytes = this.writtenBytes;
-    const now = this.timers.now ?? (() => performance.now());
-    const startMs = now();
+    const startMs = this.now();
     await this.file.sync();
-    const latencyMs = now() - startMs;
+    const latencyMs = this.now() - startMs;
     this.syncedBytes = Math.max(this.syncedBytes, coveredBytes);
+    this.syncEstimateMs = this.syncEstimateMs === 0 ? latencyMs : this.syncEstimateMs + (latencyMs - this.syncEstimateMs) * SYNC_ESTIMATE_WEIGHT;
     this.statsMut.syncs++;
     const samples = this.statsMut.syncLatencyMs;
     if (samples.length === SYNC_LATENCY_SAMPLES_MAX) samples.shift();
