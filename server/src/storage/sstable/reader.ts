@@ -125,20 +125,8 @@ export class SstReader implements DataBlockLoader {
     const target = this.lookupScratch;
     target.set(userKey, 0);
     writeTrailer(target, userKey.length, seq, ValueKind.Put);
-
-    const index = this.indexIterForGet;
-    const data = this.dataIterForGet;
-    index.seekWithLength(target, targetLength);
-    // Usually one step: the loop only continues when the target falls between a block's last key
-    // and its separator.
-    for (; index.valid(); index.next()) {
-      data.reset(this.loadDataBlock(index.blockData(), index.valueStart, index.valueEnd));
-      data.seekWithLength(target, targetLength);
-      if (!data.valid()) continue;
-      if (!data.userKeyEquals(userKey)) return undefined;
-      return this.currentEntry(data);
-    }
-    return undefined;
+    const data = this.seekPoint(target, targetLength);
+    return data !== undefined && data.userKeyEquals(userKey) ? this.currentEntry(data) : undefined;
   }
 
   /**
