@@ -193,10 +193,16 @@ describe("StorageEngine merged vector index", () => {
     const q = vectors[7]!;
     // The first search starts the graph; until it covers a table, the table is searched on its own.
     expect(nearest(q, 10, 400)).toEqual(exact(q, 10, 1500));
+    const loaded = db.stats().vectorIndex.segments;
+    expect(loaded).toBeGreaterThan(0);
     await db.settleVectorIndexes();
     const built = db.stats().vectorIndex.merged;
     expect(built).toMatchObject({ indexes: 1, builds: 1, entries: 1350, inserts: 1350, removes: 0, uncoveredFiles: 0 });
+    // The graph covers every table now: the segments the first search loaded are let go, and
+    // searches load none again.
+    expect(db.stats().vectorIndex.segments).toBe(0);
     expect(nearest(q, 10, 400)).toEqual(exact(q, 10, 1500));
+    expect(db.stats().vectorIndex.segments).toBe(0);
 
     // A full compaction rewrites every table: the entries move, none is added again.
     await db.compact();

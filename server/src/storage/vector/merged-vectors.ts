@@ -120,6 +120,7 @@ export class MergedVectors {
       }
       if (index.pendingFiles > 0) {
         this.guarded(state, () => index.insertPending(MERGED_INSERTS_PER_STEP));
+        if (state.index !== undefined && index.pendingFiles === 0 && state.unaccounted.size === 0) this.releaseSegments(state.params);
         return;
       }
     }
@@ -173,6 +174,14 @@ export class MergedVectors {
   close(): void {
     for (const s of this.states.values()) this.drop(s);
     this.states.clear();
+  }
+
+  /**
+   * The index now covers every live table: their cached segments of it (loaded by searches made
+   * while it was being built) would only take memory, so they go.
+   */
+  private releaseSegments(params: ValidVectorIndexParams): void {
+    for (const n of this.host.liveFiles()) this.tables.dropSegment(n, params);
   }
 
   private maybeCreate(state: MergedState): void {

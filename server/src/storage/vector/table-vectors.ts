@@ -76,6 +76,15 @@ export class TableVectors {
     return entries;
   }
 
+  /**
+   * Drops the table's cached segment of `index`, if loaded: a merged index that covers the table
+   * answers for it, and the segment is loaded again should the table ever be searched alone.
+   */
+  dropSegment(fileNumber: number, index: ValidVectorIndexParams): void {
+    const at = this.directories.get(fileNumber)?.byIndex.get(vectorIndexKey(index));
+    if (at !== undefined) this.segments.drop(cacheKey(fileNumber, at));
+  }
+
   /** Forgets a table that is gone: its directory and its cached segments. */
   evict(fileNumber: number): void {
     const directory = this.directories.get(fileNumber);
