@@ -401,21 +401,24 @@ const scratchBody = new Writer();
 export class RowCodec {
   /** Schema positions in ascending id order. */
   private readonly byId: number[];
-  private readonly positionOfId = new Map<number, number>();
   /** Values of columns a row does not mention. */
   private readonly missing: SqlValue[];
   /** Column ids in ascending order (ids of `byId`), for walking a row's ascending ids alongside. */
   private readonly sortedIds: number[];
+  /** Every column: what `decode` reads. */
+  private readonly all: RowSelection;
 
   constructor(readonly columns: readonly RowColumn[]) {
-    columns.forEach((c, i) => {
+    const ids = new Set<number>();
+    for (const c of columns) {
       if (!Number.isInteger(c.id) || c.id < 0 || c.id >= 2 ** 32) throw new RangeError(`column id ${c.id} is not a 32-bit unsigned integer`);
-      if (this.positionOfId.has(c.id)) throw new RangeError(`duplicate column id ${c.id}`);
-      this.positionOfId.set(c.id, i);
-    });
+      if (ids.has(c.id)) throw new RangeError(`duplicate column id ${c.id}`);
+      ids.add(c.id);
+    }
     this.byId = columns.map((_, i) => i).sort((a, b) => columns[a]!.id - columns[b]!.id);
     this.missing = columns.map((c) => c.missing ?? null);
     this.sortedIds = this.byId.map((i) => columns[i]!.id);
+    this.all = this.select(columns.map((_, i) => i));
   }
 
   /** What `decodeSome` builds: the columns at `positions` (schema positions). */
@@ -497,33 +500,9 @@ export class RowCodec {
     return header.finish();
   }
 
-  /** Every column of the schema, in schema order. */
+  /** Every column of the schema, in schema order; columns no longer in it (dropped) are skipped. */
   decode(bytes: Uint8Array): SqlValue[] {
-    const b = asBuffer(bytes);
-    const out: SqlValue[] = this.missing.slice();
-    const n = this.header(b);
-    let h = varintEnd;
-    let p = this.payloadStart(b, h, n);
-    let id = 0;
-    for (let k = 0; k < n; k++) {
-      const delta = readVarintAt(b, h, b.length);
-      if (k > 0 && delta === 0) throw corrupt("column ids not ascending");
-      id += delta;
-      const len = readVarintAt(b, varintEnd, b.length);
-      h = varintEnd;
-      const i = this.positionOfId.get(id);
-      if (len === 0) {
-        if (i !== undefined) out[i] = null;
-        continue;
-      }
-      const end = p + len - 1;
-      if (end > b.length) throw corrupt("truncated payload");
-      // Columns no longer in the schema (dropped) are skipped.
-      if (i !== undefined) out[i] = readPayload(b, p, end, this.columns[i]!.type);
-      p = end;
-    }
-    if (p !== b.length) throw corrupt("trailing bytes");
-    return out;
+    return this.decodeSome(bytes, this.all);
   }
 
   /** One column (by schema position) without decoding the others. */
