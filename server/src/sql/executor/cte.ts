@@ -68,7 +68,12 @@ export class WithOperator implements Operator {
     await fill(work, this.build(c.plan), fresh);
     while (work.length > 0) {
       this.ctx.checkCancel();
-      for await (const batch of work.batches()) for (const r of batch) await result.append(r);
+      for await (const batch of work.batches()) {
+        for (const r of batch) {
+          const spilling = result.append(r);
+          if (spilling) await spilling;
+        }
+      }
       this.ctx.ctes.set(worktableKey(c.id), work);
       const next = this.newBuffer();
       await fill(next, this.build(c.recursive.term), fresh);
@@ -114,7 +119,13 @@ export class WithOperator implements Operator {
 async function fill(buffer: RowBuffer, op: Operator, keep: ((row: Row) => boolean) | undefined): Promise<void> {
   await op.open();
   try {
-    for (let b = await op.next(); b; b = await op.next()) for (const r of b) if (keep === undefined || keep(r)) await buffer.append(r);
+    for (let b = await op.next(); b; b = await op.next()) {
+      for (const r of b) {
+        if (keep !== undefined && !keep(r)) continue;
+        const spilling = buffer.append(r);
+        if (spilling) await spilling;
+      }
+    }
   } finally {
     await op.close();
   }

@@ -147,7 +147,10 @@ export class HashJoinOperator implements Operator {
       for await (const batch of keyedRows(this.right, this.rightKeys, () => this.ctx.checkCancel())) {
         for (const [key, row] of batch) {
           if (key.some((v) => v === null)) {
-            if (this.keepRight) await this.nullRights!.append(row);
+            if (this.keepRight) {
+              const spilling = this.nullRights!.append(row);
+              if (spilling) await spilling;
+            }
           } else if (table) {
             table.add(key, row);
             if (table.bytes > config.budgetBytes) {

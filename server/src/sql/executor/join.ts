@@ -61,7 +61,10 @@ export class NestedLoopJoinOperator implements Operator {
       try {
         for (let b = await right.next(); b; b = await right.next()) {
           this.ctx.checkCancel();
-          for (const r of b) await buffer.append(r);
+          for (const r of b) {
+            const spilling = buffer.append(r);
+            if (spilling) await spilling;
+          }
         }
       } finally {
         await right.close();

@@ -211,7 +211,8 @@ export class MergeJoinOperator implements Operator {
         }
         if (groupKey === undefined) groupKey = h.key;
         else if (this.cmp(groupKey, h.key) !== 0) break;
-        await group.append(h.row);
+        const spilling = group.append(h.row);
+        if (spilling) await spilling;
         right.skip();
       }
       if (groupKey === undefined) return false;

@@ -25,13 +25,21 @@ export class RowBuffer {
     return this.writer !== undefined || this.run !== undefined;
   }
 
-  async append(row: Row): Promise<void> {
-    if (this.run) throw new Error("RowBuffer.append after reading began");
+  /**
+   * Adds a row. A promise only when it touches the spill file: a row kept in memory (most, in
+   * the common case of a buffer within work_mem) costs its caller no await.
+   */
+  append(row: Row): Promise<void> | undefined {
+    if (this.run) return Promise.reject(new Error("RowBuffer.append after reading began"));
     this.count++;
     if (this.writer) return this.writer.append(row);
     this.memory.push(row);
     this.memoryBytes += rowBytes(row);
-    if (this.memoryBytes <= this.config.budgetBytes) return;
+    return this.memoryBytes <= this.config.budgetBytes ? undefined : this.spill();
+  }
+
+  /** Moves the rows held in memory to a new spill file, where later ones go too. */
+  private async spill(): Promise<void> {
     const w = await RunWriter.create(this.config.files, this.config.blockBytes);
     this.writer = w;
     for (const r of this.memory) await w.append(r);
