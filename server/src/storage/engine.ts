@@ -39,6 +39,8 @@ import { TableVectors } from "./vector/table-vectors.js";
 import type { MergedVectorsStats } from "./vector/merged-vectors.js";
 import type { SourceHits, VectorEntryOf, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 export interface EngineOptions {
   /** Storage settings; validated, with defaults from ARCHITECTURE.md. */
   readonly config?: StorageConfigInput;
@@ -230,7 +232,12 @@ export class StorageEngine {
   private manualCompaction = false;
   private writesSinceYield = 0;
   /** Writes that arrived while an earlier one waited for room, oldest first. */
-  private readonly waitingWrites: { batch: WriteBatch; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly waitingWrites: { batch: WriteBatch; resolve: (seq: number) => void; reject: (e: unknown) => void }[] = [];
+  /** Every write with seq <= this is durable per `wal_sync`. */
+  private durableSeq: number;
+  /** whenDurable callers, ascending by seq from durableHead on. */
+  private readonly durableWaiters: { seq: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private durableHead = 0;
   private readonly obsoleteFiles = new Set<number>();
   private readonly counters = {
     userBytes: 0,
@@ -259,6 +266,7 @@ export class StorageEngine {
     this.wal = recovered.wal;
     this.nextSeq = recovered.lastSeq + 1;
     this.visibleSeq = recovered.lastSeq;
+    this.durableSeq = recovered.lastSeq;
     this.random = recovered.random;
     this.shape = {
       l0CompactionTrigger: config.l0_compaction_trigger,
@@ -741,17 +749,71 @@ export class StorageEngine {
     return this.write(new WriteBatch().delete(key));
   }
 
-  /** Applies the batch atomically; resolves once it is durable per `wal_sync` and visible to reads. */
+  /**
+   * Applies the batch atomically; resolves once it is durable per `wal_sync`. Reads see it as
+   * soon as it is applied, which is before it is durable (see writeVisible).
+   */
   write(batch: WriteBatch): Promise<void> {
-    if (this.closed) return Promise.reject(new EngineClosedError("the storage engine is closed"));
+    if (batch.count === 0) return this.closed ? Promise.reject(new EngineClosedError("the storage engine is closed")) : this.failure ? Promise.reject(this.failure) : RESOLVED;
+    try {
+      const r = this.applyOrQueue(batch);
+      return typeof r === "number" ? this.whenDurable(r) : r.then((seq) => this.whenDurable(seq));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Applies the batch atomically and returns its last sequence number once reads see it: at
+   * once (a number) unless the write must wait for room (a promise). The batch is then not yet
+   * durable; whenDurable(seq) says when it is. Throws, or rejects, as write() rejects.
+   *
+   * This is what lets a transaction release its locks before its commit record's fsync (early
+   * lock release): a later transaction may read the commit while it is not durable, which is
+   * safe because every acknowledgement waits for durability in WAL order. A later write is
+   * durable only after this one, and a reader acknowledges only after whenDurable of what it saw.
+   * If the WAL fails, the engine fails for good and reads go back to the durable sequence.
+   */
+  writeVisible(batch: WriteBatch): number | Promise<number> {
+    if (batch.count === 0) throw new StorageError("writeVisible needs a non-empty batch", "XX000");
+    return this.applyOrQueue(batch);
+  }
+
+  /** Whether the engine failed for good (see stats().failure): writes are refused. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** The newest sequence number known durable per `wal_sync` (the WAL acknowledges in order). */
+  get durableSequence(): number {
+    return this.durableSeq;
+  }
+
+  /**
+   * Resolves once every write up to `seq` is durable per `wal_sync`; rejects with the engine's
+   * failure if the WAL failed before that.
+   */
+  whenDurable(seq: number): Promise<void> {
+    if (seq <= this.durableSeq) return RESOLVED;
     if (this.failure) return Promise.reject(this.failure);
-    if (batch.count === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const w = this.durableWaiters;
+      // Writes wait in sequence order, so this is almost always an append.
+      let i = w.length;
+      while (i > this.durableHead && w[i - 1]!.seq > seq) i--;
+      w.splice(i, 0, { seq, resolve, reject });
+    });
+  }
+
+  private applyOrQueue(batch: WriteBatch): number | Promise<number> {
+    if (this.closed) throw new EngineClosedError("the storage engine is closed");
+    if (this.failure) throw this.failure;
     // Writes apply in the order they were called, also when some must wait for room: the layer
     // above relies on it (its commit-timestamp high-water record is only ever overwritten by a
     // later one).
     const wait = this.waitingWrites.length === 0 ? this.makeRoomForWrite() : undefined;
-    if (this.waitingWrites.length === 0 && wait === undefined) return this.commit(batch);
-    const queued = new Promise<void>((resolve, reject) => this.waitingWrites.push({ batch, resolve, reject }));
+    if (this.waitingWrites.length === 0 && wait === undefined) return this.applyBatch(batch);
+    const queued = new Promise<number>((resolve, reject) => this.waitingWrites.push({ batch, resolve, reject }));
     if (wait !== undefined) this.drainWaitingWrites(wait);
     return queued;
   }
@@ -777,7 +839,11 @@ export class StorageEngine {
         wait = this.makeRoomForWrite();
         if (wait !== undefined) continue;
         this.waitingWrites.shift();
-        this.commit(head.batch).then(head.resolve, head.reject);
+        try {
+          head.resolve(this.applyBatch(head.batch));
+        } catch (e) {
+          head.reject(e);
+        }
       }
     })();
   }
@@ -794,7 +860,13 @@ export class StorageEngine {
     }
   }
 
-  private async commit(batch: WriteBatch): Promise<void> {
+  /**
+   * Queues the batch's WAL record and applies it to the memtable at once, in the same synchronous
+   * step, so batches are applied in sequence order; returns its last sequence number. The
+   * memtable counts the write as pending until the record is durable: a memtable switch waits for
+   * that before any write goes to the new WAL, so the WALs become durable in sequence order too.
+   */
+  private applyBatch(batch: WriteBatch): number {
     this.checkBatchSize(batch);
     const mem = this.mem;
     const firstSeq = this.nextSeq;
@@ -802,20 +874,50 @@ export class StorageEngine {
     const payload = encodeBatch(batch.entries, firstSeq);
     const reserved = payload.length + batch.count * skipListEntryOverheadBytes();
     mem.reserve(reserved);
-    try {
-      await this.wal.append(payload);
-    } catch (e) {
-      mem.finishPendingWrite(reserved);
-      throw this.fail(e, walFileName(mem.walNumber));
-    }
+    const appended = this.wal.append(payload);
     let seq = firstSeq;
     for (const e of batch.entries) mem.add(seq++, e.kind, e.key, e.value);
-    // WAL appends resolve in order and a memtable switch drains the old memtable first, so
-    // batches are applied in sequence order and this never moves backwards.
-    this.visibleSeq = seq - 1;
-    mem.finishPendingWrite(reserved);
+    const last = seq - 1;
+    this.visibleSeq = last;
     this.counters.userBytes += batch.userBytes;
     this.counters.walBytes += payload.length;
+    appended.then(
+      () => {
+        mem.finishPendingWrite(reserved);
+        this.advanceDurable(last);
+      },
+      (e: unknown) => {
+        mem.finishPendingWrite(reserved);
+        this.failWal(e, walFileName(mem.walNumber));
+      },
+    );
+    return last;
+  }
+
+  private advanceDurable(seq: number): void {
+    if (seq > this.durableSeq) this.durableSeq = seq;
+    const w = this.durableWaiters;
+    while (this.durableHead < w.length && w[this.durableHead]!.seq <= this.durableSeq) w[this.durableHead++]!.resolve();
+    if (this.durableHead === w.length) {
+      w.length = 0;
+      this.durableHead = 0;
+    } else if (this.durableHead > 1024) {
+      w.splice(0, this.durableHead);
+      this.durableHead = 0;
+    }
+  }
+
+  /**
+   * A WAL append or fsync failed: the engine fails for good, and reads go back to what is durable,
+   * since what was applied after it may not be in the log.
+   */
+  private failWal(e: unknown, where: string): void {
+    this.fail(e, where);
+    if (this.visibleSeq > this.durableSeq) this.visibleSeq = this.durableSeq;
+    const w = this.durableWaiters.splice(this.durableHead);
+    this.durableWaiters.length = 0;
+    this.durableHead = 0;
+    for (const waiter of w) waiter.reject(this.failure);
   }
 
   /**

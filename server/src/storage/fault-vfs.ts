@@ -82,6 +82,7 @@ export class FaultVfs implements Vfs {
   private readonly openFiles = new Set<FaultFile>();
   private appendFaults: ArmedAppendFault[] = [];
   private syncFaults: ArmedSyncFault[] = [];
+  private syncHolds: { readonly match: PathPredicate | undefined; readonly gate: Promise<FaultErrorCode | null> }[] = [];
   /** Bumped by `crash()`: a sync that started before a crash must not mark anything durable after it. */
   private epoch = 0;
   readonly counters = { appends: 0, syncs: 0, faults: 0, crashes: 0 };
@@ -99,6 +100,28 @@ export class FaultVfs implements Vfs {
   /** Arms a sync fault; it fires once. Like Linux, the next sync after a failed one may succeed. */
   failSync(fault: SyncFault): void {
     this.syncFaults.push({ ...fault, seen: 0 });
+  }
+
+  /**
+   * Holds every matching async sync that starts from now on until `release()`, which lets them
+   * go on, or `release(code)`, which fails them: a test acts while a write is in the file but
+   * not yet durable.
+   */
+  holdSyncs(match?: PathPredicate): { release(code?: FaultErrorCode): void } {
+    let open!: (code: FaultErrorCode | null) => void;
+    const hold = { match, gate: new Promise<FaultErrorCode | null>((resolve) => (open = resolve)) };
+    this.syncHolds.push(hold);
+    return {
+      release: (code) => {
+        this.syncHolds = this.syncHolds.filter((h) => h !== hold);
+        open(code ?? null);
+      },
+    };
+  }
+
+  /** The gate a sync of `filePath` waits at, if a hold covers it. */
+  syncHold(filePath: string): Promise<FaultErrorCode | null> | undefined {
+    return this.syncHolds.find((h) => h.match === undefined || h.match(filePath))?.gate;
   }
 
   clearFaults(): void {
@@ -312,6 +335,12 @@ class FaultFile implements VfsFile {
 
   async sync(): Promise<void> {
     this.checkLive();
+    const held = this.vfs.syncHold(this.path);
+    if (held !== undefined) {
+      const failed = await held;
+      if (failed !== null) throw faultError(failed, "fdatasync", this.path);
+      this.checkLive();
+    }
     const code = this.vfs.takeSyncFault(this.path);
     const epoch = this.vfs.currentEpoch();
     const coveredBytes = this.inner.sizeBytes();

@@ -83,6 +83,12 @@ function snapshotLevel(iso: IsolationLevel): boolean {
 export class Transaction implements KvTransaction {
   state: TxnState = "active";
   readTs: Timestamp;
+  /**
+   * The storage sequence number applied when a snapshot was last taken: everything it can see is
+   * at or below it. Commits become visible before they are durable, so the transaction is
+   * acknowledged (committed or rolled back) only once this is durable too.
+   */
+  seenSeq: number;
   /** Buffered writes by key string; made at the first write, as are the lock maps (most transactions only read). */
   private ownWrites: Map<string, PendingWrite> | undefined;
   /** Serializable only: what it read, validated at commit. */
@@ -112,6 +118,7 @@ export class Transaction implements KvTransaction {
     maxReadSetBytes: number,
   ) {
     this.readTs = host.readTimestamp();
+    this.seenSeq = host.engine.lastSequence;
     this.reads = isolation === "serializable" && !readOnly ? new ReadSet(maxReadSetBytes) : undefined;
   }
 
@@ -134,7 +141,10 @@ export class Transaction implements KvTransaction {
 
   beginStatement(): void {
     if (this.state !== "active") return;
-    if (this.isolation === "read-committed" || this.isolation === "read-uncommitted") this.readTs = this.host.readTimestamp();
+    if (this.isolation === "read-committed" || this.isolation === "read-uncommitted") {
+      this.readTs = this.host.readTimestamp();
+      this.seenSeq = this.host.engine.lastSequence;
+    }
   }
 
   get(key: Uint8Array): Promise<Uint8Array | undefined> {
@@ -412,6 +422,8 @@ export class Transaction implements KvTransaction {
     if (this.state === "prepared") throw new InvalidTransactionState(`transaction ${this.id} is prepared; use ROLLBACK PREPARED`);
     if (this.state === "aborted") return;
     this.abort("rolled back");
+    // What it read may be commits not yet durable; the client may have acted on it.
+    await this.host.engine.whenDurable(this.seenSeq);
   }
 
   async prepare(gid: string): Promise<void> {

@@ -63,7 +63,6 @@ export interface TxnStoreStats {
 }
 
 const HLC_KEY = systemKey("hlc");
-const RESOLVED: Promise<void> = Promise.resolve();
 /** How far ahead of use the clock record is persisted: one second of hybrid-clock time. */
 const HLC_LEASE = 1000 * 2 ** LOGICAL_BITS;
 const PREPARED_PREFIX = "prep/";
@@ -254,6 +253,8 @@ export class TxnStore implements KvStore, TxnHost {
   }
 
   readCommitted(key: Uint8Array, k: string, readTs: Timestamp): Buffer | undefined {
+    // After a WAL failure the cache may hold commits that never became durable.
+    if (this.engine.failed) return readValue(this.engine, key, readTs);
     const known = this.newest.lookup(k, readTs);
     if (known !== undefined) return known.value === undefined ? undefined : Buffer.from(known.value);
     const value = readValue(this.engine, key, readTs);
@@ -264,13 +265,21 @@ export class TxnStore implements KvStore, TxnHost {
 
   commit(txn: Transaction): Promise<void> {
     if (txn.writes.size > 0) return this.commitWrites(txn);
-    // Nothing written: nothing to wait for (no async frame for the commonest commit).
+    // Nothing written: nothing to wait for but what it read (no async frame for the commonest commit).
     txn.state = "committed";
     this.finish(txn);
     this.counters.commits++;
-    return RESOLVED;
+    return this.engine.whenDurable(txn.seenSeq);
   }
 
+  /**
+   * Commits with early lock release: the versions are applied and the locks released as soon as
+   * the batch is in the engine, and the commit is acknowledged once the batch is durable. A
+   * transaction that reads or overwrites them meanwhile is acknowledged only after they are
+   * durable (its own batch comes later in the WAL, or it waits for its seenSeq), so no client
+   * learns of a commit a crash could lose. The lock is not held through the fsync, so
+   * transactions that update the same row commit in one group instead of one per fsync.
+   */
   private async commitWrites(txn: Transaction): Promise<void> {
     this.validateReads(txn);
     // One async frame per commit: the batch is made and the timestamp taken here, synchronously.
@@ -282,8 +291,10 @@ export class TxnStore implements KvStore, TxnHost {
       txn.abort(`commit failed: ${(e as Error).message}`);
       throw e;
     }
+    let seq: number;
     try {
-      await this.engine.write(batch);
+      const applied = this.engine.writeVisible(batch);
+      seq = typeof applied === "number" ? applied : await applied;
     } catch (e) {
       this.inFlight.finish(ts);
       txn.abort(`commit failed: ${(e as Error).message}`);
@@ -293,6 +304,9 @@ export class TxnStore implements KvStore, TxnHost {
     txn.state = "committed";
     this.finish(txn);
     this.counters.commits++;
+    // If this fails the WAL failed: the engine refuses every later write and reads go back to
+    // what is durable, so nothing built on this commit is acknowledged either.
+    await this.engine.whenDurable(seq);
   }
 
   /** Serializable validation (see CommitLog): fails and aborts `txn` if a later commit wrote what it read. */
