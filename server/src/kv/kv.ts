@@ -150,6 +150,11 @@ export interface KvTransaction {
 
   /** Row locks held until the transaction ends (SELECT ... FOR SHARE / FOR UPDATE). */
   lockKey(key: Uint8Array, mode: KeyLockMode): Promise<void>;
+  /**
+   * lockKey without waiting (NOWAIT, SKIP LOCKED): true when the lock is held now, false when
+   * another transaction holds the key in a conflicting mode (nothing is queued then).
+   */
+  tryLockKey(key: Uint8Array, mode: KeyLockMode): boolean;
   /** Table locks held until the transaction ends (LOCK TABLE, and the SQL layer's DDL/DML locks). */
   lockTable(table: string, mode: TableLockMode): Promise<void>;
 

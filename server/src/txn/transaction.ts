@@ -345,6 +345,16 @@ export class Transaction implements KvTransaction {
     await this.lockKeyInternal(key, k, mode);
   }
 
+  tryLockKey(key: Uint8Array, mode: KeyLockMode): boolean {
+    this.checkActive();
+    const k = keyString(key);
+    const held = this.keyLocks.get(k);
+    if (held === "exclusive" || held === mode || this.ownWrites?.has(k) === true) return true;
+    if (!this.host.locks.tryAcquire(this.id, { kind: "key", key, keyId: k }, mode)) return false;
+    this.keyLocked(k, mode);
+    return true;
+  }
+
   private async lockKeyInternal(key: Uint8Array, k: string, mode: KeyLockMode): Promise<void> {
     await this.acquire({ kind: "key", key, keyId: k }, mode);
     this.keyLocked(k, mode);

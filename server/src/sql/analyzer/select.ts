@@ -12,7 +12,7 @@ import type { Table } from "../catalog/index.js";
 import type { Expr, NamedWindow, SetOperationStatement, Statement, WithQueryStatement } from "../parser/index.js";
 import { resolveWindowClause, unreferencedWindowExprs } from "./named-windows.js";
 import { BOOL, type ColumnId, type ScalarExpr } from "../plan/expr.js";
-import type { CteDefinition, LogicalPlan, OutputColumn, RowLockMode, SortKey } from "../plan/logical.js";
+import type { CteDefinition, LogicalPlan, OutputColumn, RowLockMode, RowLockWait, SortKey } from "../plan/logical.js";
 import { formatType, INT8, type SqlType } from "../types/index.js";
 import type { AnalyzerContext, CteBinding } from "./context.js";
 import { coerce, isUnknownType, unify } from "./coerce.js";
@@ -84,7 +84,13 @@ interface FromResult {
   scope: Scope;
 }
 
-async function analyzeFrom(from: readonly pg.From[] | undefined, ctx: AnalyzerContext, outer: Scope | undefined, lock: RowLockMode | undefined): Promise<FromResult> {
+/** SELECT ... FOR UPDATE/SHARE [NOWAIT | SKIP LOCKED]: the row lock its table scans take. */
+interface RowLocking {
+  readonly mode: RowLockMode;
+  readonly wait?: RowLockWait;
+}
+
+async function analyzeFrom(from: readonly pg.From[] | undefined, ctx: AnalyzerContext, outer: Scope | undefined, lock: RowLocking | undefined): Promise<FromResult> {
   const scope = new Scope(outer);
   if (!from || from.length === 0) {
     return { plan: { kind: "values", rows: [[]], columns: [] }, scope };
@@ -217,7 +223,7 @@ function coerceBool(e: ScalarExpr, what: string, ctx: AnalyzerContext): ScalarEx
   throw new SqlStateError(`argument of ${what} must be type boolean, not type ${formatType(e.type)}`, "42804");
 }
 
-async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer: Scope | undefined, lock: RowLockMode | undefined): Promise<LogicalPlan> {
+async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer: Scope | undefined, lock: RowLocking | undefined): Promise<LogicalPlan> {
   if (item.type === "table") {
     const name = item.name.name;
     const alias = item.name.alias ?? name;
@@ -246,7 +252,8 @@ async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer
     return plan;
   }
   if (item.type === "statement") {
-    const plan = await analyzeQuery(item.statement as Statement, ctx, (item as { lateral?: boolean }).lateral ? scope : outer);
+    const inner = lock ? lockedSubquery(item.statement as Statement, lock) : (item.statement as Statement);
+    const plan = await analyzeQuery(inner, ctx, (item as { lateral?: boolean }).lateral ? scope : outer);
     const aliases = (item as { columnNames?: pg.Name[] }).columnNames?.map((c) => c.name);
     const columns = plan.columns.map((c, i) => ({ ...c, name: aliases?.[i] ?? c.name }));
     scope.add({ name: item.alias, columns });
@@ -256,11 +263,38 @@ async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer
   throw new SqlStateError("functions in FROM are not supported", "0A000");
 }
 
+function lockingNotAllowed(lock: RowLocking, what: string): SqlStateError {
+  return new SqlStateError(`FOR ${lock.mode.toUpperCase()} is not allowed with ${what}`, "0A000");
+}
+
+/**
+ * A locking clause applies to the tables of the subqueries in FROM too, as PostgreSQL applies
+ * it (not to WITH queries, which lock only with a clause of their own).
+ */
+function lockedSubquery(stmt: Statement, lock: RowLocking): Statement {
+  switch (stmt.type) {
+    case "select": {
+      const s = stmt as pg.SelectFromStatement;
+      if (s.for) return s;
+      return { ...s, for: { type: lock.mode }, ...(lock.wait && { skip: { type: lock.wait } }) } as Statement;
+    }
+    case "union":
+    case "union all":
+    case "intersect":
+    case "intersect all":
+    case "except":
+    case "except all":
+      throw lockingNotAllowed(lock, "UNION/INTERSECT/EXCEPT");
+    default:
+      return stmt;
+  }
+}
+
 /** A scan of every column of `table` under fresh ids. */
-export function scanOf(table: Table, alias: string, ctx: AnalyzerContext, aliases?: readonly string[], lock?: RowLockMode): Extract<LogicalPlan, { kind: "scan" }> {
+export function scanOf(table: Table, alias: string, ctx: AnalyzerContext, aliases?: readonly string[], lock?: RowLocking): Extract<LogicalPlan, { kind: "scan" }> {
   const columns = table.columns.map((c, i) => ({ id: ctx.newColumnId(), name: aliases?.[i] ?? c.name, type: c.type, tableOid: table.id, columnNumber: i + 1 }));
   const rowId = table.primaryKey.length === 0 ? ctx.column("ctid", INT8) : undefined;
-  return { kind: "scan", table, alias, columns, ...(lock && { lock }), ...(rowId && { rowId }) };
+  return { kind: "scan", table, alias, columns, ...(lock && { lock: lock.mode }), ...(lock?.wait && { lockWait: lock.wait }), ...(rowId && { rowId }) };
 }
 
 // ---- SELECT --------------------------------------------------------------------------------
@@ -278,7 +312,7 @@ interface SelectItem {
  */
 async function analyzeSelect(select: pg.SelectFromStatement, ctx: AnalyzerContext, outer?: Scope, setOperand = false): Promise<LogicalPlan> {
   const s = setReturningSelectList(select);
-  const lock = s.for ? (s.for.type as RowLockMode) : undefined;
+  const lock: RowLocking | undefined = s.for ? { mode: s.for.type as RowLockMode, ...(s.skip && { wait: s.skip.type }) } : undefined;
   const { plan: fromPlan, scope } = await analyzeFrom(s.from ?? undefined, ctx, outer, lock);
   let plan = fromPlan;
   if (s.where) {
@@ -323,6 +357,23 @@ async function analyzeSelect(select: pg.SelectFromStatement, ctx: AnalyzerContex
   for (const d of distinctOn ?? []) {
     const r = await orderItem({ by: d } as pg.OrderByStatement, items, exprEnv(scope, ctx, "DISTINCT ON", block));
     distinctOnExprs.push({ expr: r.key.expr, ...(r.item !== undefined && { item: r.item }) });
+  }
+
+  if (lock) {
+    // PostgreSQL's wording: a row of such a result is not a row of any table to lock.
+    // In the order PostgreSQL checks them.
+    const refusal = isDistinct
+      ? "DISTINCT clause"
+      : (s.groupBy?.length ?? 0) > 0
+        ? "GROUP BY clause"
+        : having !== undefined
+          ? "HAVING clause"
+          : block.aggregates.length > 0
+            ? "aggregate functions"
+            : block.windows.length > 0
+              ? "window functions"
+              : undefined;
+    if (refusal) throw lockingNotAllowed(lock, refusal);
   }
 
   // Aggregation.
@@ -616,6 +667,7 @@ function typeColumnName(name: string): string {
 // ---- set operations ------------------------------------------------------------------------
 
 async function analyzeSetOperation(s: SetOperationStatement, ctx: AnalyzerContext, outer?: Scope): Promise<LogicalPlan> {
+  if (s.for) throw lockingNotAllowed({ mode: s.for.type as RowLockMode }, "UNION/INTERSECT/EXCEPT");
   const [left, right] = [await analyzeQuery(s.left, ctx, outer, true), await analyzeQuery(s.right, ctx, outer, true)];
   const op = s.type.split(" ")[0] as "union" | "intersect" | "except";
   const all = s.type.endsWith(" all");

@@ -6,7 +6,7 @@ import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { Index } from "../catalog/index.js";
 import type { ScalarExpr } from "../plan/expr.js";
 import type { PhysicalPlan } from "../plan/physical.js";
-import { equalValues, type SqlType, type SqlValue } from "../types/index.js";
+import { sameStoredValue, type SqlValue } from "../types/index.js";
 import { evalAll } from "./basic.js";
 import { compileExpr, compilePredicate, type Evaluator, type Layout, layoutOf } from "./compile.js";
 import { checkViolation } from "./constraints.js";
@@ -231,8 +231,8 @@ abstract class RowChangeBase extends WriteBase {
     const now = await this.writer.readRow(t.key);
     if (now === undefined) return undefined;
     const table = this.writer.table;
-    if (now.every((v, i) => sameValue(v, t.old[i]!, table.columns[i]!.type))) return input;
-    const changedIndexColumn = this.recheck?.indexPositions.some((p) => !sameValue(now[p]!, t.old[p]!, table.columns[p]!.type));
+    if (now.every((v, i) => sameStoredValue(v, t.old[i]!, table.columns[i]!.type))) return input;
+    const changedIndexColumn = this.recheck?.indexPositions.some((p) => !sameStoredValue(now[p]!, t.old[p]!, table.columns[p]!.type));
     if (!this.recheck || changedIndexColumn) throw new SqlStateError("could not serialize access due to concurrent update", "40001");
     const next = input.slice();
     this.oldPositions.forEach((p, i) => (next[p] = now[i]!));
@@ -308,12 +308,4 @@ export class DeleteOperator extends RowChangeBase {
     this.affected++;
     return this.returning ? evalAll(this.returning, t.old) : undefined;
   }
-}
-
-/** The same stored value (json has no equality operator: its text is compared). */
-function sameValue(a: SqlValue, b: SqlValue, t: SqlType): boolean {
-  // The common case, a row nobody changed: its values decode to the same numbers and strings.
-  if (a === b) return true;
-  if (a === null || b === null) return false;
-  return t.kind === "json" ? a === b : equalValues(a, b, t);
 }

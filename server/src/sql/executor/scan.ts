@@ -5,7 +5,8 @@
 import type { KvCursor, KvRange } from "../../kv/kv.js";
 import { decodeIndexKey, decodePrimaryKey, encodePrimaryKey } from "../catalog/index.js";
 import type { PhysicalPlan } from "../plan/physical.js";
-import { RowCodec, type RowSelection, type SqlType, type SqlValue } from "../types/index.js";
+import { RowCodec, sameStoredValue, type RowSelection, type SqlType, type SqlValue } from "../types/index.js";
+import { SqlStateError } from "../../common/sqlstate-error.js";
 import { compileExpr, compilePredicate, type Evaluator, layoutOf } from "./compile.js";
 import type { ExecContext } from "./context.js";
 import { keyColumnsOf, kvRangeOf, pointKeyOf } from "./keys.js";
@@ -239,23 +240,59 @@ export class ScanOperator implements Operator {
     if (this.filter) {
       const ok = this.filter(row);
       if (ok === false) return undefined;
-      if (ok !== true) return this.emitPassed(ok, key, row, out);
+      if (ok !== true) return this.emitPassed(ok, key, value, row, out);
     }
-    if (this.plan.lock) return this.lockAndAdd(key, row, out);
+    if (this.plan.lock) return this.lockAndAdd(key, value, row, out);
     this.produced++;
     out.push(row);
     return undefined;
   }
 
-  private async emitPassed(ok: Promise<boolean>, key: Uint8Array, row: Row, out: Row[]): Promise<void> {
+  private async emitPassed(ok: Promise<boolean>, key: Uint8Array, value: Uint8Array, row: Row, out: Row[]): Promise<void> {
     if (!(await ok)) return;
-    if (this.plan.lock) return this.lockAndAdd(key, row, out);
+    if (this.plan.lock) return this.lockAndAdd(key, value, row, out);
     this.produced++;
     out.push(row);
   }
 
-  private async lockAndAdd(key: Uint8Array, row: Row, out: Row[]): Promise<void> {
-    await this.ctx.tx.lockKey(key, this.plan.lock === "update" || this.plan.lock === "no key update" ? "exclusive" : "shared");
+  /**
+   * Locks the row, then adds it as it is now. NOWAIT fails at once (55P03) and SKIP LOCKED leaves
+   * the row out when another transaction holds it. At Read Committed the lock may have waited
+   * for a transaction that changed the row, and the row returned must be the one locked, as
+   * PostgreSQL's EvalPlanQual returns it: read it again, leave it out if it was deleted or no
+   * longer passes the filter, return the new version otherwise. A secondary index scan whose
+   * index columns changed cannot tell whether the row is still in its range: 40001, as UPDATE does.
+   * The other levels keep their snapshot (locking a row changed after it fails with 40001).
+   */
+  private async lockAndAdd(key: Uint8Array, value: Uint8Array, row: Row, out: Row[]): Promise<void> {
+    const tx = this.ctx.tx;
+    const mode = this.plan.lock === "update" || this.plan.lock === "no key update" ? "exclusive" : "shared";
+    if (this.plan.lockWait === undefined) {
+      await tx.lockKey(key, mode);
+    } else if (!tx.tryLockKey(key, mode)) {
+      if (this.plan.lockWait === "skip locked") return;
+      throw new SqlStateError(`could not obtain lock on row in relation "${this.plan.table.name}"`, "55P03");
+    }
+    if (tx.isolation === "read-committed") {
+      tx.beginStatement();
+      const now = await tx.get(key);
+      if (now === undefined) return;
+      if (Buffer.compare(now, value) !== 0) {
+        const fresh = this.codec.decode(now);
+        if (this.plan.rowId) fresh.push(row[row.length - 1]!);
+        if (this.plan.index) {
+          for (const c of this.plan.index.columns) {
+            const p = this.plan.table.columns.findIndex((x) => x.id === c.columnId);
+            if (!sameStoredValue(fresh[p]!, row[p]!, this.plan.table.columns[p]!.type)) throw new SqlStateError("could not serialize access due to concurrent update", "40001");
+          }
+        }
+        if (this.filter) {
+          const ok = this.filter(fresh);
+          if (!(ok === true || (ok !== false && (await ok)))) return;
+        }
+        row = fresh;
+      }
+    }
     this.produced++;
     out.push(row);
   }

@@ -274,6 +274,7 @@ class Planner {
         columns: p.columns,
         ...(p.rowId && { rowId: p.rowId }),
         ...(p.lock && { lock: p.lock }),
+        ...(p.lockWait && { lockWait: p.lockWait }),
         est: this.scanEstimate(choice, total, rowsOut, residual.length),
       };
     });

@@ -144,7 +144,7 @@ function details(p: PhysicalPlan, names: Names): string[] {
       if (p.ranges && p.ranges.length > 0) d.push(`Index Cond: ${rangeConditions(p, names)}`);
       if (p.filter) d.push(`Filter: ${f(p.filter)}`);
       if (p.limit) d.push(`Limit: ${f(p.limit)}`);
-      if (p.lock) d.push(`Lock: FOR ${p.lock.toUpperCase()}`);
+      if (p.lock) d.push(`Lock: FOR ${p.lock.toUpperCase()}${p.lockWait ? ` ${p.lockWait.toUpperCase()}` : ""}`);
       break;
     case "vector search": {
       const column = p.table.columns.find((c) => c.id === p.index.columns[0]?.columnId)?.name ?? "?";

@@ -63,6 +63,8 @@ export interface WindowCall {
 export type JoinType = "inner" | "left" | "right" | "full" | "semi" | "anti";
 
 export type RowLockMode = "update" | "no key update" | "share" | "key share";
+/** What a row lock does when another transaction holds the row: NOWAIT fails (55P03), SKIP LOCKED leaves the row out. */
+export type RowLockWait = "nowait" | "skip locked";
 
 export interface OnConflict {
   /** Column ids of the conflict target (a unique index or the primary key); empty: any unique violation. */
@@ -85,6 +87,8 @@ export type LogicalPlan =
       readonly columns: readonly OutputColumn[];
       /** Row lock SELECT ... FOR UPDATE/SHARE takes on every row it returns. */
       readonly lock?: RowLockMode;
+      /** Absent: wait for the lock. */
+      readonly lockWait?: RowLockWait;
       /** Tables without a primary key: the hidden row id, produced for UPDATE and DELETE. */
       readonly rowId?: OutputColumn;
     }

@@ -4,7 +4,7 @@
  */
 import type { Index, Table } from "../catalog/index.js";
 import type { ScalarExpr } from "./expr.js";
-import type { AggregateCall, JoinType, LogicalPlan, OutputColumn, RowLockMode, SortKey, WindowCall } from "./logical.js";
+import type { AggregateCall, JoinType, LogicalPlan, OutputColumn, RowLockMode, RowLockWait, SortKey, WindowCall } from "./logical.js";
 
 export interface Estimate {
   /** Rows the node is expected to produce. */
@@ -41,6 +41,7 @@ export type PhysicalPlan = (
       readonly columns: readonly OutputColumn[];
       readonly rowId?: OutputColumn;
       readonly lock?: RowLockMode;
+      readonly lockWait?: RowLockWait;
       /** Stop after this many rows pass the filter (a LIMIT pushed into the scan). */
       readonly limit?: ScalarExpr;
       /**

@@ -64,6 +64,17 @@ export function compareValues(a: SqlScalar, b: SqlScalar, t: SqlType): Ordering 
   }
 }
 
+/**
+ * Whether two values (NULL included) of a column of type `t` are the same stored value: what a
+ * row read again is compared with (json has no equality operator: its text is compared).
+ */
+export function sameStoredValue(a: SqlValue, b: SqlValue, t: SqlType): boolean {
+  // The common case, a row nobody changed: its values decode to the same numbers and strings.
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return t.kind === "json" ? a === b : equalValues(a, b, t);
+}
+
 /** Whether two non-null values of type `t` are equal under PostgreSQL's "=" for the type. */
 export function equalValues(a: SqlScalar, b: SqlScalar, t: SqlType): boolean {
   switch (t.kind) {
