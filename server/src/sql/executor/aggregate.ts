@@ -22,10 +22,10 @@ import { SpillFileSet } from "./spill/spill-files.js";
 
 
 /** Aggregates that see rows with a NULL argument (json_object_agg to refuse a NULL key). */
-const NON_STRICT: ReadonlySet<string> = new Set(["json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg"]);
+const NON_STRICT: ReadonlySet<string> = new Set(["array_agg", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg"]);
 
 /** Aggregates whose state keeps (a form of) every argument it is given. */
-const GROWING_AGGREGATES: ReadonlySet<string> = new Set(["string_agg", "json_agg", "jsonb_agg"]);
+const GROWING_AGGREGATES: ReadonlySet<string> = new Set(["array_agg", "string_agg", "json_agg", "jsonb_agg"]);
 /** The arguments of count(*), shared by every row: an accumulator never keeps or changes them. */
 const NO_ARGS: Row = [];
 /** A Set or array entry with its bookkeeping. */

@@ -52,6 +52,7 @@ const AGGREGATE_NAMES = new Set([
   "bool_or",
   "every",
   "string_agg",
+  "array_agg",
   "json_agg",
   "jsonb_agg",
   "json_object_agg",
@@ -133,6 +134,12 @@ export function resolveAggregate(name: string, argTypes: readonly SqlType[]): Re
     case "bool_or":
       if (t.kind !== "bool") break;
       return one(t, () => new BoolAcc(lower !== "bool_or"));
+    case "array_agg":
+      // array_agg(anyarray) builds a multidimensional array, which Alopex's arrays are not.
+      if (t.kind === "array") {
+        throw new SqlStateError("array_agg of arrays is not supported: Alopex arrays have one dimension", "0A000");
+      }
+      return one({ kind: "array", element: t }, () => new ArrayAggAcc());
     case "json_agg":
     case "jsonb_agg":
       return one({ kind: lower === "json_agg" ? "json" : "jsonb" }, () => new JsonAggAcc(t, lower === "jsonb_agg"));
@@ -150,6 +157,17 @@ export function resolveAggregate(name: string, argTypes: readonly SqlType[]): Re
     }
   }
   throw noSuchAggregate(lower, types);
+}
+
+/** NULLs are elements too; no rows is NULL, not an empty array. */
+class ArrayAggAcc implements Accumulator {
+  private readonly values: SqlValue[] = [];
+  add([v]: readonly SqlValue[]): void {
+    this.values.push(v === undefined ? null : v);
+  }
+  result(): SqlValue {
+    return this.values.length === 0 ? null : this.values;
+  }
 }
 
 class CountAcc implements Accumulator {

@@ -254,6 +254,12 @@ const str = (v: SqlValue | undefined): string => v as string;
 export const DATETIME_FUNCTIONS: readonly Overload[] = [
   ...["now", "current_timestamp", "statement_timestamp", "transaction_timestamp"].map((name) => fn(name, [], "timestamptz", (_a, ctx) => ctx.now)),
   fn("clock_timestamp", [], "timestamptz", () => Date.now() * 1000, { volatile: true }),
+  fn("to_timestamp", ["float8"], "timestamptz", ([x]) => {
+    const seconds = num(x);
+    if (Number.isNaN(seconds)) throw err("timestamp cannot be NaN", "22008");
+    if (!Number.isFinite(seconds)) return seconds;
+    return checkTimestampRange(Math.round(seconds * 1e6));
+  }),
   fn("localtimestamp", [], "timestamp", (_a, ctx) => ctx.now),
   fn("current_date", [], "date", (_a, ctx) => Math.floor(ctx.now / USECS_PER_DAY)),
   ...(["timestamp", "timestamptz"] as const).flatMap((k) => [

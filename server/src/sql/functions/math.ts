@@ -545,7 +545,43 @@ function comparisonOps(): Overload[] {
   return out;
 }
 
+/** factorial(n) as numeric: exact, however large. */
+function factorial(v: bigint): Numeric {
+  if (v < 0n) throw err("factorial of a negative number is undefined", "22003");
+  // PostgreSQL's numeric holds at most 131072 digits before the point: 32177! has 131070.
+  if (v > 32177n) throw err("value overflows numeric format", "22003");
+  let r = 1n;
+  for (let k = 2n; k <= v; k++) r *= k;
+  return Numeric.fromInteger(r);
+}
+
+/**
+ * width_bucket(x, low, high, count): the bucket of x among `count` equal-width buckets spanning
+ * [low, high) (or (high, low] when high < low), 0 below the range and count + 1 above it.
+ */
+function widthBucket(x: number, low: number, high: number, count: number): number {
+  if (count <= 0) throw err("count must be greater than zero", "2201G");
+  if (Number.isNaN(x) || Number.isNaN(low) || Number.isNaN(high)) throw err("operand, lower bound, and upper bound cannot be NaN", "2201G");
+  if (!Number.isFinite(low) || !Number.isFinite(high)) throw err("lower and upper bounds must be finite", "2201G");
+  if (low === high) throw err("lower bound cannot equal upper bound", "2201G");
+  if (low < high) {
+    if (x < low) return 0;
+    if (x >= high) return count + 1;
+    return Math.floor(((x - low) / (high - low)) * count) + 1;
+  }
+  if (x > low) return 0;
+  if (x <= high) return count + 1;
+  return Math.floor(((low - x) / (low - high)) * count) + 1;
+}
+
 export const MATH_FUNCTIONS: readonly Overload[] = [
+  fn("factorial", ["int8"], "numeric", ([x]) => factorial(x as bigint)),
+  fn("width_bucket", ["float8", "float8", "float8", "int4"], "int4", ([x, lo, hi, c]) => widthBucket(n(x), n(lo), n(hi), n(c))),
+  fn("width_bucket", ["numeric", "numeric", "numeric", "int4"], "int4", ([x, lo, hi, c]) =>
+    widthBucket(Number((x as Numeric).toString()), Number((lo as Numeric).toString()), Number((hi as Numeric).toString()), n(c)),
+  ),
+  fn("num_nulls", ["any"], "int4", (args) => args.filter((v) => v === null).length, { variadic: "any", strict: false }),
+  fn("num_nonnulls", ["any"], "int4", (args) => args.filter((v) => v !== null).length, { variadic: "any", strict: false }),
   ...intOps("int2"),
   ...intOps("int4"),
   ...int8Ops(),

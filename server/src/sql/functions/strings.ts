@@ -218,6 +218,99 @@ function regexpReplace(source: string, pattern: string, replacement: string, fla
   });
 }
 
+/** The flags of the regexp_* functions: i ignores case, c respects it; g is for regexp_replace only. */
+function regexpFlags(fnName: string, flags: string, global: boolean): boolean {
+  for (const f of flags) {
+    if (f === "g" && !global) throw err(`${fnName}() does not support the "global" option`, "22023");
+    if (f !== "g" && f !== "i" && f !== "c") throw err(`invalid regular expression option: "${f}"`, "22023");
+  }
+  return flags.lastIndexOf("i") > flags.lastIndexOf("c");
+}
+
+/** regexp_match(s, pattern [, flags]): the first match's groups (or the whole match without groups), NULL without a match. */
+function regexpMatch(source: string, pattern: string, flags: string): SqlValue {
+  const m = regex(pattern, regexpFlags("regexp_match", flags, false)).exec(source);
+  if (m === null) return null;
+  return m.length > 1 ? m.slice(1).map((g) => g ?? null) : [m[0]];
+}
+
+/**
+ * regexp_split_to_array(s, pattern [, flags]): the text between matches. As in PostgreSQL, a
+ * zero-length match at the start or end of the string, or right after another match, splits
+ * nothing, so a pattern matching the empty string splits into characters.
+ */
+function regexpSplit(source: string, pattern: string, flags: string): string[] {
+  const base = regex(pattern, regexpFlags("regexp_split_to_array", flags, false));
+  const re = new RegExp(base.source, base.flags + "g");
+  const out: string[] = [];
+  let start = 0;
+  let prevEnd = -1;
+  for (let m = re.exec(source); m !== null; m = re.exec(source)) {
+    const end = m.index + m[0].length;
+    if (m[0].length === 0) {
+      // Step past the empty match by a whole character (the pattern is a unicode one).
+      re.lastIndex = m.index + (source.codePointAt(m.index)! > 0xffff ? 2 : 1);
+      if (m.index === 0 || m.index >= source.length || m.index === prevEnd) continue;
+    }
+    out.push(source.slice(start, m.index));
+    start = end;
+    prevEnd = end;
+  }
+  out.push(source.slice(start));
+  return out;
+}
+
+/** encode(bytes, format): base64 (76-character lines, as PostgreSQL writes it), hex or escape. */
+function encodeBytes(b: Uint8Array, format: string): string {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  switch (format.toLowerCase()) {
+    case "base64":
+      return (buf.toString("base64").match(/.{1,76}/g) ?? []).join("\n");
+    case "hex":
+      return buf.toString("hex");
+    case "escape": {
+      let out = "";
+      for (const c of buf) out += c === 0x5c ? "\\\\" : c >= 0x80 || c === 0 ? `\\${c.toString(8).padStart(3, "0")}` : String.fromCharCode(c);
+      return out;
+    }
+  }
+  throw err(`unrecognized encoding: "${format}"`, "22023");
+}
+
+/** decode(text, format): the inverse of encode. */
+function decodeBytes(text: string, format: string): Buffer {
+  switch (format.toLowerCase()) {
+    case "base64": {
+      const clean = text.replace(/[\s]/g, "");
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.replace(/=+$/, "").length % 4 === 1) throw err("invalid base64 end sequence", "22023");
+      return Buffer.from(clean, "base64");
+    }
+    case "hex":
+      if (text.length % 2 !== 0) throw err("invalid hexadecimal data: odd number of digits", "22023");
+      if (!/^[0-9a-fA-F]*$/.test(text)) throw err(`invalid hexadecimal digit: "${/[^0-9a-fA-F]/.exec(text)![0]}"`, "22023");
+      return Buffer.from(text, "hex");
+    case "escape": {
+      const out: number[] = [];
+      for (let k = 0; k < text.length; ) {
+        if (text[k] !== "\\") {
+          for (const byte of Buffer.from(text[k]!, "utf8")) out.push(byte);
+          k++;
+        } else if (text[k + 1] === "\\") {
+          out.push(0x5c);
+          k += 2;
+        } else if (/^[0-3][0-7][0-7]$/.test(text.slice(k + 1, k + 4))) {
+          out.push(parseInt(text.slice(k + 1, k + 4), 8));
+          k += 4;
+        } else {
+          throw err("invalid input syntax for type bytea", "22P02");
+        }
+      }
+      return Buffer.from(out);
+    }
+  }
+  throw err(`unrecognized encoding: "${format}"`, "22023");
+}
+
 /** translate(s, from, to): each character of `from` becomes the one at its place in `to`, or goes if `to` is shorter. */
 function translate(x: string, from: string, to: string): string {
   const f = chars(from);
@@ -488,6 +581,7 @@ function bpcharLength(x: string): number {
 }
 
 const TEXT2 = ["text", "text"] as const;
+const TEXT_ARRAY: SqlType = { kind: "array", element: TEXT };
 
 export const STRING_FUNCTIONS: readonly Overload[] = [
   ...["length", "char_length", "character_length"].flatMap((name) => [
@@ -569,6 +663,12 @@ export const STRING_FUNCTIONS: readonly Overload[] = [
   fn("like_escape", TEXT2, "text", ([p, e]) => likeEscape(s(p), s(e))),
   fn("regexp_replace", ["text", "text", "text"], "text", ([x, p, r]) => regexpReplace(s(x), s(p), s(r), "")),
   fn("regexp_replace", ["text", "text", "text", "text"], "text", ([x, p, r, f]) => regexpReplace(s(x), s(p), s(r), s(f))),
+  fn("regexp_match", TEXT2, TEXT_ARRAY, ([x, p]) => regexpMatch(s(x), s(p), "")),
+  fn("regexp_match", ["text", "text", "text"], TEXT_ARRAY, ([x, p, f]) => regexpMatch(s(x), s(p), s(f))),
+  fn("regexp_split_to_array", TEXT2, TEXT_ARRAY, ([x, p]) => regexpSplit(s(x), s(p), "")),
+  fn("regexp_split_to_array", ["text", "text", "text"], TEXT_ARRAY, ([x, p, f]) => regexpSplit(s(x), s(p), s(f))),
+  fn("encode", ["bytea", "text"], "text", ([b, f]) => encodeBytes(b as Uint8Array, s(f))),
+  fn("decode", TEXT2, "bytea", ([x, f]) => decodeBytes(s(x), s(f))),
   fn("translate", ["text", "text", "text"], "text", ([x, f, t]) => translate(s(x), s(f), s(t))),
   fn("overlay", ["text", "text", "int4"], "text", ([x, r, st]) => overlay(s(x), s(r), i(st))),
   fn("overlay", ["text", "text", "int4", "int4"], "text", ([x, r, st, c]) => overlay(s(x), s(r), i(st), i(c))),
