@@ -105,8 +105,30 @@ const VACUUM_PARAMETERS = ["vacuum_index_cleanup", "vacuum_truncate", "log_autov
 /** The table storage parameters of PostgreSQL 15 (reloptions.c), toast.* included. */
 const STORAGE_PARAMETERS = new Set(["fillfactor", "toast_tuple_target", "parallel_workers", "user_catalog_table", ...VACUUM_PARAMETERS, ...VACUUM_PARAMETERS.map((n) => `toast.${n}`)]);
 
+/**
+ * The schema a new object is created in: public is the only one. PostgreSQL's errors for the
+ * others, so that `CREATE TABLE s.t` is not quietly made as public.t.
+ */
+function checkCreationSchema(name: pg.QName): void {
+  if (!name.schema || name.schema === "public") return;
+  if (name.schema === "pg_catalog" || name.schema === "information_schema") {
+    throw new SqlStateError(`permission denied to create "${name.schema}.${name.name}"`, "42501", { detail: "System catalog modifications are currently disallowed." });
+  }
+  throw new SqlStateError(`schema "${name.schema}" does not exist`, "3F000");
+}
+
+/**
+ * Temporary objects are private to a session and dropped with it; made as ordinary ones they
+ * would be shared and outlive it, so they are refused.
+ */
+function refuseTemporary(temporary: boolean | undefined, what: string): void {
+  if (temporary) throw new SqlStateError(`temporary ${what} are not supported`, "0A000");
+}
+
 export async function createTable(s: CreateTableStatement, catalog: Catalog): Promise<DdlOutcome> {
   const notices: SessionNotice[] = [];
+  checkCreationSchema(s.name);
+  refuseTemporary(s.temporary, "tables");
   if ((s as { inherits?: unknown }).inherits) throw new SqlStateError("table inheritance is not supported", "0A000");
   if (s.storageParameters) checkStorageParameters(s.storageParameters);
   const columns: ColumnSpec[] = [];
@@ -157,6 +179,8 @@ export async function createTable(s: CreateTableStatement, catalog: Catalog): Pr
 
 export async function createIndex(s: pg.CreateIndexStatement, catalog: Catalog): Promise<DdlOutcome> {
   const notices: SessionNotice[] = [];
+  // The index goes in its table's schema; only public exists.
+  if (s.table.schema && s.table.schema !== "public") throw new SqlStateError(`schema "${s.table.schema}" does not exist`, "3F000");
   const method = (s.using?.name ?? "btree").toLowerCase();
   if (method !== "btree" && method !== "hnsw") throw new SqlStateError(`access method "${method}" does not exist`, "42704");
   const columns: KeyColumnSpec[] = [];
@@ -331,6 +355,8 @@ function renameInExpression(expr: string, oldName: string, newName: string): str
 
 export async function createSequence(s: pg.CreateSequenceStatement, catalog: Catalog): Promise<DdlOutcome> {
   const notices: SessionNotice[] = [];
+  checkCreationSchema(s.name);
+  refuseTemporary(s.temp, "sequences");
   const o = s.options;
   const big = (v: number | undefined | "no minvalue" | "no maxvalue" | null) => (typeof v === "number" ? BigInt(v) : undefined);
   // PostgreSQL's grammar takes no array type here; the library's does, and must not make it bigint.
