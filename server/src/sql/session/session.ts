@@ -358,10 +358,15 @@ export class Session implements SqlSession {
     if (m.isolation === undefined && m.readOnly === undefined) {
       // Outside BEGIN's modes the options follow the settings alone: made once per change of them.
       const p = this.parsedSettings();
-      const options = readOnly ? (p.beginReadOnly ??= this.beginOptions(true)) : (p.beginReadWrite ??= this.beginOptions(false));
+      const options = readOnly ? (p.beginReadOnly ??= this.beginOptions(true)) : (p.beginReadWrite ??= this.beginOptions(this.defaultReadOnly()));
       return this.options.store.begin(options);
     }
-    return this.options.store.begin(this.beginOptions(m.readOnly || readOnly));
+    return this.options.store.begin(this.beginOptions((m.readOnly ?? this.defaultReadOnly()) || readOnly));
+  }
+
+  /** default_transaction_read_only: what a transaction without READ ONLY / READ WRITE is. */
+  private defaultReadOnly(): boolean {
+    return this.settings.get("default_transaction_read_only") === "on";
   }
 
   private beginOptions(readOnly: boolean): BeginOptions {
@@ -790,18 +795,22 @@ export class Session implements SqlSession {
         const value = setValue(s);
         if (s.variable.name.toLowerCase() === "transaction_isolation") return this.transactionControl({ type: "set transaction", session: false, isolationLevel: value.toLowerCase() } as ast.SetTransactionStatement);
         const name = s.variable.name.toLowerCase();
+        // SET x TO DEFAULT is RESET x.
+        const isDefault = (s.set as { type: string }).type === "default";
         if ((s as { scope?: string }).scope === "local") {
           if (!this.block) {
             this.notices.push({ severity: "WARNING", sqlstate: "25P01", message: "SET LOCAL can only be used in transaction blocks" });
             return done([], "SET");
           }
           const before = this.settings.setValue(name);
-          this.settings.set(name, value);
+          if (isDefault) this.settings.reset(name);
+          else this.settings.set(name, value);
           const local = (this.localSettings ??= new Map());
           if (!local.has(name)) local.set(name, before);
           return done([], "SET");
         }
-        this.settings.set(name, value);
+        if (isDefault) this.settings.reset(name);
+        else this.settings.set(name, value);
         // A plain SET outlasts an earlier SET LOCAL of the same block.
         if (this.localSettings?.has(name)) this.localSettings.set(name, this.settings.setValue(name));
         return done([], "SET");
@@ -860,7 +869,7 @@ export class Session implements SqlSession {
       const level = this.tx?.isolation ?? this.modes.isolation ?? this.defaultIsolation();
       return level.replace(/-/g, " ");
     }
-    if (key === "transaction_read_only") return this.tx?.readOnly || this.modes.readOnly ? "on" : "off";
+    if (key === "transaction_read_only") return this.tx?.readOnly || (this.modes.readOnly ?? this.defaultReadOnly()) ? "on" : "off";
     return this.settings.get(name);
   }
 
@@ -913,6 +922,8 @@ export class Session implements SqlSession {
     for (const stmt of statements) {
       const text = sql.slice(stmt.span.start, stmt.span.end);
       this.cancelled = false;
+      // The session's statement_timeout (SET statement_timeout) applies to each statement here too.
+      this.startDeadline();
       const result = await this.executePrepared(this.lazyPrepared(text, stmt), () => []);
       try {
         yield result;
@@ -1038,11 +1049,22 @@ function lockModeOf(mode: ast.LockMode): TableLockMode {
   }
 }
 
+/** A SET value as text: a string's or number's value, an identifier's name (SET x = on). */
 function setValue(s: pg.SetGlobalStatement): string {
-  const v = s.set as { type: string; value?: unknown; values?: { value: unknown }[] };
+  const v = s.set as SetValueNode & { values?: SetValueNode[] };
   if (v.type === "default") return "";
-  if (v.type === "list" && v.values) return v.values.map((x) => String(x.value)).join(", ");
-  return String(v.value);
+  if (v.type === "list" && v.values) return v.values.map(setValueText).join(", ");
+  return setValueText(v);
+}
+
+interface SetValueNode {
+  readonly type: string;
+  readonly value?: unknown;
+  readonly name?: string;
+}
+
+function setValueText(v: SetValueNode): string {
+  return v.type === "identifier" ? String(v.name) : String(v.value);
 }
 
 function textColumn(name: string): ResultColumn {

@@ -150,6 +150,17 @@ export function workMemBytes(value: string): number {
   return parsedWorkMem.get(value) ?? remember(parsedWorkMem, value, parseMemoryKb("work_mem", value, WORK_MEM_MIN_KB, INT_MAX) * 1024);
 }
 
+/** A boolean setting as PostgreSQL's parse_bool reads it (on, off, true, false, yes, no, 1, 0 and unique prefixes), kept as on/off. */
+const boolean = (name: string) => (v: string) => {
+  const s = v.trim().toLowerCase();
+  const on = ["true", "yes", "on", "1"];
+  const off = ["false", "no", "off", "0"];
+  // "o" alone is ambiguous (on/off); the other prefixes are unique.
+  if (s.length > 0 && s !== "o" && on.some((w) => w.startsWith(s) && (s.length > 1 || w !== "on"))) return "on";
+  if (s.length > 0 && s !== "o" && off.some((w) => w.startsWith(s) && (s.length > 1 || w !== "off"))) return "off";
+  throw new SqlStateError(`parameter "${name}" requires a Boolean value`, "22023");
+};
+
 const isolation = (v: string) => {
   const s = v.toLowerCase().replace(/[-_]/g, " ");
   if (!["read uncommitted", "read committed", "repeatable read", "snapshot", "serializable"].includes(s)) throw new SqlStateError(`invalid value for parameter "default_transaction_isolation": "${v}"`, "22023");
@@ -178,7 +189,7 @@ export const SETTINGS: Readonly<Record<string, SettingDef>> = {
   session_authorization: { default: "", reported: true, readOnly: true },
   search_path: { default: '"$user", public' },
   default_transaction_isolation: { default: "snapshot", check: isolation },
-  default_transaction_read_only: { default: "off" },
+  default_transaction_read_only: { default: "off", check: boolean("default_transaction_read_only") },
   statement_timeout: { default: "0", check: duration("statement_timeout") },
   lock_timeout: { default: "0", check: duration("lock_timeout") },
   idle_in_transaction_session_timeout: { default: "0", check: duration("idle_in_transaction_session_timeout") },
