@@ -3,11 +3,13 @@
  * array_upper / array_lower / array_length / array_ndims, cardinality. A dimension other than 1
  * does not exist, so asking for it gives NULL, as PostgreSQL does for a dimension past ndims.
  */
-import { castValue, compareValues, formatText, type SqlArray, type SqlType, type SqlValue, equalValues } from "../types/index.js";
+import { SqlStateError } from "../../common/sqlstate-error.js";
+import { castValue, compareValues, formatText, INT4, type SqlArray, type SqlType, type SqlValue, equalValues, TEXT } from "../types/index.js";
 import { COMPARISONS, fn } from "./common.js";
 import type { Overload } from "./registry.js";
 
 const arr = (v: SqlValue | undefined): SqlArray => v as SqlArray;
+const TEXT_ARRAY: SqlType = { kind: "array", element: TEXT };
 const elementOf = (t: SqlType): SqlType => (t.kind === "array" ? t.element : t);
 
 function arrayToString(v: SqlArray, element: SqlType, delimiter: string, nullString: string | null): string {
@@ -31,7 +33,91 @@ function arrayPosition(v: SqlArray, x: SqlValue, element: SqlType, start = 1): n
   return null;
 }
 
+/** Whether `b`'s elements all appear in `a` (array @>): by "=", so a NULL element matches nothing. */
+function containsAll(a: SqlArray, b: SqlArray, element: SqlType): boolean {
+  return b.every((x) => x !== null && a.some((e) => e !== null && equalValues(e, x, element)));
+}
+
+/** array && array: some element in common (NULLs never match). */
+function overlaps(a: SqlArray, b: SqlArray, element: SqlType): boolean {
+  return a.some((e) => e !== null && b.some((x) => x !== null && equalValues(e, x, element)));
+}
+
+/** IS NOT DISTINCT FROM, as array_remove and array_replace compare. */
+function sameElement(e: SqlValue, x: SqlValue, element: SqlType): boolean {
+  return e === null ? x === null : x !== null && equalValues(e, x, element);
+}
+
+/**
+ * string_to_array(s, delimiter [, null_string]): the fields between delimiters; a NULL
+ * delimiter splits into characters, an empty one keeps the string whole; an empty string is {}.
+ */
+function stringToArray(s: string, delimiter: string | null, nullString: string | null): SqlArray {
+  if (s === "") return [];
+  const fields = delimiter === null ? [...s] : delimiter === "" ? [s] : s.split(delimiter);
+  return nullString === null ? fields : fields.map((f) => (f === nullString ? null : f));
+}
+
 export const ARRAY_FUNCTIONS: readonly Overload[] = [
+  fn("string_to_array", ["text", "text"], TEXT_ARRAY, ([x, d]) => (x === null ? null : stringToArray(x as string, d as string | null, null)), { strict: false }),
+  fn("string_to_array", ["text", "text", "text"], TEXT_ARRAY, ([x, d, n]) => (x === null ? null : stringToArray(x as string, d as string | null, n as string | null)), { strict: false }),
+  fn(
+    "array_remove",
+    ["anycompatiblearray", "anycompatible"],
+    "text",
+    ([a, x], _c, t) => {
+      if (a === null) return null;
+      const element = elementOf(t[0]!);
+      const v = x === null ? null : castValue(x!, t[1]!, element, "implicit");
+      return arr(a).filter((e) => !sameElement(e, v, element));
+    },
+    { strict: false, returnsArg: 0 },
+  ),
+  fn(
+    "array_replace",
+    ["anycompatiblearray", "anycompatible", "anycompatible"],
+    "text",
+    ([a, x, y], _c, t) => {
+      if (a === null) return null;
+      const element = elementOf(t[0]!);
+      const from = x === null ? null : castValue(x!, t[1]!, element, "implicit");
+      const to = y === null ? null : castValue(y!, t[2]!, element, "implicit");
+      return arr(a).map((e) => (sameElement(e, from, element) ? to : e));
+    },
+    { strict: false, returnsArg: 0 },
+  ),
+  fn(
+    "array_positions",
+    ["anycompatiblearray", "anycompatible"],
+    { kind: "array", element: INT4 },
+    ([a, x], _c, t) => {
+      if (a === null) return null;
+      const element = elementOf(t[0]!);
+      const v = x === null ? null : castValue(x!, t[1]!, element, "implicit");
+      const out: number[] = [];
+      arr(a).forEach((e, i) => {
+        if (sameElement(e, v, element)) out.push(i + 1);
+      });
+      return out;
+    },
+    { strict: false },
+  ),
+  fn(
+    "trim_array",
+    ["anyarray", "int4"],
+    "text",
+    ([a, n]) => {
+      const v = arr(a);
+      const k = n as number;
+      if (k < 0 || k > v.length) throw new SqlStateError(`number of elements to trim must be between 0 and ${v.length}`, "2202E");
+      return v.slice(0, v.length - k);
+    },
+    { returnsArg: 0 },
+  ),
+  fn("array_dims", ["anyarray"], "text", ([a]) => (arr(a).length > 0 ? `[1:${arr(a).length}]` : null)),
+  fn("@>", ["anyarray", "anyarray"], "bool", ([a, b], _c, t) => containsAll(arr(a), arr(b), elementOf(t[0]!))),
+  fn("<@", ["anyarray", "anyarray"], "bool", ([a, b], _c, t) => containsAll(arr(b), arr(a), elementOf(t[0]!))),
+  fn("&&", ["anyarray", "anyarray"], "bool", ([a, b], _c, t) => overlaps(arr(a), arr(b), elementOf(t[0]!))),
   fn("array_to_string", ["anyarray", "text"], "text", ([a, d], _c, t) => arrayToString(arr(a), elementOf(t[0]!), d as string, null)),
   fn("array_to_string", ["anyarray", "text", "text"], "text", ([a, d, n], _c, t) => (a === null || d === null ? null : arrayToString(arr(a), elementOf(t[0]!), d as string, n as string | null)), { strict: false }),
   fn(
