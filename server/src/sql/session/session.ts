@@ -13,7 +13,7 @@
  */
 import { SqlStateError, sqlstateOf } from "../../common/sqlstate-error.js";
 import type { BeginOptions, IsolationLevel, KvStore, KvTransaction, TableLockMode } from "../../kv/kv.js";
-import { AnalyzerContext, ParamTypes, type TableUse } from "../analyzer/context.js";
+import { AnalyzerContext, ParamTypes, type TableUse, type ViewUse } from "../analyzer/context.js";
 import { analyzeStatement, innermostStatement, isPlannable } from "../analyzer/statement.js";
 import { Catalog, type CatalogCache, type Index, SequenceSession } from "../catalog/index.js";
 import { buildOperator } from "../executor/build.js";
@@ -67,6 +67,8 @@ interface Planned {
   readonly logical: LogicalPlan;
   readonly physical: PhysicalPlan;
   readonly uses: readonly TableUse[];
+  /** The views the statement reads (their definitions are in the plan). */
+  readonly viewUses: readonly ViewUse[];
   /** What the plan was made with (subqueries are planned with it too). */
   readonly planner: PlannerOptions;
   /** Version of the statistics each analysed table had: new statistics mean a new plan. */
@@ -156,6 +158,8 @@ interface Prepared extends PreparedStatement {
   planned?: Planned;
   /** Not analysed yet (simple query, embedded run): types and columns come from the first execution. */
   lazy?: boolean;
+  /** Kept by run()'s cache and described to no client, so a new plan may return other columns (a view or table changed). */
+  internal?: boolean;
   paramTypes: readonly SqlType[];
   columns: readonly ResultColumn[];
 }
@@ -284,7 +288,7 @@ export class Session implements SqlSession {
     const physical = planQuery(logical, planner);
     const statsVersions = new Map([...loaded].map(([id, st]) => [id, st.version] as const));
     const readOnly = isReadOnlyPlan(logical);
-    const planned: Planned = { logical, physical, uses: ctx.tableUses, planner, statsVersions, estimates, readOnly, reusable: readOnly || isSingleWritePlan(logical), idle: [] };
+    const planned: Planned = { logical, physical, uses: ctx.tableUses, viewUses: ctx.viewUses, planner, statsVersions, estimates, readOnly, reusable: readOnly || isSingleWritePlan(logical), idle: [] };
     // Read Committed's snapshot may move during analysis (useTable): the same version before and after means it did not cross a catalog change.
     if (versionBefore !== undefined && (await catalog.sharedVersion()) === versionBefore) planned.catalogVersion = versionBefore;
     return planned;
@@ -307,10 +311,15 @@ export class Session implements SqlSession {
       try {
         t = await catalog.useTable(u.name, u.mode as TableLockMode);
       } catch (e) {
-        if (sqlstateOf(e) === "42P01") return false;
+        // Gone, or now a view: plan again (which reports it if the statement no longer makes sense).
+        if (sqlstateOf(e) === "42P01" || sqlstateOf(e) === "42809") return false;
         throw e;
       }
       if (t.id !== u.id || t.version !== u.version) return false;
+    }
+    for (const u of planned.viewUses) {
+      const v = await catalog.getView(u.name);
+      if (v?.id !== u.id || v.version !== u.version) return false;
     }
     const loaded = await loadTableStats(catalog, planned.uses.map((u) => u.id));
     if (loaded.size !== planned.statsVersions.size) return false;
@@ -400,6 +409,8 @@ export class Session implements SqlSession {
         if (p.lazy) {
           p.lazy = false;
           p.paramTypes = types.resolved();
+          p.columns = columns;
+        } else if (p.internal) {
           p.columns = columns;
         } else if (columns.length !== p.columns.length) {
           throw new SqlStateError("cached plan must not change result type", "0A000");
@@ -943,6 +954,7 @@ export class Session implements SqlSession {
       const statements = parseSql(sql);
       if (statements.length !== 1) throw new SqlStateError(statements.length === 0 ? "empty query" : "cannot run multiple commands with parameters; use query()", "42601");
       prepared = this.lazyPrepared(sql, statements[0]!);
+      prepared.internal = true;
       if (isPlannable(prepared.ast)) this.runCache.set(sql, prepared);
     }
     return prepared;
