@@ -912,9 +912,11 @@ export class Catalog {
       throw err.columnMissingOf(columnName, tableName);
     }
     // The primary key is the rows' storage order here; changing it would mean rewriting the table.
-    if (table.primaryKey.includes(column.id)) throw err.notSupported(`cannot drop column "${columnName}" of table "${tableName}" because it is part of the primary key`);
     const what = `column ${columnName} of table ${tableName}`;
-    await this.dropDependentViews(what, await this.dependentViews([{ id: table.id, column: column.id, what }]), options);
+    const dependents = await this.dependentViews([{ id: table.id, column: column.id, what }]);
+    if (!options.cascade && dependents.length > 0) await this.dropDependentViews(what, dependents, options);
+    if (table.primaryKey.includes(column.id)) throw err.notSupported(`cannot drop column "${columnName}" of table "${tableName}" because it is part of the primary key`);
+    await this.dropDependentViews(what, dependents, options);
     for (const ix of await this.indexesOf(table.id)) {
       if (ix.columns.some((c) => c.columnId === column.id)) {
         await this.removeIndex(ix);
