@@ -147,6 +147,9 @@ export const SYSTEM_FUNCTIONS: readonly Overload[] = [
   // The deprecated forms by name, which an untyped literal resolves to, as in PostgreSQL.
   fn("pg_get_viewdef", ["text"], "text", ([name], c) => viewDefinitionByName(access(c), s(name)), system),
   fn("pg_get_viewdef", ["text", "bool"], "text", ([name], c) => viewDefinitionByName(access(c), s(name)), system),
+  // There are no rules (pg_rewrite is empty), so no rule has a definition.
+  fn("pg_get_ruledef", ["oid"], "text", () => null),
+  fn("pg_get_ruledef", ["oid", "bool"], "text", () => null),
   fn("pg_get_triggerdef", ["oid"], "text", () => null),
   fn("pg_get_triggerdef", ["oid", "bool"], "text", () => null),
   fn("pg_get_statisticsobjdef_columns", ["oid"], "text", () => null),
