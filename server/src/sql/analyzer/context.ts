@@ -109,6 +109,11 @@ export class AnalyzerContext {
     return ref?.kind === "view" ? this.catalog.viewById(ref.id) : undefined;
   }
 
+  /** The view a name stands for, locked for reading (see Catalog.useView), or undefined. */
+  useView(name: string): Promise<View | undefined> {
+    return this.catalog.useView(name);
+  }
+
   newColumnId(): number {
     return this.nextColumn++;
   }

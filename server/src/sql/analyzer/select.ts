@@ -238,7 +238,7 @@ async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer
       return plan;
     }
     if (item.name.schema && item.name.schema !== "public") throw new SqlStateError(`relation "${item.name.schema}.${name}" does not exist`, "42P01");
-    const view = await ctx.lookupView(name);
+    const view = await ctx.useView(name);
     if (view) return expandView(view, alias, columnAliases, ctx, scope, lock);
     const table = await ctx.useTable(name, lock ? "intention-exclusive" : "intention-shared");
     // Inside a view's definition, columns added to the table after the view was defined do not exist.

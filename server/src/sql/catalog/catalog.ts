@@ -476,6 +476,29 @@ export class Catalog {
   }
 
   /**
+   * The view a name stands for, locked for reading (intention-shared, so DROP VIEW and CREATE OR
+   * REPLACE VIEW wait for the transactions using it, as PostgreSQL's AccessShareLock makes
+   * them), as of the lock at Read Committed; undefined if the name is not a view's.
+   */
+  async useView(name: string): Promise<View | undefined> {
+    let ref = await this.relation(name);
+    while (ref?.kind === "view") {
+      await this.tx.lockTable(relationLockName(ref.id), "intention-shared");
+      if (this.mode !== "snapshot") {
+        this.tx.beginStatement();
+        if (this.mode === "dirty" && !this.ddl) this.view = undefined;
+        const now = await this.relation(name);
+        if (now?.kind !== "view" || now.id !== ref.id) {
+          ref = now;
+          continue;
+        }
+      }
+      return (await this.viewById(ref.id)) ?? this.inconsistent(name);
+    }
+    return undefined;
+  }
+
+  /**
    * The catalog version this transaction's lookups are answered from when it is a shared one
    * (see cache.ts); undefined after the transaction's own DDL, at Read Uncommitted, for
    * read-write Serializable and without a shared cache. Lookups under one version always agree.

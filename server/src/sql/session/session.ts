@@ -69,6 +69,8 @@ interface Planned {
   readonly uses: readonly TableUse[];
   /** The views the statement reads (their definitions are in the plan). */
   readonly viewUses: readonly ViewUse[];
+  /** The locks a reuse takes again: the tables', and the views' (intention-shared). */
+  readonly locks: readonly { readonly id: number; readonly mode: TableLockMode }[];
   /** What the plan was made with (subqueries are planned with it too). */
   readonly planner: PlannerOptions;
   /** Version of the statistics each analysed table had: new statistics mean a new plan. */
@@ -89,6 +91,10 @@ interface Planned {
    * last found current: while a statement sees that version, relocking the tables revalidates.
    */
   catalogVersion?: string;
+}
+
+function locksOf(tables: readonly TableUse[], views: readonly ViewUse[]): readonly { readonly id: number; readonly mode: TableLockMode }[] {
+  return views.length === 0 ? tables : [...tables, ...views.map((v) => ({ id: v.id, mode: "intention-shared" as const }))];
 }
 
 let nextExecution = 1;
@@ -288,7 +294,7 @@ export class Session implements SqlSession {
     const physical = planQuery(logical, planner);
     const statsVersions = new Map([...loaded].map(([id, st]) => [id, st.version] as const));
     const readOnly = isReadOnlyPlan(logical);
-    const planned: Planned = { logical, physical, uses: ctx.tableUses, viewUses: ctx.viewUses, planner, statsVersions, estimates, readOnly, reusable: readOnly || isSingleWritePlan(logical), idle: [] };
+    const planned: Planned = { logical, physical, uses: ctx.tableUses, viewUses: ctx.viewUses, locks: locksOf(ctx.tableUses, ctx.viewUses), planner, statsVersions, estimates, readOnly, reusable: readOnly || isSingleWritePlan(logical), idle: [] };
     // Read Committed's snapshot may move during analysis (useTable): the same version before and after means it did not cross a catalog change.
     if (versionBefore !== undefined && (await catalog.sharedVersion()) === versionBefore) planned.catalogVersion = versionBefore;
     return planned;
@@ -304,7 +310,7 @@ export class Session implements SqlSession {
   private async revalidate(planned: Planned, catalog: Catalog): Promise<boolean> {
     // The common case: the catalog has not changed since the plan was last found good, so the
     // locks are all there is to do (no table or statistics lookups).
-    const versionBefore = planned.catalogVersion === undefined ? await catalog.sharedVersion() : await catalog.relockTables(planned.uses);
+    const versionBefore = planned.catalogVersion === undefined ? await catalog.sharedVersion() : await catalog.relockTables(planned.locks);
     if (versionBefore !== undefined && versionBefore === planned.catalogVersion) return !planned.estimates.stale(Date.now());
     for (const u of planned.uses) {
       let t;
@@ -318,7 +324,7 @@ export class Session implements SqlSession {
       if (t.id !== u.id || t.version !== u.version) return false;
     }
     for (const u of planned.viewUses) {
-      const v = await catalog.getView(u.name);
+      const v = await catalog.useView(u.name);
       if (v?.id !== u.id || v.version !== u.version) return false;
     }
     const loaded = await loadTableStats(catalog, planned.uses.map((u) => u.id));

@@ -110,6 +110,26 @@ describe("views", () => {
   });
 });
 
+describe("view locks", () => {
+  it("make DROP VIEW and CREATE OR REPLACE VIEW wait for transactions that read the view", async () => {
+    await run("CREATE VIEW v AS SELECT a FROM t");
+    const reader = engine.session();
+    await reader.run("BEGIN");
+    expect((await reader.run("SELECT count(*) FROM v")).rows).toEqual([[3n]]);
+    let dropped = false;
+    const drop = run("DROP VIEW v").then(() => (dropped = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(dropped).toBe(false);
+    // The reader still sees its view, again through the cached plan.
+    expect((await reader.run("SELECT count(*) FROM v")).rows).toEqual([[3n]]);
+    await reader.run("COMMIT");
+    await drop;
+    expect(dropped).toBe(true);
+    await reader.close();
+    expect((await error(run("SELECT count(*) FROM v"))).sqlstate).toBe("42P01");
+  });
+});
+
 describe("prepared statements over a view", () => {
   it("see a view replaced after they were prepared", async () => {
     await run("CREATE VIEW v AS SELECT a, b FROM t WHERE a > 1");
