@@ -2,6 +2,8 @@
 import type * as pg from "pgsql-ast-parser";
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { Index, Table } from "../catalog/index.js";
+import { aggregateNames } from "../functions/aggregates.js";
+import { isSetReturningName } from "../functions/index.js";
 import { parseSql } from "../parser/index.js";
 import type { Expr, Statement } from "../parser/index.js";
 import { BOOL, type ScalarExpr } from "../plan/expr.js";
@@ -27,7 +29,24 @@ const VIEW_WRITE_HINTS = {
  * Why PostgreSQL would not update through a view (its view_query_is_auto_updatable, in its
  * order); for the simple views it does update through, that Alopex does not.
  */
-export function notUpdatableDetail(definition: string): string {
+/** The function calls in an AST (not inside subqueries: those are other query levels). */
+function callsIn(node: unknown, out: { name: string; over: boolean }[] = []): { name: string; over: boolean }[] {
+  if (Array.isArray(node)) {
+    for (const n of node) callsIn(n, out);
+    return out;
+  }
+  if (typeof node !== "object" || node === null) return out;
+  const o = node as Record<string, unknown>;
+  if (o.type === "select" || o.type === "union" || o.type === "with" || o.type === "values") return out;
+  if (o.type === "call") {
+    const fn = o.function as { name?: string } | undefined;
+    out.push({ name: (fn?.name ?? "").toLowerCase(), over: o.over !== undefined && o.over !== null });
+  }
+  for (const v of Object.values(o)) callsIn(v, out);
+  return out;
+}
+
+export function notUpdatableDetail(definition: string, command: "insert" | "update" | "delete" = "insert"): string {
   const [stmt] = parseSql(definition);
   const kind = (stmt as { type: string } | undefined)?.type;
   if (kind === "with") return "Views containing WITH are not automatically updatable.";
@@ -37,6 +56,14 @@ export function notUpdatableDetail(definition: string): string {
   if (q?.groupBy && q.groupBy.length > 0) return "Views containing GROUP BY are not automatically updatable.";
   if (q?.having) return "Views containing HAVING are not automatically updatable.";
   if (q?.limit) return "Views containing LIMIT or OFFSET are not automatically updatable.";
+  // PostgreSQL looks at the output columns for INSERT and UPDATE only.
+  if (command !== "delete") {
+    const calls = callsIn(q?.columns ?? []);
+    const aggregates = new Set(aggregateNames());
+    if (calls.some((c) => !c.over && aggregates.has(c.name))) return "Views that return aggregate functions are not automatically updatable.";
+    if (calls.some((c) => c.over)) return "Views that return window functions are not automatically updatable.";
+    if (calls.some((c) => isSetReturningName(c.name))) return "Views that return set-returning functions are not automatically updatable.";
+  }
   if (!q?.from || q.from.length !== 1 || q.from[0]!.type !== "table") return "Views that do not select from a single table or view are not automatically updatable.";
   return "Alopex does not update through views.";
 }
@@ -46,7 +73,7 @@ async function targetTable(name: pg.QName, ctx: AnalyzerContext, command: "inser
   const view = await ctx.lookupView(name.name);
   if (view) {
     const [verb, hint] = VIEW_WRITE_HINTS[command];
-    throw new SqlStateError(`cannot ${verb} view "${view.name}"`, "55000", { detail: notUpdatableDetail(view.definition), hint });
+    throw new SqlStateError(`cannot ${verb} view "${view.name}"`, "55000", { detail: notUpdatableDetail(view.definition, command), hint });
   }
   const table = await ctx.useTable(name.name, "intention-exclusive");
   return { table, indexes: await ctx.catalog.indexesOf(table.id) };

@@ -1411,6 +1411,7 @@ export class Catalog {
   async createIndex(spec: CreateIndexSpec): Promise<DdlResult<Index>> {
     const ref = await this.resolveForDdl(spec.table, "table", "shared");
     if (ref === undefined) throw err.relationMissing(spec.table);
+    if (ref.kind === "view") throw new err.CatalogError(`cannot create index on relation "${spec.table}"`, "42809", "This operation is not supported for views.");
     if (ref.kind !== "table") throw err.wrongObjectType(spec.table, "table");
     const table = (await this.tableById(ref.id)) ?? this.inconsistent(spec.table);
     const keyColumns = spec.columns.map(keyColumn);

@@ -235,5 +235,21 @@ describe("dependency messages", () => {
       detail: "Views containing GROUP BY are not automatically updatable.",
       hint: "To enable deleting from the view, provide an INSTEAD OF DELETE trigger or an unconditional ON DELETE DO INSTEAD rule.",
     });
+    await run("CREATE VIEW total AS SELECT sum(a) AS s FROM t");
+    expect(await error(run("UPDATE total SET s = 0"))).toMatchObject({ sqlstate: "55000", detail: "Views that return aggregate functions are not automatically updatable." });
+    await run("CREATE VIEW ranked AS SELECT a, rank() OVER (ORDER BY b) FROM t");
+    expect(await error(run("INSERT INTO ranked VALUES (9, 1)"))).toMatchObject({ sqlstate: "55000", detail: "Views that return window functions are not automatically updatable." });
+    await run("CREATE VIEW both_tables AS SELECT x.a FROM t x, t y");
+    expect(await error(run("INSERT INTO both_tables VALUES (9)"))).toMatchObject({
+      sqlstate: "55000",
+      detail: "Views that do not select from a single table or view are not automatically updatable.",
+    });
+  });
+
+  it("refuse COPY and CREATE INDEX on a view as PostgreSQL does", async () => {
+    await run("CREATE VIEW v AS SELECT a FROM t");
+    expect(await error(run("COPY v TO STDOUT"))).toMatchObject({ sqlstate: "42809", message: 'cannot copy from view "v"', hint: "Try the COPY (SELECT ...) TO variant." });
+    expect(await error(run("COPY v FROM STDIN"))).toMatchObject({ sqlstate: "42809", message: 'cannot copy to view "v"' });
+    expect(await error(run("CREATE INDEX ON v (a)"))).toMatchObject({ sqlstate: "42809", message: 'cannot create index on relation "v"', detail: "This operation is not supported for views." });
   });
 });
