@@ -85,7 +85,8 @@ export class AnalyzerContext {
   readonly expandingViews: number[] = [];
   /**
    * While a view's definition is analysed: per table id, the first column id the view does not
-   * know (added after it was defined), hidden from its `*` and names.
+   * know (added after it was defined), and per view id, how many columns that view had then;
+   * later columns are hidden from the definition's `*` and names.
    */
   viewColumnLimits: ReadonlyMap<number, number> | undefined;
   /** Set by CREATE VIEW: receives the relations its query names directly. */

@@ -273,10 +273,12 @@ async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer
 async function expandView(view: View, alias: string, columnAliases: readonly string[] | undefined, ctx: AnalyzerContext, scope: Scope, lock: RowLockMode | undefined): Promise<LogicalPlan> {
   if (ctx.expandingViews.includes(view.id)) throw new SqlStateError(`infinite recursion detected in rules for relation "${view.name}"`, "42P17");
   if (lock) throw new SqlStateError(`row locks on view "${view.name}" are not supported`, "0A000");
-  if (columnAliases && columnAliases.length > view.columns.length) {
-    throw new SqlStateError(`table "${alias}" has ${view.columns.length} columns available but ${columnAliases.length} columns specified`, "42P10");
+  if (ctx.directRelations && ctx.expandingViews.length === 0) ctx.directRelations.push({ kind: "view", id: view.id, columnLimit: view.columns.length });
+  // Inside another view's definition: the columns this view had when that one was defined.
+  const known = ctx.viewColumnLimits?.get(view.id) ?? view.columns.length;
+  if (columnAliases && columnAliases.length > known) {
+    throw new SqlStateError(`table "${alias}" has ${known} columns available but ${columnAliases.length} columns specified`, "42P10");
   }
-  if (ctx.directRelations && ctx.expandingViews.length === 0) ctx.directRelations.push({ kind: "view", id: view.id });
   ctx.viewUses.push({ name: view.name, id: view.id, version: view.version });
   const [stmt] = parseSql(view.definition);
   if (!stmt) throw new SqlStateError(`view "${view.name}" has an empty definition`, "XX000");
@@ -296,7 +298,7 @@ async function expandView(view: View, alias: string, columnAliases: readonly str
     throw new SqlStateError(`view "${view.name}" has ${view.columns.length} columns but its definition now gives ${plan.columns.length}`, "XX000");
   }
   const columns = plan.columns.map((c, i) => ({ ...c, name: columnAliases?.[i] ?? view.columns[i]!.name, tableOid: view.id, columnNumber: i + 1 }));
-  scope.add({ name: alias, columns, ...(alias !== view.name && { tableName: view.name }) });
+  scope.add({ name: alias, columns: known < columns.length ? columns.slice(0, known) : columns, ...(alias !== view.name && { tableName: view.name }) });
   return { ...plan, columns } as LogicalPlan;
 }
 

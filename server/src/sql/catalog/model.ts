@@ -132,8 +132,8 @@ export interface ViewDependency {
   /** A table's column ids the definition reads (DROP COLUMN and ALTER COLUMN TYPE check them). */
   readonly columns: readonly number[];
   /**
-   * A table's nextColumnId when the view was defined: columns added later are not the view's,
-   * since PostgreSQL expands a `*` once, at CREATE VIEW.
+   * A table's nextColumnId, or a view's column count, when the view was defined: columns added
+   * later are not the view's, since PostgreSQL expands a `*` once, at CREATE VIEW.
    */
   readonly columnLimit?: number;
 }
