@@ -1299,7 +1299,7 @@ export class Catalog {
         throw err.dropTargetMissing("view", name);
       }
       if (ref.kind !== "view") throw err.wrongObjectType(name, "view", ref.kind);
-      dropping.push((await this.viewById(ref.id)) ?? this.inconsistent(name));
+      if (!dropping.some((v) => v.id === ref.id)) dropping.push((await this.viewById(ref.id)) ?? this.inconsistent(name));
     }
     const ids = new Set(dropping.map((v) => v.id));
     const dependents = await this.dependentViews(dropping.map((v) => ({ id: v.id, what: `view ${v.name}` })));
