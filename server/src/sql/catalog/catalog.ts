@@ -278,6 +278,20 @@ export class Catalog {
     if (this.mode === "dirty" && !this.ddl) this.view = undefined;
   }
 
+  /**
+   * After the transaction rolled back to a savepoint: entries cached since may describe undone
+   * DDL, and the version key written by DDL after the savepoint is undone too, so the next
+   * catalog write must write it again (or other transactions would keep the old catalog's
+   * cached entries after this one commits).
+   */
+  rolledBackToSavepoint(): void {
+    this.bumped = false;
+    if (this.ddl) {
+      this.generation++;
+      this.view = { token: undefined, entries: new Map() };
+    }
+  }
+
   /** The catalog version counter this transaction sees (0 before any DDL). */
   async version(): Promise<number> {
     return decodeVersion(await this.tx.get(VERSION_KEY)).counter;

@@ -768,6 +768,7 @@ export class Session implements SqlSession {
         return done([], "RELEASE");
       default:
         await tx.rollbackToSavepoint(name);
+        this.catalogOf(tx).rolledBackToSavepoint();
         this.failed = false;
         return done([], "ROLLBACK");
     }

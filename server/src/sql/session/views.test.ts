@@ -110,6 +110,24 @@ describe("views", () => {
   });
 });
 
+describe("savepoints", () => {
+  it("DDL rolled back to a savepoint still leaves later DDL visible to others after commit", async () => {
+    await run("CREATE VIEW v AS SELECT a FROM t WHERE a = 1");
+    expect(await run("SELECT count(*) FROM v")).toEqual([[1n]]);
+    const s = engine.session();
+    await s.run("BEGIN");
+    await s.run("SAVEPOINT p");
+    await s.run("CREATE VIEW other AS SELECT 1 AS one");
+    await s.run("ROLLBACK TO SAVEPOINT p");
+    expect(await error(s.run("SELECT * FROM other"))).toMatchObject({ sqlstate: "42P01" });
+    await s.run("ROLLBACK TO SAVEPOINT p");
+    await s.run("CREATE OR REPLACE VIEW v AS SELECT a FROM t");
+    await s.run("COMMIT");
+    await s.close();
+    expect(await run("SELECT count(*) FROM v")).toEqual([[3n]]);
+  });
+});
+
 describe("view locks", () => {
   it("make DROP VIEW and CREATE OR REPLACE VIEW wait for transactions that read the view", async () => {
     await run("CREATE VIEW v AS SELECT a FROM t");
