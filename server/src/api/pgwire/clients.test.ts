@@ -227,7 +227,7 @@ describe.skipIf(PSQL === undefined)("psql describe commands", () => {
 
   const psql = (args: string[]) => client(PSQL!, ["-X", "-v", "ON_ERROR_STOP=1", ...args], { ...PG_ENV, PGPORT: String(server.port) });
 
-  it("describes tables, indexes, databases, roles and schemas as the golden file says", async () => {
+  it("describes tables, indexes, views, databases, roles and schemas as the golden file says", async () => {
     const setup = await psql([
       "-c",
       "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL DEFAULT 'x', price numeric(10,2) CHECK (price > 0), tags varchar(20))",
@@ -237,9 +237,11 @@ describe.skipIf(PSQL === undefined)("psql describe commands", () => {
       "CREATE TABLE notes (n serial, body text UNIQUE, at timestamptz)",
       "-c",
       "CREATE ROLE reader LOGIN",
+      "-c",
+      "CREATE VIEW cheap (id, label) AS SELECT id, name FROM items WHERE price < 10",
     ]);
     expect(setup.err).toBe("");
-    const commands = ["\\d", "\\dt", "\\di", "\\ds", "\\l", "\\du", "\\dn", "\\d items", "\\d notes", "\\d items_name"];
+    const commands = ["\\d", "\\dt", "\\di", "\\ds", "\\dv", "\\l", "\\du", "\\dn", "\\d items", "\\d notes", "\\d items_name", "\\d cheap", "\\d+ cheap"];
     let text = "";
     for (const c of commands) {
       const r = await psql(["-c", c]);

@@ -1,7 +1,7 @@
 /** State shared by the analysis of one statement: the catalog, parameter types, ids, WITH names. */
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { TableLockMode } from "../../kv/kv.js";
-import type { Catalog, Table } from "../catalog/index.js";
+import type { Catalog, Table, View } from "../catalog/index.js";
 import type { OutputColumn } from "../plan/logical.js";
 import { type SqlType, TEXT } from "../types/index.js";
 
@@ -54,6 +54,24 @@ export interface TableUse {
   readonly version: number;
 }
 
+/** A view the statement reads: a cached plan is stale once the view is replaced or dropped. */
+export interface ViewUse {
+  readonly name: string;
+  readonly id: number;
+  readonly version: number;
+}
+
+/**
+ * A relation a CREATE VIEW query names itself (not through another view): what the view
+ * depends on. `columns` maps the scan's column ids to the table's column ids.
+ */
+export interface DirectRelation {
+  readonly kind: "table" | "view";
+  readonly id: number;
+  readonly columns?: ReadonlyMap<number, number>;
+  readonly columnLimit?: number;
+}
+
 export class AnalyzerContext {
   private nextColumn = 1;
   /** Tables locked and read while analysing, in order. */
@@ -61,6 +79,18 @@ export class AnalyzerContext {
   private nextCte = 1;
   /** Innermost WITH last. */
   readonly ctes: Map<string, CteBinding>[] = [];
+  /** Views expanded while analysing, in order. */
+  readonly viewUses: ViewUse[] = [];
+  /** The views being expanded, outermost first (a view that reaches itself is an error). */
+  readonly expandingViews: number[] = [];
+  /**
+   * While a view's definition is analysed: per table id, the first column id the view does not
+   * know (added after it was defined), and per view id, how many columns that view had then;
+   * later columns are hidden from the definition's `*` and names.
+   */
+  viewColumnLimits: ReadonlyMap<number, number> | undefined;
+  /** Set by CREATE VIEW: receives the relations its query names directly. */
+  directRelations: DirectRelation[] | undefined;
 
   constructor(
     readonly catalog: Catalog,
@@ -72,6 +102,17 @@ export class AnalyzerContext {
     const table = await this.catalog.useTable(name, mode);
     this.tableUses.push({ name, mode, id: table.id, version: table.version });
     return table;
+  }
+
+  /** The view a name stands for, or undefined (a table, something else, or nothing). */
+  async lookupView(name: string): Promise<View | undefined> {
+    const ref = await this.catalog.relation(name);
+    return ref?.kind === "view" ? this.catalog.viewById(ref.id) : undefined;
+  }
+
+  /** The view a name stands for, locked for reading (see Catalog.useView), or undefined. */
+  useView(name: string): Promise<View | undefined> {
+    return this.catalog.useView(name);
   }
 
   newColumnId(): number {

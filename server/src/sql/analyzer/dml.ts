@@ -2,6 +2,9 @@
 import type * as pg from "pgsql-ast-parser";
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type { Index, Table } from "../catalog/index.js";
+import { aggregateNames } from "../functions/aggregates.js";
+import { isSetReturningName } from "../functions/index.js";
+import { parseSql } from "../parser/index.js";
 import type { Expr, Statement } from "../parser/index.js";
 import { BOOL, type ScalarExpr } from "../plan/expr.js";
 import type { LogicalPlan, OnConflict, OutputColumn } from "../plan/logical.js";
@@ -16,8 +19,62 @@ function env(scope: Scope, ctx: AnalyzerContext, clause: string): ExprEnv {
   return { scope, ctx, clause, subquery: (s, sc) => analyzeQuery(s, ctx, sc) };
 }
 
-async function targetTable(name: pg.QName, ctx: AnalyzerContext): Promise<{ table: Table; indexes: readonly Index[] }> {
+const VIEW_WRITE_HINTS = {
+  insert: ["insert into", "To enable inserting into the view, provide an INSTEAD OF INSERT trigger or an unconditional ON INSERT DO INSTEAD rule."],
+  update: ["update", "To enable updating the view, provide an INSTEAD OF UPDATE trigger or an unconditional ON UPDATE DO INSTEAD rule."],
+  delete: ["delete from", "To enable deleting from the view, provide an INSTEAD OF DELETE trigger or an unconditional ON DELETE DO INSTEAD rule."],
+} as const;
+
+/**
+ * Why PostgreSQL would not update through a view (its view_query_is_auto_updatable, in its
+ * order); for the simple views it does update through, that Alopex does not.
+ */
+/** The function calls in an AST (not inside subqueries: those are other query levels). */
+function callsIn(node: unknown, out: { name: string; over: boolean }[] = []): { name: string; over: boolean }[] {
+  if (Array.isArray(node)) {
+    for (const n of node) callsIn(n, out);
+    return out;
+  }
+  if (typeof node !== "object" || node === null) return out;
+  const o = node as Record<string, unknown>;
+  if (o.type === "select" || o.type === "union" || o.type === "with" || o.type === "values") return out;
+  if (o.type === "call") {
+    const fn = o.function as { name?: string } | undefined;
+    out.push({ name: (fn?.name ?? "").toLowerCase(), over: o.over !== undefined && o.over !== null });
+  }
+  for (const v of Object.values(o)) callsIn(v, out);
+  return out;
+}
+
+export function notUpdatableDetail(definition: string, command: "insert" | "update" | "delete" = "insert"): string {
+  const [stmt] = parseSql(definition);
+  const kind = (stmt as { type: string } | undefined)?.type;
+  if (kind === "with") return "Views containing WITH are not automatically updatable.";
+  if (kind !== "select") return kind === "values" ? "Views that do not select from a single table or view are not automatically updatable." : "Views containing UNION, INTERSECT, or EXCEPT are not automatically updatable.";
+  const q = stmt as (pg.SelectFromStatement & { distinct?: unknown; groupBy?: unknown[]; having?: unknown; limit?: unknown }) | undefined;
+  if (q?.distinct) return "Views containing DISTINCT are not automatically updatable.";
+  if (q?.groupBy && q.groupBy.length > 0) return "Views containing GROUP BY are not automatically updatable.";
+  if (q?.having) return "Views containing HAVING are not automatically updatable.";
+  if (q?.limit) return "Views containing LIMIT or OFFSET are not automatically updatable.";
+  // PostgreSQL looks at the output columns for INSERT and UPDATE only.
+  if (command !== "delete") {
+    const calls = callsIn(q?.columns ?? []);
+    const aggregates = new Set(aggregateNames());
+    if (calls.some((c) => !c.over && aggregates.has(c.name))) return "Views that return aggregate functions are not automatically updatable.";
+    if (calls.some((c) => c.over)) return "Views that return window functions are not automatically updatable.";
+    if (calls.some((c) => isSetReturningName(c.name))) return "Views that return set-returning functions are not automatically updatable.";
+  }
+  if (!q?.from || q.from.length !== 1 || q.from[0]!.type !== "table") return "Views that do not select from a single table or view are not automatically updatable.";
+  return "Alopex does not update through views.";
+}
+
+async function targetTable(name: pg.QName, ctx: AnalyzerContext, command: "insert" | "update" | "delete"): Promise<{ table: Table; indexes: readonly Index[] }> {
   if (name.schema && name.schema !== "public") throw new SqlStateError(`relation "${name.schema}.${name.name}" does not exist`, "42P01");
+  const view = await ctx.lookupView(name.name);
+  if (view) {
+    const [verb, hint] = VIEW_WRITE_HINTS[command];
+    throw new SqlStateError(`cannot ${verb} view "${view.name}"`, "55000", { detail: notUpdatableDetail(view.definition, command), hint });
+  }
   const table = await ctx.useTable(name.name, "intention-exclusive");
   return { table, indexes: await ctx.catalog.indexesOf(table.id) };
 }
@@ -60,7 +117,7 @@ async function returningOf(
 }
 
 export async function analyzeInsert(s: pg.InsertStatement, ctx: AnalyzerContext): Promise<LogicalPlan> {
-  const { table, indexes } = await targetTable(s.into, ctx);
+  const { table, indexes } = await targetTable(s.into, ctx, "insert");
   const alias = s.into.alias ?? table.name;
   const targets = (s.columns ?? table.columns.map((c) => ({ name: c.name }))).map((n) => {
     const pos = table.columns.findIndex((c) => c.name === n.name);
@@ -159,7 +216,7 @@ async function conflictClause(oc: pg.OnConflictAction, table: Table, indexes: re
 }
 
 export async function analyzeUpdate(s: pg.UpdateStatement, ctx: AnalyzerContext): Promise<LogicalPlan> {
-  const { table, indexes } = await targetTable(s.table, ctx);
+  const { table, indexes } = await targetTable(s.table, ctx, "update");
   const alias = s.table.alias ?? table.name;
   const scan = scanOf(table, alias, ctx);
   const scope = new Scope();
@@ -204,7 +261,7 @@ export async function analyzeUpdate(s: pg.UpdateStatement, ctx: AnalyzerContext)
 }
 
 export async function analyzeDelete(s: pg.DeleteStatement, ctx: AnalyzerContext): Promise<LogicalPlan> {
-  const { table, indexes } = await targetTable(s.from, ctx);
+  const { table, indexes } = await targetTable(s.from, ctx, "delete");
   const alias = s.from.alias ?? table.name;
   const scan = scanOf(table, alias, ctx);
   const scope = new Scope();

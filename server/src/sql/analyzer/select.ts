@@ -8,7 +8,8 @@
  */
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type * as pg from "pgsql-ast-parser";
-import type { Table } from "../catalog/index.js";
+import type { Table, View } from "../catalog/index.js";
+import { parseSql } from "../parser/index.js";
 import type { Expr, NamedWindow, SetOperationStatement, Statement, WithQueryStatement } from "../parser/index.js";
 import { resolveWindowClause, unreferencedWindowExprs } from "./named-windows.js";
 import { BOOL, type ColumnId, type ScalarExpr } from "../plan/expr.js";
@@ -243,12 +244,21 @@ async function fromItem(item: pg.From, ctx: AnalyzerContext, scope: Scope, outer
       return plan;
     }
     if (item.name.schema && item.name.schema !== "public") throw new SqlStateError(`relation "${item.name.schema}.${name}" does not exist`, "42P01");
+    const view = await ctx.useView(name);
+    if (view) return expandView(view, alias, columnAliases, ctx, scope, lock);
     const table = await ctx.useTable(name, lock ? "intention-exclusive" : "intention-shared");
-    if (columnAliases && columnAliases.length > table.columns.length) {
-      throw new SqlStateError(`table "${alias}" has ${table.columns.length} columns available but ${columnAliases.length} columns specified`, "42P10");
+    // Inside a view's definition, columns added to the table after the view was defined do not exist.
+    const limit = ctx.viewColumnLimits?.get(table.id);
+    const known = limit === undefined ? table.columns.length : table.columns.filter((c) => c.id < limit).length;
+    if (columnAliases && columnAliases.length > known) {
+      throw new SqlStateError(`table "${alias}" has ${known} columns available but ${columnAliases.length} columns specified`, "42P10");
     }
     const plan = scanOf(table, alias, ctx, columnAliases, lock);
-    scope.add({ name: alias, columns: plan.columns, ...(alias !== name && { tableName: name }) });
+    if (ctx.directRelations && ctx.expandingViews.length === 0) {
+      ctx.directRelations.push({ kind: "table", id: table.id, columns: new Map(plan.columns.map((c, i) => [c.id, table.columns[i]!.id])), columnLimit: table.nextColumnId });
+    }
+    const visible = limit === undefined ? plan.columns : plan.columns.filter((_, i) => table.columns[i]!.id < limit);
+    scope.add({ name: alias, columns: visible, ...(alias !== name && { tableName: name }) });
     return plan;
   }
   if (item.type === "statement") {
@@ -288,6 +298,43 @@ function lockedSubquery(stmt: Statement, lock: RowLocking): Statement {
     default:
       return stmt;
   }
+}
+
+/**
+ * A view in FROM: its definition analysed again, as a subquery named after the view (it sees
+ * no enclosing query and none of the statement's WITH queries), with the view's column names.
+ */
+async function expandView(view: View, alias: string, columnAliases: readonly string[] | undefined, ctx: AnalyzerContext, scope: Scope, lock: RowLocking | undefined): Promise<LogicalPlan> {
+  if (ctx.expandingViews.includes(view.id)) throw new SqlStateError(`infinite recursion detected in rules for relation "${view.name}"`, "42P17");
+  if (ctx.directRelations && ctx.expandingViews.length === 0) ctx.directRelations.push({ kind: "view", id: view.id, columnLimit: view.columns.length });
+  // Inside another view's definition: the columns this view had when that one was defined.
+  const known = ctx.viewColumnLimits?.get(view.id) ?? view.columns.length;
+  if (columnAliases && columnAliases.length > known) {
+    throw new SqlStateError(`table "${alias}" has ${known} columns available but ${columnAliases.length} columns specified`, "42P10");
+  }
+  ctx.viewUses.push({ name: view.name, id: view.id, version: view.version });
+  const [parsed] = parseSql(view.definition);
+  if (!parsed) throw new SqlStateError(`view "${view.name}" has an empty definition`, "XX000");
+  // FOR UPDATE/SHARE on a view locks the rows of the tables it reads, as PostgreSQL does.
+  const stmt = lock ? lockedSubquery(parsed, lock) : parsed;
+  const ctes = ctx.ctes.splice(0);
+  const limits = ctx.viewColumnLimits;
+  ctx.viewColumnLimits = new Map(view.dependsOn.flatMap((d) => (d.columnLimit === undefined ? [] : [[d.id, d.columnLimit] as const])));
+  ctx.expandingViews.push(view.id);
+  let plan: LogicalPlan;
+  try {
+    plan = await analyzeQuery(stmt, ctx);
+  } finally {
+    ctx.expandingViews.pop();
+    ctx.viewColumnLimits = limits;
+    ctx.ctes.splice(0, ctx.ctes.length, ...ctes);
+  }
+  if (plan.columns.length !== view.columns.length) {
+    throw new SqlStateError(`view "${view.name}" has ${view.columns.length} columns but its definition now gives ${plan.columns.length}`, "XX000");
+  }
+  const columns = plan.columns.map((c, i) => ({ ...c, name: columnAliases?.[i] ?? view.columns[i]!.name, tableOid: view.id, columnNumber: i + 1 }));
+  scope.add({ name: alias, columns: known < columns.length ? columns.slice(0, known) : columns, ...(alias !== view.name && { tableName: view.name }) });
+  return { ...plan, columns } as LogicalPlan;
 }
 
 /** A scan of every column of `table` under fresh ids. */

@@ -52,7 +52,7 @@
 import { randomBytes } from "node:crypto";
 import type { KvCursor, KvEntry, KvStore, KvTransaction, TableLockMode } from "../../kv/kv.js";
 import { SqlStateError } from "../../common/sqlstate-error.js";
-import { formatText, isValueOfType, representationError, RowCodec, type SqlType, type SqlValue, typeNameForMessages } from "../types/index.js";
+import { formatText, formatType, isValueOfType, representationError, RowCodec, type SqlType, type SqlValue, typeNameForMessages } from "../types/index.js";
 import type { CatalogCache } from "./cache.js";
 import {
   decodeCounter,
@@ -61,6 +61,7 @@ import {
   decodeSequence,
   decodeTable,
   decodeVersion,
+  decodeView,
   type DroppedSpan,
   encodeCounter,
   encodeDropped,
@@ -69,6 +70,7 @@ import {
   encodeSequence,
   encodeTable,
   encodeVersion,
+  encodeView,
   freezeTable,
 } from "./codec.js";
 import * as err from "./errors.js";
@@ -103,6 +105,8 @@ import {
   tableKey,
   tableSpan,
   VERSION_KEY,
+  viewKey,
+  VIEWS_PREFIX,
 } from "./keys.js";
 import {
   type AlterRoleSpec,
@@ -113,6 +117,8 @@ import {
   type CreateIndexSpec,
   type CreateSequenceSpec,
   type CreateTableSpec,
+  type CreateViewSpec,
+  type CatalogNotice,
   type DdlResult,
   DEFAULT_SCHEMA,
   done,
@@ -130,6 +136,7 @@ import {
   type SequenceType,
   skipped,
   type Table,
+  type View,
 } from "./model.js";
 import {
   nextvalInStore,
@@ -161,7 +168,7 @@ export interface CatalogOptions {
 /** How a transaction's snapshot behaves, which decides how long cached entries stay right. */
 type ViewMode = "snapshot" | "statement" | "dirty";
 
-interface View {
+interface EntryView {
   /** The catalog version the entries belong to; undefined for a private view. */
   readonly token: string | undefined;
   readonly entries: Map<string, unknown>;
@@ -199,7 +206,7 @@ function nextvalDefault(sequence: string): string {
 let lastVersionBytes: Buffer | undefined;
 let lastToken = "";
 
-const tokenOfView = (view: View): string | undefined => view.token;
+const tokenOfView = (view: EntryView): string | undefined => view.token;
 
 function tokenOf(bytes: Uint8Array | undefined): string {
   if (bytes === undefined) return decodeVersion(undefined).token;
@@ -215,7 +222,7 @@ export class Catalog {
 
   private readonly mode: ViewMode;
   private readonly shared: CatalogCache | undefined;
-  private view: View | undefined;
+  private view: EntryView | undefined;
   /** Bumped whenever the view is replaced by a private one, so loads begun before are not stored. */
   private generation = 0;
   /** Holds the version key's lock (every DDL statement takes it first). */
@@ -271,6 +278,20 @@ export class Catalog {
     if (this.mode === "dirty" && !this.ddl) this.view = undefined;
   }
 
+  /**
+   * After the transaction rolled back to a savepoint: entries cached since may describe undone
+   * DDL, and the version key written by DDL after the savepoint is undone too, so the next
+   * catalog write must write it again (or other transactions would keep the old catalog's
+   * cached entries after this one commits).
+   */
+  rolledBackToSavepoint(): void {
+    this.bumped = false;
+    if (this.ddl) {
+      this.generation++;
+      this.view = { token: undefined, entries: new Map() };
+    }
+  }
+
   /** The catalog version counter this transaction sees (0 before any DDL). */
   async version(): Promise<number> {
     return decodeVersion(await this.tx.get(VERSION_KEY)).counter;
@@ -283,11 +304,11 @@ export class Catalog {
   }
 
   /** The view in use, or a new private one (after DDL and at Read Uncommitted the view is always private). */
-  private viewOrNew(): View {
+  private viewOrNew(): EntryView {
     return (this.view ??= { token: undefined, entries: new Map() });
   }
 
-  private async currentView(): Promise<View> {
+  private async currentView(): Promise<EntryView> {
     if (this.ddl || this.mode === "dirty") return this.viewOrNew();
     if (this.mode === "snapshot" && (this.view || !this.shared)) return this.viewOrNew();
     // Read Committed reads the version at every lookup, since its snapshot moves per statement.
@@ -400,6 +421,27 @@ export class Catalog {
     );
   }
 
+  viewById(id: number): Promise<View | undefined> {
+    return this.load(`view:${id}`, async () => {
+      const bytes = await this.tx.get(viewKey(id));
+      return bytes === undefined ? undefined : decodeView(bytes);
+    });
+  }
+
+  async getView(name: string): Promise<View | undefined> {
+    const ref = await this.relation(name);
+    return ref?.kind === "view" ? this.viewById(ref.id) : undefined;
+  }
+
+  /** Every view, in creation (id) order. */
+  listViews(): Promise<readonly View[]> {
+    return this.load(
+      "views",
+      async (known) => Object.freeze((await this.scanAll(VIEWS_PREFIX)).map((e) => decodeView(e.value)).map((v) => (known.get(`view:${v.id}`) as View | undefined) ?? v)),
+      (views) => views.map((v) => [`view:${v.id}`, v]),
+    );
+  }
+
   getRole(name: string): Promise<Role | undefined> {
     return this.load(`role:${name}`, async () => {
       const bytes = await this.tx.get(roleKey(name));
@@ -445,6 +487,29 @@ export class Catalog {
       if (now.id === table.id && now.version === table.version) return now;
       table = now;
     }
+  }
+
+  /**
+   * The view a name stands for, locked for reading (intention-shared, so DROP VIEW and CREATE OR
+   * REPLACE VIEW wait for the transactions using it, as PostgreSQL's AccessShareLock makes
+   * them), as of the lock at Read Committed; undefined if the name is not a view's.
+   */
+  async useView(name: string): Promise<View | undefined> {
+    let ref = await this.relation(name);
+    while (ref?.kind === "view") {
+      await this.tx.lockTable(relationLockName(ref.id), "intention-shared");
+      if (this.mode !== "snapshot") {
+        this.tx.beginStatement();
+        if (this.mode === "dirty" && !this.ddl) this.view = undefined;
+        const now = await this.relation(name);
+        if (now?.kind !== "view" || now.id !== ref.id) {
+          ref = now;
+          continue;
+        }
+      }
+      return (await this.viewById(ref.id)) ?? this.inconsistent(name);
+    }
+    return undefined;
   }
 
   /**
@@ -602,6 +667,12 @@ export class Catalog {
     await this.put(indexKey(ix.tableId, ix.id), encodeIndex(ix));
     this.remember(`index:${ix.id}`, ix);
     this.forget(`indexes:${ix.tableId}`);
+  }
+
+  private async putView(v: View): Promise<void> {
+    await this.put(viewKey(v.id), encodeView(v));
+    this.remember(`view:${v.id}`, v);
+    this.forget("views");
   }
 
   private async putSequence(s: Sequence): Promise<void> {
@@ -820,8 +891,8 @@ export class Catalog {
 
   /**
    * DROP TABLE: the table, its indexes and owned sequences. Its rows stay until purged
-   * (purgeDroppedData), unreachable since the id is never reused. CASCADE changes nothing: no
-   * other object can depend on a table yet.
+   * (purgeDroppedData), unreachable since the id is never reused. Views that use it are
+   * dropped with CASCADE (2BP01 without).
    */
   async dropTable(name: string, options: DropOptions = {}): Promise<DdlResult<Table>> {
     const ref = await this.resolveForDdl(name, "table", "exclusive");
@@ -831,6 +902,7 @@ export class Catalog {
     }
     if (ref.kind !== "table") throw err.wrongObjectType(name, "table", ref.kind);
     const table = (await this.tableById(ref.id)) ?? this.inconsistent(name);
+    await this.dropDependentViews(`table ${name}`, await this.dependentViews([{ id: table.id, what: `table ${name}` }]), options);
     for (const ix of await this.indexesOf(table.id)) await this.removeIndex(ix);
     for (const c of table.columns) if (c.serial !== undefined) await this.removeOwnedSequence(c.serial, table.id);
     await this.deleteRelation(name);
@@ -877,7 +949,11 @@ export class Catalog {
       throw err.columnMissingOf(columnName, tableName);
     }
     // The primary key is the rows' storage order here; changing it would mean rewriting the table.
+    const what = `column ${columnName} of table ${tableName}`;
+    const dependents = await this.dependentViews([{ id: table.id, column: column.id, what }]);
+    if (!options.cascade && dependents.length > 0) await this.dropDependentViews(what, dependents, options);
     if (table.primaryKey.includes(column.id)) throw err.notSupported(`cannot drop column "${columnName}" of table "${tableName}" because it is part of the primary key`);
+    await this.dropDependentViews(what, dependents, options);
     for (const ix of await this.indexesOf(table.id)) {
       if (ix.columns.some((c) => c.columnId === column.id)) {
         await this.removeIndex(ix);
@@ -897,6 +973,7 @@ export class Catalog {
     if (table === undefined) return skipped(`relation "${name}" does not exist, skipping`);
     if (newName === name) return done(table);
     if ((await this.relation(newName)) !== undefined) throw err.relationExists(newName);
+    await this.refuseRenameUnderViews(`table "${name}"`, await this.dependentViews([{ id: table.id, what: "" }]));
     await this.deleteRelation(name);
     await this.putRelation(newName, { kind: "table", id: table.id });
     return done(await this.updateTable(table, { name: newName }));
@@ -909,6 +986,7 @@ export class Catalog {
     if (column === undefined) throw err.columnMissing(oldName);
     if (newName === oldName) return done(table);
     if (table.columns.some((c) => c.name === newName)) throw err.columnExists(newName, tableName);
+    await this.refuseRenameUnderViews(`column "${oldName}" of table "${tableName}"`, await this.dependentViews([{ id: table.id, column: column.id, what: "" }]));
     const rewrite = options.rewriteExpression;
     const checks = table.checks.map((c) => {
       if (!c.columnIds?.includes(column.id)) return c;
@@ -1005,6 +1083,10 @@ export class Catalog {
       const seq = await this.getSequence(c.serial);
       if (seq?.ownedBy?.tableId === table.id) await this.putSequence(Object.freeze({ ...seq, ownedBy: { tableId: id, columnId: seq.ownedBy.columnId } }));
     }
+    for (const v of await this.listViews()) {
+      if (!v.dependsOn.some((d) => d.kind === "table" && d.id === table.id)) continue;
+      await this.putView(Object.freeze({ ...v, dependsOn: Object.freeze(v.dependsOn.map((d) => (d.kind === "table" && d.id === table.id ? Object.freeze({ ...d, id }) : d))) }));
+    }
     await this.putRelation(table.name, { kind: "table", id });
     await this.retireTableId(table.id);
     await this.putTable(next);
@@ -1071,6 +1153,12 @@ export class Catalog {
       return p;
     });
     const changedIds = new Set(positions.map((p) => table.columns[p]!.id));
+    for (const v of await this.listViews()) {
+      const dep = v.dependsOn.find((d) => d.kind === "table" && d.id === table.id && d.columns.some((c) => changedIds.has(c)));
+      if (dep === undefined) continue;
+      const col = table.columns.find((c) => changedIds.has(c.id) && dep.columns.includes(c.id))!;
+      throw new err.CatalogError("cannot alter type of a column used by a view or rule", "0A000", `rule _RETURN on view ${v.name} depends on column "${col.name}"`);
+    }
     const typeOf = new Map(positions.map((p, i) => [table.columns[p]!.id, changes[i]!.type] as const));
     for (const ix of await this.indexesOf(table.id)) {
       const used = ix.columns.filter((c) => changedIds.has(c.columnId));
@@ -1150,6 +1238,184 @@ export class Catalog {
     throw new err.CatalogError(`constraint "${name}" of relation "${tableName}" does not exist`, "42704");
   }
 
+  // ---- views ---------------------------------------------------------------------------------
+
+  /**
+   * CREATE [OR REPLACE] VIEW. The analyzer has checked the definition and found its columns and
+   * dependencies. Replacing keeps the view's id and must keep its columns (names and types, in
+   * order; new ones may follow), as in PostgreSQL, since other views and plans rely on them.
+   */
+  async createView(spec: CreateViewSpec): Promise<View> {
+    const ref = await this.resolveForDdl(spec.name, "view", "exclusive");
+    const names = new Set<string>();
+    for (const c of spec.columns) {
+      if (names.has(c.name)) throw new err.CatalogError(`column "${c.name}" specified more than once`, "42701");
+      names.add(c.name);
+    }
+    const dependsOn = Object.freeze(spec.dependsOn.map((d) => Object.freeze({ ...d, columns: Object.freeze([...d.columns]) })));
+    const columns = Object.freeze(spec.columns.map((c) => Object.freeze({ name: c.name, type: Object.freeze(c.type) })));
+    if (ref !== undefined) {
+      if (!spec.orReplace) throw err.relationExists(spec.name);
+      if (ref.kind !== "view") throw err.wrongObjectType(spec.name, "view");
+      const old = (await this.viewById(ref.id)) ?? this.inconsistent(spec.name);
+      if (columns.length < old.columns.length) throw new err.CatalogError("cannot drop columns from view", "42P16");
+      old.columns.forEach((c, i) => {
+        const now = columns[i]!;
+        if (now.name !== c.name) {
+          throw new err.CatalogError(`cannot change name of view column "${c.name}" to "${now.name}"`, "42P16", undefined, "Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead.");
+        }
+        if (formatType(now.type) !== formatType(c.type)) {
+          throw new err.CatalogError(`cannot change data type of view column "${c.name}" from ${formatType(c.type)} to ${formatType(now.type)}`, "42P16");
+        }
+      });
+      if (await this.reachesView(dependsOn, old.id)) throw new err.CatalogError(`infinite recursion detected in rules for relation "${spec.name}"`, "42P17");
+      const next: View = Object.freeze({ ...old, definition: spec.definition, columns, dependsOn, version: old.version + 1 });
+      await this.putView(next);
+      return next;
+    }
+    const id = await this.allocateId();
+    const view: View = Object.freeze({ kind: "view", id, name: spec.name, definition: spec.definition, columns, dependsOn, version: 1 });
+    await this.tx.lockTable(relationLockName(id), "exclusive");
+    await this.putRelation(spec.name, { kind: "view", id });
+    await this.putView(view);
+    this.created.add(id);
+    return view;
+  }
+
+  /** Whether following view dependencies from `deps` leads to the view `id`. */
+  private async reachesView(deps: readonly { readonly kind: string; readonly id: number }[], id: number): Promise<boolean> {
+    const seen = new Set<number>();
+    const todo = deps.filter((d) => d.kind === "view").map((d) => d.id);
+    while (todo.length > 0) {
+      const next = todo.pop()!;
+      if (next === id) return true;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const v = await this.viewById(next);
+      for (const d of v?.dependsOn ?? []) if (d.kind === "view") todo.push(d.id);
+    }
+    return false;
+  }
+
+  /**
+   * DROP VIEW of one or more views at once (one may use another without CASCADE, as in
+   * PostgreSQL); views that use them and are not among them need CASCADE (2BP01 without).
+   */
+  async dropViews(names: readonly string[], options: DropOptions = {}): Promise<void> {
+    const dropping: View[] = [];
+    for (const name of names) {
+      const ref = await this.resolveForDdl(name, "view", "exclusive");
+      if (ref === undefined) {
+        if (options.ifExists) {
+          options.notices?.push({ severity: "NOTICE", sqlstate: "00000", message: `view "${name}" does not exist, skipping` });
+          continue;
+        }
+        throw err.dropTargetMissing("view", name);
+      }
+      if (ref.kind !== "view") throw err.wrongObjectType(name, "view", ref.kind);
+      if (!dropping.some((v) => v.id === ref.id)) dropping.push((await this.viewById(ref.id)) ?? this.inconsistent(name));
+    }
+    const ids = new Set(dropping.map((v) => v.id));
+    const dependents = await this.dependentViews(dropping.map((v) => ({ id: v.id, what: `view ${v.name}` })));
+    const outside = dependents.filter((d) => !ids.has(d.view.id));
+    if (dropping.length > 0) await this.dropDependentViews(`view ${dropping[0]!.name}`, outside, options);
+    for (const v of dropping) await this.removeView(v);
+  }
+
+  /** ALTER VIEW ... RENAME TO (and ALTER TABLE ... RENAME TO on a view). */
+  async renameView(name: string, newName: string, options: { readonly ifExists?: boolean } = {}): Promise<DdlResult<View>> {
+    const ref = await this.resolveForDdl(name, "view", "exclusive");
+    if (ref === undefined) {
+      if (options.ifExists) return skipped(`relation "${name}" does not exist, skipping`);
+      throw err.relationMissing(name);
+    }
+    if (ref.kind !== "view") throw err.wrongObjectType(name, "view");
+    const view = (await this.viewById(ref.id)) ?? this.inconsistent(name);
+    if (newName === name) return done(view);
+    if ((await this.relation(newName)) !== undefined) throw err.relationExists(newName);
+    await this.refuseRenameUnderViews(`view "${name}"`, await this.dependentViews([{ id: view.id, what: "" }]));
+    await this.deleteRelation(name);
+    await this.putRelation(newName, { kind: "view", id: view.id });
+    const next: View = Object.freeze({ ...view, name: newName, version: view.version + 1 });
+    await this.putView(next);
+    return done(next);
+  }
+
+  /** ALTER VIEW ... RENAME COLUMN: the view's own column name (its definition is unchanged). */
+  async renameViewColumn(name: string, column: string, newName: string, options: { readonly ifExists?: boolean } = {}): Promise<DdlResult<View>> {
+    const ref = await this.resolveForDdl(name, "view", "exclusive");
+    if (ref === undefined) {
+      if (options.ifExists) return skipped(`relation "${name}" does not exist, skipping`);
+      throw err.relationMissing(name);
+    }
+    if (ref.kind !== "view") throw err.wrongObjectType(name, "view");
+    const view = (await this.viewById(ref.id)) ?? this.inconsistent(name);
+    const at = view.columns.findIndex((c) => c.name === column);
+    if (at < 0) throw err.columnMissingOf(column, name);
+    if (newName === column) return done(view);
+    if (view.columns.some((c) => c.name === newName)) throw err.columnExists(newName, name);
+    await this.refuseRenameUnderViews(`column "${column}" of view "${name}"`, await this.dependentViews([{ id: view.id, what: "" }]));
+    const columns = Object.freeze(view.columns.map((c, i) => (i === at ? Object.freeze({ ...c, name: newName }) : c)));
+    const next: View = Object.freeze({ ...view, columns, version: view.version + 1 });
+    await this.putView(next);
+    return done(next);
+  }
+
+  private async removeView(v: View): Promise<void> {
+    await this.tx.lockTable(relationLockName(v.id), "exclusive");
+    await this.deleteRelation(v.name);
+    await this.del(viewKey(v.id));
+    this.remember(`view:${v.id}`, undefined);
+    this.forget("views");
+  }
+
+  /**
+   * The views that use any of `targets` (a table, or one column of it, or a view), and the
+   * views that use those, and so on, each with PostgreSQL's line for it ("view v depends on
+   * table t").
+   */
+  private async dependentViews(targets: readonly { readonly id: number; readonly column?: number; readonly what: string }[]): Promise<{ view: View; detail: string }[]> {
+    const views = await this.listViews();
+    const out: { view: View; detail: string }[] = [];
+    const seen = new Set<number>();
+    // Depth first, as PostgreSQL lists them: a view, then what depends on it, then the next.
+    const visit = (t: { readonly id: number; readonly column?: number; readonly what: string }): void => {
+      for (const v of views) {
+        if (seen.has(v.id)) continue;
+        const uses = v.dependsOn.some((d) => d.id === t.id && (t.column === undefined || d.columns.includes(t.column)));
+        if (!uses) continue;
+        seen.add(v.id);
+        out.push({ view: v, detail: `view ${v.name} depends on ${t.what}` });
+        visit({ id: v.id, what: `view ${v.name}` });
+      }
+    };
+    for (const t of targets) visit(t);
+    return out;
+  }
+
+  /** CASCADE drops the dependent views (with PostgreSQL's notices); without it, 2BP01. */
+  private async dropDependentViews(what: string, dependents: readonly { view: View; detail: string }[], options: DropOptions): Promise<void> {
+    if (dependents.length === 0) return;
+    if (!options.cascade) throw err.dependentObjects(what, dependents.map((d) => d.detail));
+    const lines = dependents.map((d) => `drop cascades to view ${d.view.name}`);
+    const notice: CatalogNotice =
+      lines.length === 1
+        ? { severity: "NOTICE", sqlstate: "00000", message: lines[0]! }
+        : { severity: "NOTICE", sqlstate: "00000", message: `drop cascades to ${lines.length} other objects`, detail: lines.join("\n") };
+    options.notices?.push(notice);
+    for (const d of dependents) await this.removeView(d.view);
+  }
+
+  /**
+   * A view's definition is stored as text and names what it reads, so renaming something a
+   * view reads would leave the text pointing at nothing: refused (PostgreSQL, which stores parse
+   * trees, allows it).
+   */
+  private async refuseRenameUnderViews(what: string, dependents: readonly { view: View }[]): Promise<void> {
+    const first = dependents[0];
+    if (first !== undefined) throw err.notSupported(`cannot rename ${what} because view "${first.view.name}" depends on it`);
+  }
+
   // ---- indexes -------------------------------------------------------------------------------
 
   /**
@@ -1159,6 +1425,7 @@ export class Catalog {
   async createIndex(spec: CreateIndexSpec): Promise<DdlResult<Index>> {
     const ref = await this.resolveForDdl(spec.table, "table", "shared");
     if (ref === undefined) throw err.relationMissing(spec.table);
+    if (ref.kind === "view") throw new err.CatalogError(`cannot create index on relation "${spec.table}"`, "42809", "This operation is not supported for views.");
     if (ref.kind !== "table") throw err.wrongObjectType(spec.table, "table");
     const table = (await this.tableById(ref.id)) ?? this.inconsistent(spec.table);
     const keyColumns = spec.columns.map(keyColumn);

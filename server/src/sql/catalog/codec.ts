@@ -10,7 +10,7 @@
 import { decodeTuple, encodeTuple } from "../../kv/key-encoding.js";
 import { decodeRow, encodeRow, type SqlType, TYPE_KINDS } from "../types/index.js";
 import { corruptEntry } from "./errors.js";
-import { type Column, type Index, type Role, ROLE_ATTRIBUTES, type Sequence, type SequenceType, type Table } from "./model.js";
+import { type Column, type Index, type Role, ROLE_ATTRIBUTES, type Sequence, type SequenceType, type Table, type View, type ViewDependency } from "./model.js";
 
 const FORMAT = 1;
 
@@ -236,6 +236,52 @@ export function decodeSequenceState(bytes: Uint8Array): SequenceState {
   const [value, isCalled] = decodeTuple(bytes);
   if (typeof value !== "bigint" || typeof isCalled !== "boolean") throw corruptEntry("sequence state");
   return { value, isCalled };
+}
+
+// ---- views ---------------------------------------------------------------------------------
+
+export function encodeView(v: View): Buffer {
+  return toBytes({
+    format: FORMAT,
+    id: v.id,
+    name: v.name,
+    definition: v.definition,
+    columns: v.columns.map((c) => ({ name: c.name, type: c.type as unknown as Json })),
+    dependsOn: v.dependsOn.map((d) => {
+      const o: Record<string, Json> = { kind: d.kind, id: d.id, columns: [...d.columns] };
+      if (d.columnLimit !== undefined) o.columnLimit = d.columnLimit;
+      return o;
+    }),
+    version: v.version,
+  });
+}
+
+export function decodeView(bytes: Uint8Array): View {
+  const o = parse(bytes, "view");
+  const what = `view ${String(o.name)}`;
+  const columns = field(o, "columns", isArray, what).map((c) => {
+    if (!isObject(c)) throw corruptEntry(`${what}: column is not an object`);
+    return Object.freeze({ name: field(c, "name", isString, what), type: Object.freeze(field(c, "type", isSqlType, what)) });
+  });
+  const dependsOn = field(o, "dependsOn", isArray, what).map((d): ViewDependency => {
+    if (!isObject(d)) throw corruptEntry(`${what}: dependency is not an object`);
+    const kind = d.kind;
+    if (kind !== "table" && kind !== "view") throw corruptEntry(`${what}: bad dependency kind`);
+    const ids = field(d, "columns", isArray, what);
+    if (!ids.every(isNumber)) throw corruptEntry(`${what}: bad dependency columns`);
+    const limit = field(d, "columnLimit", (x): x is number | undefined => x === undefined || isNumber(x), what);
+    const dep: ViewDependency = { kind, id: field(d, "id", isNumber, what), columns: Object.freeze(ids) };
+    return Object.freeze(limit === undefined ? dep : { ...dep, columnLimit: limit });
+  });
+  return Object.freeze({
+    kind: "view",
+    id: field(o, "id", isNumber, what),
+    name: field(o, "name", isString, what),
+    definition: field(o, "definition", isString, what),
+    columns: Object.freeze(columns),
+    dependsOn: Object.freeze(dependsOn),
+    version: field(o, "version", isNumber, what),
+  });
 }
 
 // ---- roles ---------------------------------------------------------------------------------

@@ -22,11 +22,11 @@ export const relationExists = (name: string) => new CatalogError(`relation "${na
 export const relationMissing = (name: string) => new CatalogError(`relation "${name}" does not exist`, "42P01");
 
 /** 42P01 / 42704, as DROP TABLE / DROP SEQUENCE / DROP INDEX word it. */
-export function dropTargetMissing(kind: "table" | "sequence" | "index", name: string): CatalogError {
+export function dropTargetMissing(kind: "table" | "sequence" | "index" | "view", name: string): CatalogError {
   return new CatalogError(`${kind} "${name}" does not exist`, kind === "index" ? "42704" : "42P01");
 }
 
-const DROP_HINT: Record<string, string> = { table: "Use DROP TABLE to remove a table.", index: "Use DROP INDEX to remove an index.", sequence: "Use DROP SEQUENCE to remove a sequence." };
+const DROP_HINT: Record<string, string> = { table: "Use DROP TABLE to remove a table.", index: "Use DROP INDEX to remove an index.", sequence: "Use DROP SEQUENCE to remove a sequence.", view: "Use DROP VIEW to remove a view." };
 
 /** 42809 wrong_object_type: `"i" is not a table`, with a hint naming the right command for DROP. */
 export function wrongObjectType(name: string, wanted: string, actual?: string): CatalogError {

@@ -11,10 +11,11 @@
  *     [0, "meta", "version"]             → [counter, token]   bumped by every committed DDL
  *     [0, "meta", "next_id"]             → [id]               next object id
  *     [0, "rel", schema, name]           → [kind, id, table]  one namespace for tables, indexes,
- *                                                              sequences (table: an index's table)
+ *                                                              sequences, views (table: an index's table)
  *     [0, "table", id]                   → table descriptor (JSON)
  *     [0, "index", tableId, id]          → index descriptor (JSON); a prefix scan lists a table's indexes
  *     [0, "sequence", id]                → sequence descriptor (JSON)
+ *     [0, "view", id]                    → view descriptor (JSON): definition text, columns, dependencies
  *     [0, "seqval", id]                  → [last value, is_called]   written outside DDL (nextval)
  *     [0, "rowid", tableId]              → [last row id, true]        hidden row ids, like a sequence
  *     [0, "role", name]                  → role (JSON)
@@ -62,6 +63,8 @@ export const indexKey = (tableId: number, id: number) => encodeTuple([CATALOG, "
 export const indexesPrefix = (tableId: number) => encodeTuple([CATALOG, "index", big(tableId)]);
 export const sequenceKey = (id: number) => encodeTuple([CATALOG, "sequence", big(id)]);
 export const SEQUENCES_PREFIX = encodeTuple([CATALOG, "sequence"]);
+export const viewKey = (id: number) => encodeTuple([CATALOG, "view", big(id)]);
+export const VIEWS_PREFIX = encodeTuple([CATALOG, "view"]);
 export const sequenceStateKey = (id: number) => encodeTuple([CATALOG, "seqval", big(id)]);
 export const rowIdStateKey = (tableId: number) => encodeTuple([CATALOG, "rowid", big(tableId)]);
 export const roleKey = (name: string) => encodeTuple([CATALOG, "role", name]);
@@ -90,7 +93,7 @@ export function encodeRelationRef(ref: RelationRef): Buffer {
 
 export function decodeRelationRef(bytes: Uint8Array): RelationRef {
   const [kind, id, tableId] = decodeTuple(bytes);
-  if ((kind !== "table" && kind !== "index" && kind !== "sequence") || typeof id !== "bigint") throw new SqlStateError("corrupt catalog entry: relation name", "XX001");
+  if ((kind !== "table" && kind !== "index" && kind !== "sequence" && kind !== "view") || typeof id !== "bigint") throw new SqlStateError("corrupt catalog entry: relation name", "XX001");
   return tableId === undefined ? { kind, id: Number(id) } : { kind, id: Number(id), tableId: Number(tableId as bigint) };
 }
 

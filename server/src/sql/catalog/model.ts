@@ -119,7 +119,38 @@ export interface RoleAttributes {
 
 export const ROLE_ATTRIBUTES = ["createdb", "createrole", "replication", "bypassrls", "inherit", "connectionLimit", "validUntil"] as const;
 
-export type Relation = Table | Index | Sequence;
+export interface ViewColumn {
+  readonly name: string;
+  readonly type: SqlType;
+}
+
+/** A relation a view's definition reads. */
+export interface ViewDependency {
+  readonly kind: "table" | "view";
+  /** The relation's id (a table's follows it when the table moves to a new id). */
+  readonly id: number;
+  /** A table's column ids the definition reads (DROP COLUMN and ALTER COLUMN TYPE check them). */
+  readonly columns: readonly number[];
+  /**
+   * A table's nextColumnId, or a view's column count, when the view was defined: columns added
+   * later are not the view's, since PostgreSQL expands a `*` once, at CREATE VIEW.
+   */
+  readonly columnLimit?: number;
+}
+
+export interface View {
+  readonly kind: "view";
+  readonly id: number;
+  readonly name: string;
+  /** The query as SQL text; analysed again wherever the view is used. */
+  readonly definition: string;
+  readonly columns: readonly ViewColumn[];
+  readonly dependsOn: readonly ViewDependency[];
+  /** Increases with every CREATE OR REPLACE, so plans can tell they are stale. */
+  readonly version: number;
+}
+
+export type Relation = Table | Index | Sequence | View;
 export type RelationKind = Relation["kind"];
 
 // ---- specs ---------------------------------------------------------------------------------
@@ -184,6 +215,15 @@ export interface CreateSequenceSpec {
   readonly ifNotExists?: boolean;
 }
 
+export interface CreateViewSpec {
+  readonly name: string;
+  readonly definition: string;
+  readonly columns: readonly ViewColumn[];
+  readonly dependsOn: readonly ViewDependency[];
+  /** CREATE OR REPLACE: an existing view may be redefined with the same leading columns. */
+  readonly orReplace?: boolean;
+}
+
 export interface RoleSpec extends RoleAttributes {
   readonly name: string;
   readonly login?: boolean;
@@ -201,6 +241,8 @@ export interface AlterRoleSpec extends RoleAttributes {
 export interface DropOptions {
   readonly ifExists?: boolean;
   readonly cascade?: boolean;
+  /** Receives the notices of CASCADE (`drop cascades to view v`). */
+  readonly notices?: CatalogNotice[];
 }
 
 export interface RenameColumnOptions {
@@ -219,6 +261,7 @@ export interface CatalogNotice {
   readonly severity: "NOTICE";
   readonly sqlstate: "00000";
   readonly message: string;
+  readonly detail?: string;
 }
 
 /** What an IF [NOT] EXISTS statement did: the object it changed, or the notice that it skipped. */

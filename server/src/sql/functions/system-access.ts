@@ -28,6 +28,8 @@ export interface SystemAccess {
    * `pretty` leaves the table unqualified when its schema is on the search path.
    */
   indexDefinition(oid: number, column: number, pretty: boolean): string | undefined;
+  /** pg_get_viewdef: a view's query, or undefined for anything that is not a view. */
+  viewDefinition(oid: number): string | undefined;
   /** pg_get_constraintdef: the constraint as ALTER TABLE ADD CONSTRAINT would write it. */
   constraintDefinition(oid: number): string | undefined;
   /** pg_get_serial_sequence: the sequence a serial column owns, schema-qualified. */

@@ -44,6 +44,12 @@ export function regNotFound(reg: RegType, name: string): SqlStateError {
   }
 }
 
+function viewDefinitionByName(system: SystemAccess, name: string): string | null {
+  const oid = system.oidOf("regclass", name);
+  if (oid === undefined) throw new SqlStateError(`relation "${name}" does not exist`, "42P01");
+  return system.viewDefinition(oid) ?? null;
+}
+
 function regOf(t: SqlType | undefined): RegType {
   return t?.kind === "oid" && t.reg !== undefined ? t.reg : "regclass";
 }
@@ -135,8 +141,15 @@ export const SYSTEM_FUNCTIONS: readonly Overload[] = [
   fn("pg_get_expr", ["text", "oid"], "text", ([expr]) => s(expr)),
   fn("pg_get_expr", ["text", "oid", "bool"], "text", ([expr]) => s(expr)),
   fn("pg_get_serial_sequence", ["text", "text"], "text", ([table, column], c) => access(c).serialSequence(s(table), s(column)) ?? null, system),
-  fn("pg_get_viewdef", ["oid"], "text", () => null),
-  fn("pg_get_viewdef", ["oid", "bool"], "text", () => null),
+  fn("pg_get_viewdef", ["oid"], "text", ([oid], c) => access(c).viewDefinition(n(oid)) ?? null, system),
+  fn("pg_get_viewdef", ["oid", "bool"], "text", ([oid], c) => access(c).viewDefinition(n(oid)) ?? null, system),
+  fn("pg_get_viewdef", ["oid", "int4"], "text", ([oid], c) => access(c).viewDefinition(n(oid)) ?? null, system),
+  // The deprecated forms by name, which an untyped literal resolves to, as in PostgreSQL.
+  fn("pg_get_viewdef", ["text"], "text", ([name], c) => viewDefinitionByName(access(c), s(name)), system),
+  fn("pg_get_viewdef", ["text", "bool"], "text", ([name], c) => viewDefinitionByName(access(c), s(name)), system),
+  // There are no rules (pg_rewrite is empty), so no rule has a definition.
+  fn("pg_get_ruledef", ["oid"], "text", () => null),
+  fn("pg_get_ruledef", ["oid", "bool"], "text", () => null),
   fn("pg_get_triggerdef", ["oid"], "text", () => null),
   fn("pg_get_triggerdef", ["oid", "bool"], "text", () => null),
   fn("pg_get_statisticsobjdef_columns", ["oid"], "text", () => null),

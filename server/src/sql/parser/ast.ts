@@ -343,6 +343,40 @@ export interface DropRoleStatement {
   ifExists: boolean;
 }
 
+/**
+ * CREATE [OR REPLACE] [TEMP] VIEW. The library's node lacks the query's source text, which the
+ * catalog stores (and it cannot parse set operations there).
+ */
+export interface CreateViewStatement {
+  type: "create view";
+  name: pg.QName;
+  orReplace: boolean;
+  temp: boolean;
+  recursive: boolean;
+  columnNames?: pg.Name[];
+  /** WITH (name [= value], ...) before AS. */
+  options: StorageParameter[];
+  query: Statement;
+  /** The query as written (from its first token to its last). */
+  queryText: string;
+  checkOption?: "local" | "cascaded";
+}
+
+export interface DropViewStatement {
+  type: "drop view";
+  names: pg.QName[];
+  ifExists: boolean;
+  cascade?: "cascade" | "restrict";
+}
+
+/** ALTER VIEW: RENAME TO and RENAME COLUMN; `other` names a form Alopex does not do. */
+export interface AlterViewStatement {
+  type: "alter view";
+  name: pg.QName;
+  ifExists: boolean;
+  action: { kind: "rename"; to: pg.Name } | { kind: "rename column"; column: pg.Name; to: pg.Name } | { kind: "other"; words: string };
+}
+
 // ---- statements --------------------------------------------------------------------------
 
 export type AlopexStatement =
@@ -368,7 +402,10 @@ export type AlopexStatement =
   | CopyStatement
   | CreateRoleStatement
   | AlterRoleStatement
-  | DropRoleStatement;
+  | DropRoleStatement
+  | CreateViewStatement
+  | DropViewStatement
+  | AlterViewStatement;
 
 /** Library node types we never return: replaced by the ones above. */
 type ReplacedLibraryStatement =
@@ -380,7 +417,8 @@ type ReplacedLibraryStatement =
   | pg.CommitStatement
   | pg.RollbackStatement
   | pg.SetTimezone
-  | pg.SetNames;
+  | pg.SetNames
+  | pg.CreateViewStatement;
 
 export type Statement = Exclude<pg.Statement, ReplacedLibraryStatement> | AlopexStatement;
 

@@ -10,6 +10,7 @@ import { parseReset, parseSet, parseShow } from "./settings.js";
 import { isPunct, isWord, type TokenRange } from "./structure.js";
 import { parseTransactionStatement } from "./transaction.js";
 import { parseAnalyze, parseExplain, parseLock, parseVacuum } from "./utility.js";
+import { parseAlterView, parseCreateView, parseDropView } from "./views.js";
 
 /**
  * Which statements a place accepts: "any" at top level; "dml" inside WITH, EXPLAIN and
@@ -22,6 +23,15 @@ const DML_WORDS = new Set(["insert", "update", "delete"]);
 /** First words of the statements left to the library besides queries and DML. */
 const LIBRARY_STATEMENT_WORDS = new Set(["create", "alter", "drop", "truncate", "comment", "refresh", "do", "prepare", "deallocate"]);
 const TRANSACTION_WORDS = new Set(["begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release"]);
+
+/** CREATE [OR REPLACE] [TEMP | TEMPORARY] [RECURSIVE] VIEW (not MATERIALIZED VIEW, left to the library). */
+function isCreateView(c: Cursor): boolean {
+  let k = 1;
+  if (c.isWord("or", k) && c.isWord("replace", k + 1)) k += 2;
+  if (c.isWord("temp", k) || c.isWord("temporary", k)) k++;
+  if (c.isWord("recursive", k)) k++;
+  return c.isWord("view", k);
+}
 
 /** Routes a statement to our parsers for what the library gets wrong, to the library otherwise. */
 export function parseStatement(ctx: ParseContext, range: TokenRange, allowed: StatementClass = "any"): Statement {
@@ -61,6 +71,11 @@ export function parseStatement(ctx: ParseContext, range: TokenRange, allowed: St
         c.pos++;
         return parseRoleStatement(c, word);
       }
+      if (secondInRange && isWord(second, "view")) {
+        if (word === "drop") return parseDropView(c);
+        if (word === "alter") return parseAlterView(c);
+      }
+      if (word === "create" && isCreateView(c)) return parseCreateView(c);
       if (word === "create" && secondInRange && isWord(second, "table")) {
         const split = splitStorageParameters(ctx, range);
         const stmt = parseWithLibrary(ctx, split.range, (r) => parseQuery(ctx, r));

@@ -272,3 +272,37 @@ describe("constructs the library lacks, spelled as marked operators and markers"
     expect(parseOne("SELECT * FROM (SELECT 1) s")).toMatchObject({ from: [{ alias: "s" }] });
   });
 });
+
+describe("views", () => {
+  it("CREATE VIEW keeps the query's text, without a trailing CHECK OPTION", () => {
+    const s = parseOne("CREATE OR REPLACE VIEW v (x, y) WITH (security_barrier) AS SELECT a, b FROM t /* c */ UNION SELECT 1, 2 WITH LOCAL CHECK OPTION") as unknown as Record<string, unknown>;
+    expect(s).toMatchObject({
+      type: "create view",
+      name: { name: "v" },
+      orReplace: true,
+      temp: false,
+      columnNames: [{ name: "x" }, { name: "y" }],
+      options: [{ name: "security_barrier" }],
+      queryText: "SELECT a, b FROM t /* c */ UNION SELECT 1, 2",
+      checkOption: "local",
+      query: { type: "union" },
+    });
+    expect(parseOne("create temporary view w as (values (1))")).toMatchObject({ type: "create view", temp: true, queryText: "(values (1))" });
+    expect(parseOne("CREATE VIEW v AS WITH c AS (SELECT 1) SELECT * FROM c WITH CHECK OPTION")).toMatchObject({ queryText: "WITH c AS (SELECT 1) SELECT * FROM c", checkOption: "cascaded" });
+  });
+
+  it("DROP VIEW and ALTER VIEW", () => {
+    expect(parseOne("DROP VIEW IF EXISTS v, public.w CASCADE")).toEqual({ type: "drop view", names: [{ name: "v" }, { schema: "public", name: "w" }], ifExists: true, cascade: "cascade" });
+    expect(parseOne("drop view v")).toEqual({ type: "drop view", names: [{ name: "v" }], ifExists: false });
+    expect(parseOne("ALTER VIEW v RENAME TO w")).toEqual({ type: "alter view", name: { name: "v" }, ifExists: false, action: { kind: "rename", to: { name: "w" } } });
+    expect(parseOne("ALTER VIEW IF EXISTS v RENAME COLUMN a TO b")).toEqual({ type: "alter view", name: { name: "v" }, ifExists: true, action: { kind: "rename column", column: { name: "a" }, to: { name: "b" } } });
+    expect(parseOne("ALTER VIEW v OWNER TO r")).toMatchObject({ type: "alter view", action: { kind: "other", words: "owner to" } });
+  });
+
+  it("reports syntax errors where PostgreSQL does", () => {
+    expect(() => parseOne("CREATE VIEW v AS")).toThrow(/syntax error at end of input/);
+    expect(() => parseOne("CREATE VIEW v SELECT 1")).toThrow(/syntax error at or near "SELECT"/);
+    expect(() => parseOne("CREATE VIEW v AS INSERT INTO t VALUES (1)")).toThrow(/syntax error at or near "INSERT"/);
+    expect(() => parseOne("DROP VIEW v w")).toThrow(/syntax error at or near "w"/);
+  });
+});

@@ -46,6 +46,10 @@ export async function startCopy(stmt: CopyStatement, host: CopyHost): Promise<St
 async function targetTable(stmt: CopyStatement, catalog: Catalog): Promise<Table> {
   const name = stmt.table!;
   if (name.schema && name.schema !== "public") throw new SqlStateError(`relation "${name.schema}.${name.name}" does not exist`, "42P01");
+  if ((await catalog.relation(name.name))?.kind === "view") {
+    if (stmt.direction === "from") throw new SqlStateError(`cannot copy to view "${name.name}"`, "42809", { hint: "To enable copying to a view, provide an INSTEAD OF INSERT trigger." });
+    throw new SqlStateError(`cannot copy from view "${name.name}"`, "42809", { hint: "Try the COPY (SELECT ...) TO variant." });
+  }
   return catalog.requireTable(name.name);
 }
 

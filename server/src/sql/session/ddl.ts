@@ -5,17 +5,30 @@
  */
 import type * as pg from "pgsql-ast-parser";
 import { SqlStateError } from "../../common/sqlstate-error.js";
-import type { Catalog, CheckSpec, Column, ColumnSpec, CreateIndexSpec, DdlResult, KeyColumnSpec, SequenceType } from "../catalog/index.js";
+import type { Catalog, CatalogNotice, CheckSpec, Column, ColumnSpec, CreateIndexSpec, DdlResult, KeyColumnSpec, SequenceType } from "../catalog/index.js";
 import { quoteIdent } from "../functions/strings.js";
 import { isVolatile, type ScalarExpr } from "../plan/expr.js";
 import { typeOfAst } from "../analyzer/expr.js";
 import { AnalyzerContext, ParamTypes } from "../analyzer/context.js";
 import { defaultExpr, exprToSql, parseStoredExpr as parseExprText, validateTableExprs } from "../analyzer/table-exprs.js";
-import type { AlterColumnSetType, AlterRoleStatement, CreateRoleStatement, CreateTableStatement, DropRoleStatement, Expr, Statement, StorageParameter } from "../parser/index.js";
+import type {
+  AlterColumnSetType,
+  AlterRoleStatement,
+  AlterViewStatement,
+  CreateRoleStatement,
+  CreateTableStatement,
+  CreateViewStatement,
+  DropRoleStatement,
+  DropViewStatement,
+  Expr,
+  Statement,
+  StorageParameter,
+} from "../parser/index.js";
 import { isSerialTypeName, type SqlValue } from "../types/index.js";
 import type { SessionNotice } from "./api.js";
 import { alterRole, createRole, dropRoles } from "./roles.js";
 import { alterColumnTypes, type AlterTypeHost } from "./alter-column-type.js";
+import { alterView, createView, dropViews, toSessionNotices } from "./views.js";
 
 export interface DdlOutcome {
   readonly tag: string;
@@ -208,13 +221,15 @@ export async function createIndex(s: pg.CreateIndexStatement, catalog: Catalog):
 
 export async function dropStatement(s: pg.DropStatement, catalog: Catalog): Promise<DdlOutcome> {
   const notices: SessionNotice[] = [];
-  const options = { ...(s.ifExists && { ifExists: true }), ...(s.cascade === "cascade" && { cascade: true }) };
+  const cascaded: CatalogNotice[] = [];
+  const options = { ...(s.ifExists && { ifExists: true }), ...(s.cascade === "cascade" && { cascade: true }), notices: cascaded };
   for (const n of s.names) {
     if (n.schema && n.schema !== "public") throw new SqlStateError(`schema "${n.schema}" does not exist`, "3F000");
     if (s.type === "drop table") noticeOf(await catalog.dropTable(n.name, options), notices);
     else if (s.type === "drop index") noticeOf(await catalog.dropIndex(n.name, options), notices);
     else if (s.type === "drop sequence") noticeOf(await catalog.dropSequence(n.name, options), notices);
     else throw new SqlStateError(`${s.type.toUpperCase()} is not supported`, "0A000");
+    toSessionNotices(cascaded.splice(0), notices);
   }
   return { tag: s.type.toUpperCase(), notices };
 }
@@ -283,11 +298,17 @@ export async function alterTable(s: pg.AlterTableStatement, catalog: Catalog, ho
         noticeOf(await catalog.dropConstraint(name, d.constraint.name, { ...(d.ifExists && { ifExists: true }) }), notices);
         break;
       }
-      case "drop column":
-        noticeOf(await catalog.alterTableDropColumn(name, ch.column.name, { ...(ch.ifExists && { ifExists: true }), ...((ch as { behaviour?: string }).behaviour === "cascade" && { cascade: true }) }), notices);
+      case "drop column": {
+        const cascaded: CatalogNotice[] = [];
+        const options = { ...(ch.ifExists && { ifExists: true }), ...((ch as { behaviour?: string }).behaviour === "cascade" && { cascade: true }), notices: cascaded };
+        noticeOf(await catalog.alterTableDropColumn(name, ch.column.name, options), notices);
+        toSessionNotices(cascaded, notices);
         break;
+      }
       case "rename":
-        noticeOf(await catalog.renameTable(name, ch.to.name, { ifExists }), notices);
+        // ALTER TABLE ... RENAME TO works on views as well, as in PostgreSQL.
+        if ((await catalog.relation(name))?.kind === "view") noticeOf(await catalog.renameView(name, ch.to.name, { ifExists }), notices);
+        else noticeOf(await catalog.renameTable(name, ch.to.name, { ifExists }), notices);
         break;
       case "rename column":
         noticeOf(await catalog.renameColumn(name, ch.column.name, ch.to.name, { ifExists, rewriteExpression: renameInExpression }), notices);
@@ -407,7 +428,7 @@ export async function truncateTables(s: pg.TruncateTableStatement, catalog: Cata
 }
 
 export function isDdl(s: Statement): boolean {
-  return ["create table", "create index", "drop table", "drop index", "drop sequence", "alter table", "create sequence", "truncate table", "create role", "alter role", "drop role"].includes(s.type);
+  return ["create table", "create index", "drop table", "drop index", "drop sequence", "alter table", "create sequence", "truncate table", "create role", "alter role", "drop role", "create view", "drop view", "alter view"].includes(s.type);
 }
 
 /** `sessionUser`: the role the session logged in as (DROP ROLE refuses it). */
@@ -433,6 +454,12 @@ export async function runDdl(s: Statement, catalog: Catalog, sessionUser = "", h
       return alterTable(s as pg.AlterTableStatement, catalog, host);
     case "create sequence":
       return createSequence(s as pg.CreateSequenceStatement, catalog);
+    case "create view":
+      return createView(s as CreateViewStatement, catalog);
+    case "drop view":
+      return dropViews(s as DropViewStatement, catalog);
+    case "alter view":
+      return alterView(s as AlterViewStatement, catalog);
     default:
       throw new SqlStateError(`${s.type.toUpperCase()} is not supported`, "0A000");
   }

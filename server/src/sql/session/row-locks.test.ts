@@ -151,17 +151,20 @@ describe("NOWAIT and SKIP LOCKED", () => {
     for (const s of [a, b, c]) await s.run("COMMIT");
   });
 
-  it("a locking clause locks the rows of subqueries in FROM, not of WITH queries", async () => {
+  it("a locking clause locks the rows of subqueries and views in FROM, not of WITH queries", async () => {
+    await session().run("CREATE VIEW v3 AS SELECT * FROM t WHERE id = 3");
     const holder = session();
     const s = session();
     await holder.run("BEGIN");
     expect(await rows(holder, "SELECT id FROM (SELECT * FROM t WHERE id = 1) s FOR UPDATE")).toEqual([[1]]);
     expect(await rows(holder, "WITH w AS (SELECT * FROM t WHERE id = 2) SELECT id FROM w FOR UPDATE")).toEqual([[2]]);
+    expect(await rows(holder, "SELECT id FROM v3 FOR UPDATE")).toEqual([[3]]);
     await s.run("BEGIN");
     expect(await failure(s.run("SELECT * FROM t WHERE id = 1 FOR UPDATE NOWAIT"))).toBe("55P03");
     await s.run("ROLLBACK");
     await s.run("BEGIN");
     expect(await rows(s, "SELECT id FROM t WHERE id = 2 FOR UPDATE NOWAIT")).toEqual([[2]]);
+    expect(await failure(s.run("SELECT id FROM t WHERE id = 3 FOR UPDATE NOWAIT"))).toBe("55P03");
     await s.run("ROLLBACK");
     await holder.run("ROLLBACK");
   });

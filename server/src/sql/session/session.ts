@@ -13,7 +13,7 @@
  */
 import { SqlStateError, sqlstateOf } from "../../common/sqlstate-error.js";
 import type { BeginOptions, IsolationLevel, KvStore, KvTransaction, TableLockMode } from "../../kv/kv.js";
-import { AnalyzerContext, ParamTypes, type TableUse } from "../analyzer/context.js";
+import { AnalyzerContext, ParamTypes, type TableUse, type ViewUse } from "../analyzer/context.js";
 import { analyzeStatement, innermostStatement, isPlannable } from "../analyzer/statement.js";
 import { Catalog, type CatalogCache, type Index, SequenceSession } from "../catalog/index.js";
 import { buildOperator } from "../executor/build.js";
@@ -67,6 +67,10 @@ interface Planned {
   readonly logical: LogicalPlan;
   readonly physical: PhysicalPlan;
   readonly uses: readonly TableUse[];
+  /** The views the statement reads (their definitions are in the plan). */
+  readonly viewUses: readonly ViewUse[];
+  /** The locks a reuse takes again: the tables', and the views' (intention-shared). */
+  readonly locks: readonly { readonly id: number; readonly mode: TableLockMode }[];
   /** What the plan was made with (subqueries are planned with it too). */
   readonly planner: PlannerOptions;
   /** Version of the statistics each analysed table had: new statistics mean a new plan. */
@@ -87,6 +91,10 @@ interface Planned {
    * last found current: while a statement sees that version, relocking the tables revalidates.
    */
   catalogVersion?: string;
+}
+
+function locksOf(tables: readonly TableUse[], views: readonly ViewUse[]): readonly { readonly id: number; readonly mode: TableLockMode }[] {
+  return views.length === 0 ? tables : [...tables, ...views.map((v) => ({ id: v.id, mode: "intention-shared" as const }))];
 }
 
 let nextExecution = 1;
@@ -156,6 +164,8 @@ interface Prepared extends PreparedStatement {
   planned?: Planned;
   /** Not analysed yet (simple query, embedded run): types and columns come from the first execution. */
   lazy?: boolean;
+  /** Kept by run()'s cache and described to no client, so a new plan may return other columns (a view or table changed). */
+  internal?: boolean;
   paramTypes: readonly SqlType[];
   columns: readonly ResultColumn[];
 }
@@ -284,7 +294,7 @@ export class Session implements SqlSession {
     const physical = planQuery(logical, planner);
     const statsVersions = new Map([...loaded].map(([id, st]) => [id, st.version] as const));
     const readOnly = isReadOnlyPlan(logical);
-    const planned: Planned = { logical, physical, uses: ctx.tableUses, planner, statsVersions, estimates, readOnly, reusable: readOnly || isSingleWritePlan(logical), idle: [] };
+    const planned: Planned = { logical, physical, uses: ctx.tableUses, viewUses: ctx.viewUses, locks: locksOf(ctx.tableUses, ctx.viewUses), planner, statsVersions, estimates, readOnly, reusable: readOnly || isSingleWritePlan(logical), idle: [] };
     // Read Committed's snapshot may move during analysis (useTable): the same version before and after means it did not cross a catalog change.
     if (versionBefore !== undefined && (await catalog.sharedVersion()) === versionBefore) planned.catalogVersion = versionBefore;
     return planned;
@@ -300,17 +310,22 @@ export class Session implements SqlSession {
   private async revalidate(planned: Planned, catalog: Catalog): Promise<boolean> {
     // The common case: the catalog has not changed since the plan was last found good, so the
     // locks are all there is to do (no table or statistics lookups).
-    const versionBefore = planned.catalogVersion === undefined ? await catalog.sharedVersion() : await catalog.relockTables(planned.uses);
+    const versionBefore = planned.catalogVersion === undefined ? await catalog.sharedVersion() : await catalog.relockTables(planned.locks);
     if (versionBefore !== undefined && versionBefore === planned.catalogVersion) return !planned.estimates.stale(Date.now());
     for (const u of planned.uses) {
       let t;
       try {
         t = await catalog.useTable(u.name, u.mode as TableLockMode);
       } catch (e) {
-        if (sqlstateOf(e) === "42P01") return false;
+        // Gone, or now a view: plan again (which reports it if the statement no longer makes sense).
+        if (sqlstateOf(e) === "42P01" || sqlstateOf(e) === "42809") return false;
         throw e;
       }
       if (t.id !== u.id || t.version !== u.version) return false;
+    }
+    for (const u of planned.viewUses) {
+      const v = await catalog.useView(u.name);
+      if (v?.id !== u.id || v.version !== u.version) return false;
     }
     const loaded = await loadTableStats(catalog, planned.uses.map((u) => u.id));
     if (loaded.size !== planned.statsVersions.size) return false;
@@ -405,6 +420,8 @@ export class Session implements SqlSession {
         if (p.lazy) {
           p.lazy = false;
           p.paramTypes = types.resolved();
+          p.columns = columns;
+        } else if (p.internal) {
           p.columns = columns;
         } else if (columns.length !== p.columns.length) {
           throw new SqlStateError("cached plan must not change result type", "0A000");
@@ -756,6 +773,7 @@ export class Session implements SqlSession {
         return done([], "RELEASE");
       default:
         await tx.rollbackToSavepoint(name);
+        this.catalogOf(tx).rolledBackToSavepoint();
         this.failed = false;
         return done([], "ROLLBACK");
     }
@@ -954,6 +972,7 @@ export class Session implements SqlSession {
       const statements = parseSql(sql);
       if (statements.length !== 1) throw new SqlStateError(statements.length === 0 ? "empty query" : "cannot run multiple commands with parameters; use query()", "42601");
       prepared = this.lazyPrepared(sql, statements[0]!);
+      prepared.internal = true;
       if (isPlannable(prepared.ast)) this.runCache.set(sql, prepared);
     }
     return prepared;

@@ -5,7 +5,7 @@
  */
 import { formatType, type SqlType, type SqlValue, withoutModifiers } from "../types/index.js";
 import { INFORMATION_SCHEMA_NAMESPACE } from "./oids.js";
-import { type SystemSnapshot, withoutOuterParens } from "./snapshot.js";
+import { type SystemSnapshot, viewDefinitionText, withoutOuterParens } from "./snapshot.js";
 import { systemTable, type SystemTable } from "./system-table.js";
 
 const NS = INFORMATION_SCHEMA_NAMESPACE;
@@ -63,7 +63,7 @@ function* columnRows(s: SystemSnapshot): Iterable<SqlValue[]> {
     if (r.kind !== "r" && r.kind !== "v") continue;
     const schema = s.namespaceName(r.namespace) ?? "";
     const cols = r.table
-      ? r.table.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, default: c.default === undefined ? null : withoutOuterParens(c.default) })) : (r.system?.columns ?? []).map((c) => ({ name: c.name, type: c.type, notNull: false, default: null }));
+      ? r.table.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, default: c.default === undefined ? null : withoutOuterParens(c.default) })) : (r.view?.columns ?? r.system?.columns ?? []).map((c) => ({ name: c.name, type: c.type, notNull: false, default: null }));
     for (let i = 0; i < cols.length; i++) {
       const c = cols[i]!;
       const t = c.type;
@@ -107,7 +107,7 @@ export const INFORMATION_SCHEMA_TABLES: readonly SystemTable[] = [
     function* (s) {
       for (const r of s.relations) {
         if (r.kind !== "r" && r.kind !== "v") continue;
-        yield [s.database, s.namespaceName(r.namespace) ?? "", r.name, r.kind === "v" ? "VIEW" : "BASE TABLE", null, null, null, null, null, r.system ? "NO" : "YES", "NO", null];
+        yield [s.database, s.namespaceName(r.namespace) ?? "", r.name, r.kind === "v" ? "VIEW" : "BASE TABLE", null, null, null, null, null, r.kind === "r" && !r.system ? "YES" : "NO", "NO", null];
       }
     },
     true,
@@ -145,7 +145,11 @@ export const INFORMATION_SCHEMA_TABLES: readonly SystemTable[] = [
     13006,
     "table_catalog name, table_schema name, table_name name, view_definition text, check_option text, is_updatable text, is_insertable_into text, " +
       "is_trigger_updatable text, is_trigger_deletable text, is_trigger_insertable_into text",
-    () => [],
+    function* (s) {
+      for (const r of s.relations) {
+        if (r.view) yield [s.database, s.namespaceName(r.namespace) ?? "", r.name, viewDefinitionText(r.view), "NONE", "NO", "NO", "NO", "NO", "NO"];
+      }
+    },
     true,
   ),
 ];

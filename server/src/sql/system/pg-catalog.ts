@@ -36,7 +36,7 @@ import {
   PUBLIC_NAMESPACE,
   roleOid,
 } from "./oids.js";
-import { PG_DATABASE_OWNER, type Relation, type SystemSnapshot, withoutOuterParens } from "./snapshot.js";
+import { PG_DATABASE_OWNER, type Relation, type SystemSnapshot, viewDefinitionText, withoutOuterParens } from "./snapshot.js";
 import { systemTable, type SystemTable } from "./system-table.js";
 
 const NS = PG_CATALOG_NAMESPACE;
@@ -64,6 +64,7 @@ function storageOf(t: SqlType): { byval: boolean; align: string; storage: string
 function attributesOf(r: Relation): { name: string; type: SqlType; notNull: boolean; column?: Column }[] {
   if (r.system) return r.system.columns.map((c) => ({ name: c.name, type: c.type, notNull: false }));
   if (r.table && r.kind === "r") return r.table.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, column: c }));
+  if (r.view) return r.view.columns.map((c) => ({ name: c.name, type: c.type, notNull: false }));
   if (r.table && r.kind === "i" && r.index) {
     const table = r.table;
     const ids = r.index === "primary key" ? table.primaryKey : r.index.columns.map((c) => c.columnId);
@@ -152,7 +153,7 @@ function* classRows(s: SystemSnapshot): Iterable<SqlValue[]> {
     const storage = r.system === undefined && r.kind !== "v" ? r.oid : 0;
     yield [
       r.oid, r.name, r.namespace, 0, 0, owner, amOf(r), storage, 0, 0, -1, 0, 0, hasIndex, false, "p", r.kind, attrs.length, table?.checks.length ?? 0,
-      false, false, false, false, false, true, r.kind === "r" && !r.system ? "d" : "n", false, 0, 0n, 0n, null, null, null,
+      r.view !== undefined, false, false, false, false, true, r.kind === "r" && !r.system ? "d" : "n", false, 0, 0n, 0n, null, null, null,
     ];
   }
 }
@@ -306,6 +307,11 @@ function* tablesView(s: SystemSnapshot): Iterable<SqlValue[]> {
   }
 }
 
+/** User views only: the system views' definitions are not SQL Alopex has. */
+function* viewsView(s: SystemSnapshot): Iterable<SqlValue[]> {
+  for (const r of s.relations) if (r.view) yield [s.namespaceName(r.namespace) ?? "", r.name, s.user, viewDefinitionText(r.view)];
+}
+
 function* indexesView(s: SystemSnapshot): Iterable<SqlValue[]> {
   for (const r of s.relations) {
     if (r.kind !== "i" || !r.table) continue;
@@ -383,7 +389,7 @@ export const PG_CATALOG_TABLES: readonly SystemTable[] = [
   systemTable(NS, "pg_proc", 1255, PROC_COLUMNS, procRows),
   systemTable(NS, "pg_tables", 12004, "schemaname name, tablename name, tableowner name, tablespace name, hasindexes bool, hasrules bool, hastriggers bool, rowsecurity bool", tablesView, true),
   systemTable(NS, "pg_indexes", 12005, "schemaname name, tablename name, indexname name, tablespace name, indexdef text", indexesView, true),
-  systemTable(NS, "pg_views", 12006, "schemaname name, viewname name, viewowner name, definition text", none, true),
+  systemTable(NS, "pg_views", 12006, "schemaname name, viewname name, viewowner name, definition text", viewsView, true),
   systemTable(NS, "pg_matviews", 12007, "schemaname name, matviewname name, matviewowner name, tablespace name, hasindexes bool, ispopulated bool, definition text", none, true),
   systemTable(NS, "pg_sequence", 2224, "seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8, seqmin int8, seqcache int8, seqcycle bool", sequenceRows),
   systemTable(

@@ -4,7 +4,7 @@
  * tables and views themselves) with the OID, namespace and kind PostgreSQL would give it, plus
  * roles and functions. It also answers the system information functions (SystemAccess).
  */
-import type { Catalog, Index, Role, Sequence, Table } from "../catalog/index.js";
+import type { Catalog, Index, Role, Sequence, Table, View } from "../catalog/index.js";
 import { aggregateNames } from "../functions/aggregates.js";
 import { functionNames, type SystemAccess } from "../functions/index.js";
 import { arrayOf, formatType, type RegType, typeFromName, typeFromOid, typeOid } from "../types/index.js";
@@ -56,6 +56,7 @@ export interface Relation {
   /** For an index: the catalog's index, or "primary key" for the one a primary key stands for. */
   readonly index?: Index | "primary key";
   readonly sequence?: Sequence;
+  readonly view?: View;
   readonly system?: SystemTable;
 }
 
@@ -143,6 +144,15 @@ export function withoutOuterParens(expr: string): string {
   return s.slice(1, -1).trim();
 }
 
+/**
+ * A view's definition as pg_get_viewdef and pg_views show it: the query as it was written
+ * (PostgreSQL prints its parse tree again instead), in PostgreSQL's frame of a leading space
+ * and a closing semicolon.
+ */
+export function viewDefinitionText(view: View): string {
+  return ` ${view.definition};`;
+}
+
 type Procedure = { readonly oid: number; readonly name: string; readonly aggregate: boolean };
 let procedureList: readonly Procedure[] | undefined;
 
@@ -171,6 +181,7 @@ export class SystemSnapshot implements SystemAccess {
     readonly tables: readonly Table[],
     indexes: ReadonlyMap<number, readonly Index[]>,
     readonly sequences: readonly Sequence[],
+    readonly views: readonly View[],
     roles: readonly Role[],
     systemTables: readonly SystemTable[],
   ) {
@@ -203,6 +214,7 @@ export class SystemSnapshot implements SystemAccess {
       });
     }
     for (const seq of sequences) relations.push({ oid: seq.id, name: seq.name, namespace: PUBLIC_NAMESPACE, kind: "S", sequence: seq });
+    for (const view of views) relations.push({ oid: view.id, name: view.name, namespace: PUBLIC_NAMESPACE, kind: "v", view });
     this.relations = relations;
     for (const r of relations) this.byOid.set(r.oid, r);
     this.constraints = constraints;
@@ -217,7 +229,7 @@ export class SystemSnapshot implements SystemAccess {
     const tables = await catalog.listTables();
     const indexes = new Map<number, readonly Index[]>();
     for (const t of tables) indexes.set(t.id, await catalog.indexesOf(t.id));
-    return new SystemSnapshot(session, tables, indexes, await catalog.listSequences(), await catalog.listRoles(), systemTables);
+    return new SystemSnapshot(session, tables, indexes, await catalog.listSequences(), await catalog.listViews(), await catalog.listRoles(), systemTables);
   }
 
   namespaceName(oid: number): string | undefined {
@@ -340,6 +352,11 @@ export class SystemSnapshot implements SystemAccess {
     }
     const on = pretty && this.relationVisible(table.id) ? quoteIdentifier(table.name) : `public.${quoteIdentifier(table.name)}`;
     return `CREATE ${unique ? "UNIQUE " : ""}INDEX ${quoteIdentifier(r.name)} ON ${on} USING ${method} (${cols})${options}`;
+  }
+
+  viewDefinition(oid: number): string | undefined {
+    const view = this.byOid.get(oid)?.view;
+    return view === undefined ? undefined : viewDefinitionText(view);
   }
 
   constraintDefinition(oid: number): string | undefined {
