@@ -71,8 +71,10 @@ const preparedKey = (gid: string) => systemKey(PREPARED_PREFIX + gid);
 const MAX_GID_LENGTH = 200;
 const DEFAULT_MAX_TRANSACTION_WRITE_BYTES = 256 * 1024 * 1024;
 const DEFAULT_MAX_READ_SET_BYTES = 64 * 1024 * 1024;
-/** Commits between two prunings of the commit log (a bound on what it keeps beyond the horizon). */
+/** Most commits between two prunings of the commit log (a bound on what it keeps beyond the horizon). */
 const COMMITS_PER_PRUNE = 16;
+/** Active transactions a pruning may look at per commit since the last one, amortised. */
+const PRUNE_ACTIVE_PER_COMMIT = 4;
 
 interface PreparedEntry {
   readonly record: PreparedRecord;
@@ -271,28 +273,45 @@ export class TxnStore implements KvStore, TxnHost {
     return RESOLVED;
   }
 
-  private async commitWrites(txn: Transaction): Promise<void> {
-    this.validateReads(txn);
-    // One async frame per commit: the batch is made and the timestamp taken here, synchronously.
-    const batch = new WriteBatch();
+  /**
+   * Not async: the batch is made and the timestamp taken synchronously, and the write's promise
+   * is chained rather than awaited in an async frame of its own (a frame and its promises per
+   * commit showed in allocation profiles).
+   */
+  private commitWrites(txn: Transaction): Promise<void> {
+    let batch: WriteBatch;
     let ts: Timestamp;
     try {
-      ts = this.stampCommit(txn.id, txn.writes.values(), [...txn.writes.keys()], undefined, batch);
+      this.validateReads(txn);
+      batch = new WriteBatch();
+      try {
+        ts = this.stampCommit(txn.id, txn.writes.values(), [...txn.writes.keys()], undefined, batch);
+      } catch (e) {
+        txn.abort(`commit failed: ${(e as Error).message}`);
+        throw e;
+      }
     } catch (e) {
-      txn.abort(`commit failed: ${(e as Error).message}`);
-      throw e;
+      return Promise.reject(e);
     }
+    let written: Promise<void>;
     try {
-      await this.engine.write(batch);
+      written = this.engine.write(batch);
     } catch (e) {
-      this.inFlight.finish(ts);
-      txn.abort(`commit failed: ${(e as Error).message}`);
-      throw e;
+      written = Promise.reject(e);
     }
-    this.commitWritten(ts);
-    txn.state = "committed";
-    this.finish(txn);
-    this.counters.commits++;
+    return written.then(
+      () => {
+        this.commitWritten(ts);
+        txn.state = "committed";
+        this.finish(txn);
+        this.counters.commits++;
+      },
+      (e: unknown) => {
+        this.inFlight.finish(ts);
+        txn.abort(`commit failed: ${(e as Error).message}`);
+        throw e;
+      },
+    );
   }
 
   /** Serializable validation (see CommitLog): fails and aborts `txn` if a later commit wrote what it read. */
@@ -336,9 +355,13 @@ export class TxnStore implements KvStore, TxnHost {
   /** The batch of the commit at `ts` is written (see stampCommit). */
   private commitWritten(ts: Timestamp): void {
     this.inFlight.finish(ts);
-    // Pruning looks at every active transaction, so it runs every few commits; entries kept a
-    // little longer are at or below every snapshot that checks conflicts, so they change nothing.
-    if (++this.commitsSincePrune >= COMMITS_PER_PRUNE) {
+    // Pruning looks at every active transaction, so with many of them it runs every few commits
+    // (entries kept a little longer are at or below every snapshot that checks conflicts, so they
+    // change nothing). With few it runs at every commit: what the log keeps stays young garbage.
+    // Keys kept for 16 commits made scavenges promote three times as much (~190 KB instead of
+    // ~65 KB each, at one committer), most of it the transactions' own short-lived objects.
+    const since = ++this.commitsSincePrune;
+    if (since >= COMMITS_PER_PRUNE || since * PRUNE_ACTIVE_PER_COMMIT >= this.active.length) {
       this.commitsSincePrune = 0;
       this.commitLog.prune(this.conflictHorizon());
     }
