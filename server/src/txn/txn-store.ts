@@ -358,8 +358,8 @@ export class TxnStore implements KvStore, TxnHost {
     // Pruning looks at every active transaction, so with many of them it runs every few commits
     // (entries kept a little longer are at or below every snapshot that checks conflicts, so they
     // change nothing). With few it runs at every commit: what the log keeps stays young garbage.
-    // Keys kept for 16 commits made scavenges promote three times as much (~190 KB instead of
-    // ~65 KB each, at one committer), most of it the transactions' own short-lived objects.
+    // Keys kept for 16 commits made scavenges promote 2.5 times as much (~190 KB instead of
+    // ~75 KB each, at one committer), most of it the transactions' own short-lived objects.
     const since = ++this.commitsSincePrune;
     if (since >= COMMITS_PER_PRUNE || since * PRUNE_ACTIVE_PER_COMMIT >= this.active.length) {
       this.commitsSincePrune = 0;
