@@ -22,19 +22,31 @@ export interface CommittedWrites {
 }
 
 export class CommitLog {
-  /** Ascending by commitTs: timestamps are assigned and appended in one synchronous step. */
-  private entries: CommittedWrites[] = [];
+  /**
+   * Ascending by commitTs: timestamps are assigned and appended in one synchronous step. Slots
+   * below `head` are pruned and cleared (undefined), so that they hold nothing.
+   */
+  private entries: (CommittedWrites | undefined)[] = [];
   private head = 0;
-  /** Newest commit timestamp per key among the entries kept: first-committer-wins without a storage read. */
-  private readonly newestByKey = new Map<string, Timestamp>();
+  /** Entries dropped from the front of `entries` by compaction: entries[i] is append number dropped + i. */
+  private dropped = 0;
+  /**
+   * Per key, the append number of the newest entry among those kept that wrote it:
+   * first-committer-wins without a storage read. A small integer rather than the entry or its
+   * timestamp (a heap number): a map (long-lived, so in the old generation) whose values point at
+   * young objects made scavenges promote about twice as much of the transactions' short-lived
+   * garbage (measured at one committer, pruning every 16 commits: ~410 KB against ~190 KB).
+   */
+  private readonly newestByKey = new Map<string, number>();
   /** The highest horizon pruned at: every entry forgotten had a timestamp at or below it. */
   private prunedTs: Timestamp = 0;
 
   append(entry: CommittedWrites): void {
     const last = this.entries[this.entries.length - 1];
     if (last && last.commitTs >= entry.commitTs) throw new Error(`commit log out of order: ${entry.commitTs} after ${last.commitTs}`);
+    const at = this.dropped + this.entries.length;
     this.entries.push(entry);
-    for (const k of entry.keys) this.newestByKey.set(k, entry.commitTs);
+    for (const k of entry.keys) this.newestByKey.set(k, at);
   }
 
   /**
@@ -42,7 +54,8 @@ export class CommitLog {
    * every committed version of the key is at or below the horizon.
    */
   newestCommitOf(key: string): Timestamp | undefined {
-    return this.newestByKey.get(key);
+    const at = this.newestByKey.get(key);
+    return at === undefined ? undefined : this.entries[at - this.dropped]!.commitTs;
   }
 
   /** The first transaction that committed after `readTs` and wrote a key `reads` covers. */
@@ -69,10 +82,15 @@ export class CommitLog {
   prune(horizon: Timestamp): void {
     if (horizon > this.prunedTs) this.prunedTs = horizon;
     while (this.head < this.entries.length && this.entries[this.head]!.commitTs <= horizon) {
-      const e = this.entries[this.head++]!;
-      for (const k of e.keys) if (this.newestByKey.get(k) === e.commitTs) this.newestByKey.delete(k);
+      const e = this.entries[this.head]!;
+      const at = this.dropped + this.head;
+      // Cleared at once rather than at the next compaction (up to a thousand commits later), so
+      // that a forgotten entry does not outlive a young-generation collection and get promoted.
+      this.entries[this.head++] = undefined;
+      for (const k of e.keys) if (this.newestByKey.get(k) === at) this.newestByKey.delete(k);
     }
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.dropped += this.head;
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }

@@ -280,9 +280,12 @@ const MAX_IDLE_TABLE_STATES = 1024;
 /** What one transaction holds and waits for, so `releaseAll` touches only its own locks. */
 class TxnLocks {
   readonly keys: LockState[] = [];
-  readonly tables: LockState[] = [];
+  /** Made at the first table lock or wait: most transactions of the kv API take neither. */
+  tables: LockState[] | undefined;
   rangeCount = 0;
-  readonly waiting: Waiter[] = [];
+  waiting: Waiter[] | undefined;
+
+  constructor(readonly txnId: string) {}
 }
 
 /** A request that cannot be granted now. */
@@ -299,6 +302,11 @@ export class LockManager {
   private ranges: RangeLock[] = [];
   private readonly rangeWaiters: Waiter[] = [];
   private readonly txns = new Map<string, TxnLocks>();
+  /**
+   * The entry `entry` last returned: a transaction's locks come in runs (its writes, one after
+   * another), and a lookup by a transaction id string made for each transaction hashes it anew.
+   */
+  private recent: TxnLocks | undefined;
   private readonly scratch = new Set<string>();
   private readonly graph = new WaitForGraph();
   private readonly timers: LockTimers;
@@ -361,13 +369,15 @@ export class LockManager {
    * reject with LockNotAvailable. Idempotent.
    */
   releaseAll(txnId: string): void {
-    const t = this.txns.get(txnId);
+    const r = this.recent;
+    const t = r !== undefined && r.txnId === txnId ? r : this.txns.get(txnId);
     if (t === undefined) return;
     this.txns.delete(txnId);
-    const cancelled = t.waiting.length === 0 ? NO_WAITERS : t.waiting.slice();
+    if (t === r) this.recent = undefined;
+    const cancelled = t.waiting === undefined || t.waiting.length === 0 ? NO_WAITERS : t.waiting.slice();
     for (const w of cancelled) this.unqueue(w, t);
     for (const s of t.keys) this.release(this.keys, s, txnId);
-    for (const s of t.tables) this.release(this.tables, s, txnId);
+    if (t.tables !== undefined) for (const s of t.tables) this.release(this.tables, s, txnId);
     if (t.rangeCount > 0) this.ranges = this.ranges.filter((r) => r.txnId !== txnId);
     this.graph.removeWaiter(txnId);
     // Nobody waiting (the common case at every commit): nobody to wake.
@@ -476,7 +486,7 @@ export class LockManager {
         queue.push(w);
       }
     }
-    this.entry(txnId).waiting.push(w);
+    (this.entry(txnId).waiting ??= []).push(w);
     this.waiterCount++;
     this.graph.addEdges(txnId, w.blockers);
     // An upgrade goes ahead of queued requests, which may now wait for it too; their edges must
@@ -626,7 +636,7 @@ export class LockManager {
       if (queue.length === 0) w.state.queue = undefined;
       if (w.state.isEmpty) (w.kind === KEY ? this.keys : this.tables).delete(w.id);
     }
-    if (t !== undefined) removeFrom(t.waiting, w);
+    if (t?.waiting !== undefined) removeFrom(t.waiting, w);
     this.waiterCount--;
   }
 
@@ -637,7 +647,7 @@ export class LockManager {
     if (waiting === undefined) return out;
     for (const waiterTxn of waiting) {
       const t = this.txns.get(waiterTxn);
-      if (t === undefined) continue;
+      if (t?.waiting === undefined) continue;
       for (const w of t.waiting) if (w.blockers.has(txnId)) out.push(w);
     }
     return out;
@@ -647,16 +657,19 @@ export class LockManager {
   private syncEdges(txnId: string): void {
     this.graph.removeWaiter(txnId);
     const t = this.txns.get(txnId);
-    if (t === undefined) return;
+    if (t?.waiting === undefined) return;
     for (const w of t.waiting) this.graph.addEdges(txnId, w.blockers);
   }
 
   private entry(txnId: string): TxnLocks {
+    const r = this.recent;
+    if (r !== undefined && r.txnId === txnId) return r;
     let t = this.txns.get(txnId);
     if (t === undefined) {
-      t = new TxnLocks();
+      t = new TxnLocks(txnId);
       this.txns.set(txnId, t);
     }
+    this.recent = t;
     return t;
   }
 
@@ -694,7 +707,8 @@ export class LockManager {
     state.setMode(txnId, mode);
     if (state.holderCount === 1) this.heldTargets++;
     const t = this.entry(txnId);
-    (state.kind === KEY ? t.keys : t.tables).push(state);
+    if (state.kind === KEY) t.keys.push(state);
+    else (t.tables ??= []).push(state);
   }
 
   private holdRange(txnId: string, start: string, end: string | undefined): void {
