@@ -3,23 +3,13 @@ import { StorageEngine } from "./engine.js";
 import { StorageIoError } from "./errors.js";
 import { FaultVfs } from "./fault-vfs.js";
 import { makeTempDir, removeTempDir, SMALL_ENGINE_CONFIG } from "./testing/temp-dir.js";
+import { settled } from "./testing/settled.js";
 import { NodeVfs } from "./vfs.js";
 import { WriteBatch } from "./write-batch.js";
 
 const ALWAYS = { ...SMALL_ENGINE_CONFIG, wal_sync: "always" } as const;
 const b = (s: string) => Buffer.from(s);
 const isWal = (p: string) => p.endsWith(".log");
-
-/** Whether `p` has settled, after letting pending callbacks run. */
-async function settled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  return done;
-}
 
 let dir: string;
 let vfs: FaultVfs;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StorageIoError } from "../storage/errors.js";
 import { FaultVfs } from "../storage/fault-vfs.js";
 import { makeTempDir, removeTempDir, SMALL_ENGINE_CONFIG } from "../storage/testing/temp-dir.js";
+import { settled } from "../storage/testing/settled.js";
 import { NodeVfs } from "../storage/vfs.js";
 import type { IsolationLevel } from "../kv/kv.js";
 import { TxnStore } from "./txn-store.js";
@@ -12,17 +13,6 @@ const ALWAYS = { ...SMALL_ENGINE_CONFIG, wal_sync: "always" } as const;
 const b = (s: string) => Buffer.from(s);
 const str = (v: Uint8Array | undefined) => (v === undefined ? undefined : Buffer.from(v).toString());
 const isWal = (p: string) => p.endsWith(".log");
-
-/** Whether `p` has settled, after letting pending callbacks run. */
-async function settled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  return done;
-}
 
 let dir: string;
 let vfs: FaultVfs;

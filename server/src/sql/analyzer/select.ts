@@ -9,7 +9,7 @@
 import { SqlStateError } from "../../common/sqlstate-error.js";
 import type * as pg from "pgsql-ast-parser";
 import type { Table, View } from "../catalog/index.js";
-import { parseSql } from "../parser/index.js";
+import { isSetOperator, parseSql } from "../parser/index.js";
 import type { Expr, NamedWindow, SetOperationStatement, Statement, WithQueryStatement } from "../parser/index.js";
 import { resolveWindowClause, unreferencedWindowExprs } from "./named-windows.js";
 import { BOOL, type ColumnId, type ScalarExpr } from "../plan/expr.js";
@@ -33,16 +33,10 @@ export async function analyzeQuery(stmt: Query, ctx: AnalyzerContext, outer?: Sc
       return analyzeSelect(stmt as pg.SelectFromStatement, ctx, outer, setOperand);
     case "values":
       return analyzeValues(stmt as pg.ValuesStatement, ctx, outer);
-    case "union":
-    case "union all":
-    case "intersect":
-    case "intersect all":
-    case "except":
-    case "except all":
-      return analyzeSetOperation(stmt as SetOperationStatement, ctx, outer);
     case "with":
       return analyzeWith(stmt as WithQueryStatement, ctx, outer);
     default:
+      if (isSetOperator(stmt.type)) return analyzeSetOperation(stmt as SetOperationStatement, ctx, outer);
       throw new SqlStateError(`${stmt.type.toUpperCase()} is not a query`, "42601");
   }
 }
@@ -282,22 +276,11 @@ function lockingNotAllowed(lock: RowLocking, what: string): SqlStateError {
  * it (not to WITH queries, which lock only with a clause of their own).
  */
 function lockedSubquery(stmt: Statement, lock: RowLocking): Statement {
-  switch (stmt.type) {
-    case "select": {
-      const s = stmt as pg.SelectFromStatement;
-      if (s.for) return s;
-      return { ...s, for: { type: lock.mode }, ...(lock.wait && { skip: { type: lock.wait } }) } as Statement;
-    }
-    case "union":
-    case "union all":
-    case "intersect":
-    case "intersect all":
-    case "except":
-    case "except all":
-      throw lockingNotAllowed(lock, "UNION/INTERSECT/EXCEPT");
-    default:
-      return stmt;
-  }
+  if (isSetOperator(stmt.type)) throw lockingNotAllowed(lock, "UNION/INTERSECT/EXCEPT");
+  if (stmt.type !== "select") return stmt;
+  const s = stmt as pg.SelectFromStatement;
+  if (s.for) return s;
+  return { ...s, for: { type: lock.mode }, ...(lock.wait && { skip: { type: lock.wait } }) } as Statement;
 }
 
 /**

@@ -105,6 +105,13 @@ export type DataTypeDef = pg.DataTypeDef | VectorDataType;
 
 export type SetOperator = "union" | "union all" | "intersect" | "intersect all" | "except" | "except all";
 
+const SET_OPERATORS: ReadonlySet<string> = new Set<SetOperator>(["union", "union all", "intersect", "intersect all", "except", "except all"]);
+
+/** Whether a statement type is one of the set operations (a SetOperationStatement). */
+export function isSetOperator(type: string): type is SetOperator {
+  return SET_OPERATORS.has(type);
+}
+
 /**
  * UNION / INTERSECT / EXCEPT, left-associative, INTERSECT binding tighter. ORDER BY, LIMIT and
  * locking clauses after the last operand apply to the whole operation and are kept here.

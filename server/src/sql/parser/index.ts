@@ -6,7 +6,7 @@ import { parseStatement } from "./statement.js";
 import { matchPairs, splitStatements } from "./structure.js";
 
 export type * from "./ast.js";
-export { VECTOR_OPERATORS } from "./ast.js";
+export { isSetOperator, VECTOR_OPERATORS } from "./ast.js";
 export { SqlPositionedError, SqlSyntaxError } from "./errors.js";
 
 /**
