@@ -37,7 +37,9 @@ import { BuildingVectorSink, PrebuiltVectorSink, type TableVectorSink } from "./
 import { MergedVectors } from "./vector/merged-vectors.js";
 import { TableVectors } from "./vector/table-vectors.js";
 import type { MergedVectorsStats } from "./vector/merged-vectors.js";
-import type { SourceHits, VectorEntryOf, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";
+import { HeadState, MergedVectorIndex } from "./vector/merged-index.js";
+import { LabelledHit } from "./vector/labelled-search.js";
+import type { SourceHits, VectorEntryOf, VectorHit, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";
 
 export interface EngineOptions {
   /** Storage settings; validated, with defaults from ARCHITECTURE.md. */
@@ -619,6 +621,77 @@ export class StorageEngine {
   }
 
   /**
+   * `seekFirst(start, end, { withinLogicalKey: true })` for a hit of `vectorSearch`, answered
+   * without reading the hit's entry when possible: the hit's vector (a view, not to be changed)
+   * when the first entry of [start, end) is provably the hit's own, else undefined, which proves
+   * nothing (the caller reads). [start, end) must lie within the hit key's logical key and
+   * hold the key. Only a hit of the merged graph can be answered so: the graph keeps the vector
+   * and the table holding it (its home), and learns once per entry whether that table's first
+   * entry of the logical key is the entry itself (a newer version in the same table would come
+   * first). Then, as in `seekNewestFirst`, only the sources newer than the home table can hold an
+   * entry that sorts before it: the memtables and the tables before it, which are asked without a
+   * read (a memtable's logical key index, the tables' logical-key bloom filters); any sign of the
+   * logical key there gives up.
+   */
+  vectorOfFirstHit(hit: VectorHit, start: Uint8Array, end: Uint8Array): Float32Array | undefined {
+    const lklOf = this.options.logicalKeyLength;
+    if (!(hit instanceof LabelledHit) || !(hit.source instanceof MergedVectorIndex) || lklOf === undefined || !this.options.newestFirstWithinLogicalKey) return undefined;
+    const index = hit.source;
+    const id = index.idOf(hit);
+    if (id < 0 || !this.mergedVectors?.isCurrent(index)) return undefined;
+    const home = index.homeOf(id);
+    if (home < 0) return undefined;
+    const key = hit.key;
+    if (compareBytes(start, key) > 0 || compareBytes(key, end) >= 0) return undefined;
+    let head = index.headOf(id);
+    if (head === HeadState.Unknown) {
+      const first = this.isFirstOfLogicalKey(home, key, lklOf(key, key.length));
+      index.setHead(id, first);
+      head = first ? HeadState.Head : HeadState.NotHead;
+    }
+    if (head !== HeadState.Head) return undefined;
+    for (let i = -1; i < this.imm.length; i++) {
+      const mem = i < 0 ? this.mem : this.imm[i]!.mem;
+      if (mem.isEmpty()) continue;
+      const ref = mem.seekInLogicalKey(start);
+      if (ref !== NIL && mem.entries.compareUserKeyTo(ref, end) < 0) return undefined;
+    }
+    const version = this.versions.current;
+    const hash = bloomHash(start, 0, lklOf(start, start.length));
+    for (const f of version.levels[0]!) {
+      if (f.fileNumber === home) return this.unreadVector(index, id);
+      if (compareUserKeyOf(f.largest, start) < 0 || compareUserKeyOf(f.smallest, end) >= 0) continue;
+      if (this.tables.get(f.fileNumber).mayContainLogicalKeyHash(hash)) return undefined;
+    }
+    for (let level = 1; level < version.levels.length; level++) {
+      const files = version.levels[level]!;
+      if (files.length === 0) continue;
+      const f = files[version.findFile(level, start)];
+      if (f === undefined) continue;
+      if (f.fileNumber === home) return this.unreadVector(index, id);
+      if (compareUserKeyOf(f.smallest, end) < 0 && this.tables.get(f.fileNumber).mayContainLogicalKeyHash(hash)) return undefined;
+    }
+    // The home table was not where the key would be looked for (it starts past `start` in its level, say).
+    return undefined;
+  }
+
+  private unreadVector(index: MergedVectorIndex, id: number): Float32Array | undefined {
+    const vector = index.vectorOf(id);
+    if (vector !== undefined) index.counters.unreadHits++;
+    return vector;
+  }
+
+  /** Whether table `fileNumber`'s first entry of the logical key of `key` (its first `logicalLength` bytes) is a put of `key`. */
+  private isFirstOfLogicalKey(fileNumber: number, key: Buffer, logicalLength: number): boolean {
+    // The bare logical key sorts before every key of it.
+    const target = Buffer.allocUnsafe(logicalLength + TRAILER_BYTES);
+    key.copy(target, 0, 0, logicalLength);
+    writeTrailer(target, logicalLength, SEQ_MAX, ValueKind.Put);
+    const it = this.tables.get(fileNumber).seekPoint(target, target.length);
+    return it !== undefined && it.userKeyEquals(key) && it.keyBuffer()[it.keyLength - 1] === ValueKind.Put;
+  }
+
+  /**
    * Resolves once every merged vector index is up to date with the live tables (those searched so
    * far; see MergedVectors). Without background work it does the work itself, in slices.
    */
@@ -667,7 +740,7 @@ export class StorageEngine {
       segments: cache.count,
       ...cache.stats,
       memtableBytes,
-      merged: this.mergedVectors?.stats() ?? { indexes: 0, refused: 0, entries: 0, bytes: 0, uncoveredFiles: 0, inserts: 0, removes: 0, builds: 0 },
+      merged: this.mergedVectors?.stats() ?? { indexes: 0, refused: 0, entries: 0, bytes: 0, uncoveredFiles: 0, inserts: 0, removes: 0, builds: 0, unreadHits: 0 },
     };
   }
 

@@ -115,10 +115,10 @@ function indexedSearch(s: Search, efSearch: number | undefined): { hits: KeyedCa
   const ef = efSearch !== undefined ? { efSearch } : {};
   // Storage key → the candidate it became, or null if it does not count.
   const decided = new Map<string, KeyedCandidate<Buffer> | null>();
-  const decide = (storageKey: Buffer): KeyedCandidate<Buffer> | null => {
+  const decide = (storageKey: Buffer, hit?: VectorHit): KeyedCandidate<Buffer> | null => {
     const sk = keyString(storageKey);
     let candidate = decided.get(sk);
-    if (candidate === undefined) decided.set(sk, (candidate = check(s, storageKey)));
+    if (candidate === undefined) decided.set(sk, (candidate = check(s, storageKey, hit)));
     return candidate;
   };
   // The graph searches ef_search candidates whatever this asks for; more than 2k unchecked
@@ -139,7 +139,7 @@ function indexedSearch(s: Search, efSearch: number | undefined): { hits: KeyedCa
       walked = false;
       break;
     }
-    if (decide(hit.key) !== null && ++passed === s.k) bound = hit.distance + slack(hit.distance);
+    if (decide(hit.key, hit) !== null && ++passed === s.k) bound = hit.distance + slack(hit.distance);
   }
   // Every candidate checked: k passed, or fewer and no source was cut short (each gave all it has).
   if (walked && !exhaustive) exhaustive = passed >= s.k || (!cutShort && unchecked.exhaustive);
@@ -194,19 +194,27 @@ function slack(distance: number): number {
  * The candidate a storage key becomes, or null when it does not count: its version must be
  * exactly the one the snapshot sees for its key (not newer, not overwritten or deleted since),
  * its key in range, not shadowed by an uncommitted write, a vector of the index, and pass the
- * filter. Its distance is recomputed exactly from the stored vector.
+ * filter. Its distance is recomputed exactly from the stored vector. When the engine can prove
+ * from the index that `hit` (the source's hit of this key) is the version the snapshot sees, the
+ * vector comes from the index and the version is not read (`StorageEngine.vectorOfFirstHit`).
  */
-function check(s: Search, storageKey: Buffer): KeyedCandidate<Buffer> | null {
+function check(s: Search, storageKey: Buffer, hit: VectorHit | undefined): KeyedCandidate<Buffer> | null {
   const { engine, readTs, overlay } = s.scope;
   const { userKey, ts } = decodeVersionKey(storageKey);
   if (ts > readTs || !inRange(s, userKey) || (overlay.size > 0 && overlay.has(keyString(userKey)))) return null;
-  const visible = engine.seekFirst(versionKeyAt(storageKey, readTs), versionsEndOf(storageKey), WITHIN_LOGICAL_KEY);
-  if (visible === undefined || !visible[0].equals(storageKey)) return null;
-  const stored = visible[1];
-  if (!isVectorVersionOf(stored, s.storedPrefix, s.index.dims)) return null;
+  const start = versionKeyAt(storageKey, readTs);
+  const end = versionsEndOf(storageKey);
+  // The index's entries are vectors of the index (its dims), so only the filter is left to ask.
+  let vector = hit === undefined ? undefined : engine.vectorOfFirstHit(hit, start, end);
+  if (vector === undefined) {
+    const visible = engine.seekFirst(start, end, WITHIN_LOGICAL_KEY);
+    if (visible === undefined || !visible[0].equals(storageKey)) return null;
+    const stored = visible[1];
+    if (!isVectorVersionOf(stored, s.storedPrefix, s.index.dims)) return null;
+    vector = s.scratch;
+    s.scratchBytes.set(stored.subarray(s.storedPrefix.length));
+  }
   if (s.filter !== undefined && !s.filter(userKey)) return null;
-  const vector = s.scratch;
-  s.scratchBytes.set(stored.subarray(s.storedPrefix.length));
   const distance = s.distance(vector, s.query);
   // putVector never writes NaN or infinities; a damaged value must not count (as storedVectorOf).
   // Such an element makes the distance NaN or infinite, so only then are the elements looked at.

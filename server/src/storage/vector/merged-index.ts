@@ -1,7 +1,7 @@
 import { HnswIndex, type SegmentEntries, type ValidVectorIndexParams } from "../../vector/index.js";
 import { assert } from "../assert.js";
-import { searchLabelled } from "./labelled-search.js";
-import type { SourceHits, VectorSearchRequest } from "./vector-entries.js";
+import { LabelledHit, searchLabelled } from "./labelled-search.js";
+import type { SourceHits, VectorHit, VectorSearchRequest } from "./vector-entries.js";
 
 /** What an entry of the merged index is: not in use, waiting for its graph node, in the graph, or never to be (see below). */
 const enum EntryState {
@@ -14,14 +14,31 @@ const enum EntryState {
 
 /** Bytes charged per entry besides its key: the map slot, the string header, the per-id arrays. */
 const ENTRY_OVERHEAD_BYTES = 96;
-/** Bytes charged per (file, entry) pair: the file's list of entry ids. */
-const FILE_ENTRY_BYTES = 4;
+/** Bytes charged per (file, entry) pair besides the vector: the file's id, vector offset and head state. */
+const FILE_ENTRY_BYTES = 9;
 
-/** A table's entries whose graph nodes are still to be added, with their vectors (copied out of the segment). */
+/** Whether a table's first entry of an entry's logical key is the entry itself (see `headOf`). */
+export const enum HeadState {
+  Unknown = 0,
+  Head = 1,
+  NotHead = 2,
+}
+
+/** An accounted table: its distinct entries, with their vectors (copied out of the segment). */
+interface AccountedFile {
+  readonly ids: Int32Array;
+  /** By position in `ids`: where the entry's vector starts in `vectors`, or -1 for one not in any graph. */
+  readonly vectorAt: Int32Array;
+  readonly vectors: Float32Array;
+  /** By position in `ids`: HeadState, learnt on demand (a table never changes). */
+  readonly heads: Uint8Array;
+}
+
+/** A table's entries whose graph nodes are still to be added. */
 interface PendingInserts {
   readonly ids: Int32Array;
-  /** dims floats per id, in `ids` order. */
-  readonly vectors: Float32Array;
+  /** By position in `ids`: where its vector starts in the table's `vectors`. */
+  readonly from: Int32Array;
   next: number;
 }
 
@@ -32,6 +49,8 @@ export interface MergedIndexCounters {
   removes: number;
   /** Tables accounted (`addFile`). */
   files: number;
+  /** Search hits proved the version a read would find without reading it (`StorageEngine.vectorOfFirstHit`). */
+  unreadHits: number;
 }
 
 /**
@@ -53,7 +72,7 @@ export interface MergedIndexCounters {
  * NB: holds native memory; `close()` it.
  */
 export class MergedVectorIndex {
-  readonly counters: MergedIndexCounters = { inserts: 0, removes: 0, files: 0 };
+  readonly counters: MergedIndexCounters = { inserts: 0, removes: 0, files: 0, unreadHits: 0 };
   private readonly graph: HnswIndex;
   private readonly ids = new Map<string, number>();
   /** By id: the key (latin1), the tables holding it, its state. Grown by doubling; freed ids are reused. */
@@ -62,16 +81,25 @@ export class MergedVectorIndex {
   private states = new Uint8Array(1024);
   /** By id: the last `addFile` call that met the id (to count a key twice in one table once). */
   private marks = new Int32Array(1024);
+  /**
+   * By id: the table whose vector of it `vectorOf` gives, and the entry's position there: the table
+   * that accounted it last (a compaction's output, before its inputs go), or -1 once that table is
+   * gone while others still hold the entry.
+   */
+  private homeFiles = new Float64Array(1024);
+  private homeAt = new Int32Array(1024);
   private mark = 0;
   private readonly freeIds: number[] = [];
-  /** Accounted tables: the distinct entry ids each holds. */
-  private readonly files = new Map<number, Int32Array>();
+  /** Accounted tables. */
+  private readonly files = new Map<number, AccountedFile>();
   /** Tables with entries not yet in the graph, in the order they were added. */
   private readonly pending = new Map<number, PendingInserts>();
   private unindexed = 0;
   private keyBytes = 0;
   private fileEntries = 0;
+  private vectorBytes = 0;
   private pendingBytes = 0;
+  private isClosed = false;
 
   constructor(readonly params: ValidVectorIndexParams) {
     this.graph = HnswIndex.create(params);
@@ -79,7 +107,7 @@ export class MergedVectorIndex {
 
   /** Estimated bytes of an index over `count` entries whose keys take `keyBytes` in all. */
   static estimateMemoryBytes(params: ValidVectorIndexParams, count: number, keyBytes: number): number {
-    return HnswIndex.estimateMemoryBytes(params, count) + count * (ENTRY_OVERHEAD_BYTES + FILE_ENTRY_BYTES) + keyBytes;
+    return HnswIndex.estimateMemoryBytes(params, count) + count * (ENTRY_OVERHEAD_BYTES + FILE_ENTRY_BYTES + params.dims * 4) + keyBytes;
   }
 
   /** Entries held by at least one accounted table. */
@@ -109,6 +137,7 @@ export class MergedVectorIndex {
     assert(!this.files.has(fileNumber), `table ${fileNumber} accounted twice in a merged vector index`);
     const { rowKeys, vectorAt } = entries;
     const held = new Int32Array(rowKeys.count);
+    const heldAt = new Int32Array(rowKeys.count);
     let distinct = 0;
     const inserts: number[] = [];
     const from: number[] = [];
@@ -121,21 +150,24 @@ export class MergedVectorIndex {
       else if (this.marks[id] === mark) continue;
       this.marks[id] = mark;
       this.refs[id]!++;
+      this.homeFiles[id] = fileNumber;
+      this.homeAt[id] = distinct;
+      heldAt[distinct] = vectorAt[label]!;
       held[distinct++] = id;
       if (this.states[id] === EntryState.Pending && vectorAt[label]! >= 0) {
         inserts.push(id);
         from.push(vectorAt[label]!);
       }
     }
-    this.files.set(fileNumber, held.slice(0, distinct));
+    // A copy: the segment's vectors may be a view into bytes read for this call.
+    const vectors = entries.vectors.slice();
+    this.files.set(fileNumber, { ids: held.slice(0, distinct), vectorAt: heldAt.slice(0, distinct), vectors, heads: new Uint8Array(distinct) });
     this.fileEntries += distinct;
+    this.vectorBytes += vectors.byteLength;
     this.counters.files++;
     if (inserts.length === 0) return;
-    const dims = this.params.dims;
-    const vectors = new Float32Array(inserts.length * dims);
-    from.forEach((at, i) => vectors.set(entries.vectors.subarray(at, at + dims), i * dims));
-    this.pending.set(fileNumber, { ids: Int32Array.from(inserts), vectors, next: 0 });
-    this.pendingBytes += vectors.byteLength + inserts.length * 4;
+    this.pending.set(fileNumber, { ids: Int32Array.from(inserts), from: Int32Array.from(from), next: 0 });
+    this.pendingBytes += inserts.length * 8;
   }
 
   /**
@@ -143,12 +175,17 @@ export class MergedVectorIndex {
    * leave the graph. False when the table was never accounted.
    */
   removeFile(fileNumber: number): boolean {
-    const held = this.files.get(fileNumber);
-    if (held === undefined) return false;
+    const file = this.files.get(fileNumber);
+    if (file === undefined) return false;
     this.files.delete(fileNumber);
-    this.fileEntries -= held.length;
+    this.fileEntries -= file.ids.length;
+    this.vectorBytes -= file.vectors.byteLength;
     this.dropPending(fileNumber);
-    for (const id of held) if (--this.refs[id]! === 0) this.release(id);
+    for (const id of file.ids) {
+      if (--this.refs[id]! === 0) this.release(id);
+      // Another table still holds it, but which one is not kept: the entry has no home until a table accounts it again.
+      else if (this.homeFiles[id] === fileNumber) this.homeFiles[id] = -1;
+    }
     return true;
   }
 
@@ -160,12 +197,14 @@ export class MergedVectorIndex {
       const ids: bigint[] = [];
       const vectors: Float32Array[] = [];
       const dims = this.params.dims;
+      const source = this.files.get(fileNumber)!.vectors;
       for (; p.next < p.ids.length && ids.length < max - added; p.next++) {
         const id = p.ids[p.next]!;
         // Another table may have brought it in already.
         if (this.states[id] !== EntryState.Pending) continue;
         ids.push(BigInt(id));
-        vectors.push(p.vectors.subarray(p.next * dims, (p.next + 1) * dims));
+        const from = p.from[p.next]!;
+        vectors.push(source.subarray(from, from + dims));
         this.states[id] = EntryState.Indexed;
       }
       if (ids.length > 0 && this.graph.addBatch(ids, vectors) !== ids.length) {
@@ -185,12 +224,46 @@ export class MergedVectorIndex {
    * some of the pending ones, which the caller searches table by table anyway.
    */
   search(request: VectorSearchRequest): SourceHits {
-    return searchLabelled(this.graph, this.graph.size + this.unindexed, (label) => Buffer.from(this.keys[Number(label)]!, "latin1"), request);
+    return searchLabelled(this.graph, this.graph.size + this.unindexed, (label) => Buffer.from(this.keys[Number(label)]!, "latin1"), request, this);
   }
 
-  /** Native graph memory (estimated) plus the entries, the tables' id lists and the pending vectors. */
+  /** The entry id of a hit of this index's `search` (made without `accept`), or -1 for any other hit. */
+  idOf(hit: VectorHit): number {
+    if (!(hit instanceof LabelledHit) || hit.source !== this || this.isClosed) return -1;
+    const id = Number(hit.label);
+    return this.states[id] === EntryState.Indexed ? id : -1;
+  }
+
+  /** The table that holds entry `id` and whose copy of its vector `vectorOf` gives, or -1 when none is known. */
+  homeOf(id: number): number {
+    return this.homeFiles[id]!;
+  }
+
+  /**
+   * Whether the home table's first entry of the logical key of entry `id` is the entry itself
+   * (newer versions of the key would sort before it), as far as `setHead` was told.
+   */
+  headOf(id: number): HeadState {
+    const file = this.files.get(this.homeFiles[id]!);
+    return file === undefined ? HeadState.Unknown : (file.heads[this.homeAt[id]!]! as HeadState);
+  }
+
+  /** Records what the home table of entry `id` says about it (see `headOf`). */
+  setHead(id: number, head: boolean): void {
+    const file = this.files.get(this.homeFiles[id]!);
+    if (file !== undefined) file.heads[this.homeAt[id]!] = head ? HeadState.Head : HeadState.NotHead;
+  }
+
+  /** The vector of entry `id` as its home table holds it (a view), or undefined without a home or a vector. */
+  vectorOf(id: number): Float32Array | undefined {
+    const file = this.files.get(this.homeFiles[id]!);
+    const at = file?.vectorAt[this.homeAt[id]!] ?? -1;
+    return at < 0 ? undefined : file!.vectors.subarray(at, at + this.params.dims);
+  }
+
+  /** Native graph memory (estimated) plus the entries, the tables' id lists and vectors, and the pending lists. */
   memoryBytes(): number {
-    return this.graph.memoryBytes() + this.ids.size * ENTRY_OVERHEAD_BYTES + this.keyBytes + this.fileEntries * FILE_ENTRY_BYTES + this.pendingBytes;
+    return this.graph.memoryBytes() + this.ids.size * ENTRY_OVERHEAD_BYTES + this.keyBytes + this.fileEntries * FILE_ENTRY_BYTES + this.vectorBytes + this.pendingBytes;
   }
 
   /** The keys of the entries in the graph, for tests. */
@@ -199,6 +272,7 @@ export class MergedVectorIndex {
   }
 
   close(): void {
+    this.isClosed = true;
     this.graph.close();
   }
 
@@ -225,6 +299,7 @@ export class MergedVectorIndex {
       this.counters.removes++;
     } else if (state === EntryState.Unindexed) this.unindexed--;
     const key = this.keys[id]!;
+    this.homeFiles[id] = -1;
     this.ids.delete(key);
     this.keyBytes -= key.length;
     this.keys[id] = undefined;
@@ -236,7 +311,7 @@ export class MergedVectorIndex {
     const p = this.pending.get(fileNumber);
     if (p === undefined) return;
     this.pending.delete(fileNumber);
-    this.pendingBytes -= p.vectors.byteLength + p.ids.length * 4;
+    this.pendingBytes -= p.ids.length * 8;
   }
 
   private grow(): void {
@@ -250,5 +325,11 @@ export class MergedVectorIndex {
     const marks = new Int32Array(n);
     marks.set(this.marks);
     this.marks = marks;
+    const homeFiles = new Float64Array(n);
+    homeFiles.set(this.homeFiles);
+    this.homeFiles = homeFiles;
+    const homeAt = new Int32Array(n);
+    homeAt.set(this.homeAt);
+    this.homeAt = homeAt;
   }
 }
