@@ -657,10 +657,12 @@ export class StorageEngine {
       if (ref !== NIL && mem.entries.compareUserKeyTo(ref, end) < 0) return undefined;
     }
     const version = this.versions.current;
-    const hash = bloomHash(start, 0, lklOf(start, start.length));
+    // The logical key's bloom hash, made when a table is first asked (usually none is).
+    let hash: number | undefined;
     for (const f of version.levels[0]!) {
       if (f.fileNumber === home) return this.unreadVector(index, id);
       if (compareUserKeyOf(f.largest, start) < 0 || compareUserKeyOf(f.smallest, end) >= 0) continue;
+      hash ??= bloomHash(start, 0, lklOf(start, start.length));
       if (this.tables.get(f.fileNumber).mayContainLogicalKeyHash(hash)) return undefined;
     }
     for (let level = 1; level < version.levels.length; level++) {
@@ -669,7 +671,9 @@ export class StorageEngine {
       const f = files[version.findFile(level, start)];
       if (f === undefined) continue;
       if (f.fileNumber === home) return this.unreadVector(index, id);
-      if (compareUserKeyOf(f.smallest, end) < 0 && this.tables.get(f.fileNumber).mayContainLogicalKeyHash(hash)) return undefined;
+      if (compareUserKeyOf(f.smallest, end) >= 0) continue;
+      hash ??= bloomHash(start, 0, lklOf(start, start.length));
+      if (this.tables.get(f.fileNumber).mayContainLogicalKeyHash(hash)) return undefined;
     }
     // The home table was not where the key would be looked for (it starts past `start` in its level, say).
     return undefined;

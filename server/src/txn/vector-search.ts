@@ -39,11 +39,22 @@ interface Search {
   readonly end: Buffer | undefined;
   readonly filter: ((key: Uint8Array) => boolean) | undefined;
   readonly distance: (a: Float32Array, b: Float32Array) => number;
+  /** What reading a version takes, made by the first read: searches answered from the index make none. */
+  reading: Reading | undefined;
+}
+
+interface Reading {
   /** Where a stored vector is copied to be measured: one per search, since a Float32Array this size lives off the V8 heap and costs to allocate. */
   readonly scratch: Float32Array;
   readonly scratchBytes: Uint8Array;
   /** What every stored version of the index starts with (see `vectorVersionPrefix`). */
   readonly storedPrefix: Buffer;
+}
+
+function readingOf(s: Search): Reading {
+  if (s.reading !== undefined) return s.reading;
+  const scratch = new Float32Array(s.index.dims);
+  return (s.reading = { scratch, scratchBytes: new Uint8Array(scratch.buffer), storedPrefix: vectorVersionPrefix(s.index) });
 }
 
 const WITHIN_LOGICAL_KEY = { withinLogicalKey: true } as const;
@@ -64,7 +75,6 @@ export function searchVectors(scope: VectorSearchScope, options: KvVectorSearchO
   const k = options.k;
   if (!Number.isSafeInteger(k) || k < 0) throw new RangeError(`k ${k} is not a non-negative integer`);
   if (options.efSearch !== undefined) checkEfSearch(options.efSearch);
-  const scratch = new Float32Array(index.dims);
   const search: Search = {
     scope,
     index,
@@ -75,9 +85,7 @@ export function searchVectors(scope: VectorSearchScope, options: KvVectorSearchO
     end: options.range?.end && Buffer.from(options.range.end),
     filter: options.filter,
     distance: distanceKernel(index.metric),
-    scratch,
-    scratchBytes: new Uint8Array(scratch.buffer),
-    storedPrefix: vectorVersionPrefix(index),
+    reading: undefined,
   };
   if (options.exact) return { hits: exactSearch(search), exhaustive: true };
   const found = indexedSearch(search, options.efSearch);
@@ -210,9 +218,10 @@ function check(s: Search, storageKey: Buffer, hit: VectorHit | undefined): Keyed
     const visible = engine.seekFirst(start, end, WITHIN_LOGICAL_KEY);
     if (visible === undefined || !visible[0].equals(storageKey)) return null;
     const stored = visible[1];
-    if (!isVectorVersionOf(stored, s.storedPrefix, s.index.dims)) return null;
-    vector = s.scratch;
-    s.scratchBytes.set(stored.subarray(s.storedPrefix.length));
+    const r = readingOf(s);
+    if (!isVectorVersionOf(stored, r.storedPrefix, s.index.dims)) return null;
+    vector = r.scratch;
+    r.scratchBytes.set(stored.subarray(r.storedPrefix.length));
   }
   if (s.filter !== undefined && !s.filter(userKey)) return null;
   const distance = s.distance(vector, s.query);
