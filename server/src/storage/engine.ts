@@ -37,7 +37,7 @@ import { BuildingVectorSink, PrebuiltVectorSink, type TableVectorSink } from "./
 import { MergedVectors } from "./vector/merged-vectors.js";
 import { TableVectors } from "./vector/table-vectors.js";
 import type { MergedVectorsStats } from "./vector/merged-vectors.js";
-import { HeadState, MergedVectorIndex } from "./vector/merged-index.js";
+import { HeadState, MergedSearchToken, type MergedVectorIndex } from "./vector/merged-index.js";
 import { LabelledHit } from "./vector/labelled-search.js";
 import type { SourceHits, VectorEntryOf, VectorHit, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";
 
@@ -635,8 +635,8 @@ export class StorageEngine {
    */
   vectorOfFirstHit(hit: VectorHit, start: Uint8Array, end: Uint8Array): Float32Array | undefined {
     const lklOf = this.options.logicalKeyLength;
-    if (!(hit instanceof LabelledHit) || !(hit.source instanceof MergedVectorIndex) || lklOf === undefined || !this.options.newestFirstWithinLogicalKey) return undefined;
-    const index = hit.source;
+    if (!(hit instanceof LabelledHit) || !(hit.source instanceof MergedSearchToken) || lklOf === undefined || !this.options.newestFirstWithinLogicalKey) return undefined;
+    const index = hit.source.index;
     const id = index.idOf(hit);
     if (id < 0 || !this.mergedVectors?.isCurrent(index)) return undefined;
     const home = index.homeOf(id);

@@ -79,7 +79,11 @@ describe("MergedVectorIndex", () => {
     expect(m.homeOf(idOf(2))).toBe(2);
     expect(m.headOf(idOf(2))).toBe(HeadState.Unknown);
     m.setHead(idOf(3), false);
+    const before = m.search({ index: INDEX, query: vectors[3]!, k: 1 }).hits[0]!;
+    expect(m.idOf(before)).toBe(idOf(3));
+    // Entries 0 and 1 leave with table 1: their ids may name other entries later, so no hit made before is answered.
     m.removeFile(1);
+    expect(m.idOf(before)).toBe(-1);
     expect([m.homeOf(idOf(2)), m.homeOf(idOf(3))]).toEqual([2, 2]);
     expect(m.vectorOf(idOf(3))).toEqual(vectors[3]);
     expect(m.headOf(idOf(3))).toBe(HeadState.NotHead);

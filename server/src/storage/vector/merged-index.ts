@@ -14,31 +14,33 @@ const enum EntryState {
 
 /** Bytes charged per entry besides its key: the map slot, the string header, the per-id arrays. */
 const ENTRY_OVERHEAD_BYTES = 96;
-/** Bytes charged per (file, entry) pair besides the vector: the file's id, vector offset and head state. */
-const FILE_ENTRY_BYTES = 9;
+/** Bytes charged per (file, entry) pair besides the vector: the file's list of entry ids. */
+const FILE_ENTRY_BYTES = 4;
+/** Positions in a table are kept times 4 in an int32 (see `homeInfo`). */
+const MAX_FILE_ENTRIES = 2 ** 29;
 
-/** Whether a table's first entry of an entry's logical key is the entry itself (see `headOf`). */
+/**
+ * Whether a table's first entry of an entry's logical key is the entry itself (see `headOf`), or
+ * that the table holds no vector of it (a zero vector under cosine), so nothing is asked.
+ */
 export const enum HeadState {
   Unknown = 0,
   Head = 1,
   NotHead = 2,
+  NoVector = 3,
 }
 
 /** An accounted table: its distinct entries, with their vectors (copied out of the segment). */
 interface AccountedFile {
+  readonly fileNumber: number;
   readonly ids: Int32Array;
-  /** By position in `ids`: where the entry's vector starts in `vectors`, or -1 for one not in any graph. */
-  readonly vectorAt: Int32Array;
+  /** dims floats per position in `ids` (zeros for an entry not in any graph). */
   readonly vectors: Float32Array;
-  /** By position in `ids`: HeadState, learnt on demand (a table never changes). */
-  readonly heads: Uint8Array;
 }
 
-/** A table's entries whose graph nodes are still to be added. */
+/** A table's entries whose graph nodes are still to be added: positions in the table's `ids`. */
 interface PendingInserts {
-  readonly ids: Int32Array;
-  /** By position in `ids`: where its vector starts in the table's `vectors`. */
-  readonly from: Int32Array;
+  readonly positions: Int32Array;
   next: number;
 }
 
@@ -82,12 +84,13 @@ export class MergedVectorIndex {
   /** By id: the last `addFile` call that met the id (to count a key twice in one table once). */
   private marks = new Int32Array(1024);
   /**
-   * By id: the table whose vector of it `vectorOf` gives, and the entry's position there: the table
-   * that accounted it last (a compaction's output, before its inputs go), or -1 once that table is
-   * gone while others still hold the entry.
+   * By id: the table whose vector of it `vectorOf` gives (its home): the table that accounted it
+   * last (a compaction's output, before its inputs go), or none once that table is gone while
+   * others still hold the entry. `homeInfo` holds the entry's position in the home table times 4
+   * plus its HeadState there: one array read for what a search candidate needs.
    */
-  private homeFiles = new Float64Array(1024);
-  private homeAt = new Int32Array(1024);
+  private homes: (AccountedFile | undefined)[] = [];
+  private homeInfo = new Int32Array(1024);
   private mark = 0;
   private readonly freeIds: number[] = [];
   /** Accounted tables. */
@@ -99,7 +102,8 @@ export class MergedVectorIndex {
   private fileEntries = 0;
   private vectorBytes = 0;
   private pendingBytes = 0;
-  private isClosed = false;
+  /** What this index's hits carry as their source; replaced whenever an id is freed, so that no hit outlives its id. */
+  private token = new MergedSearchToken(this);
 
   constructor(readonly params: ValidVectorIndexParams) {
     this.graph = HnswIndex.create(params);
@@ -135,12 +139,12 @@ export class MergedVectorIndex {
    */
   addFile(fileNumber: number, entries: SegmentEntries): void {
     assert(!this.files.has(fileNumber), `table ${fileNumber} accounted twice in a merged vector index`);
+    assert(entries.rowKeys.count < MAX_FILE_ENTRIES, `table ${fileNumber} has too many vector entries for a merged vector index`);
     const { rowKeys, vectorAt } = entries;
     const held = new Int32Array(rowKeys.count);
-    const heldAt = new Int32Array(rowKeys.count);
+    const labels = new Int32Array(rowKeys.count);
     let distinct = 0;
     const inserts: number[] = [];
-    const from: number[] = [];
     const mark = ++this.mark;
     for (let label = 0; label < rowKeys.count; label++) {
       const bytes = rowKeys.keyOf(BigInt(label));
@@ -150,24 +154,28 @@ export class MergedVectorIndex {
       else if (this.marks[id] === mark) continue;
       this.marks[id] = mark;
       this.refs[id]!++;
-      this.homeFiles[id] = fileNumber;
-      this.homeAt[id] = distinct;
-      heldAt[distinct] = vectorAt[label]!;
+      if (this.states[id] === EntryState.Pending && vectorAt[label]! >= 0) inserts.push(distinct);
+      labels[distinct] = label;
       held[distinct++] = id;
-      if (this.states[id] === EntryState.Pending && vectorAt[label]! >= 0) {
-        inserts.push(id);
-        from.push(vectorAt[label]!);
-      }
     }
-    // A copy: the segment's vectors may be a view into bytes read for this call.
-    const vectors = entries.vectors.slice();
-    this.files.set(fileNumber, { ids: held.slice(0, distinct), vectorAt: heldAt.slice(0, distinct), vectors, heads: new Uint8Array(distinct) });
+    // Copies, by position: the segment's vectors may be a view into bytes read for this call.
+    const dims = this.params.dims;
+    const vectors = new Float32Array(distinct * dims);
+    const file: AccountedFile = { fileNumber, ids: held.slice(0, distinct), vectors };
+    for (let at = 0; at < distinct; at++) {
+      const id = held[at]!;
+      const from = vectorAt[labels[at]!]!;
+      if (from >= 0) vectors.set(entries.vectors.subarray(from, from + dims), at * dims);
+      this.homes[id] = file;
+      this.homeInfo[id] = at * 4 + (from >= 0 ? HeadState.Unknown : HeadState.NoVector);
+    }
+    this.files.set(fileNumber, file);
     this.fileEntries += distinct;
     this.vectorBytes += vectors.byteLength;
     this.counters.files++;
     if (inserts.length === 0) return;
-    this.pending.set(fileNumber, { ids: Int32Array.from(inserts), from: Int32Array.from(from), next: 0 });
-    this.pendingBytes += inserts.length * 8;
+    this.pending.set(fileNumber, { positions: Int32Array.from(inserts), next: 0 });
+    this.pendingBytes += inserts.length * 4;
   }
 
   /**
@@ -184,7 +192,7 @@ export class MergedVectorIndex {
     for (const id of file.ids) {
       if (--this.refs[id]! === 0) this.release(id);
       // Another table still holds it, but which one is not kept: the entry has no home until a table accounts it again.
-      else if (this.homeFiles[id] === fileNumber) this.homeFiles[id] = -1;
+      else if (this.homes[id] === file) this.homes[id] = undefined;
     }
     return true;
   }
@@ -197,14 +205,14 @@ export class MergedVectorIndex {
       const ids: bigint[] = [];
       const vectors: Float32Array[] = [];
       const dims = this.params.dims;
-      const source = this.files.get(fileNumber)!.vectors;
-      for (; p.next < p.ids.length && ids.length < max - added; p.next++) {
-        const id = p.ids[p.next]!;
+      const file = this.files.get(fileNumber)!;
+      for (; p.next < p.positions.length && ids.length < max - added; p.next++) {
+        const at = p.positions[p.next]!;
+        const id = file.ids[at]!;
         // Another table may have brought it in already.
         if (this.states[id] !== EntryState.Pending) continue;
         ids.push(BigInt(id));
-        const from = p.from[p.next]!;
-        vectors.push(source.subarray(from, from + dims));
+        vectors.push(file.vectors.subarray(at * dims, (at + 1) * dims));
         this.states[id] = EntryState.Indexed;
       }
       if (ids.length > 0 && this.graph.addBatch(ids, vectors) !== ids.length) {
@@ -214,7 +222,7 @@ export class MergedVectorIndex {
       }
       added += ids.length;
       this.counters.inserts += ids.length;
-      if (p.next >= p.ids.length) this.dropPending(fileNumber);
+      if (p.next >= p.positions.length) this.dropPending(fileNumber);
     }
     return added;
   }
@@ -224,19 +232,20 @@ export class MergedVectorIndex {
    * some of the pending ones, which the caller searches table by table anyway.
    */
   search(request: VectorSearchRequest): SourceHits {
-    return searchLabelled(this.graph, this.graph.size + this.unindexed, (label) => Buffer.from(this.keys[Number(label)]!, "latin1"), request, this);
+    return searchLabelled(this.graph, this.graph.size + this.unindexed, (label) => Buffer.from(this.keys[Number(label)]!, "latin1"), request, this.token);
   }
 
-  /** The entry id of a hit of this index's `search` (made without `accept`), or -1 for any other hit. */
+  /**
+   * The entry id of a hit of this index's `search` (made without `accept`), or -1 for any other
+   * hit, and for one made before an entry left the index (its id may name another entry since).
+   */
   idOf(hit: VectorHit): number {
-    if (!(hit instanceof LabelledHit) || hit.source !== this || this.isClosed) return -1;
-    const id = Number(hit.label);
-    return this.states[id] === EntryState.Indexed ? id : -1;
+    return hit instanceof LabelledHit && hit.source === this.token ? Number(hit.label) : -1;
   }
 
   /** The table that holds entry `id` and whose copy of its vector `vectorOf` gives, or -1 when none is known. */
   homeOf(id: number): number {
-    return this.homeFiles[id]!;
+    return this.homes[id]?.fileNumber ?? -1;
   }
 
   /**
@@ -244,21 +253,23 @@ export class MergedVectorIndex {
    * (newer versions of the key would sort before it), as far as `setHead` was told.
    */
   headOf(id: number): HeadState {
-    const file = this.files.get(this.homeFiles[id]!);
-    return file === undefined ? HeadState.Unknown : (file.heads[this.homeAt[id]!]! as HeadState);
+    return this.homes[id] === undefined ? HeadState.Unknown : ((this.homeInfo[id]! & 3) as HeadState);
   }
 
   /** Records what the home table of entry `id` says about it (see `headOf`). */
   setHead(id: number, head: boolean): void {
-    const file = this.files.get(this.homeFiles[id]!);
-    if (file !== undefined) file.heads[this.homeAt[id]!] = head ? HeadState.Head : HeadState.NotHead;
+    const info = this.homeInfo[id]!;
+    if (this.homes[id] !== undefined && (info & 3) !== HeadState.NoVector) this.homeInfo[id] = (info & ~3) | (head ? HeadState.Head : HeadState.NotHead);
   }
 
   /** The vector of entry `id` as its home table holds it (a view), or undefined without a home or a vector. */
   vectorOf(id: number): Float32Array | undefined {
-    const file = this.files.get(this.homeFiles[id]!);
-    const at = file?.vectorAt[this.homeAt[id]!] ?? -1;
-    return at < 0 ? undefined : file!.vectors.subarray(at, at + this.params.dims);
+    const file = this.homes[id];
+    const info = this.homeInfo[id]!;
+    if (file === undefined || (info & 3) === HeadState.NoVector) return undefined;
+    const dims = this.params.dims;
+    const at = (info >> 2) * dims;
+    return file.vectors.subarray(at, at + dims);
   }
 
   /** Native graph memory (estimated) plus the entries, the tables' id lists and vectors, and the pending lists. */
@@ -272,7 +283,7 @@ export class MergedVectorIndex {
   }
 
   close(): void {
-    this.isClosed = true;
+    this.token = new MergedSearchToken(this);
     this.graph.close();
   }
 
@@ -281,6 +292,7 @@ export class MergedVectorIndex {
     if (id === undefined) {
       id = this.keys.length;
       this.keys.push(undefined);
+      this.homes.push(undefined);
       if (id >= this.refs.length) this.grow();
     }
     this.keys[id] = key;
@@ -299,19 +311,20 @@ export class MergedVectorIndex {
       this.counters.removes++;
     } else if (state === EntryState.Unindexed) this.unindexed--;
     const key = this.keys[id]!;
-    this.homeFiles[id] = -1;
+    this.homes[id] = undefined;
     this.ids.delete(key);
     this.keyBytes -= key.length;
     this.keys[id] = undefined;
     this.states[id] = EntryState.Free;
     this.freeIds.push(id);
+    this.token = new MergedSearchToken(this);
   }
 
   private dropPending(fileNumber: number): void {
     const p = this.pending.get(fileNumber);
     if (p === undefined) return;
     this.pending.delete(fileNumber);
-    this.pendingBytes -= p.ids.length * 8;
+    this.pendingBytes -= p.positions.length * 4;
   }
 
   private grow(): void {
@@ -325,11 +338,13 @@ export class MergedVectorIndex {
     const marks = new Int32Array(n);
     marks.set(this.marks);
     this.marks = marks;
-    const homeFiles = new Float64Array(n);
-    homeFiles.set(this.homeFiles);
-    this.homeFiles = homeFiles;
-    const homeAt = new Int32Array(n);
-    homeAt.set(this.homeAt);
-    this.homeAt = homeAt;
+    const homeInfo = new Int32Array(n);
+    homeInfo.set(this.homeInfo);
+    this.homeInfo = homeInfo;
   }
+}
+
+/** The source of a MergedVectorIndex's hits (see LabelledHit): the index, while the hit's id still names its entry. */
+export class MergedSearchToken {
+  constructor(readonly index: MergedVectorIndex) {}
 }
