@@ -638,7 +638,8 @@ export class StorageEngine {
     if (!(hit instanceof LabelledHit) || !(hit.source instanceof MergedSearchToken) || lklOf === undefined || !this.options.newestFirstWithinLogicalKey) return undefined;
     const index = hit.source.index;
     const id = index.idOf(hit);
-    if (id < 0 || !this.mergedVectors?.isCurrent(index)) return undefined;
+    // A dropped index is closed, and then answers for no hit (idOf).
+    if (id < 0 || this.mergedVectors === undefined || index.owner !== this.mergedVectors) return undefined;
     const home = index.homeOf(id);
     if (home < 0) return undefined;
     const key = hit.key;

@@ -105,7 +105,11 @@ export class MergedVectorIndex {
   /** What this index's hits carry as their source; replaced whenever an id is freed, so that no hit outlives its id. */
   private token = new MergedSearchToken(this);
 
-  constructor(readonly params: ValidVectorIndexParams) {
+  constructor(
+    readonly params: ValidVectorIndexParams,
+    /** Who made it (the engine's MergedVectors), so that an engine answers only for its own hits. */
+    readonly owner?: object,
+  ) {
     this.graph = HnswIndex.create(params);
   }
 

@@ -69,8 +69,7 @@ export interface MergedVectorsStats {
  */
 export class MergedVectors {
   private readonly states = new Map<string, MergedState>();
-  /** The states' indexes, for `isCurrent` (asked per search candidate). */
-  private readonly current = new Set<MergedVectorIndex>();
+
   private builds = 0;
   private droppedCounters = { inserts: 0, removes: 0, unreadHits: 0 };
 
@@ -100,11 +99,6 @@ export class MergedVectors {
   coversAll(params: ValidVectorIndexParams): boolean {
     const state = this.states.get(ownerOf(params));
     return state?.index !== undefined && state.unaccounted.size === 0 && state.index.pendingFiles === 0;
-  }
-
-  /** Whether `index` is the merged index of its parameters now (not dropped, not another engine's). */
-  isCurrent(index: MergedVectorIndex): boolean {
-    return this.current.has(index);
   }
 
   /** Whether `step` has anything to do. */
@@ -223,8 +217,7 @@ export class MergedVectors {
     }
     state.refusedAt = undefined;
     state.failedFile = undefined;
-    state.index = new MergedVectorIndex(state.params);
-    this.current.add(state.index);
+    state.index = new MergedVectorIndex(state.params, this);
     for (const n of files) state.unaccounted.add(n);
     this.builds++;
     this.charge(state);
@@ -265,7 +258,6 @@ export class MergedVectors {
     this.droppedCounters.inserts += state.index.counters.inserts;
     this.droppedCounters.removes += state.index.counters.removes;
     this.droppedCounters.unreadHits += state.index.counters.unreadHits;
-    this.current.delete(state.index);
     state.index.close();
     state.index = undefined;
     state.unaccounted.clear();
