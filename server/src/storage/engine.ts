@@ -624,8 +624,8 @@ export class StorageEngine {
    * `seekFirst(start, end, { withinLogicalKey: true })` for a hit of `vectorSearch`, answered
    * without reading the hit's entry when possible: the hit's vector (a view, not to be changed)
    * when the first entry of [start, end) is provably the hit's own, else undefined, which proves
-   * nothing (the caller reads). [start, end) must lie within the hit key's logical key and
-   * hold the key. Only a hit of the merged graph can be answered so: the graph keeps the vector
+   * nothing (the caller reads), as it is when [start, end) does not begin within the hit key's
+   * logical key or does not hold the key. Only a hit of the merged graph can be answered so: the graph keeps the vector
    * and the table holding it (its home), and learns once per entry whether that table's first
    * entry of the logical key is the entry itself (a newer version in the same table would come
    * first). Then, as in `seekNewestFirst`, only the sources newer than the home table can hold an
@@ -643,10 +643,12 @@ export class StorageEngine {
     const home = index.homeOf(id);
     if (home < 0) return undefined;
     const key = hit.key;
-    if (compareBytes(start, key) > 0 || compareBytes(key, end) >= 0) return undefined;
+    // [start, end) must begin within the key's logical key (nothing of another sorts between) and hold the key.
+    const lkl = lklOf(key, key.length);
+    if (lklOf(start, start.length) !== lkl || compareRanges(start, lkl, key, lkl) !== 0 || compareBytes(start, key) > 0 || compareBytes(key, end) >= 0) return undefined;
     let head = index.headOf(id);
     if (head === HeadState.Unknown) {
-      const first = this.isFirstOfLogicalKey(home, key, lklOf(key, key.length));
+      const first = this.isFirstOfLogicalKey(home, key, lkl);
       index.setHead(id, first);
       head = first ? HeadState.Head : HeadState.NotHead;
     }
@@ -663,7 +665,7 @@ export class StorageEngine {
     for (const f of version.levels[0]!) {
       if (f.fileNumber === home) return this.unreadVector(index, id);
       if (compareUserKeyOf(f.largest, start) < 0 || compareUserKeyOf(f.smallest, end) >= 0) continue;
-      hash ??= bloomHash(start, 0, lklOf(start, start.length));
+      hash ??= bloomHash(start, 0, lkl);
       if (this.tables.get(f.fileNumber).mayContainLogicalKeyHash(hash)) return undefined;
     }
     for (let level = 1; level < version.levels.length; level++) {
@@ -673,7 +675,7 @@ export class StorageEngine {
       if (f === undefined) continue;
       if (f.fileNumber === home) return this.unreadVector(index, id);
       if (compareUserKeyOf(f.smallest, end) >= 0) continue;
-      hash ??= bloomHash(start, 0, lklOf(start, start.length));
+      hash ??= bloomHash(start, 0, lkl);
       if (this.tables.get(f.fileNumber).mayContainLogicalKeyHash(hash)) return undefined;
     }
     // The home table was not where the key would be looked for (it starts past `start` in its level, say).

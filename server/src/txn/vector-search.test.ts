@@ -5,6 +5,7 @@ import { makeTempDir, removeTempDir } from "../storage/testing/temp-dir.js";
 import { compareKeyedCandidates, validateVectorIndexParams, vectorDistance, vectorIndexKey } from "../vector/index.js";
 import { sectionRows } from "../storage/vector/testing/section-rows.js";
 import { clusteredVectors, gaussian, seededRandom } from "../vector/testing/datasets.js";
+import { encodeVersionKey, versionKeyAt, versionsEndOf, versionTsOf } from "./mvcc-key.js";
 import { TxnStore, type TxnStoreOptions } from "./txn-store.js";
 
 const INDEX: VectorIndexSpec = { id: 7, dims: 48, metric: "l2", m: 12, efConstruction: 48 };
@@ -415,6 +416,28 @@ describe("vectorSearch over the merged graph, without reading the versions it pr
     const before = unread();
     expect(await inTxn((t) => exactly(t, q, model))).toEqual(bruteForce(model, q, K));
     expect(unread()).toBeGreaterThan(before);
+  });
+
+  it("answers for the engine's own merged-graph hits only, and only for a range that begins in the hit's key", async () => {
+    await settled("compacted");
+    const request = { index: validateVectorIndexParams(INDEX), query: vectors[50]!, k: 3, efSearch: EF };
+    const [graph] = store.engine.vectorSearch(request).sources;
+    const hit = graph!.hits[0]!;
+    const readTs = versionTsOf(hit.key) + 1;
+    const end = versionsEndOf(hit.key);
+    expect(store.engine.vectorOfFirstHit(hit, versionKeyAt(hit.key, readTs), end)).toEqual(vectors[50]);
+    // Another key's versions start before this one's: what comes first there is not this hit.
+    const other = encodeVersionKey(keyOf(0), readTs);
+    expect(Buffer.compare(other, hit.key)).toBeLessThan(0);
+    expect(store.engine.vectorOfFirstHit(hit, other, end)).toBeUndefined();
+    // A range that starts past the hit, or ends at it.
+    expect(store.engine.vectorOfFirstHit(hit, versionKeyAt(hit.key, versionTsOf(hit.key) - 1), end)).toBeUndefined();
+    expect(store.engine.vectorOfFirstHit(hit, versionKeyAt(hit.key, readTs), hit.key)).toBeUndefined();
+    // The same key as a plain object, and a hit of a search with `accept`, are not the graph's.
+    expect(store.engine.vectorOfFirstHit({ key: hit.key, distance: hit.distance }, versionKeyAt(hit.key, readTs), end)).toBeUndefined();
+    const accepted = store.engine.vectorSearch({ ...request, accept: () => true }).sources[0]!.hits[0]!;
+    expect(accepted.key).toEqual(hit.key);
+    expect(store.engine.vectorOfFirstHit(accepted, versionKeyAt(hit.key, readTs), end)).toBeUndefined();
   });
 
   it("keeps an old snapshot's view: versions overwritten later, rows inserted later", async () => {
