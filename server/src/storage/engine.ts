@@ -600,8 +600,9 @@ export class StorageEngine {
     checkVector(request.query, request.index.dims);
     if (!Number.isSafeInteger(request.k) || request.k < 0) throw new RangeError(`k ${request.k} is not a non-negative integer`);
     const found: SourceHits[] = [];
-    for (const m of [this.mem, ...this.imm.map((i) => i.mem)]) {
-      const r = m.vectors?.search(request);
+    // Loops, not closures: with names kept (tsx), each closure made per search costs a defineProperty.
+    for (let i = -1; i < this.imm.length; i++) {
+      const r = (i < 0 ? this.mem : this.imm[i]!.mem).vectors?.search(request);
       if (r !== undefined) found.push(r);
     }
     const merged = this.mergedVectors?.indexFor(request.index);
@@ -617,7 +618,13 @@ export class StorageEngine {
     }
     if (merged !== undefined && merged.size > 0) found.push(merged.search(request));
     this.maybeScheduleVectorWork();
-    return { hits: found.flatMap((r) => r.hits), exhaustive: found.every((r) => r.exhaustive), sources: found };
+    const hits: VectorHit[] = [];
+    let exhaustive = true;
+    for (const r of found) {
+      for (const h of r.hits) hits.push(h);
+      if (!r.exhaustive) exhaustive = false;
+    }
+    return { hits, exhaustive, sources: found };
   }
 
   /**

@@ -122,13 +122,7 @@ function indexedSearch(s: Search, efSearch: number | undefined): { hits: KeyedCa
   if (s.k === 0) return { hits: [], exhaustive: true };
   const ef = efSearch !== undefined ? { efSearch } : {};
   // Storage key → the candidate it became, or null if it does not count.
-  const decided = new Map<string, KeyedCandidate<Buffer> | null>();
-  const decide = (storageKey: Buffer, hit?: VectorHit): KeyedCandidate<Buffer> | null => {
-    const sk = keyString(storageKey);
-    let candidate = decided.get(sk);
-    if (candidate === undefined) decided.set(sk, (candidate = check(s, storageKey, hit)));
-    return candidate;
-  };
+  const decided: Decided = new Map();
   // The graph searches ef_search candidates whatever this asks for; more than 2k unchecked
   // candidates would only cost objects, since few are ever checked.
   const wanted = Math.min(Math.max(s.k, efSearch ?? HNSW_DEFAULTS.efSearch), UNCHECKED_PER_K * s.k);
@@ -147,15 +141,28 @@ function indexedSearch(s: Search, efSearch: number | undefined): { hits: KeyedCa
       walked = false;
       break;
     }
-    if (decide(hit.key, hit) !== null && ++passed === s.k) bound = hit.distance + slack(hit.distance);
+    if (decide(s, decided, hit.key, hit) !== null && ++passed === s.k) bound = hit.distance + slack(hit.distance);
   }
   // Every candidate checked: k passed, or fewer and no source was cut short (each gave all it has).
   if (walked && !exhaustive) exhaustive = passed >= s.k || (!cutShort && unchecked.exhaustive);
-  if (!exhaustive) exhaustive = engine.vectorSearch({ index: s.index, query: s.query, k: s.k, accept: (key) => decide(key) !== null, ...ef }).exhaustive;
+  if (!exhaustive) exhaustive = engine.vectorSearch({ index: s.index, query: s.query, k: s.k, accept: (key) => decide(s, decided, key, undefined) !== null, ...ef }).exhaustive;
   const top = new KeyedTopK<Buffer>(s.k);
   offerOverlay(s, top);
   for (const candidate of decided.values()) if (candidate !== null) top.offer(candidate);
   return { hits: top.result(), exhaustive: exhaustive || top.size >= s.k };
+}
+
+type Decided = Map<string, KeyedCandidate<Buffer> | null>;
+
+/**
+ * The candidate a storage key becomes (see `check`), checked once per search. A function, not a
+ * closure made per search: with names kept (tsx), each closure made costs a defineProperty.
+ */
+function decide(s: Search, decided: Decided, storageKey: Buffer, hit: VectorHit | undefined): KeyedCandidate<Buffer> | null {
+  const sk = keyString(storageKey);
+  let candidate = decided.get(sk);
+  if (candidate === undefined) decided.set(sk, (candidate = check(s, storageKey, hit)));
+  return candidate;
 }
 
 /** Candidates asked of each source in the first round, per result wanted (at most ef_search). */
@@ -175,18 +182,30 @@ interface Ranked {
  * short that way.
  */
 function mergeSources(sources: readonly SourceHits[], wanted: number): { order: Ranked[]; cutShort: boolean } {
-  const frontiers = sources.map((r) => (r.hits.length >= wanted ? r.hits[r.hits.length - 1]!.distance - slack(r.hits[r.hits.length - 1]!.distance) : Infinity));
+  // Loops, not closures (see `decide`).
+  const frontiers: number[] = [];
+  let cutShort = false;
+  for (const { hits } of sources) {
+    const f = hits.length >= wanted ? hits[hits.length - 1]!.distance - slack(hits[hits.length - 1]!.distance) : Infinity;
+    frontiers.push(f);
+    if (f !== Infinity) cutShort = true;
+  }
   const order: Ranked[] = [];
-  sources.forEach((r, i) => {
+  for (let i = 0; i < sources.length; i++) {
     let limit = Infinity;
-    frontiers.forEach((f, j) => {
+    for (let j = 0; j < frontiers.length; j++) {
+      const f = frontiers[j]!;
       // NaN (cosine of a zero query) trusts nothing.
       if (j !== i && (Number.isNaN(f) || f < limit)) limit = f;
-    });
-    for (const hit of r.hits) order.push({ hit, limit });
-  });
-  order.sort((a, b) => compareKeyedCandidates(a.hit, b.hit));
-  return { order, cutShort: frontiers.some((f) => f !== Infinity) };
+    }
+    for (const hit of sources[i]!.hits) order.push({ hit, limit });
+  }
+  order.sort(byHit);
+  return { order, cutShort };
+}
+
+function byHit(a: Ranked, b: Ranked): number {
+  return compareKeyedCandidates(a.hit, b.hit);
 }
 
 /**

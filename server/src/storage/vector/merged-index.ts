@@ -102,6 +102,8 @@ export class MergedVectorIndex {
   private fileEntries = 0;
   private vectorBytes = 0;
   private pendingBytes = 0;
+  /** A label's key, for the hits of `search` (made once: a closure per search costs a defineProperty with names kept). */
+  private readonly keyOfLabel = (label: bigint): Buffer => Buffer.from(this.keys[Number(label)]!, "latin1");
   /** What this index's hits carry as their source; replaced whenever an id is freed, so that no hit outlives its id. */
   private token = new MergedSearchToken(this);
 
@@ -236,7 +238,7 @@ export class MergedVectorIndex {
    * some of the pending ones, which the caller searches table by table anyway.
    */
   search(request: VectorSearchRequest): SourceHits {
-    return searchLabelled(this.graph, this.graph.size + this.unindexed, (label) => Buffer.from(this.keys[Number(label)]!, "latin1"), request, this.token);
+    return searchLabelled(this.graph, this.graph.size + this.unindexed, this.keyOfLabel, request, this.token);
   }
 
   /**
