@@ -37,7 +37,9 @@ import { BuildingVectorSink, PrebuiltVectorSink, type TableVectorSink } from "./
 import { MergedVectors } from "./vector/merged-vectors.js";
 import { TableVectors } from "./vector/table-vectors.js";
 import type { MergedVectorsStats } from "./vector/merged-vectors.js";
-import type { SourceHits, VectorEntryOf, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";
+import { HeadState, MergedSearchToken, type MergedVectorIndex } from "./vector/merged-index.js";
+import { LabelledHit } from "./vector/labelled-search.js";
+import type { SourceHits, VectorEntryOf, VectorHit, VectorSearchRequest, VectorSearchResult } from "./vector/vector-entries.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -606,8 +608,9 @@ export class StorageEngine {
     checkVector(request.query, request.index.dims);
     if (!Number.isSafeInteger(request.k) || request.k < 0) throw new RangeError(`k ${request.k} is not a non-negative integer`);
     const found: SourceHits[] = [];
-    for (const m of [this.mem, ...this.imm.map((i) => i.mem)]) {
-      const r = m.vectors?.search(request);
+    // Loops, not closures: with names kept (tsx), each closure made per search costs a defineProperty.
+    for (let i = -1; i < this.imm.length; i++) {
+      const r = (i < 0 ? this.mem : this.imm[i]!.mem).vectors?.search(request);
       if (r !== undefined) found.push(r);
     }
     const merged = this.mergedVectors?.indexFor(request.index);
@@ -623,7 +626,91 @@ export class StorageEngine {
     }
     if (merged !== undefined && merged.size > 0) found.push(merged.search(request));
     this.maybeScheduleVectorWork();
-    return { hits: found.flatMap((r) => r.hits), exhaustive: found.every((r) => r.exhaustive), sources: found };
+    const hits: VectorHit[] = [];
+    let exhaustive = true;
+    for (const r of found) {
+      for (const h of r.hits) hits.push(h);
+      if (!r.exhaustive) exhaustive = false;
+    }
+    return { hits, exhaustive, sources: found };
+  }
+
+  /**
+   * `seekFirst(start, end, { withinLogicalKey: true })` for a hit of `vectorSearch`, answered
+   * without reading the hit's entry when possible: the hit's vector (a view, not to be changed)
+   * when the first entry of [start, end) is provably the hit's own, else undefined, which proves
+   * nothing (the caller reads), as it is when [start, end) does not begin within the hit key's
+   * logical key or does not hold the key. Only a hit of the merged graph can be answered so: the graph keeps the vector
+   * and the table holding it (its home), and learns once per entry whether that table's first
+   * entry of the logical key is the entry itself (a newer version in the same table would come
+   * first). Then, as in `seekNewestFirst`, only the sources newer than the home table can hold an
+   * entry that sorts before it: the memtables and the tables before it, which are asked without a
+   * read (a memtable's logical key index, the tables' logical-key bloom filters); any sign of the
+   * logical key there gives up.
+   */
+  vectorOfFirstHit(hit: VectorHit, start: Uint8Array, end: Uint8Array): Float32Array | undefined {
+    const lklOf = this.options.logicalKeyLength;
+    if (!(hit instanceof LabelledHit) || !(hit.source instanceof MergedSearchToken) || lklOf === undefined || !this.options.newestFirstWithinLogicalKey) return undefined;
+    const index = hit.source.index;
+    const id = index.idOf(hit);
+    // A dropped index is closed, and then answers for no hit (idOf).
+    if (id < 0 || this.mergedVectors === undefined || index.owner !== this.mergedVectors) return undefined;
+    const home = index.homeOf(id);
+    if (home < 0) return undefined;
+    const key = hit.key;
+    // [start, end) must begin within the key's logical key (nothing of another sorts between) and hold the key.
+    const lkl = lklOf(key, key.length);
+    if (lklOf(start, start.length) !== lkl || compareRanges(start, lkl, key, lkl) !== 0 || compareBytes(start, key) > 0 || compareBytes(key, end) >= 0) return undefined;
+    let head = index.headOf(id);
+    if (head === HeadState.Unknown) {
+      const first = this.isFirstOfLogicalKey(home, key, lkl);
+      index.setHead(id, first);
+      head = first ? HeadState.Head : HeadState.NotHead;
+    }
+    if (head !== HeadState.Head) return undefined;
+    for (let i = -1; i < this.imm.length; i++) {
+      const mem = i < 0 ? this.mem : this.imm[i]!.mem;
+      if (mem.isEmpty()) continue;
+      const ref = mem.seekInLogicalKey(start);
+      if (ref !== NIL && mem.entries.compareUserKeyTo(ref, end) < 0) return undefined;
+    }
+    const version = this.versions.current;
+    // The logical key's bloom hash, made when a table is first asked (usually none is).
+    let hash: number | undefined;
+    for (const f of version.levels[0]!) {
+      if (f.fileNumber === home) return this.unreadVector(index, id);
+      if (compareUserKeyOf(f.largest, start) < 0 || compareUserKeyOf(f.smallest, end) >= 0) continue;
+      hash ??= bloomHash(start, 0, lkl);
+      if (this.tables.get(f.fileNumber).mayContainLogicalKeyHash(hash)) return undefined;
+    }
+    for (let level = 1; level < version.levels.length; level++) {
+      const files = version.levels[level]!;
+      if (files.length === 0) continue;
+      const f = files[version.findFile(level, start)];
+      if (f === undefined) continue;
+      if (f.fileNumber === home) return this.unreadVector(index, id);
+      if (compareUserKeyOf(f.smallest, end) >= 0) continue;
+      hash ??= bloomHash(start, 0, lkl);
+      if (this.tables.get(f.fileNumber).mayContainLogicalKeyHash(hash)) return undefined;
+    }
+    // The home table was not where the key would be looked for (it starts past `start` in its level, say).
+    return undefined;
+  }
+
+  private unreadVector(index: MergedVectorIndex, id: number): Float32Array | undefined {
+    const vector = index.vectorOf(id);
+    if (vector !== undefined) index.counters.unreadHits++;
+    return vector;
+  }
+
+  /** Whether table `fileNumber`'s first entry of the logical key of `key` (its first `logicalLength` bytes) is a put of `key`. */
+  private isFirstOfLogicalKey(fileNumber: number, key: Buffer, logicalLength: number): boolean {
+    // The bare logical key sorts before every key of it.
+    const target = Buffer.allocUnsafe(logicalLength + TRAILER_BYTES);
+    key.copy(target, 0, 0, logicalLength);
+    writeTrailer(target, logicalLength, SEQ_MAX, ValueKind.Put);
+    const it = this.tables.get(fileNumber).seekPoint(target, target.length);
+    return it !== undefined && it.userKeyEquals(key) && it.keyBuffer()[it.keyLength - 1] === ValueKind.Put;
   }
 
   /**
@@ -675,7 +762,7 @@ export class StorageEngine {
       segments: cache.count,
       ...cache.stats,
       memtableBytes,
-      merged: this.mergedVectors?.stats() ?? { indexes: 0, refused: 0, entries: 0, bytes: 0, uncoveredFiles: 0, inserts: 0, removes: 0, builds: 0 },
+      merged: this.mergedVectors?.stats() ?? { indexes: 0, refused: 0, entries: 0, bytes: 0, uncoveredFiles: 0, inserts: 0, removes: 0, builds: 0, unreadHits: 0 },
     };
   }
 

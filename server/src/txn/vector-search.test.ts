@@ -5,6 +5,7 @@ import { makeTempDir, removeTempDir } from "../storage/testing/temp-dir.js";
 import { compareKeyedCandidates, validateVectorIndexParams, vectorDistance, vectorIndexKey } from "../vector/index.js";
 import { sectionRows } from "../storage/vector/testing/section-rows.js";
 import { clusteredVectors, gaussian, seededRandom } from "../vector/testing/datasets.js";
+import { encodeVersionKey, versionKeyAt, versionsEndOf, versionTsOf } from "./mvcc-key.js";
 import { TxnStore, type TxnStoreOptions } from "./txn-store.js";
 
 const INDEX: VectorIndexSpec = { id: 7, dims: 48, metric: "l2", m: 12, efConstruction: 48 };
@@ -309,6 +310,184 @@ describe("vectorSearch visibility", () => {
     expect((await search(ru, q))[0]).toBe("row/dirty");
     await ru.commit();
     await writer.rollback();
+  });
+});
+
+describe("vectorSearch over the merged graph, without reading the versions it proves visible", () => {
+  const vectors = clusteredVectors({ count: 1500, dims: INDEX.dims, clusters: 10, spread: 0.5, seed: 11 });
+  const model: Model = new Map();
+  const unread = () => store.engine.stats().vectorIndex.merged.unreadHits;
+
+  /** Every row in tables (one flushed L0 table, or compacted into the levels), the graph built and its heads learnt. */
+  async function settled(where: "flushed" | "compacted"): Promise<void> {
+    model.clear();
+    await open(BIG_MEMTABLE);
+    await putAll(
+      model,
+      vectors.map((v, i) => [i, v]),
+    );
+    await store.engine.flush();
+    if (where === "compacted") await store.engine.compact();
+    await inTxn((t) => search(t, vectors[0]!));
+    await store.engine.settleVectorIndexes();
+    expect(store.engine.stats().vectorIndex.merged.uncoveredFiles).toBe(0);
+  }
+
+  /** Runs `check` with the later writes in a memtable, flushed, compacted, and after a restart. */
+  async function everywhere(check: () => Promise<void>): Promise<void> {
+    await check();
+    await store.engine.flush();
+    await check();
+    await store.engine.compact();
+    await check();
+    await reopen();
+    await inTxn((t) => search(t, vectors[0]!));
+    await store.engine.settleVectorIndexes();
+    await check();
+  }
+
+  /** The store's hits with their distances, which must be the exact ones of the model's vectors. */
+  async function exactly(t: KvTransaction, q: Float32Array, expected: Model): Promise<string[]> {
+    const r = await t.vectorSearch({ index: INDEX, query: q, k: K, efSearch: EF, range: RANGE });
+    for (const h of r.hits) expect(h.distance).toBe(vectorDistance(expected.get(name(h.key))!, q, INDEX.metric));
+    return r.hits.map((h) => name(h.key));
+  }
+
+  it.each(["flushed", "compacted"] as const)("answers exactly with no reads once the rows are %s", async (where) => {
+    await settled(where);
+    for (const q of queries(20, vectors, 3)) {
+      const before = unread();
+      expect(await inTxn((t) => exactly(t, q, model))).toEqual(bruteForce(model, q, K));
+      expect(unread() - before).toBeGreaterThanOrEqual(K);
+    }
+  });
+
+  it.each(["flushed", "compacted"] as const)("drops rows updated, overwritten and deleted after the graph was built from %s tables", async (where) => {
+    await settled(where);
+    const q = vectors[7]!;
+    const nearest = bruteForce(model, q, K);
+    const victims = nearest.slice(0, 5).map((k) => Buffer.from(k));
+    const far = new Float32Array(INDEX.dims).fill(100);
+    const near = Float32Array.from(q, (x) => x + 1e-3);
+    await inTxn(async (t) => {
+      await t.delete(victims[0]!);
+      await t.put(victims[1]!, Buffer.from("not a vector any more"));
+      await t.putVector(victims[2]!, INDEX, far);
+      await t.putVector(victims[3]!, { ...INDEX, id: 8 }, q);
+      // Still near, by another vector: the distance must be the new one.
+      await t.putVector(victims[4]!, INDEX, near);
+    });
+    for (const v of victims.slice(0, 4)) model.delete(name(v));
+    model.set(name(victims[2]!), far);
+    model.set(name(victims[4]!), near);
+    let answered = 0;
+    await everywhere(async () => {
+      const before = unread();
+      const got = await inTxn((t) => exactly(t, q, model));
+      answered += unread() - before;
+      expect(got).toEqual(bruteForce(model, q, K));
+      for (const v of victims.slice(0, 4)) expect(got).not.toContain(name(v));
+    });
+    // The rows nobody wrote were answered from the graph all along.
+    expect(answered).toBeGreaterThanOrEqual(4 * (K - 5));
+  });
+
+  it("drops rows whose newer versions a compaction moved to a level above the graph's tables", async () => {
+    await settled("compacted");
+    // From here on a flushed table moves to level 1 at once, above the rows compacted to the last level.
+    await store.close();
+    await open({ storage: { ...BIG_MEMTABLE.storage, l0_compaction_trigger: 1 } });
+    await inTxn((t) => search(t, vectors[0]!));
+    await store.engine.settleVectorIndexes();
+    const q = vectors[40]!;
+    const nearest = bruteForce(model, q, K);
+    const far = new Float32Array(INDEX.dims).fill(100);
+    await inTxn(async (t) => {
+      await t.putVector(Buffer.from(nearest[0]!), INDEX, far);
+      await t.delete(Buffer.from(nearest[1]!));
+    });
+    model.set(nearest[0]!, far);
+    model.delete(nearest[1]!);
+    await store.engine.flush();
+    await store.engine.whenBackgroundIdle();
+    const levels = store.engine.stats().levels.filter((l) => l.files > 0).map((l) => l.level);
+    expect(levels).toHaveLength(2);
+    expect(levels[0]).toBe(1);
+    const before = unread();
+    expect(await inTxn((t) => exactly(t, q, model))).toEqual(bruteForce(model, q, K));
+    expect(unread()).toBeGreaterThan(before);
+  });
+
+  it("answers for the engine's own merged-graph hits only, and only for a range that begins in the hit's key", async () => {
+    await settled("compacted");
+    const request = { index: validateVectorIndexParams(INDEX), query: vectors[50]!, k: 3, efSearch: EF };
+    const [graph] = store.engine.vectorSearch(request).sources;
+    const hit = graph!.hits[0]!;
+    const readTs = versionTsOf(hit.key) + 1;
+    const end = versionsEndOf(hit.key);
+    expect(store.engine.vectorOfFirstHit(hit, versionKeyAt(hit.key, readTs), end)).toEqual(vectors[50]);
+    // Another key's versions start before this one's: what comes first there is not this hit.
+    const other = encodeVersionKey(keyOf(0), readTs);
+    expect(Buffer.compare(other, hit.key)).toBeLessThan(0);
+    expect(store.engine.vectorOfFirstHit(hit, other, end)).toBeUndefined();
+    // A range that starts past the hit, or ends at it.
+    expect(store.engine.vectorOfFirstHit(hit, versionKeyAt(hit.key, versionTsOf(hit.key) - 1), end)).toBeUndefined();
+    expect(store.engine.vectorOfFirstHit(hit, versionKeyAt(hit.key, readTs), hit.key)).toBeUndefined();
+    // The same key as a plain object, and a hit of a search with `accept`, are not the graph's.
+    expect(store.engine.vectorOfFirstHit({ key: hit.key, distance: hit.distance }, versionKeyAt(hit.key, readTs), end)).toBeUndefined();
+    const accepted = store.engine.vectorSearch({ ...request, accept: () => true }).sources[0]!.hits[0]!;
+    expect(accepted.key).toEqual(hit.key);
+    expect(store.engine.vectorOfFirstHit(accepted, versionKeyAt(hit.key, readTs), end)).toBeUndefined();
+  });
+
+  it("keeps an old snapshot's view: versions overwritten later, rows inserted later", async () => {
+    await settled("compacted");
+    const q = vectors[20]!;
+    const then = new Map(model);
+    const nearest = bruteForce(model, q, K);
+    const old = await store.begin({ readOnly: true });
+    expect(await exactly(old, q, then)).toEqual(nearest);
+    await inTxn(async (t) => {
+      for (const k of nearest.slice(0, 3)) await t.putVector(Buffer.from(k), INDEX, new Float32Array(INDEX.dims).fill(-100));
+      await t.delete(Buffer.from(nearest[3]!));
+      await t.putVector(Buffer.from("row/later"), INDEX, q);
+    });
+    for (const k of nearest.slice(0, 3)) model.set(k, new Float32Array(INDEX.dims).fill(-100));
+    model.delete(nearest[3]!);
+    model.set("row/later", q);
+    const check = async () => {
+      expect(await exactly(old, q, then)).toEqual(nearest);
+      const now = await inTxn((t) => exactly(t, q, model));
+      expect(now).toEqual(bruteForce(model, q, K));
+      expect(now[0]).toBe("row/later");
+    };
+    await check();
+    await store.engine.flush();
+    await check();
+    await store.engine.compact();
+    await store.engine.settleVectorIndexes();
+    // The old versions were kept for the snapshot, beside the new ones in the same tables.
+    await check();
+    await old.commit();
+  });
+
+  it("never shows another transaction's uncommitted writes, and lets its own win", async () => {
+    await settled("compacted");
+    const q = vectors[30]!;
+    const nearest = bruteForce(model, q, K);
+    const other = await store.begin();
+    await other.putVector(Buffer.from("row/other"), INDEX, q);
+    await other.delete(Buffer.from(nearest[0]!));
+    await other.putVector(Buffer.from(nearest[1]!), INDEX, new Float32Array(INDEX.dims).fill(100));
+    const mine = await store.begin();
+    await mine.delete(Buffer.from(nearest[2]!));
+    const before = unread();
+    const got = await search(mine, q);
+    expect(got).toEqual(nearest.filter((k) => k !== nearest[2]).concat(bruteForce(model, q, K + 1).slice(K)));
+    expect(unread()).toBeGreaterThan(before);
+    expect(await inTxn((t) => exactly(t, q, model))).toEqual(nearest);
+    await other.rollback();
+    await mine.rollback();
   });
 });
 

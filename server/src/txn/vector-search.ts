@@ -39,11 +39,22 @@ interface Search {
   readonly end: Buffer | undefined;
   readonly filter: ((key: Uint8Array) => boolean) | undefined;
   readonly distance: (a: Float32Array, b: Float32Array) => number;
+  /** What reading a version takes, made by the first read: searches answered from the index make none. */
+  reading: Reading | undefined;
+}
+
+interface Reading {
   /** Where a stored vector is copied to be measured: one per search, since a Float32Array this size lives off the V8 heap and costs to allocate. */
   readonly scratch: Float32Array;
   readonly scratchBytes: Uint8Array;
   /** What every stored version of the index starts with (see `vectorVersionPrefix`). */
   readonly storedPrefix: Buffer;
+}
+
+function readingOf(s: Search): Reading {
+  if (s.reading !== undefined) return s.reading;
+  const scratch = new Float32Array(s.index.dims);
+  return (s.reading = { scratch, scratchBytes: new Uint8Array(scratch.buffer), storedPrefix: vectorVersionPrefix(s.index) });
 }
 
 const WITHIN_LOGICAL_KEY = { withinLogicalKey: true } as const;
@@ -64,7 +75,6 @@ export function searchVectors(scope: VectorSearchScope, options: KvVectorSearchO
   const k = options.k;
   if (!Number.isSafeInteger(k) || k < 0) throw new RangeError(`k ${k} is not a non-negative integer`);
   if (options.efSearch !== undefined) checkEfSearch(options.efSearch);
-  const scratch = new Float32Array(index.dims);
   const search: Search = {
     scope,
     index,
@@ -75,9 +85,7 @@ export function searchVectors(scope: VectorSearchScope, options: KvVectorSearchO
     end: options.range?.end && Buffer.from(options.range.end),
     filter: options.filter,
     distance: distanceKernel(index.metric),
-    scratch,
-    scratchBytes: new Uint8Array(scratch.buffer),
-    storedPrefix: vectorVersionPrefix(index),
+    reading: undefined,
   };
   if (options.exact) return { hits: exactSearch(search), exhaustive: true };
   const found = indexedSearch(search, options.efSearch);
@@ -114,13 +122,7 @@ function indexedSearch(s: Search, efSearch: number | undefined): { hits: KeyedCa
   if (s.k === 0) return { hits: [], exhaustive: true };
   const ef = efSearch !== undefined ? { efSearch } : {};
   // Storage key → the candidate it became, or null if it does not count.
-  const decided = new Map<string, KeyedCandidate<Buffer> | null>();
-  const decide = (storageKey: Buffer): KeyedCandidate<Buffer> | null => {
-    const sk = keyString(storageKey);
-    let candidate = decided.get(sk);
-    if (candidate === undefined) decided.set(sk, (candidate = check(s, storageKey)));
-    return candidate;
-  };
+  const decided: Decided = new Map();
   // The graph searches ef_search candidates whatever this asks for; more than 2k unchecked
   // candidates would only cost objects, since few are ever checked.
   const wanted = Math.min(Math.max(s.k, efSearch ?? HNSW_DEFAULTS.efSearch), UNCHECKED_PER_K * s.k);
@@ -139,15 +141,28 @@ function indexedSearch(s: Search, efSearch: number | undefined): { hits: KeyedCa
       walked = false;
       break;
     }
-    if (decide(hit.key) !== null && ++passed === s.k) bound = hit.distance + slack(hit.distance);
+    if (decide(s, decided, hit.key, hit) !== null && ++passed === s.k) bound = hit.distance + slack(hit.distance);
   }
   // Every candidate checked: k passed, or fewer and no source was cut short (each gave all it has).
   if (walked && !exhaustive) exhaustive = passed >= s.k || (!cutShort && unchecked.exhaustive);
-  if (!exhaustive) exhaustive = engine.vectorSearch({ index: s.index, query: s.query, k: s.k, accept: (key) => decide(key) !== null, ...ef }).exhaustive;
+  if (!exhaustive) exhaustive = engine.vectorSearch({ index: s.index, query: s.query, k: s.k, accept: (key) => decide(s, decided, key, undefined) !== null, ...ef }).exhaustive;
   const top = new KeyedTopK<Buffer>(s.k);
   offerOverlay(s, top);
   for (const candidate of decided.values()) if (candidate !== null) top.offer(candidate);
   return { hits: top.result(), exhaustive: exhaustive || top.size >= s.k };
+}
+
+type Decided = Map<string, KeyedCandidate<Buffer> | null>;
+
+/**
+ * The candidate a storage key becomes (see `check`), checked once per search. A function, not a
+ * closure made per search: with names kept (tsx), each closure made costs a defineProperty.
+ */
+function decide(s: Search, decided: Decided, storageKey: Buffer, hit: VectorHit | undefined): KeyedCandidate<Buffer> | null {
+  const sk = keyString(storageKey);
+  let candidate = decided.get(sk);
+  if (candidate === undefined) decided.set(sk, (candidate = check(s, storageKey, hit)));
+  return candidate;
 }
 
 /** Candidates asked of each source in the first round, per result wanted (at most ef_search). */
@@ -167,18 +182,30 @@ interface Ranked {
  * short that way.
  */
 function mergeSources(sources: readonly SourceHits[], wanted: number): { order: Ranked[]; cutShort: boolean } {
-  const frontiers = sources.map((r) => (r.hits.length >= wanted ? r.hits[r.hits.length - 1]!.distance - slack(r.hits[r.hits.length - 1]!.distance) : Infinity));
+  // Loops, not closures (see `decide`).
+  const frontiers: number[] = [];
+  let cutShort = false;
+  for (const { hits } of sources) {
+    const f = hits.length >= wanted ? hits[hits.length - 1]!.distance - slack(hits[hits.length - 1]!.distance) : Infinity;
+    frontiers.push(f);
+    if (f !== Infinity) cutShort = true;
+  }
   const order: Ranked[] = [];
-  sources.forEach((r, i) => {
+  for (let i = 0; i < sources.length; i++) {
     let limit = Infinity;
-    frontiers.forEach((f, j) => {
+    for (let j = 0; j < frontiers.length; j++) {
+      const f = frontiers[j]!;
       // NaN (cosine of a zero query) trusts nothing.
       if (j !== i && (Number.isNaN(f) || f < limit)) limit = f;
-    });
-    for (const hit of r.hits) order.push({ hit, limit });
-  });
-  order.sort((a, b) => compareKeyedCandidates(a.hit, b.hit));
-  return { order, cutShort: frontiers.some((f) => f !== Infinity) };
+    }
+    for (const hit of sources[i]!.hits) order.push({ hit, limit });
+  }
+  order.sort(byHit);
+  return { order, cutShort };
+}
+
+function byHit(a: Ranked, b: Ranked): number {
+  return compareKeyedCandidates(a.hit, b.hit);
 }
 
 /**
@@ -194,19 +221,28 @@ function slack(distance: number): number {
  * The candidate a storage key becomes, or null when it does not count: its version must be
  * exactly the one the snapshot sees for its key (not newer, not overwritten or deleted since),
  * its key in range, not shadowed by an uncommitted write, a vector of the index, and pass the
- * filter. Its distance is recomputed exactly from the stored vector.
+ * filter. Its distance is recomputed exactly from the stored vector. When the engine can prove
+ * from the index that `hit` (the source's hit of this key) is the version the snapshot sees, the
+ * vector comes from the index and the version is not read (`StorageEngine.vectorOfFirstHit`).
  */
-function check(s: Search, storageKey: Buffer): KeyedCandidate<Buffer> | null {
+function check(s: Search, storageKey: Buffer, hit: VectorHit | undefined): KeyedCandidate<Buffer> | null {
   const { engine, readTs, overlay } = s.scope;
   const { userKey, ts } = decodeVersionKey(storageKey);
   if (ts > readTs || !inRange(s, userKey) || (overlay.size > 0 && overlay.has(keyString(userKey)))) return null;
-  const visible = engine.seekFirst(versionKeyAt(storageKey, readTs), versionsEndOf(storageKey), WITHIN_LOGICAL_KEY);
-  if (visible === undefined || !visible[0].equals(storageKey)) return null;
-  const stored = visible[1];
-  if (!isVectorVersionOf(stored, s.storedPrefix, s.index.dims)) return null;
+  const start = versionKeyAt(storageKey, readTs);
+  const end = versionsEndOf(storageKey);
+  // The index's entries are vectors of the index (its dims), so only the filter is left to ask.
+  let vector = hit === undefined ? undefined : engine.vectorOfFirstHit(hit, start, end);
+  if (vector === undefined) {
+    const visible = engine.seekFirst(start, end, WITHIN_LOGICAL_KEY);
+    if (visible === undefined || !visible[0].equals(storageKey)) return null;
+    const stored = visible[1];
+    const r = readingOf(s);
+    if (!isVectorVersionOf(stored, r.storedPrefix, s.index.dims)) return null;
+    vector = r.scratch;
+    r.scratchBytes.set(stored.subarray(r.storedPrefix.length));
+  }
   if (s.filter !== undefined && !s.filter(userKey)) return null;
-  const vector = s.scratch;
-  s.scratchBytes.set(stored.subarray(s.storedPrefix.length));
   const distance = s.distance(vector, s.query);
   // putVector never writes NaN or infinities; a damaged value must not count (as storedVectorOf).
   // Such an element makes the distance NaN or infinite, so only then are the elements looked at.

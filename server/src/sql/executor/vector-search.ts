@@ -91,7 +91,8 @@ export class VectorSearchOperator implements Operator {
       if (p.keyOnly) {
         row = new Array<SqlValue>(p.table.columns.length).fill(null);
         const key = decodeVectorKey(p.index, p.table, hit.key);
-        this.keyPositions.forEach((at, i) => (row[at] = key[i]!));
+        const positions = this.keyPositions;
+        for (let i = 0; i < positions.length; i++) row[positions[i]!] = key[i]!;
         if (p.distance) row.push(hit.distance);
         if (p.rowId) row.push(key[0]!);
       } else {

@@ -9,14 +9,21 @@ import type { SourceHits, VectorHit, VectorSearchRequest } from "./vector-entrie
  * what its graph reaches, which may be less than everything; unindexed zero vectors count as
  * unasked).
  */
-export function searchLabelled(index: HnswIndex | FlatIndex, rows: number, keyOf: (label: bigint) => Buffer, request: VectorSearchRequest): SourceHits {
+export function searchLabelled(
+  index: HnswIndex | FlatIndex,
+  rows: number,
+  keyOf: (label: bigint) => Buffer,
+  request: VectorSearchRequest,
+  /** What the hits of a search without `accept` name as their `source` (see LabelledHit). */
+  source?: object,
+): SourceHits {
   const { k, accept } = request;
   if (k === 0 || rows === 0) return { hits: [], exhaustive: true };
   const flat = index instanceof FlatIndex;
   const ef = request.efSearch !== undefined && !flat ? { efSearch: request.efSearch } : {};
   if (accept === undefined) {
     const found = index.search(request.query, k, ef);
-    return { hits: hitsOf(found, keyOf), exhaustive: flat || found.ids.length >= k || found.ids.length >= rows };
+    return { hits: hitsOf(found, keyOf, source), exhaustive: flat || found.ids.length >= k || found.ids.length >= rows };
   }
   let asked = 0;
   const keys = new Map<bigint, Buffer>();
@@ -32,21 +39,25 @@ export function searchLabelled(index: HnswIndex | FlatIndex, rows: number, keyOf
   return { hits, exhaustive: flat || hits.length >= k || asked >= rows };
 }
 
-function hitsOf(found: SearchResult, keyOf: (label: bigint) => Buffer): VectorHit[] {
-  return found.ids.map((label, i) => new LabelledHit(label, found.distances[i]!, keyOf));
+function hitsOf(found: SearchResult, keyOf: (label: bigint) => Buffer, source: object | undefined): VectorHit[] {
+  const hits: VectorHit[] = new Array(found.ids.length);
+  for (let i = 0; i < hits.length; i++) hits[i] = new LabelledHit(found.ids[i]!, found.distances[i]!, keyOf, source);
+  return hits;
 }
 
 /**
  * A hit whose key is looked up when first asked for: a search returns ef_search candidates and
- * the caller usually reads the keys of about k of them.
+ * the caller usually reads the keys of about k of them. `source` and `label` say which entry of
+ * which index it is, for a source that can tell more about its entries (see MergedVectorIndex).
  */
-class LabelledHit implements VectorHit {
+export class LabelledHit implements VectorHit {
   private cached: Buffer | undefined;
 
   constructor(
-    private readonly label: bigint,
+    readonly label: bigint,
     readonly distance: number,
     private readonly keyOf: (label: bigint) => Buffer,
+    readonly source: object | undefined,
   ) {}
 
   get key(): Buffer {

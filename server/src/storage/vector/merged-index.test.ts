@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildSegment, flatSearch, readSegmentEntries, type SegmentEntries } from "../../vector/index.js";
 import { clusteredVectors } from "../../vector/testing/datasets.js";
-import { MergedVectorIndex } from "./merged-index.js";
+import { HeadState, MergedVectorIndex } from "./merged-index.js";
 import { params } from "./testing/raw-vectors.js";
 
 const INDEX = params({ id: 1, dims: 8, metric: "l2", m: 8, efConstruction: 32 });
@@ -58,8 +58,47 @@ describe("MergedVectorIndex", () => {
     m.removeFile(1);
     m.removeFile(2);
     expect(m.insertPending(1000)).toBe(0);
-    expect(m.counters).toEqual({ inserts: 8, removes: 2, files: 4 });
+    expect(m.counters).toEqual({ inserts: 8, removes: 2, files: 4, unreadHits: 0 });
     expect(names(m.indexedKeys())).toEqual(names([0, 1, 3, 4, 5, 7].map(key)));
+  });
+
+  it("gives each hit's home table and vector: the table that accounted it last, until that table goes", () => {
+    const m = merged();
+    m.addFile(1, table([0, 1, 2, 3]));
+    m.insertPending(1000);
+    const idOf = (i: number) => {
+      const hit = m.search({ index: INDEX, query: vectors[i]!, k: 1 }).hits[0]!;
+      expect(hit.key).toEqual(key(i));
+      return m.idOf(hit);
+    };
+    expect(m.homeOf(idOf(2))).toBe(1);
+    expect(m.vectorOf(idOf(2))).toEqual(vectors[2]);
+    m.setHead(idOf(2), true);
+    // A compaction moves entries 2 and 3 into table 2: its copy, and what it says of them, count now.
+    m.addFile(2, table([3, 2]));
+    expect(m.homeOf(idOf(2))).toBe(2);
+    expect(m.headOf(idOf(2))).toBe(HeadState.Unknown);
+    m.setHead(idOf(3), false);
+    const before = m.search({ index: INDEX, query: vectors[3]!, k: 1 }).hits[0]!;
+    expect(m.idOf(before)).toBe(idOf(3));
+    // Entries 0 and 1 leave with table 1: their ids may name other entries later, so no hit made before is answered.
+    m.removeFile(1);
+    expect(m.idOf(before)).toBe(-1);
+    expect([m.homeOf(idOf(2)), m.homeOf(idOf(3))]).toEqual([2, 2]);
+    expect(m.vectorOf(idOf(3))).toEqual(vectors[3]);
+    expect(m.headOf(idOf(3))).toBe(HeadState.NotHead);
+    // Table 3 takes entry 3 too, then goes before table 2 does: which table still holds it is not known.
+    m.addFile(3, table([3]));
+    m.removeFile(3);
+    expect(m.homeOf(idOf(3))).toBe(-1);
+    expect(m.vectorOf(idOf(3))).toBeUndefined();
+    expect(m.headOf(idOf(3))).toBe(HeadState.Unknown);
+    // Hits of other searches are not this index's.
+    const other = merged();
+    other.addFile(1, table([0, 1]));
+    other.insertPending(1000);
+    expect(m.idOf(other.search({ index: INDEX, query: vectors[0]!, k: 1 }).hits[0]!)).toBe(-1);
+    expect(m.idOf(m.search({ index: INDEX, query: vectors[0]!, k: 1, accept: () => true }).hits[0]!)).toBe(-1);
   });
 
   it("inserts an entry pending in a retired table from the table that took it over", () => {

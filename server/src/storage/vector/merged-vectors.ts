@@ -47,6 +47,8 @@ export interface MergedVectorsStats {
   readonly inserts: number;
   readonly removes: number;
   readonly builds: number;
+  /** Search hits whose version was proved visible without a read (see MergedIndexCounters). */
+  readonly unreadHits: number;
 }
 
 /**
@@ -67,8 +69,9 @@ export interface MergedVectorsStats {
  */
 export class MergedVectors {
   private readonly states = new Map<string, MergedState>();
+
   private builds = 0;
-  private droppedCounters = { inserts: 0, removes: 0 };
+  private droppedCounters = { inserts: 0, removes: 0, unreadHits: 0 };
 
   constructor(
     private readonly tables: TableVectors,
@@ -155,7 +158,7 @@ export class MergedVectors {
     let entries = 0;
     let bytes = 0;
     let uncovered = 0;
-    let { inserts, removes } = this.droppedCounters;
+    let { inserts, removes, unreadHits } = this.droppedCounters;
     for (const s of this.states.values()) {
       if (s.index === undefined) {
         refused++;
@@ -167,8 +170,9 @@ export class MergedVectors {
       uncovered += s.unaccounted.size + s.index.pendingFiles;
       inserts += s.index.counters.inserts;
       removes += s.index.counters.removes;
+      unreadHits += s.index.counters.unreadHits;
     }
-    return { indexes, refused, entries, bytes, uncoveredFiles: uncovered, inserts, removes, builds: this.builds };
+    return { indexes, refused, entries, bytes, uncoveredFiles: uncovered, inserts, removes, builds: this.builds, unreadHits };
   }
 
   close(): void {
@@ -213,7 +217,7 @@ export class MergedVectors {
     }
     state.refusedAt = undefined;
     state.failedFile = undefined;
-    state.index = new MergedVectorIndex(state.params);
+    state.index = new MergedVectorIndex(state.params, this);
     for (const n of files) state.unaccounted.add(n);
     this.builds++;
     this.charge(state);
@@ -253,6 +257,7 @@ export class MergedVectors {
     if (state.index === undefined) return;
     this.droppedCounters.inserts += state.index.counters.inserts;
     this.droppedCounters.removes += state.index.counters.removes;
+    this.droppedCounters.unreadHits += state.index.counters.unreadHits;
     state.index.close();
     state.index = undefined;
     state.unaccounted.clear();

@@ -1,5 +1,5 @@
 import { assert } from "../assert.js";
-import { compareBytes, compareInternalKeys } from "../internal-key.js";
+import { compareBytes, compareInternalKeys, compareUserKeyOf } from "../internal-key.js";
 import { largestUserKey, overlapsUserRange, smallestUserKey, type FileMetadata } from "./file-metadata.js";
 import type { VersionEdit } from "./version-edit.js";
 
@@ -54,7 +54,8 @@ export class Version {
     let hi = files.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareBytes(largestUserKey(files[mid]!), userKey) < 0) lo = mid + 1;
+      // In place: a view of each key looked at showed in point-read profiles.
+      if (compareUserKeyOf(files[mid]!.largest, userKey) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
