@@ -899,6 +899,8 @@ export class Session implements SqlSession {
       catalog.beginStatement();
       let tag: string;
       if (isDdl(stmt)) {
+        // PostgreSQL names the command (the catalog write would fail anyway, less clearly).
+        if (tx.readOnly) throw new SqlStateError(`cannot execute ${stmt.type.toUpperCase()} in a read-only transaction`, "25006");
         const r = await runDdl(stmt, catalog, this.options.user ?? "alopex", this.ddlHost(tx, catalog));
         this.notices.push(...r.notices);
         tag = r.tag;
