@@ -433,9 +433,9 @@ export class Transaction implements KvTransaction {
   async rollback(): Promise<void> {
     if (this.state === "committed") throw new InvalidTransactionState(`transaction ${this.id} is already committed`);
     if (this.state === "prepared") throw new InvalidTransactionState(`transaction ${this.id} is prepared; use ROLLBACK PREPARED`);
-    if (this.state === "aborted") return;
-    this.abort("rolled back");
-    // What it read may be commits not yet durable; the client may have acted on it.
+    // What it read may be commits not yet durable, and the client may have acted on it: the
+    // rollback, also of a transaction an error already ended, is acknowledged once they are.
+    if (this.state !== "aborted") this.abort("rolled back");
     await this.host.engine.whenDurable(this.seenSeq);
   }
 
