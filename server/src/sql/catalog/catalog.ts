@@ -351,11 +351,16 @@ export class Catalog {
     });
   }
 
-  tableById(id: number): Promise<Table | undefined> {
-    return this.load(`table:${id}`, async () => {
-      const bytes = await this.tx.get(tableKey(id));
-      return bytes === undefined ? undefined : decodeTable(bytes);
+  /** The entry stored at `key()`, decoded, or undefined when there is none; cached as `cacheKey` (the key is made on a miss only). */
+  private loadStored<T>(cacheKey: string, key: () => Uint8Array, decode: (bytes: Uint8Array) => T): Promise<T | undefined> {
+    return this.load(cacheKey, async () => {
+      const bytes = await this.tx.get(key());
+      return bytes === undefined ? undefined : decode(bytes);
     });
+  }
+
+  tableById(id: number): Promise<Table | undefined> {
+    return this.loadStored(`table:${id}`, () => tableKey(id), decodeTable);
   }
 
   async getTable(name: string): Promise<Table | undefined> {
@@ -390,10 +395,7 @@ export class Catalog {
   }
 
   private indexById(tableId: number, id: number): Promise<Index | undefined> {
-    return this.load(`index:${id}`, async () => {
-      const bytes = await this.tx.get(indexKey(tableId, id));
-      return bytes === undefined ? undefined : decodeIndex(bytes);
-    });
+    return this.loadStored(`index:${id}`, () => indexKey(tableId, id), decodeIndex);
   }
 
   async getIndex(name: string): Promise<Index | undefined> {
@@ -402,10 +404,7 @@ export class Catalog {
   }
 
   sequenceById(id: number): Promise<Sequence | undefined> {
-    return this.load(`sequence:${id}`, async () => {
-      const bytes = await this.tx.get(sequenceKey(id));
-      return bytes === undefined ? undefined : decodeSequence(bytes);
-    });
+    return this.loadStored(`sequence:${id}`, () => sequenceKey(id), decodeSequence);
   }
 
   async getSequence(name: string): Promise<Sequence | undefined> {
@@ -422,10 +421,7 @@ export class Catalog {
   }
 
   viewById(id: number): Promise<View | undefined> {
-    return this.load(`view:${id}`, async () => {
-      const bytes = await this.tx.get(viewKey(id));
-      return bytes === undefined ? undefined : decodeView(bytes);
-    });
+    return this.loadStored(`view:${id}`, () => viewKey(id), decodeView);
   }
 
   async getView(name: string): Promise<View | undefined> {
@@ -443,10 +439,7 @@ export class Catalog {
   }
 
   getRole(name: string): Promise<Role | undefined> {
-    return this.load(`role:${name}`, async () => {
-      const bytes = await this.tx.get(roleKey(name));
-      return bytes === undefined ? undefined : decodeRole(bytes);
-    });
+    return this.loadStored(`role:${name}`, () => roleKey(name), decodeRole);
   }
 
   /** Every role, by name. */
@@ -542,10 +535,7 @@ export class Catalog {
    * version), so `decode` must return an immutable value and be the same function every time.
    */
   tableStatistics<T>(tableId: number, decode: (bytes: Uint8Array) => T): Promise<T | undefined> {
-    return this.load(`stats:${tableId}`, async () => {
-      const bytes = await this.tx.get(statsKey(tableId));
-      return bytes === undefined ? undefined : decode(bytes);
-    });
+    return this.loadStored(`stats:${tableId}`, () => statsKey(tableId), decode);
   }
 
   /**
