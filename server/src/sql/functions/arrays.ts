@@ -11,6 +11,8 @@ import type { Overload } from "./registry.js";
 const arr = (v: SqlValue | undefined): SqlArray => v as SqlArray;
 const TEXT_ARRAY: SqlType = { kind: "array", element: TEXT };
 const elementOf = (t: SqlType): SqlType => (t.kind === "array" ? t.element : t);
+/** An anycompatible argument of type `from` as an element of the array's type (NULL stays NULL). */
+const asElement = (x: SqlValue | undefined, from: SqlType, element: SqlType): SqlValue => (x === null || x === undefined ? null : castValue(x, from, element, "implicit"));
 
 function arrayToString(v: SqlArray, element: SqlType, delimiter: string, nullString: string | null): string {
   const parts: string[] = [];
@@ -68,7 +70,7 @@ export const ARRAY_FUNCTIONS: readonly Overload[] = [
     ([a, x], _c, t) => {
       if (a === null) return null;
       const element = elementOf(t[0]!);
-      const v = x === null ? null : castValue(x!, t[1]!, element, "implicit");
+      const v = asElement(x, t[1]!, element);
       return arr(a).filter((e) => !sameElement(e, v, element));
     },
     { strict: false, returnsArg: 0 },
@@ -80,8 +82,8 @@ export const ARRAY_FUNCTIONS: readonly Overload[] = [
     ([a, x, y], _c, t) => {
       if (a === null) return null;
       const element = elementOf(t[0]!);
-      const from = x === null ? null : castValue(x!, t[1]!, element, "implicit");
-      const to = y === null ? null : castValue(y!, t[2]!, element, "implicit");
+      const from = asElement(x, t[1]!, element);
+      const to = asElement(y, t[2]!, element);
       return arr(a).map((e) => (sameElement(e, from, element) ? to : e));
     },
     { strict: false, returnsArg: 0 },
@@ -93,7 +95,7 @@ export const ARRAY_FUNCTIONS: readonly Overload[] = [
     ([a, x], _c, t) => {
       if (a === null) return null;
       const element = elementOf(t[0]!);
-      const v = x === null ? null : castValue(x!, t[1]!, element, "implicit");
+      const v = asElement(x, t[1]!, element);
       const out: number[] = [];
       arr(a).forEach((e, i) => {
         if (sameElement(e, v, element)) out.push(i + 1);
@@ -127,7 +129,7 @@ export const ARRAY_FUNCTIONS: readonly Overload[] = [
     ([a, x], _c, t) => {
       if (a === null) return null;
       const element = elementOf(t[0]!);
-      return arrayPosition(arr(a), x === null ? null : castValue(x!, t[1]!, element, "implicit"), element);
+      return arrayPosition(arr(a), asElement(x, t[1]!, element), element);
     },
     { strict: false },
   ),
@@ -143,10 +145,10 @@ export const ARRAY_FUNCTIONS: readonly Overload[] = [
     fn(name, ["anycompatiblearray", "anycompatiblearray"], "text", ([a = null, b = null], _c, t) => (a === null ? b : b === null ? a : [...arr(a), ...castAll(arr(b), t[1]!, t[0]!)]), { strict: false, returnsArg: 0 }),
   ),
   ...(["||", "array_append"] as const).map((name) =>
-    fn(name, ["anycompatiblearray", "anycompatible"], "text", ([a, x], _c, t) => [...(a === null ? [] : arr(a)), x === null ? null : castValue(x!, t[1]!, elementOf(t[0]!), "implicit")], { strict: false, returnsArg: 0 }),
+    fn(name, ["anycompatiblearray", "anycompatible"], "text", ([a, x], _c, t) => [...(a === null ? [] : arr(a)), asElement(x, t[1]!, elementOf(t[0]!))], { strict: false, returnsArg: 0 }),
   ),
   ...(["||", "array_prepend"] as const).map((name) =>
-    fn(name, ["anycompatible", "anycompatiblearray"], "text", ([x, a], _c, t) => [x === null ? null : castValue(x!, t[0]!, elementOf(t[1]!), "implicit"), ...(a === null ? [] : arr(a))], { strict: false, returnsArg: 1 }),
+    fn(name, ["anycompatible", "anycompatiblearray"], "text", ([x, a], _c, t) => [asElement(x, t[0]!, elementOf(t[1]!)), ...(a === null ? [] : arr(a))], { strict: false, returnsArg: 1 }),
   ),
 ];
 

@@ -155,9 +155,11 @@ const boolean = (name: string) => (v: string) => {
   const s = v.trim().toLowerCase();
   const on = ["true", "yes", "on", "1"];
   const off = ["false", "no", "off", "0"];
-  // "o" alone is ambiguous (on/off); the other prefixes are unique.
-  if (s.length > 0 && s !== "o" && on.some((w) => w.startsWith(s) && (s.length > 1 || w !== "on"))) return "on";
-  if (s.length > 0 && s !== "o" && off.some((w) => w.startsWith(s) && (s.length > 1 || w !== "off"))) return "off";
+  // "o" alone is ambiguous (on/off); every other prefix names one word.
+  if (s.length > 0 && s !== "o") {
+    if (on.some((w) => w.startsWith(s))) return "on";
+    if (off.some((w) => w.startsWith(s))) return "off";
+  }
   throw new SqlStateError(`parameter "${name}" requires a Boolean value`, "22023");
 };
 
